@@ -1,0 +1,236 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/*
+ * Shared by every Vigil probe module: the ring buffer, counters, filter configuration,
+ * the record header, the batched ring-buffer submit and the in-kernel path walk.
+ * Each module's .bpf.c includes this once; every definition here becomes part of that
+ * module's object (the ring buffer is created by user space and shared by fd).
+ */
+#ifndef VIGIL_BPF_COMMON_BPF_H_
+#define VIGIL_BPF_COMMON_BPF_H_
+
+#include "vmlinux.h"
+#include <bpf/bpf_core_read.h>
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_tracing.h>
+
+#include "abi/vigil_event.h"
+
+char LICENSE[] SEC("license") = "Dual BSD/GPL";
+
+/* Set by the loader before load. */
+const volatile __u32 self_tgid = 0;            /* the sensor's own process: never reported */
+const volatile __u64 wakeup_bytes = 256 * 1024; /* wake user space once this much is pending */
+const volatile __u64 wakeup_ns = 2000000;       /* ... or when the last wake-up is this old */
+
+/* Written by user space at run time (the compiled rules' needs). */
+struct vigil_filter_config filter_cfg = {};
+
+/* Time of the last forced wake-up; racy across CPUs by design (a hint, not a counter). */
+__u64 last_wakeup_ns = 0;
+
+struct {
+  __uint(type, BPF_MAP_TYPE_RINGBUF);
+  __uint(max_entries, 1 << 22); /* replaced by the shared map user space creates */
+} events SEC(".maps");
+
+struct {
+  __uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+  __uint(max_entries, VIGIL_STAT_MAX);
+  __type(key, __u32);
+  __type(value, __u64);
+} stats SEC(".maps");
+
+/* Per-CPU scratch: the record under construction and the path walk's work area. The
+ * walk writes components right to left, ending at VIGIL_PATH_WALK_END. */
+#define VIGIL_RECORD_MAX 8192
+#define VIGIL_PATH_WALK_END 4096
+#define VIGIL_PATH_WALK_MASK 8191
+struct vigil_scratch {
+  __u8 record[VIGIL_RECORD_MAX];
+  char walk[VIGIL_PATH_WALK_MASK + 1];
+  struct vigil_prefix_key key;
+};
+
+struct {
+  __uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+  __uint(max_entries, 1);
+  __type(key, __u32);
+  __type(value, struct vigil_scratch);
+} scratch SEC(".maps");
+
+static __always_inline void count(__u32 stat) {
+  __u64 *value = bpf_map_lookup_elem(&stats, &stat);
+  if (value) *value += 1;
+}
+
+static __always_inline struct vigil_scratch *get_scratch(void) {
+  __u32 zero = 0;
+  struct vigil_scratch *s = bpf_map_lookup_elem(&scratch, &zero);
+  if (!s) count(VIGIL_STAT_DROP_SCRATCH);
+  return s;
+}
+
+static __always_inline bool type_enabled(__u32 type) {
+  return (filter_cfg.type_mask >> type) & 1;
+}
+
+/* True when the current task belongs to the sensor itself. */
+static __always_inline bool is_self(void) {
+  if (self_tgid && (bpf_get_current_pid_tgid() >> 32) == self_tgid) {
+    count(VIGIL_STAT_FILTERED_SELF);
+    return true;
+  }
+  return false;
+}
+
+/* Fills the common header from the current task. */
+static __always_inline void fill_header(struct vigil_event_header *hdr, __u16 type) {
+  struct task_struct *task = (struct task_struct *)bpf_get_current_task();
+  __u64 pid_tgid = bpf_get_current_pid_tgid();
+  const struct cred *cred = BPF_CORE_READ(task, real_cred);
+  struct pid *tpid = BPF_CORE_READ(task, thread_pid);
+  unsigned int level = BPF_CORE_READ(tpid, level);
+  struct pid_namespace *pidns = NULL;
+
+  hdr->type = type;
+  hdr->version = VIGIL_ABI_VERSION;
+  hdr->reserved = 0;
+  hdr->reserved2 = 0;
+  hdr->ts_boot_ns = bpf_ktime_get_boot_ns();
+  hdr->pid = (__u32)pid_tgid;
+  hdr->tgid = pid_tgid >> 32;
+  hdr->ppid = BPF_CORE_READ(task, real_parent, tgid);
+  hdr->uid = BPF_CORE_READ(cred, uid.val);
+  hdr->euid = BPF_CORE_READ(cred, euid.val);
+  hdr->gid = BPF_CORE_READ(cred, gid.val);
+  hdr->loginuid = BPF_CORE_READ(task, loginuid.val);
+  hdr->mntns = BPF_CORE_READ(task, nsproxy, mnt_ns, ns.inum);
+  bpf_core_read(&pidns, sizeof(pidns), &tpid->numbers[level & 31].ns);
+  hdr->pidns = pidns ? BPF_CORE_READ(pidns, ns.inum) : 0;
+  hdr->cgroup_id = bpf_get_current_cgroup_id();
+  bpf_get_current_comm(hdr->comm, sizeof(hdr->comm));
+}
+
+/* Writes a finished record to the ring buffer. Wake-ups are batched: user space is woken
+ * only when enough data is pending or the last wake-up is old enough, so a busy node
+ * costs one wake-up per batch instead of one per event. */
+static __always_inline void submit(void *record, __u32 size) {
+  __u64 flags = BPF_RB_NO_WAKEUP;
+  __u64 now = ((struct vigil_event_header *)record)->ts_boot_ns;
+
+  if (bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA) + size >= wakeup_bytes ||
+      now - last_wakeup_ns >= wakeup_ns) {
+    flags = BPF_RB_FORCE_WAKEUP;
+    last_wakeup_ns = now;
+    count(VIGIL_STAT_WAKEUPS);
+  }
+  if (bpf_ringbuf_output(&events, record, size & (VIGIL_RECORD_MAX - 1), flags)) {
+    count(VIGIL_STAT_DROP_RINGBUF_FULL);
+    return;
+  }
+  count(VIGIL_STAT_EMITTED);
+}
+
+/* Result of resolve_path(): the path occupies walk[start, VIGIL_PATH_WALK_END). */
+struct vigil_path {
+  __u32 start;
+  __u32 len;
+  bool truncated;
+  bool hidden;
+};
+
+/* State of one path walk, carried across bpf_loop() iterations. */
+struct vigil_walk {
+  struct dentry *dentry;
+  struct dentry *mnt_root;
+  struct vfsmount *vfsmnt;
+  struct mount *mnt;
+  struct dentry *root_dentry;
+  struct vfsmount *root_mnt;
+  __u32 off;
+  bool done;
+  bool hidden;
+};
+
+/* One step of the walk: prepend one component, or cross to the parent mount. */
+static long walk_step(__u32 index, void *ctx) {
+  struct vigil_walk *w = ctx;
+  __u32 zero = 0;
+  struct vigil_scratch *s = bpf_map_lookup_elem(&scratch, &zero);
+  if (!s) return 1;
+
+  /* Plain locals: CO-RE reads must not relocate fields of struct vigil_walk itself. */
+  struct dentry *dentry = w->dentry;
+  struct dentry *mnt_root = w->mnt_root;
+  struct mount *mnt = w->mnt;
+  if (dentry == w->root_dentry && w->vfsmnt == w->root_mnt) {
+    w->done = true;
+    return 1;
+  }
+  struct dentry *parent = BPF_CORE_READ(dentry, d_parent);
+  if (dentry == mnt_root || dentry == parent) {
+    struct mount *mnt_parent = BPF_CORE_READ(mnt, mnt_parent);
+    if (dentry != mnt_root || mnt_parent == mnt) {
+      /* The global root, or a dentry not connected to any mount we can follow. */
+      w->done = true;
+      return 1;
+    }
+    struct vfsmount *vfsmnt =
+        (struct vfsmount *)((void *)mnt_parent + bpf_core_field_offset(struct mount, mnt));
+    w->dentry = BPF_CORE_READ(mnt, mnt_mountpoint);
+    w->mnt = mnt_parent;
+    w->vfsmnt = vfsmnt;
+    w->mnt_root = BPF_CORE_READ(vfsmnt, mnt_root);
+    return 0;
+  }
+  __u32 len = BPF_CORE_READ(dentry, d_name.len) & 255;
+  const unsigned char *name = BPF_CORE_READ(dentry, d_name.name);
+  __u32 off = w->off;
+  if (off > VIGIL_PATH_WALK_END || len + 2 > off) return 1; /* no room: truncated */
+  off -= len + 1;
+  s->walk[off & VIGIL_PATH_WALK_MASK] = '/';
+  bpf_probe_read_kernel(&s->walk[(off + 1) & VIGIL_PATH_WALK_MASK], len, name);
+  if (s->walk[(off + 1) & VIGIL_PATH_WALK_MASK] == '.') w->hidden = true;
+  w->off = off;
+  w->dentry = parent;
+  return 0;
+}
+
+/* Walks a (dentry, vfsmount) pair up to the task's root, crossing mount points, and
+ * builds the absolute path right-aligned in s->walk. Records whether any component
+ * starts with '.' (hidden) and whether the walk stopped early (truncated). */
+static __always_inline void resolve_path(struct vigil_scratch *s, struct dentry *dentry,
+                                         struct vfsmount *vfsmnt, struct vigil_path *out) {
+  struct task_struct *task = (struct task_struct *)bpf_get_current_task();
+  struct vigil_walk w = {
+      .dentry = dentry,
+      .mnt_root = BPF_CORE_READ(vfsmnt, mnt_root),
+      .vfsmnt = vfsmnt,
+      .mnt = (struct mount *)((void *)vfsmnt - bpf_core_field_offset(struct mount, mnt)),
+      .root_dentry = BPF_CORE_READ(task, fs, root.dentry),
+      .root_mnt = BPF_CORE_READ(task, fs, root.mnt),
+      .off = VIGIL_PATH_WALK_END,
+  };
+  bpf_loop(VIGIL_PATH_MAX_COMPONENTS, walk_step, &w, 0);
+
+  __u32 off = w.off;
+  out->truncated = !w.done;
+  out->hidden = w.hidden;
+  if (off > VIGIL_PATH_WALK_END) off = VIGIL_PATH_WALK_END;
+  if (off == VIGIL_PATH_WALK_END) {
+    off -= 1;
+    s->walk[off & VIGIL_PATH_WALK_MASK] = '/';
+  }
+  out->start = off;
+  out->len = VIGIL_PATH_WALK_END - off;
+}
+
+/* Copies a resolved path to dst (at most VIGIL_PATH_MAX bytes). Returns bytes copied. */
+static __always_inline __u32 copy_path(struct vigil_scratch *s, const struct vigil_path *p,
+                                       char *dst) {
+  __u32 len = p->len & VIGIL_PATH_MAX;
+  bpf_probe_read_kernel(dst, len, &s->walk[p->start & VIGIL_PATH_WALK_MASK]);
+  return len;
+}
+
+#endif /* VIGIL_BPF_COMMON_BPF_H_ */

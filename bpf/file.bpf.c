@@ -1,0 +1,201 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/*
+ * File module: open, openat, openat2, creat and open_by_handle_at, seen at syscall exit.
+ *
+ * On success the reported path is walked from the struct file the new descriptor refers
+ * to, so relative paths, dirfds, symlinks and races on the caller's string cannot change
+ * what is reported. Opens no rule needs are dropped here, after the walk, through the
+ * interest set (path prefixes in an LPM trie, plus "has a hidden component").
+ * 32-bit (compat) syscalls are decoded too, so they are no way around the probe.
+ */
+#include "common.bpf.h"
+
+struct {
+  __uint(type, BPF_MAP_TYPE_LPM_TRIE);
+  __uint(max_entries, 4096);
+  __type(key, struct vigil_prefix_key);
+  __type(value, __u32);
+  __uint(map_flags, BPF_F_NO_PREALLOC);
+} path_prefixes SEC(".maps");
+
+#define X64_OPEN 2
+#define X64_CREAT 85
+#define X64_OPENAT 257
+#define X64_OPEN_BY_HANDLE_AT 304
+#define X64_OPENAT2 437
+#define IA32_OPEN 5
+#define IA32_CREAT 8
+#define IA32_OPENAT 295
+#define IA32_OPEN_BY_HANDLE_AT 342
+#define IA32_OPENAT2 437
+#define TS_COMPAT 0x0002
+
+#define O_CREAT_WRONLY_TRUNC 01101
+
+struct open_args {
+  __u32 syscall;
+  __u32 flags;
+  __u32 mode;
+  __u32 compat;
+  const char *path; /* user pointer, NULL when the syscall has no path */
+};
+
+/* Decodes the syscall number and arguments; returns false for anything not an open. */
+static __always_inline bool decode_args(struct pt_regs *regs, struct open_args *a) {
+  struct task_struct *task = (struct task_struct *)bpf_get_current_task();
+  __u64 nr = BPF_CORE_READ(regs, orig_ax);
+  __u64 arg[4];
+  a->compat = BPF_CORE_READ(task, thread_info.status) & TS_COMPAT;
+  if (a->compat) {
+    arg[0] = BPF_CORE_READ(regs, bx) & 0xffffffff;
+    arg[1] = BPF_CORE_READ(regs, cx) & 0xffffffff;
+    arg[2] = BPF_CORE_READ(regs, dx) & 0xffffffff;
+    arg[3] = BPF_CORE_READ(regs, si) & 0xffffffff;
+    switch (nr) {
+      case IA32_OPEN: nr = X64_OPEN; break;
+      case IA32_CREAT: nr = X64_CREAT; break;
+      case IA32_OPENAT: nr = X64_OPENAT; break;
+      case IA32_OPEN_BY_HANDLE_AT: nr = X64_OPEN_BY_HANDLE_AT; break;
+      case IA32_OPENAT2: nr = X64_OPENAT2; break;
+      default: return false;
+    }
+  } else {
+    if (nr != X64_OPEN && nr != X64_CREAT && nr != X64_OPENAT && nr != X64_OPENAT2 &&
+        nr != X64_OPEN_BY_HANDLE_AT)
+      return false;
+    arg[0] = BPF_CORE_READ(regs, di);
+    arg[1] = BPF_CORE_READ(regs, si);
+    arg[2] = BPF_CORE_READ(regs, dx);
+    arg[3] = BPF_CORE_READ(regs, r10);
+  }
+  switch (nr) {
+    case X64_OPEN:
+      a->syscall = VIGIL_SYS_OPEN;
+      a->path = (const char *)arg[0];
+      a->flags = arg[1];
+      a->mode = arg[2];
+      break;
+    case X64_CREAT:
+      a->syscall = VIGIL_SYS_CREAT;
+      a->path = (const char *)arg[0];
+      a->flags = O_CREAT_WRONLY_TRUNC;
+      a->mode = arg[1];
+      break;
+    case X64_OPENAT:
+      a->syscall = VIGIL_SYS_OPENAT;
+      a->path = (const char *)arg[1];
+      a->flags = arg[2];
+      a->mode = arg[3];
+      break;
+    case X64_OPENAT2: {
+      struct open_how how = {};
+      a->syscall = VIGIL_SYS_OPENAT2;
+      a->path = (const char *)arg[1];
+      bpf_probe_read_user(&how, sizeof(how), (void *)arg[2]);
+      a->flags = how.flags;
+      a->mode = how.mode;
+      break;
+    }
+    default: /* open_by_handle_at */
+      a->syscall = VIGIL_SYS_OPEN_BY_HANDLE_AT;
+      a->path = NULL;
+      a->flags = arg[2];
+      a->mode = 0;
+      break;
+  }
+  return true;
+}
+
+static __always_inline struct file *fd_to_file(long fd) {
+  struct task_struct *task = (struct task_struct *)bpf_get_current_task();
+  struct fdtable *fdt = BPF_CORE_READ(task, files, fdt);
+  struct file **fds = BPF_CORE_READ(fdt, fd);
+  unsigned int max = BPF_CORE_READ(fdt, max_fds);
+  struct file *file = NULL;
+  if (fd < 0 || fd >= max) return NULL;
+  bpf_core_read(&file, sizeof(file), &fds[fd]);
+  return file;
+}
+
+/* True when the path walk[start, start+len) has a prefix in the interest set. */
+static __always_inline bool in_interest_set(struct vigil_scratch *s, __u32 start, __u32 len) {
+  __u32 n = len & 511;
+  if (n > VIGIL_PREFIX_MAX) n = VIGIL_PREFIX_MAX;
+  s->key.prefixlen = n * 8;
+  bpf_probe_read_kernel(s->key.data, n, &s->walk[start & VIGIL_PATH_WALK_MASK]);
+  return bpf_map_lookup_elem(&path_prefixes, &s->key) != NULL;
+}
+
+static __always_inline void handle_sys_exit(struct pt_regs *regs, long ret) {
+  struct open_args a;
+  if (!decode_args(regs, &a)) return;
+  if (!type_enabled(VIGIL_EVENT_OPEN) || is_self()) return;
+  __u32 cfg = filter_cfg.file_flags;
+  if (ret < 0 && !(cfg & VIGIL_FILTER_FAILED)) {
+    count(VIGIL_STAT_FILTERED_PATH);
+    return;
+  }
+  struct vigil_scratch *s = get_scratch();
+  if (!s) return;
+  struct vigil_open_event *e = (struct vigil_open_event *)s->record;
+  struct vigil_path p = {};
+  e->flags = a.compat ? VIGIL_OPEN_COMPAT : 0;
+  e->file_mode = 0;
+
+  if (ret >= 0) {
+    struct file *file = fd_to_file(ret);
+    if (!file) {
+      count(VIGIL_STAT_FD_LOOKUP_FAILED);
+      return;
+    }
+    resolve_path(s, BPF_CORE_READ(file, f_path.dentry), BPF_CORE_READ(file, f_path.mnt), &p);
+    e->file_mode = BPF_CORE_READ(file, f_inode, i_mode);
+    if (p.hidden) e->flags |= VIGIL_OPEN_PATH_HIDDEN;
+    if (p.truncated) e->flags |= VIGIL_OPEN_PATH_TRUNCATED;
+  } else {
+    /* Failed: all we have is the caller's string. */
+    long n = a.path ? bpf_probe_read_user_str(&s->walk[0], VIGIL_PATH_MAX + 1, a.path) : 0;
+    if (n <= 0) n = 1;
+    p.start = 0;
+    p.len = (__u32)(n - 1) & VIGIL_PATH_MAX;
+    e->flags |= VIGIL_OPEN_PATH_UNRESOLVED;
+  }
+
+  bool wanted = (cfg & VIGIL_FILTER_ALL_FILES) || (p.hidden && (cfg & VIGIL_FILTER_HIDDEN)) ||
+                in_interest_set(s, p.start, p.len);
+  if (!wanted) {
+    count(VIGIL_STAT_FILTERED_PATH);
+    return;
+  }
+  if (p.truncated) count(VIGIL_STAT_PATH_TRUNCATED);
+
+  fill_header(&e->hdr, VIGIL_EVENT_OPEN);
+  e->result = ret;
+  e->syscall = a.syscall;
+  e->open_flags = a.flags;
+  e->mode = a.mode;
+  __u32 len = copy_path(s, &p, (char *)(e + 1));
+  e->path_len = len;
+  __u32 size = sizeof(*e) + len;
+  e->hdr.size = size;
+  submit(e, size);
+}
+
+SEC("tp_btf/sys_exit")
+int BPF_PROG(btf_sys_exit, struct pt_regs *regs, long ret) {
+  handle_sys_exit(regs, ret);
+  return 0;
+}
+
+SEC("raw_tp/sys_exit")
+int BPF_PROG(raw_sys_exit, struct pt_regs *regs, long ret) {
+  handle_sys_exit(regs, ret);
+  return 0;
+}
+
+SEC("tracepoint/raw_syscalls/sys_exit")
+int tp_sys_exit(struct trace_event_raw_sys_exit *ctx) {
+  struct pt_regs *regs = (struct pt_regs *)bpf_task_pt_regs(bpf_get_current_task_btf());
+  handle_sys_exit(regs, ctx->ret);
+  return 0;
+}

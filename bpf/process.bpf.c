@@ -1,0 +1,218 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/*
+ * Process module: fork/clone, exec (with the credential transition) and exit.
+ *
+ * Every hook exists in three attach modes; the loader keeps the programs of one mode:
+ *   btf_*  tp_btf (typed, cheapest)   raw_*  raw_tp   tp_*  classic tracepoints.
+ * All bodies read kernel memory through CO-RE reads only, so they are shared.
+ */
+#include "common.bpf.h"
+
+/* Credentials seen just before the point of no return of exec, keyed by thread id. */
+struct exec_creds {
+  __u32 uid;
+  __u32 euid;
+  __u32 gid;
+  __u32 egid;
+};
+
+struct {
+  __uint(type, BPF_MAP_TYPE_LRU_HASH);
+  __uint(max_entries, 16384);
+  __type(key, __u32);
+  __type(value, struct exec_creds);
+} exec_creds_before SEC(".maps");
+
+static __always_inline void handle_fork(struct task_struct *child) {
+  if (!type_enabled(VIGIL_EVENT_FORK) || is_self()) return;
+  struct vigil_scratch *s = get_scratch();
+  if (!s) return;
+  struct vigil_fork_event *e = (struct vigil_fork_event *)s->record;
+  fill_header(&e->hdr, VIGIL_EVENT_FORK);
+  e->child_pid = BPF_CORE_READ(child, pid);
+  e->child_tgid = BPF_CORE_READ(child, tgid);
+  e->flags = e->child_tgid == e->hdr.tgid ? VIGIL_FORK_THREAD : 0;
+  e->reserved = 0;
+  e->hdr.size = sizeof(*e);
+  submit(e, sizeof(*e));
+}
+
+/* Classic fallback: task_newtask runs in the parent with the child's pid and clone flags. */
+static __always_inline void handle_newtask(__u32 child_pid, __u64 clone_flags) {
+  if (!type_enabled(VIGIL_EVENT_FORK) || is_self()) return;
+  struct vigil_scratch *s = get_scratch();
+  if (!s) return;
+  struct vigil_fork_event *e = (struct vigil_fork_event *)s->record;
+  fill_header(&e->hdr, VIGIL_EVENT_FORK);
+  e->child_pid = child_pid;
+  bool thread = clone_flags & 0x00010000; /* CLONE_THREAD */
+  e->child_tgid = thread ? e->hdr.tgid : child_pid;
+  e->flags = thread ? VIGIL_FORK_THREAD : 0;
+  e->reserved = 0;
+  e->hdr.size = sizeof(*e);
+  submit(e, sizeof(*e));
+}
+
+/* Runs at the point of no return of exec, while the task still has its old credentials. */
+static __always_inline void handle_prepare_exec(void) {
+  if (!type_enabled(VIGIL_EVENT_EXEC)) return;
+  struct task_struct *task = (struct task_struct *)bpf_get_current_task();
+  const struct cred *cred = BPF_CORE_READ(task, real_cred);
+  struct exec_creds c = {
+      .uid = BPF_CORE_READ(cred, uid.val),
+      .euid = BPF_CORE_READ(cred, euid.val),
+      .gid = BPF_CORE_READ(cred, gid.val),
+      .egid = BPF_CORE_READ(cred, egid.val),
+  };
+  __u32 tid = (__u32)bpf_get_current_pid_tgid();
+  bpf_map_update_elem(&exec_creds_before, &tid, &c, BPF_ANY);
+}
+
+static __always_inline void handle_exec(struct file *file, __u32 old_pid) {
+  struct exec_creds *before = bpf_map_lookup_elem(&exec_creds_before, &old_pid);
+  struct exec_creds saved = {};
+  bool have_before = false;
+  if (before) {
+    saved = *before;
+    have_before = true;
+    bpf_map_delete_elem(&exec_creds_before, &old_pid);
+  }
+  if (!type_enabled(VIGIL_EVENT_EXEC) || is_self()) return;
+  struct vigil_scratch *s = get_scratch();
+  if (!s) return;
+  struct vigil_exec_event *e = (struct vigil_exec_event *)s->record;
+  struct task_struct *task = (struct task_struct *)bpf_get_current_task();
+  fill_header(&e->hdr, VIGIL_EVENT_EXEC);
+  e->old_pid = old_pid;
+  e->flags = have_before ? VIGIL_EXEC_CREDS_BEFORE : 0;
+  e->uid_before = saved.uid;
+  e->euid_before = saved.euid;
+  e->gid_before = saved.gid;
+  e->egid_before = saved.egid;
+  e->egid = BPF_CORE_READ(task, real_cred, egid.val);
+
+  struct inode *inode = BPF_CORE_READ(file, f_inode);
+  e->file_mode = BPF_CORE_READ(inode, i_mode);
+  e->file_uid = BPF_CORE_READ(inode, i_uid.val);
+  e->file_gid = BPF_CORE_READ(inode, i_gid.val);
+
+  struct vigil_path p;
+  resolve_path(s, BPF_CORE_READ(file, f_path.dentry), BPF_CORE_READ(file, f_path.mnt), &p);
+  if (p.truncated) {
+    e->flags |= VIGIL_EXEC_PATH_TRUNCATED;
+    count(VIGIL_STAT_PATH_TRUNCATED);
+  }
+  char *data = (char *)(e + 1);
+  __u32 path_len = copy_path(s, &p, data);
+  e->path_len = path_len;
+
+  /* argv as laid out by exec on the new stack: NUL-separated strings. */
+  __u64 arg_start = BPF_CORE_READ(task, mm, arg_start);
+  __u64 arg_end = BPF_CORE_READ(task, mm, arg_end);
+  __u64 argv_len = arg_end > arg_start ? arg_end - arg_start : 0;
+  if (argv_len > VIGIL_ARGV_MAX) {
+    argv_len = VIGIL_ARGV_MAX;
+    e->flags |= VIGIL_EXEC_ARGV_TRUNCATED;
+  }
+  __u32 argv_off = sizeof(*e) + path_len;
+  argv_off &= 4095; /* sizeof(*e) + VIGIL_PATH_MAX < 4096 + 128: keep the verifier's bound */
+  argv_len &= 4095;
+  if (argv_len > VIGIL_ARGV_MAX) argv_len = VIGIL_ARGV_MAX;
+  if (bpf_probe_read_user(&s->record[argv_off], argv_len, (void *)arg_start) != 0) {
+    argv_len = 0;
+    e->flags |= VIGIL_EXEC_ARGV_TRUNCATED;
+  }
+  e->argv_len = argv_len;
+  __u32 size = argv_off + argv_len;
+  e->hdr.size = size;
+  submit(e, size);
+}
+
+static __always_inline void handle_exit(void) {
+  if (!type_enabled(VIGIL_EVENT_EXIT) || is_self()) return;
+  struct vigil_scratch *s = get_scratch();
+  if (!s) return;
+  struct task_struct *task = (struct task_struct *)bpf_get_current_task();
+  struct vigil_exit_event *e = (struct vigil_exit_event *)s->record;
+  fill_header(&e->hdr, VIGIL_EVENT_EXIT);
+  e->exit_code = BPF_CORE_READ(task, exit_code);
+  e->flags = BPF_CORE_READ(task, signal, live.counter) == 0 ? VIGIL_EXIT_GROUP_DEAD : 0;
+  e->hdr.size = sizeof(*e);
+  submit(e, sizeof(*e));
+}
+
+/* ---- tp_btf ---- */
+SEC("tp_btf/sched_process_fork")
+int BPF_PROG(btf_fork, struct task_struct *parent, struct task_struct *child) {
+  handle_fork(child);
+  return 0;
+}
+
+SEC("tp_btf/sched_prepare_exec")
+int BPF_PROG(btf_prepare_exec, struct task_struct *task, struct linux_binprm *bprm) {
+  handle_prepare_exec();
+  return 0;
+}
+
+SEC("tp_btf/sched_process_exec")
+int BPF_PROG(btf_exec, struct task_struct *task, pid_t old_pid, struct linux_binprm *bprm) {
+  handle_exec(BPF_CORE_READ(bprm, file), old_pid);
+  return 0;
+}
+
+SEC("tp_btf/sched_process_exit")
+int BPF_PROG(btf_exit, struct task_struct *task) {
+  handle_exit();
+  return 0;
+}
+
+/* ---- raw_tp ---- */
+SEC("raw_tp/sched_process_fork")
+int BPF_PROG(raw_fork, struct task_struct *parent, struct task_struct *child) {
+  handle_fork(child);
+  return 0;
+}
+
+SEC("raw_tp/sched_prepare_exec")
+int BPF_PROG(raw_prepare_exec, struct task_struct *task, struct linux_binprm *bprm) {
+  handle_prepare_exec();
+  return 0;
+}
+
+SEC("raw_tp/sched_process_exec")
+int BPF_PROG(raw_exec, struct task_struct *task, pid_t old_pid, struct linux_binprm *bprm) {
+  handle_exec(BPF_CORE_READ(bprm, file), old_pid);
+  return 0;
+}
+
+SEC("raw_tp/sched_process_exit")
+int BPF_PROG(raw_exit, struct task_struct *task) {
+  handle_exit();
+  return 0;
+}
+
+/* ---- classic tracepoints ---- */
+SEC("tracepoint/task/task_newtask")
+int tp_newtask(struct trace_event_raw_task_newtask *ctx) {
+  handle_newtask(ctx->pid, ctx->clone_flags);
+  return 0;
+}
+
+SEC("tracepoint/sched/sched_prepare_exec")
+int tp_prepare_exec(void *ctx) {
+  handle_prepare_exec();
+  return 0;
+}
+
+SEC("tracepoint/sched/sched_process_exec")
+int tp_exec(struct trace_event_raw_sched_process_exec *ctx) {
+  struct task_struct *task = (struct task_struct *)bpf_get_current_task();
+  handle_exec(BPF_CORE_READ(task, mm, exe_file), ctx->old_pid);
+  return 0;
+}
+
+SEC("tracepoint/sched/sched_process_exit")
+int tp_exit(void *ctx) {
+  handle_exit();
+  return 0;
+}

@@ -1,0 +1,38 @@
+#!/usr/bin/env bash
+# Installs every Debian 12 package that Vigil's build, tests and benchmarks need.
+# Idempotent: safe to run again; it only installs what is missing.
+set -euo pipefail
+
+if [[ $(id -u) -ne 0 ]]; then
+  echo "install-deps.sh: must run as root (it calls apt-get)" >&2
+  exit 1
+fi
+
+packages=(
+  # toolchain
+  build-essential clang llvm cmake pkg-config ccache git
+  # eBPF
+  bpftool libbpf-dev libelf-dev zlib1g-dev
+  # gRPC / protobuf / abseil
+  libgrpc++-dev libgrpc-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler
+  libabsl-dev
+  # metrics, config, storage
+  prometheus-cpp-dev libyaml-cpp-dev libsqlite3-dev
+  # tests and benchmarks
+  libgtest-dev libgmock-dev libbenchmark-dev nlohmann-json3-dev python3
+  # used by real-kernel tests (setuid exec as an unprivileged user)
+  passwd procps
+)
+
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+done
+
+if ((${#missing[@]})); then
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update
+  apt-get install -y --no-install-recommends "${missing[@]}"
+else
+  echo "install-deps.sh: all packages present"
+fi

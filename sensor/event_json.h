@@ -1,0 +1,19 @@
+// The JSON-lines form of events that `vigil-sensor --print-events` writes. Field names
+// are stable and documented in docs/events.md.
+#ifndef VIGIL_SENSOR_EVENT_JSON_H_
+#define VIGIL_SENSOR_EVENT_JSON_H_
+
+#include <string>
+
+#include "sensor/event.h"
+#include "sensor/process_table.h"
+
+namespace vigil::sensor {
+
+// Appends `event` as one JSON object and a newline to *out. `parent` (may be null) is
+// the process table's entry for the event's parent process, adding pcomm/pexe.
+void AppendEventJson(const Event& event, const ProcessInfo* parent, std::string* out);
+
+}  // namespace vigil::sensor
+
+#endif  // VIGIL_SENSOR_EVENT_JSON_H_

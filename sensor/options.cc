@@ -1,0 +1,200 @@
+#include "sensor/options.h"
+
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
+#include "bpf/abi/vigil_event.h"
+
+namespace vigil::sensor {
+namespace {
+
+constexpr uint32_t kAllTypes = (1u << VIGIL_EVENT_FORK) | (1u << VIGIL_EVENT_EXEC) |
+                               (1u << VIGIL_EVENT_EXIT) | (1u << VIGIL_EVENT_OPEN);
+
+absl::StatusOr<uint32_t> ParseTypes(absl::string_view list) {
+  uint32_t mask = 0;
+  for (absl::string_view name : absl::StrSplit(list, ',', absl::SkipEmpty())) {
+    if (name == "fork") {
+      mask |= 1u << VIGIL_EVENT_FORK;
+    } else if (name == "exec") {
+      mask |= 1u << VIGIL_EVENT_EXEC;
+    } else if (name == "exit") {
+      mask |= 1u << VIGIL_EVENT_EXIT;
+    } else if (name == "open") {
+      mask |= 1u << VIGIL_EVENT_OPEN;
+    } else {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "--events: unknown event type '", name, "' (expected fork, exec, exit, open)"));
+    }
+  }
+  if (mask == 0) return absl::InvalidArgumentError("--events: empty list");
+  return mask;
+}
+
+template <typename T>
+absl::StatusOr<T> ParseNumber(absl::string_view flag, absl::string_view value, T min, T max) {
+  uint64_t parsed;
+  if (!absl::SimpleAtoi(value, &parsed) || parsed < static_cast<uint64_t>(min) ||
+      parsed > static_cast<uint64_t>(max)) {
+    return absl::InvalidArgumentError(absl::StrCat(flag, ": '", value,
+                                                   "' is not a number in [", min, ", ", max, "]"));
+  }
+  return static_cast<T>(parsed);
+}
+
+}  // namespace
+
+const std::vector<std::string>& DefaultFilePrefixes() {
+  static const auto* prefixes = new std::vector<std::string>{
+      "/etc/",          "/root/",      "/boot/",        "/bin/",
+      "/sbin/",         "/usr/bin/",   "/usr/sbin/",    "/usr/local/bin/",
+      "/usr/local/sbin/", "/lib/modules/", "/var/spool/cron/", "/run/secrets/",
+      "/var/run/secrets/"};
+  return *prefixes;
+}
+
+const char* SensorUsage() {
+  return R"(Usage: vigil-sensor [OPTIONS]
+
+Vigil's node sensor: eBPF probes for process and file activity on this node.
+
+Actions:
+  --print-events           Print every event as one JSON object per line (docs/events.md).
+  --check                  Load and attach the probes, print the sensor_start record
+                           (attach mode per module), and exit.
+  --help                   Show this text.
+  --version                Print the version.
+
+Event selection (the kernel drops what is not selected):
+  --events LIST            Event types to report: fork,exec,exit,open (default: all).
+  --file-prefix PATH       Report opens of paths starting with PATH (repeatable).
+  --no-default-prefixes    Do not include the default prefixes (/etc/, /root/, /bin/, ...).
+  --all-files              Report every open.
+  --no-hidden              Do not report opens just because a path component starts with '.'.
+  --failed-opens           Also report failed opens (matched on the caller's path string).
+
+Tuning:
+  --attach-mode MODE       Force tp_btf, raw_tp or tracepoint (default: cheapest that works).
+  --output PATH            Write JSON lines to PATH instead of stdout.
+  --ringbuf-bytes N        Ring buffer size (default 16777216).
+  --wakeup-bytes N         Wake the reader once N bytes are pending (default 262144).
+  --wakeup-us N            ... or when the last wake-up is N microseconds old (default 2000).
+  --process-table-size N   Most processes tracked (default 65536).
+  --proc-root PATH         procfs to seed the process table from (default /proc).
+  --verbose                Print libbpf's debug output.
+
+Runs as root (or with CAP_BPF, CAP_PERFMON, CAP_SYS_RESOURCE, CAP_SYS_PTRACE).
+SIGINT/SIGTERM stop it cleanly: probes detached, remaining events drained and flushed.
+)";
+}
+
+absl::StatusOr<SensorOptions> ParseSensorOptions(int argc, const char* const* argv) {
+  SensorOptions opts;
+  opts.type_mask = kAllTypes;
+  bool default_prefixes = true;
+  std::vector<std::string> extra_prefixes;
+
+  for (int i = 1; i < argc; ++i) {
+    absl::string_view arg = argv[i];
+    std::string inline_value;
+    bool has_inline = false;
+    if (size_t eq = arg.find('='); arg.substr(0, 2) == "--" && eq != absl::string_view::npos) {
+      inline_value = std::string(arg.substr(eq + 1));
+      arg = arg.substr(0, eq);
+      has_inline = true;
+    }
+    auto value = [&]() -> absl::StatusOr<std::string> {
+      if (has_inline) return inline_value;
+      if (i + 1 >= argc) {
+        return absl::InvalidArgumentError(absl::StrCat(arg, ": missing value"));
+      }
+      return std::string(argv[++i]);
+    };
+    auto flag_only = [&]() -> absl::Status {
+      if (has_inline) {
+        return absl::InvalidArgumentError(absl::StrCat(arg, " takes no value"));
+      }
+      return absl::OkStatus();
+    };
+#define VIGIL_FLAG(name, field)                \
+  if (arg == name) {                           \
+    absl::Status s = flag_only();              \
+    if (!s.ok()) return s;                     \
+    field;                                     \
+    continue;                                  \
+  }
+    VIGIL_FLAG("--help", opts.help = true);
+    VIGIL_FLAG("-h", opts.help = true);
+    VIGIL_FLAG("--version", opts.version = true);
+    VIGIL_FLAG("--check", opts.check = true);
+    VIGIL_FLAG("--print-events", opts.print_events = true);
+    VIGIL_FLAG("--no-default-prefixes", default_prefixes = false);
+    VIGIL_FLAG("--all-files", opts.all_files = true);
+    VIGIL_FLAG("--no-hidden", opts.hidden = false);
+    VIGIL_FLAG("--failed-opens", opts.failed_opens = true);
+    VIGIL_FLAG("--verbose", opts.verbose = true);
+#undef VIGIL_FLAG
+
+    absl::StatusOr<std::string> v;
+    if (arg == "--output" || arg == "--file-prefix" || arg == "--events" ||
+        arg == "--attach-mode" || arg == "--ringbuf-bytes" || arg == "--process-table-size" ||
+        arg == "--wakeup-bytes" || arg == "--wakeup-us" || arg == "--proc-root") {
+      v = value();
+      if (!v.ok()) return v.status();
+    } else {
+      return absl::InvalidArgumentError(absl::StrCat("unknown option '", argv[i], "'"));
+    }
+    if (arg == "--output") {
+      if (v->empty()) return absl::InvalidArgumentError("--output: empty path");
+      opts.output = *v;
+    } else if (arg == "--file-prefix") {
+      if (v->empty() || (*v)[0] != '/') {
+        return absl::InvalidArgumentError(
+            absl::StrCat("--file-prefix: '", *v, "' is not an absolute path"));
+      }
+      if (v->size() > VIGIL_PREFIX_MAX) {
+        return absl::InvalidArgumentError(
+            absl::StrCat("--file-prefix: longer than ", VIGIL_PREFIX_MAX, " bytes"));
+      }
+      extra_prefixes.push_back(*v);
+    } else if (arg == "--events") {
+      absl::StatusOr<uint32_t> mask = ParseTypes(*v);
+      if (!mask.ok()) return mask.status();
+      opts.type_mask = *mask;
+    } else if (arg == "--attach-mode") {
+      absl::StatusOr<probes::AttachMode> mode = probes::ParseAttachMode(*v);
+      if (!mode.ok()) return mode.status();
+      opts.attach_mode = *mode;
+    } else if (arg == "--ringbuf-bytes") {
+      absl::StatusOr<size_t> n = ParseNumber<size_t>(arg, *v, 4096, size_t{1} << 30);
+      if (!n.ok()) return n.status();
+      opts.ringbuf_bytes = *n;
+    } else if (arg == "--process-table-size") {
+      absl::StatusOr<size_t> n = ParseNumber<size_t>(arg, *v, 1, size_t{1} << 24);
+      if (!n.ok()) return n.status();
+      opts.process_table_size = *n;
+    } else if (arg == "--wakeup-bytes") {
+      absl::StatusOr<uint64_t> n = ParseNumber<uint64_t>(arg, *v, 0, uint64_t{1} << 30);
+      if (!n.ok()) return n.status();
+      opts.wakeup_bytes = *n;
+    } else if (arg == "--wakeup-us") {
+      absl::StatusOr<uint64_t> n = ParseNumber<uint64_t>(arg, *v, 0, 10'000'000);
+      if (!n.ok()) return n.status();
+      opts.wakeup_us = *n;
+    } else if (arg == "--proc-root") {
+      opts.proc_root = *v;
+    }
+  }
+  if (default_prefixes) {
+    opts.file_prefixes = DefaultFilePrefixes();
+  }
+  opts.file_prefixes.insert(opts.file_prefixes.end(), extra_prefixes.begin(),
+                            extra_prefixes.end());
+  if (!opts.help && !opts.version && !opts.check && !opts.print_events) {
+    return absl::InvalidArgumentError(
+        "nothing to do: pass --print-events to print events, or --check to test the probes");
+  }
+  return opts;
+}
+
+}  // namespace vigil::sensor

@@ -1,0 +1,50 @@
+// Command-line options of vigil-sensor.
+#ifndef VIGIL_SENSOR_OPTIONS_H_
+#define VIGIL_SENSOR_OPTIONS_H_
+
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "sensor/probes/attach_mode.h"
+
+namespace vigil::sensor {
+
+// Paths whose opens are reported by default (before any rule set narrows or widens
+// the interest set): credentials, system configuration, binaries, boot and secrets.
+const std::vector<std::string>& DefaultFilePrefixes();
+
+// Everything vigil-sensor can be told on its command line.
+struct SensorOptions {
+  bool help = false;
+  bool version = false;
+  bool check = false;          // load + attach, print the sensor_start record, exit
+  bool print_events = false;   // JSON lines of every event
+  std::string output = "-";    // where JSON lines go ("-" is stdout)
+  std::optional<probes::AttachMode> attach_mode;
+  std::vector<std::string> file_prefixes;  // defaults included unless disabled
+  bool all_files = false;
+  bool hidden = true;
+  bool failed_opens = false;
+  uint32_t type_mask = 0;      // bit (1 << EventType) per reported type
+  size_t ringbuf_bytes = 16u << 20;
+  size_t process_table_size = 65536;
+  uint64_t wakeup_bytes = 256 * 1024;
+  uint64_t wakeup_us = 2000;
+  int poll_timeout_ms = 10;   // longest an event waits when no wake-up comes
+  std::string proc_root = "/proc";
+  bool verbose = false;
+};
+
+// Parses argv. Errors name the offending argument and why.
+absl::StatusOr<SensorOptions> ParseSensorOptions(int argc, const char* const* argv);
+
+// The --help text.
+const char* SensorUsage();
+
+}  // namespace vigil::sensor
+
+#endif  // VIGIL_SENSOR_OPTIONS_H_

@@ -1,0 +1,89 @@
+#include "sensor/probes/file_probe.h"
+
+#include <bpf/bpf.h>
+
+#include <cerrno>
+#include <cstring>
+
+#include "absl/strings/str_cat.h"
+#include "bpf/abi/vigil_event.h"
+#include "bpf/file.skel.h"
+
+namespace vigil::sensor::probes {
+
+FileProbe::~FileProbe() { Stop(); }
+
+absl::Status FileProbe::OpenSkeleton() {
+  skel_ = file_bpf__open();
+  if (skel_ == nullptr) {
+    return absl::InternalError(absl::StrCat("opening file module: ", strerror(errno)));
+  }
+  return absl::OkStatus();
+}
+
+void FileProbe::DestroySkeleton() {
+  file_bpf__destroy(skel_);
+  skel_ = nullptr;
+  loaded_ = false;
+}
+
+bpf_object* FileProbe::object() { return skel_->obj; }
+
+ModuleGlobals FileProbe::globals() { return GlobalsOf(skel_); }
+
+absl::Status FileProbe::AfterLoad() {
+  loaded_ = true;
+  for (const std::string& prefix : prefixes_) {
+    absl::Status status = WritePrefix(prefix, true);
+    if (!status.ok()) return status;
+  }
+  return absl::OkStatus();
+}
+
+absl::Status FileProbe::WritePrefix(const std::string& prefix, bool add) {
+  vigil_prefix_key key{};
+  key.prefixlen = static_cast<uint32_t>(prefix.size() * 8);
+  std::memcpy(key.data, prefix.data(), prefix.size());
+  const int fd = bpf_map__fd(skel_->maps.path_prefixes);
+  const uint32_t value = 1;
+  const int rc = add ? bpf_map_update_elem(fd, &key, &value, BPF_ANY)
+                     : bpf_map_delete_elem(fd, &key);
+  if (rc != 0 && !(errno == ENOENT && !add)) {
+    return absl::InternalError(absl::StrCat(add ? "adding" : "removing", " path prefix '",
+                                            prefix, "': ", strerror(errno)));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status FileProbe::SetPrefixes(const std::vector<std::string>& prefixes) {
+  std::set<std::string> next;
+  for (const std::string& p : prefixes) {
+    if (p.empty() || p[0] != '/') {
+      return absl::InvalidArgumentError(absl::StrCat("path prefix '", p, "' is not absolute"));
+    }
+    if (p.size() > VIGIL_PREFIX_MAX) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "path prefix '", p.substr(0, 40), "...' is longer than ", VIGIL_PREFIX_MAX, " bytes"));
+    }
+    next.insert(p);
+  }
+  if (loaded_) {
+    // Widen before narrowing so no wanted open is missed during the swap.
+    for (const std::string& p : next) {
+      if (!prefixes_.count(p)) {
+        absl::Status status = WritePrefix(p, true);
+        if (!status.ok()) return status;
+      }
+    }
+    for (const std::string& p : prefixes_) {
+      if (!next.count(p)) {
+        absl::Status status = WritePrefix(p, false);
+        if (!status.ok()) return status;
+      }
+    }
+  }
+  prefixes_ = std::move(next);
+  return absl::OkStatus();
+}
+
+}  // namespace vigil::sensor::probes

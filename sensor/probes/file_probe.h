@@ -1,0 +1,50 @@
+// FileProbe: user-space twin of bpf/file.bpf.c (open-family syscalls), owning the
+// in-kernel path interest set.
+#ifndef VIGIL_SENSOR_PROBES_FILE_PROBE_H_
+#define VIGIL_SENSOR_PROBES_FILE_PROBE_H_
+
+#include <set>
+#include <string>
+#include <vector>
+
+#include "sensor/probes/probe_module.h"
+
+struct file_bpf;
+
+namespace vigil::sensor::probes {
+
+// The file module. Opens reach user space only when their resolved path starts with a
+// prefix of the interest set, has a hidden component (when asked), or when the filter
+// says all files; everything else is dropped in the kernel and counted as filtered.
+class FileProbe : public ProbeModule {
+ public:
+  FileProbe() : ProbeModule("file") {}
+  ~FileProbe() override;
+
+  // Replaces the interest set. Each prefix must be absolute and at most
+  // VIGIL_PREFIX_MAX bytes; a prefix matches any path that starts with it byte for byte
+  // (so "/etc/" matches files under /etc, "/etc/shadow" also matches "/etc/shadow-").
+  // May be called before Start() (the set is loaded with the programs) or while
+  // running (the kernel map is updated in place: added first, then removed).
+  absl::Status SetPrefixes(const std::vector<std::string>& prefixes);
+
+  const std::set<std::string>& prefixes() const { return prefixes_; }
+
+ protected:
+  absl::Status OpenSkeleton() override;
+  void DestroySkeleton() override;
+  bpf_object* object() override;
+  ModuleGlobals globals() override;
+  absl::Status AfterLoad() override;
+
+ private:
+  absl::Status WritePrefix(const std::string& prefix, bool add);
+
+  file_bpf* skel_ = nullptr;
+  bool loaded_ = false;
+  std::set<std::string> prefixes_;
+};
+
+}  // namespace vigil::sensor::probes
+
+#endif  // VIGIL_SENSOR_PROBES_FILE_PROBE_H_

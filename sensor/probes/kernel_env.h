@@ -1,0 +1,52 @@
+// KernelEnv: what this kernel offers the probes, checked once at start.
+#ifndef VIGIL_SENSOR_PROBES_KERNEL_ENV_H_
+#define VIGIL_SENSOR_PROBES_KERNEL_ENV_H_
+
+#include <string>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+
+struct btf;
+
+namespace vigil::sensor::probes {
+
+// Facts about the running kernel and the sensor's privileges, with clear errors that
+// name what is missing. Owns the kernel's BTF, used to check which hooks exist.
+class KernelEnv {
+ public:
+  // Checks privileges (root, or CAP_BPF + CAP_PERFMON) and loads the kernel BTF from
+  // `btf_path`. Fails with FailedPrecondition naming the missing piece.
+  static absl::StatusOr<KernelEnv> Probe(const std::string& btf_path = "/sys/kernel/btf/vmlinux");
+
+  KernelEnv(KernelEnv&& other) noexcept;
+  KernelEnv& operator=(KernelEnv&& other) noexcept;
+  KernelEnv(const KernelEnv&) = delete;
+  KernelEnv& operator=(const KernelEnv&) = delete;
+  ~KernelEnv();
+
+  // True when the kernel has a BTF-typed tracepoint of this name (tp_btf/raw_tp hooks).
+  bool HasBtfTracepoint(absl::string_view name) const;
+
+  // Mounts tracefs at /sys/kernel/tracing when no tracefs is reachable. Returns the
+  // events directory ("<tracefs>/events").
+  absl::StatusOr<std::string> EnsureTracefs();
+
+  // True when classic tracepoint "<category>/<name>" exists (tracefs must be mounted).
+  bool HasTracepoint(absl::string_view category, absl::string_view name) const;
+
+  // "6.18.44-..." from uname.
+  const std::string& kernel_release() const { return release_; }
+
+ private:
+  KernelEnv() = default;
+
+  struct btf* btf_ = nullptr;
+  std::string release_;
+  std::string tracefs_events_;
+};
+
+}  // namespace vigil::sensor::probes
+
+#endif  // VIGIL_SENSOR_PROBES_KERNEL_ENV_H_

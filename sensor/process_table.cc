@@ -1,0 +1,176 @@
+#include "sensor/process_table.h"
+
+#include <dirent.h>
+
+#include <fstream>
+#include <memory>
+#include <sstream>
+
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
+#include "absl/strings/strip.h"
+
+namespace vigil::sensor {
+namespace {
+
+// Reads at most `limit` bytes of a small procfs file.
+bool ReadSmallFile(const std::string& path, size_t limit, std::string* out) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return false;
+  out->assign(limit, '\0');
+  in.read(out->data(), static_cast<std::streamsize>(limit));
+  out->resize(static_cast<size_t>(in.gcount()));
+  return true;
+}
+
+// Parses "Uid:\t<real>\t<effective>..." style lines of /proc/PID/status.
+void ParseIds(absl::string_view value, uint32_t* real, uint32_t* effective) {
+  std::vector<absl::string_view> parts =
+      absl::StrSplit(value, absl::ByAnyChar(" \t"), absl::SkipEmpty());
+  if (parts.size() >= 2) {
+    (void)absl::SimpleAtoi(parts[0], real);
+    (void)absl::SimpleAtoi(parts[1], effective);
+  }
+}
+
+std::string JoinArgs(absl::string_view argv) {
+  std::string out;
+  ArgvIterator it(argv);
+  absl::string_view arg;
+  while (it.Next(&arg)) {
+    if (!out.empty()) out.push_back(' ');
+    out.append(arg.data(), arg.size());
+  }
+  return out;
+}
+
+}  // namespace
+
+ProcessTable::ProcessTable(size_t capacity) : capacity_(capacity == 0 ? 1 : capacity) {}
+
+absl::Status ProcessTable::SeedFromProc(const std::string& proc_root) {
+  std::unique_ptr<DIR, int (*)(DIR*)> dir(opendir(proc_root.c_str()), closedir);
+  if (!dir) {
+    return absl::NotFoundError(absl::StrCat("cannot list ", proc_root, ": ", strerror(errno)));
+  }
+  std::string buf;
+  while (dirent* entry = readdir(dir.get())) {
+    uint32_t pid;
+    if (!absl::SimpleAtoi(entry->d_name, &pid) || pid == 0) continue;
+    const std::string base = absl::StrCat(proc_root, "/", entry->d_name);
+    if (!ReadSmallFile(base + "/status", 8192, &buf)) continue;
+
+    ProcessInfo info;
+    info.pid = pid;
+    for (absl::string_view line : absl::StrSplit(buf, '\n')) {
+      if (absl::ConsumePrefix(&line, "Name:")) {
+        info.comm = std::string(absl::StripAsciiWhitespace(line));
+      } else if (absl::ConsumePrefix(&line, "PPid:")) {
+        (void)absl::SimpleAtoi(absl::StripAsciiWhitespace(line), &info.ppid);
+      } else if (absl::ConsumePrefix(&line, "Uid:")) {
+        ParseIds(line, &info.uid, &info.euid);
+      } else if (absl::ConsumePrefix(&line, "Gid:")) {
+        uint32_t egid;
+        ParseIds(line, &info.gid, &egid);
+      }
+    }
+    char target[4096];
+    ssize_t n = readlink((base + "/exe").c_str(), target, sizeof(target));
+    if (n > 0) info.exe.assign(target, static_cast<size_t>(n));
+    if (ReadSmallFile(base + "/cmdline", 4096, &buf)) info.cmdline = JoinArgs(buf);
+
+    ProcessInfo* slot = Upsert(pid);
+    *slot = std::move(info);
+  }
+  return absl::OkStatus();
+}
+
+ProcessInfo* ProcessTable::Upsert(uint32_t pid) {
+  auto it = index_.find(pid);
+  if (it != index_.end()) {
+    lru_.splice(lru_.begin(), lru_, it->second);
+    return &*it->second;
+  }
+  if (index_.size() >= capacity_) {
+    index_.erase(lru_.back().pid);
+    lru_.pop_back();
+    ++evictions_;
+  }
+  lru_.emplace_front();
+  lru_.front().pid = pid;
+  index_.emplace(pid, lru_.begin());
+  return &lru_.front();
+}
+
+void ProcessTable::Erase(uint32_t pid) {
+  auto it = index_.find(pid);
+  if (it == index_.end()) return;
+  lru_.erase(it->second);
+  index_.erase(it);
+}
+
+void ProcessTable::Apply(const Event& event) {
+  const TaskContext& task = event.task;
+  switch (event.type) {
+    case EventType::kFork: {
+      if (event.fork.is_thread) return;
+      // The header describes the parent; the child starts as its copy.
+      ProcessInfo parent;
+      if (const ProcessInfo* known = Lookup(task.pid)) parent = *known;
+      ProcessInfo* child = Upsert(event.fork.child_pid);
+      child->ppid = task.pid;
+      child->uid = task.uid;
+      child->euid = task.euid;
+      child->gid = task.gid;
+      child->comm = parent.comm.empty() ? std::string(task.comm) : parent.comm;
+      child->exe = parent.exe;
+      child->cmdline = parent.cmdline;
+      child->start_boot_ns = task.time_boot_ns;
+      return;
+    }
+    case EventType::kExec: {
+      ProcessInfo* p = Upsert(task.pid);
+      p->ppid = task.ppid;
+      p->uid = task.uid;
+      p->euid = task.euid;
+      p->gid = task.gid;
+      p->comm.assign(task.comm.data(), task.comm.size());
+      p->exe.assign(event.exec.exe.data(), event.exec.exe.size());
+      p->cmdline = JoinArgs(event.exec.argv);
+      p->start_boot_ns = task.time_boot_ns;
+      return;
+    }
+    case EventType::kExit:
+      if (event.exit.group_dead) Erase(task.pid);
+      return;
+    case EventType::kOpen:
+      return;
+  }
+}
+
+const ProcessInfo* ProcessTable::Lookup(uint32_t pid) {
+  auto it = index_.find(pid);
+  if (it == index_.end()) return nullptr;
+  lru_.splice(lru_.begin(), lru_, it->second);
+  return &*it->second;
+}
+
+std::vector<const ProcessInfo*> ProcessTable::Ancestors(uint32_t pid, size_t max_depth) {
+  std::vector<const ProcessInfo*> chain;
+  const ProcessInfo* current = Lookup(pid);
+  while (current != nullptr && chain.size() < max_depth) {
+    uint32_t parent = current->ppid;
+    if (parent == 0 || parent == current->pid) break;
+    const ProcessInfo* next = Lookup(parent);
+    if (next == nullptr) break;
+    for (const ProcessInfo* seen : chain) {
+      if (seen == next) return chain;  // loop (pid reuse); stop
+    }
+    chain.push_back(next);
+    current = next;
+  }
+  return chain;
+}
+
+}  // namespace vigil::sensor

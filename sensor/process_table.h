@@ -1,0 +1,75 @@
+// Process table: what the sensor knows of every live process on the node.
+#ifndef VIGIL_SENSOR_PROCESS_TABLE_H_
+#define VIGIL_SENSOR_PROCESS_TABLE_H_
+
+#include <cstdint>
+#include <list>
+#include <string>
+#include <vector>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/status/status.h"
+#include "absl/strings/string_view.h"
+#include "sensor/event.h"
+
+namespace vigil::sensor {
+
+// One process (thread group).
+struct ProcessInfo {
+  uint32_t pid = 0;
+  uint32_t ppid = 0;
+  uint32_t uid = 0;
+  uint32_t euid = 0;
+  uint32_t gid = 0;
+  std::string comm;
+  std::string exe;
+  std::string cmdline;  // arguments joined by single spaces
+  uint64_t start_boot_ns = 0;  // fork or exec time; 0 when seeded from /proc
+};
+
+// Tracks processes from a /proc snapshot and then fork/exec/exit events. Bounded: when
+// full, the least recently touched process is evicted (and counted), so a fork storm
+// cannot grow memory without limit. Parent chains are followed through the table.
+// Not thread-safe: owned by the single pipeline thread.
+class ProcessTable {
+ public:
+  // `capacity` is the most processes kept (at least 1).
+  explicit ProcessTable(size_t capacity);
+
+  // Loads every process from a procfs tree (normally "/proc"). Processes that vanish
+  // or cannot be read while scanning are skipped. Fails only when `proc_root` cannot
+  // be listed.
+  absl::Status SeedFromProc(const std::string& proc_root);
+
+  // Updates the table from a kernel event (fork adds, exec replaces the image, exit of
+  // the last thread removes). Thread events do not create entries.
+  void Apply(const Event& event);
+
+  // The process with this pid, or nullptr. Marks it recently used.
+  const ProcessInfo* Lookup(uint32_t pid);
+
+  // Up to `max_depth` ancestors of `pid`, nearest first (parent, grandparent, ...),
+  // stopping at pid 0, a loop, or a process the table does not know.
+  std::vector<const ProcessInfo*> Ancestors(uint32_t pid, size_t max_depth);
+
+  size_t size() const { return index_.size(); }
+  size_t capacity() const { return capacity_; }
+  // Processes dropped because the table was full.
+  uint64_t evictions() const { return evictions_; }
+
+ private:
+  using Lru = std::list<ProcessInfo>;
+
+  // Returns the entry for pid, creating (and evicting if full) when missing.
+  ProcessInfo* Upsert(uint32_t pid);
+  void Erase(uint32_t pid);
+
+  size_t capacity_;
+  Lru lru_;  // most recently used first
+  absl::flat_hash_map<uint32_t, Lru::iterator> index_;
+  uint64_t evictions_ = 0;
+};
+
+}  // namespace vigil::sensor
+
+#endif  // VIGIL_SENSOR_PROCESS_TABLE_H_

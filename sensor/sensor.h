@@ -1,0 +1,76 @@
+// Sensor: the node pipeline. Probes -> ring buffer -> decoder -> process table -> output.
+#ifndef VIGIL_SENSOR_SENSOR_H_
+#define VIGIL_SENSOR_SENSOR_H_
+
+#include <array>
+#include <cstdint>
+#include <cstdio>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "sensor/decoder.h"
+#include "sensor/options.h"
+#include "sensor/probes/file_probe.h"
+#include "sensor/probes/kernel_env.h"
+#include "sensor/probes/process_probe.h"
+#include "sensor/probes/ring_reader.h"
+#include "sensor/process_table.h"
+
+namespace vigil::sensor {
+
+// Runs the whole user-space path on one thread: the ring reader hands each record, in
+// place, to the decoder; the process table is updated; the event is written out. Drops
+// (kernel counters, malformed records) are reported as "gap" records in the output.
+class Sensor : public probes::RecordSink {
+ public:
+  // Checks the environment, creates the ring buffer, loads and attaches every module
+  // and seeds the process table. Errors name what is missing.
+  static absl::StatusOr<std::unique_ptr<Sensor>> Create(const SensorOptions& options);
+  ~Sensor() override;
+
+  // Writes the sensor_start record (version, kernel, modules with attach modes).
+  absl::Status WriteStartRecord();
+
+  // Consumes events until `stop_fd` (a signalfd, or any fd) becomes readable or the
+  // output fails. Returns the output error, if any.
+  absl::Status Run(int stop_fd);
+
+  // Detaches the probes, drains what is left in the ring, reports final gaps and the
+  // sensor_stop record, and flushes. Safe to call twice.
+  absl::Status Shutdown();
+
+  void OnRecord(const void* data, size_t size) override;
+
+ private:
+  explicit Sensor(const SensorOptions& options);
+  absl::Status Init();
+  // Emits a gap record for every drop counter that grew since the last check.
+  void ReportGaps();
+  absl::Status Flush();
+  void WriteLine(const std::string& line);
+
+  SensorOptions options_;
+  std::unique_ptr<probes::KernelEnv> env_;
+  std::unique_ptr<probes::RingReader> ring_;
+  probes::ProcessProbe process_probe_;
+  probes::FileProbe file_probe_;
+  std::vector<probes::ProbeModule*> modules_;
+  Decoder decoder_;
+  ProcessTable table_;
+  FILE* out_ = nullptr;
+  bool owns_out_ = false;
+  bool output_failed_ = false;
+  bool shut_down_ = false;
+  std::string line_;
+  std::array<uint64_t, VIGIL_EVENT_TYPE_MAX> events_by_type_{};
+  // Last values reported as gaps, per module and counter.
+  std::vector<probes::ModuleStats> reported_;
+  std::array<uint64_t, static_cast<int>(DecodeError::kCount)> reported_decode_{};
+};
+
+}  // namespace vigil::sensor
+
+#endif  // VIGIL_SENSOR_SENSOR_H_
