@@ -1,0 +1,94 @@
+// SensorProcess: runs the real vigil-sensor binary for a test and collects its JSON
+// lines, so real-kernel tests check exactly what users get.
+#ifndef VIGIL_TESTS_SUPPORT_SENSOR_PROCESS_H_
+#define VIGIL_TESTS_SUPPORT_SENSOR_PROCESS_H_
+
+#include <sys/types.h>
+
+#include <functional>
+#include <memory>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/status/statusor.h"
+#include "absl/synchronization/mutex.h"
+#include "absl/time/time.h"
+#include "nlohmann/json.hpp"
+
+namespace vigil::testing {
+
+using Json = nlohmann::json;
+using JsonPredicate = std::function<bool(const Json&)>;
+
+// Fails the test unless it runs as root; the real-kernel tests need it and CI runs them
+// as root. Set VIGIL_ALLOW_SKIP_KERNEL_TESTS=1 to skip them instead (never in CI).
+#define VIGIL_REQUIRE_ROOT()                                                            \
+  do {                                                                                  \
+    if (geteuid() != 0) {                                                               \
+      const char* allow = getenv("VIGIL_ALLOW_SKIP_KERNEL_TESTS");                      \
+      if (allow != nullptr && std::string(allow) == "1") GTEST_SKIP() << "not root";   \
+      FAIL() << "real-kernel tests need root (set VIGIL_ALLOW_SKIP_KERNEL_TESTS=1 to "  \
+                "skip them outside CI)";                                                \
+    }                                                                                   \
+  } while (0)
+
+// A running `vigil-sensor --print-events` whose stdout is parsed line by line on a
+// reader thread. Every line must be valid JSON; parse failures are kept and reported.
+class SensorProcess {
+ public:
+  // Starts the sensor with `--print-events` plus `args` and waits (up to 60 s) for its
+  // sensor_start record. Fails with the sensor's stderr if it exits or times out.
+  static absl::StatusOr<std::unique_ptr<SensorProcess>> Start(
+      const std::vector<std::string>& args);
+  ~SensorProcess();
+  SensorProcess(const SensorProcess&) = delete;
+  SensorProcess& operator=(const SensorProcess&) = delete;
+
+  // The sensor_start record.
+  Json start_record() const;
+
+  // Waits until at least `count` events satisfy `pred` (or `timeout` passes); returns
+  // every matching event seen so far, in output order.
+  std::vector<Json> WaitForCount(const JsonPredicate& pred, size_t count,
+                                 absl::Duration timeout = absl::Seconds(20));
+  // All matching events seen so far.
+  std::vector<Json> Matching(const JsonPredicate& pred) const;
+
+  // Stops the sensor with SIGTERM; returns its exit status (as from waitpid) and keeps
+  // its sensor_stop record.
+  int Stop();
+  // The sensor_stop record (after Stop()), or null.
+  Json stop_record() const;
+  // Lines that were not valid JSON.
+  std::vector<std::string> parse_errors() const;
+  // What the sensor wrote to stderr so far.
+  std::string stderr_text() const;
+
+ private:
+  SensorProcess() = default;
+  void ReadLoop();
+
+  pid_t pid_ = -1;
+  int stdout_fd_ = -1;
+  std::string stderr_path_;
+  std::thread reader_;
+  mutable absl::Mutex mu_;
+  std::vector<Json> lines_ ABSL_GUARDED_BY(mu_);
+  std::vector<std::string> parse_errors_ ABSL_GUARDED_BY(mu_);
+  bool eof_ ABSL_GUARDED_BY(mu_) = false;
+};
+
+// Spawns `argv` (argv[0] is the program path) with optional working directory; returns
+// its pid. The caller reaps it with WaitExit.
+absl::StatusOr<pid_t> Spawn(const std::vector<std::string>& argv, const std::string& cwd = "");
+// Waits for `pid` and returns its raw wait status.
+int WaitExit(pid_t pid);
+
+// Path of the test helper binary (next to the test binaries).
+std::string HelperBinary();
+
+}  // namespace vigil::testing
+
+#endif  // VIGIL_TESTS_SUPPORT_SENSOR_PROCESS_H_
