@@ -70,8 +70,11 @@ static __always_inline struct vigil_scratch *get_scratch(void) {
   return s;
 }
 
+/* True when user space wants events of this type; otherwise counts the filtered event. */
 static __always_inline bool type_enabled(__u32 type) {
-  return (filter_cfg.type_mask >> type) & 1;
+  if ((filter_cfg.type_mask >> type) & 1) return true;
+  count(VIGIL_STAT_FILTERED_TYPE);
+  return false;
 }
 
 /* True when the current task belongs to the sensor itself. */

@@ -55,7 +55,7 @@ static __always_inline void handle_newtask(__u32 child_pid, __u64 clone_flags) {
 
 /* Runs at the point of no return of exec, while the task still has its old credentials. */
 static __always_inline void handle_prepare_exec(void) {
-  if (!type_enabled(VIGIL_EVENT_EXEC)) return;
+  if (!((filter_cfg.type_mask >> VIGIL_EVENT_EXEC) & 1)) return;
   struct task_struct *task = (struct task_struct *)bpf_get_current_task();
   const struct cred *cred = BPF_CORE_READ(task, real_cred);
   struct exec_creds c = {

@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# The test command: installs dependencies, builds, and runs the whole test suite
+# (unit tests, and the real-kernel tests, which need root).
+# Usage: sudo scripts/test.sh [BUILD_DIR]
+set -euo pipefail
+top=$(cd "$(dirname "$0")/.." && pwd)
+build=${1:-$top/build}
+
+if [[ $(id -u) -ne 0 ]]; then
+  echo "scripts/test.sh: run as root: the real-kernel tests load eBPF probes" >&2
+  exit 1
+fi
+"$top/scripts/install-deps.sh"
+"$top/scripts/build.sh" "$build"
+cd "$build"
+# Unit tests first (fast, no privileges needed), then the real-kernel tests.
+ctest --output-on-failure -j "$(nproc)" -L unit
+ctest --output-on-failure -j "$(nproc)" -L kernel
+# The test suite must not have skipped the real-kernel tests.
+if ctest -N -L kernel | grep -q 'Total Tests: 0'; then
+  echo "scripts/test.sh: no real-kernel tests were registered" >&2
+  exit 1
+fi
+echo "scripts/test.sh: all tests passed"
