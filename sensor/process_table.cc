@@ -158,12 +158,13 @@ const ProcessInfo* ProcessTable::Lookup(uint32_t pid) {
 
 std::vector<const ProcessInfo*> ProcessTable::Ancestors(uint32_t pid, size_t max_depth) {
   std::vector<const ProcessInfo*> chain;
-  const ProcessInfo* current = Lookup(pid);
+  const ProcessInfo* start = Lookup(pid);
+  const ProcessInfo* current = start;
   while (current != nullptr && chain.size() < max_depth) {
     uint32_t parent = current->ppid;
     if (parent == 0 || parent == current->pid) break;
     const ProcessInfo* next = Lookup(parent);
-    if (next == nullptr) break;
+    if (next == nullptr || next == start) break;
     for (const ProcessInfo* seen : chain) {
       if (seen == next) return chain;  // loop (pid reuse); stop
     }

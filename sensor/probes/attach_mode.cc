@@ -27,7 +27,7 @@ absl::StatusOr<AttachMode> ParseAttachMode(absl::string_view name) {
     if (name == AttachModeName(mode)) return mode;
   }
   return absl::InvalidArgumentError(
-      absl::StrCat("unknown attach mode '", name, "' (expected tp_btf, raw_tp or tracepoint)"));
+      absl::StrCat("--attach-mode: unknown attach mode '", name, "' (expected tp_btf, raw_tp or tracepoint)"));
 }
 
 }  // namespace vigil::sensor::probes

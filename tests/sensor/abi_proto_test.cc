@@ -1,0 +1,102 @@
+// The numeric event enums agree across the three places that define them: the kernel ABI
+// (bpf/abi/vigil_event.h), the sensor's typed events (sensor/event.h) and the wire format
+// (proto/vigil/v1/event.proto).
+#include <cstdint>
+#include <string>
+
+#include "bpf/abi/vigil_event.h"
+#include "gtest/gtest.h"
+#include "sensor/event.h"
+#include "vigil/v1/event.pb.h"
+
+namespace vigil::sensor {
+namespace {
+
+TEST(AbiProtoTest, EventTypesAgree) {
+  struct Case {
+    vigil_event_type abi;
+    EventType sensor;
+    v1::EventType proto;
+    const char* proto_name;
+  };
+  const Case cases[] = {
+      {VIGIL_EVENT_FORK, EventType::kFork, v1::EVENT_TYPE_FORK, "EVENT_TYPE_FORK"},
+      {VIGIL_EVENT_EXEC, EventType::kExec, v1::EVENT_TYPE_EXEC, "EVENT_TYPE_EXEC"},
+      {VIGIL_EVENT_EXIT, EventType::kExit, v1::EVENT_TYPE_EXIT, "EVENT_TYPE_EXIT"},
+      {VIGIL_EVENT_OPEN, EventType::kOpen, v1::EVENT_TYPE_OPEN, "EVENT_TYPE_OPEN"},
+  };
+  for (const Case& c : cases) {
+    SCOPED_TRACE(c.proto_name);
+    EXPECT_EQ(static_cast<int>(c.abi), static_cast<int>(c.sensor));
+    EXPECT_EQ(static_cast<int>(c.abi), static_cast<int>(c.proto));
+    EXPECT_EQ(v1::EventType_Name(c.proto), c.proto_name);
+    v1::EventType parsed = v1::EVENT_TYPE_UNSPECIFIED;
+    ASSERT_TRUE(v1::EventType_Parse(c.proto_name, &parsed));
+    EXPECT_EQ(static_cast<int>(parsed), static_cast<int>(c.abi));
+    // The proto name ends with the sensor's stable name in upper case.
+    std::string lower(EventTypeName(c.sensor));
+    for (char& ch : lower) ch = static_cast<char>(ch - 'a' + 'A');
+    EXPECT_EQ(std::string(c.proto_name), "EVENT_TYPE_" + lower);
+  }
+}
+
+TEST(AbiProtoTest, EventTypeRangesAgree) {
+  // Every ABI type has a proto value and the proto has no type the ABI lacks.
+  EXPECT_EQ(static_cast<int>(v1::EventType_MAX), VIGIL_EVENT_TYPE_MAX - 1);
+  EXPECT_EQ(static_cast<int>(v1::EventType_MIN), 0);
+  EXPECT_EQ(static_cast<int>(v1::EVENT_TYPE_UNSPECIFIED), 0);
+  for (int value = 1; value < VIGIL_EVENT_TYPE_MAX; ++value) {
+    EXPECT_TRUE(v1::EventType_IsValid(value)) << value;
+  }
+  EXPECT_FALSE(v1::EventType_IsValid(VIGIL_EVENT_TYPE_MAX));
+  EXPECT_EQ(v1::EventType_descriptor()->value_count(), VIGIL_EVENT_TYPE_MAX);
+}
+
+TEST(AbiProtoTest, OpenSyscallsAgree) {
+  struct Case {
+    vigil_open_syscall abi;
+    OpenSyscall sensor;
+    v1::OpenSyscall proto;
+    const char* proto_name;
+  };
+  const Case cases[] = {
+      {VIGIL_SYS_OPEN, OpenSyscall::kOpen, v1::OPEN_SYSCALL_OPEN, "OPEN_SYSCALL_OPEN"},
+      {VIGIL_SYS_OPENAT, OpenSyscall::kOpenAt, v1::OPEN_SYSCALL_OPENAT, "OPEN_SYSCALL_OPENAT"},
+      {VIGIL_SYS_OPENAT2, OpenSyscall::kOpenAt2, v1::OPEN_SYSCALL_OPENAT2, "OPEN_SYSCALL_OPENAT2"},
+      {VIGIL_SYS_CREAT, OpenSyscall::kCreat, v1::OPEN_SYSCALL_CREAT, "OPEN_SYSCALL_CREAT"},
+      {VIGIL_SYS_OPEN_BY_HANDLE_AT, OpenSyscall::kOpenByHandleAt,
+       v1::OPEN_SYSCALL_OPEN_BY_HANDLE_AT, "OPEN_SYSCALL_OPEN_BY_HANDLE_AT"},
+  };
+  for (const Case& c : cases) {
+    SCOPED_TRACE(c.proto_name);
+    EXPECT_EQ(static_cast<int64_t>(c.abi), static_cast<int64_t>(c.sensor));
+    EXPECT_EQ(static_cast<int64_t>(c.abi), static_cast<int64_t>(c.proto));
+    EXPECT_EQ(v1::OpenSyscall_Name(c.proto), c.proto_name);
+    // The proto name ends with the sensor's stable syscall name in upper case.
+    std::string upper(OpenSyscallName(c.sensor));
+    for (char& ch : upper) {
+      if (ch >= 'a' && ch <= 'z') ch = static_cast<char>(ch - 'a' + 'A');
+    }
+    EXPECT_EQ(std::string(c.proto_name), "OPEN_SYSCALL_" + upper);
+  }
+}
+
+TEST(AbiProtoTest, OpenSyscallRangesAgree) {
+  EXPECT_EQ(static_cast<int>(v1::OpenSyscall_MAX), VIGIL_SYS_OPEN_BY_HANDLE_AT);
+  EXPECT_EQ(static_cast<int>(v1::OPEN_SYSCALL_UNSPECIFIED), 0);
+  for (int value = VIGIL_SYS_OPEN; value <= VIGIL_SYS_OPEN_BY_HANDLE_AT; ++value) {
+    EXPECT_TRUE(v1::OpenSyscall_IsValid(value)) << value;
+  }
+  EXPECT_FALSE(v1::OpenSyscall_IsValid(VIGIL_SYS_OPEN_BY_HANDLE_AT + 1));
+  // UNSPECIFIED plus one value per ABI syscall.
+  EXPECT_EQ(v1::OpenSyscall_descriptor()->value_count(), VIGIL_SYS_OPEN_BY_HANDLE_AT + 1);
+}
+
+// The enum underlying types in sensor/event.h hold the ABI fields without narrowing.
+TEST(AbiProtoTest, SensorEnumWidthsMatchAbiFields) {
+  EXPECT_EQ(sizeof(EventType), sizeof(vigil_event_header{}.type));
+  EXPECT_EQ(sizeof(OpenSyscall), sizeof(vigil_open_event{}.syscall));
+}
+
+}  // namespace
+}  // namespace vigil::sensor
