@@ -134,6 +134,29 @@ static __always_inline void submit(void *record, __u32 size) {
   count(VIGIL_STAT_EMITTED);
 }
 
+/*
+ * Kernel memory is read in one of two ways, chosen per program at compile time:
+ *   fast (tp_btf programs): direct loads through BTF-typed pointers, no helper calls;
+ *   CO-RE (raw_tp and classic tracepoints): bpf_probe_read_kernel for every field.
+ * Both are relocated by CO-RE. Hot-path bodies take a constant `fast` argument; after
+ * inlining, the compiler keeps only one of the two branches.
+ */
+#define VREAD(fast, p, field) ((fast) ? (p)->field : BPF_CORE_READ(p, field))
+
+/* Retypes an address as a read-only BTF pointer (fast mode), or as a plain pointer. */
+extern void *bpf_rdonly_cast(const void *obj, __u32 btf_id) __ksym __weak;
+#define VCAST(fast, type, addr)                                                  \
+  ((fast) ? (type *)bpf_rdonly_cast((void *)(addr), bpf_core_type_id_kernel(type)) \
+          : (type *)(void *)(addr))
+
+static __always_inline struct mount *real_mount(struct vfsmount *vfsmnt, const bool fast) {
+  return VCAST(fast, struct mount, (__u64)(void *)vfsmnt - bpf_core_field_offset(struct mount, mnt));
+}
+
+static __always_inline struct vfsmount *mount_vfsmount(struct mount *mnt, const bool fast) {
+  return VCAST(fast, struct vfsmount, (__u64)(void *)mnt + bpf_core_field_offset(struct mount, mnt));
+}
+
 /* Result of resolve_path(): the path occupies walk[start, VIGIL_PATH_WALK_END). */
 struct vigil_path {
   __u32 start;
@@ -156,8 +179,7 @@ struct vigil_walk {
 };
 
 /* One step of the walk: prepend one component, or cross to the parent mount. */
-static long walk_step(__u32 index, void *ctx) {
-  struct vigil_walk *w = ctx;
+static __always_inline long walk_step(struct vigil_walk *w, const bool fast) {
   __u32 zero = 0;
   struct vigil_scratch *s = bpf_map_lookup_elem(&scratch, &zero);
   if (!s) return 1;
@@ -170,24 +192,23 @@ static long walk_step(__u32 index, void *ctx) {
     w->done = true;
     return 1;
   }
-  struct dentry *parent = BPF_CORE_READ(dentry, d_parent);
+  struct dentry *parent = VREAD(fast, dentry, d_parent);
   if (dentry == mnt_root || dentry == parent) {
-    struct mount *mnt_parent = BPF_CORE_READ(mnt, mnt_parent);
+    struct mount *mnt_parent = VREAD(fast, mnt, mnt_parent);
     if (dentry != mnt_root || mnt_parent == mnt) {
       /* The global root, or a dentry not connected to any mount we can follow. */
       w->done = true;
       return 1;
     }
-    struct vfsmount *vfsmnt =
-        (struct vfsmount *)((void *)mnt_parent + bpf_core_field_offset(struct mount, mnt));
-    w->dentry = BPF_CORE_READ(mnt, mnt_mountpoint);
+    struct vfsmount *vfsmnt = mount_vfsmount(mnt_parent, fast);
+    w->dentry = VREAD(fast, mnt, mnt_mountpoint);
     w->mnt = mnt_parent;
     w->vfsmnt = vfsmnt;
-    w->mnt_root = BPF_CORE_READ(vfsmnt, mnt_root);
+    w->mnt_root = VREAD(fast, vfsmnt, mnt_root);
     return 0;
   }
-  __u32 len = BPF_CORE_READ(dentry, d_name.len) & 255;
-  const unsigned char *name = BPF_CORE_READ(dentry, d_name.name);
+  __u32 len = VREAD(fast, dentry, d_name.len) & 255;
+  const unsigned char *name = VREAD(fast, dentry, d_name.name);
   __u32 off = w->off;
   if (off > VIGIL_PATH_WALK_END || len + 2 > off) return 1; /* no room: truncated */
   off -= len + 1;
@@ -199,22 +220,32 @@ static long walk_step(__u32 index, void *ctx) {
   return 0;
 }
 
+static long walk_step_fast(__u32 index, void *ctx) { return walk_step(ctx, true); }
+static long walk_step_core(__u32 index, void *ctx) { return walk_step(ctx, false); }
+
+/* The current task: BTF-typed in fast mode. */
+static __always_inline struct task_struct *current_task(const bool fast) {
+  return fast ? bpf_get_current_task_btf() : (struct task_struct *)bpf_get_current_task();
+}
+
 /* Walks a (dentry, vfsmount) pair up to the task's root, crossing mount points, and
  * builds the absolute path right-aligned in s->walk. Records whether any component
  * starts with '.' (hidden) and whether the walk stopped early (truncated). */
 static __always_inline void resolve_path(struct vigil_scratch *s, struct dentry *dentry,
-                                         struct vfsmount *vfsmnt, struct vigil_path *out) {
-  struct task_struct *task = (struct task_struct *)bpf_get_current_task();
+                                         struct vfsmount *vfsmnt, struct vigil_path *out,
+                                         const bool fast) {
+  struct task_struct *task = current_task(fast);
+  struct fs_struct *fs = VREAD(fast, task, fs);
   struct vigil_walk w = {
       .dentry = dentry,
-      .mnt_root = BPF_CORE_READ(vfsmnt, mnt_root),
+      .mnt_root = VREAD(fast, vfsmnt, mnt_root),
       .vfsmnt = vfsmnt,
-      .mnt = (struct mount *)((void *)vfsmnt - bpf_core_field_offset(struct mount, mnt)),
-      .root_dentry = BPF_CORE_READ(task, fs, root.dentry),
-      .root_mnt = BPF_CORE_READ(task, fs, root.mnt),
+      .mnt = real_mount(vfsmnt, fast),
+      .root_dentry = VREAD(fast, fs, root.dentry),
+      .root_mnt = VREAD(fast, fs, root.mnt),
       .off = VIGIL_PATH_WALK_END,
   };
-  bpf_loop(VIGIL_PATH_MAX_COMPONENTS, walk_step, &w, 0);
+  bpf_loop(VIGIL_PATH_MAX_COMPONENTS, fast ? walk_step_fast : walk_step_core, &w, 0);
 
   __u32 off = w.off;
   out->truncated = !w.done;

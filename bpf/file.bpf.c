@@ -40,17 +40,24 @@ struct open_args {
   const char *path; /* user pointer, NULL when the syscall has no path */
 };
 
+/* Cheap first test on every syscall exit: could `nr` be an open in either table? */
+static __always_inline bool maybe_open(__u64 nr) {
+  return nr == X64_OPEN || nr == X64_CREAT || nr == X64_OPENAT || nr == X64_OPENAT2 ||
+         nr == X64_OPEN_BY_HANDLE_AT || nr == IA32_OPEN || nr == IA32_CREAT ||
+         nr == IA32_OPENAT || nr == IA32_OPEN_BY_HANDLE_AT;
+}
+
 /* Decodes the syscall number and arguments; returns false for anything not an open. */
-static __always_inline bool decode_args(struct pt_regs *regs, struct open_args *a) {
-  struct task_struct *task = (struct task_struct *)bpf_get_current_task();
-  __u64 nr = BPF_CORE_READ(regs, orig_ax);
+static __always_inline bool decode_args(struct pt_regs *regs, __u64 nr, struct open_args *a,
+                                        const bool fast) {
+  struct task_struct *task = current_task(fast);
   __u64 arg[4];
-  a->compat = BPF_CORE_READ(task, thread_info.status) & TS_COMPAT;
+  a->compat = VREAD(fast, task, thread_info.status) & TS_COMPAT;
   if (a->compat) {
-    arg[0] = BPF_CORE_READ(regs, bx) & 0xffffffff;
-    arg[1] = BPF_CORE_READ(regs, cx) & 0xffffffff;
-    arg[2] = BPF_CORE_READ(regs, dx) & 0xffffffff;
-    arg[3] = BPF_CORE_READ(regs, si) & 0xffffffff;
+    arg[0] = VREAD(fast, regs, bx) & 0xffffffff;
+    arg[1] = VREAD(fast, regs, cx) & 0xffffffff;
+    arg[2] = VREAD(fast, regs, dx) & 0xffffffff;
+    arg[3] = VREAD(fast, regs, si) & 0xffffffff;
     switch (nr) {
       case IA32_OPEN: nr = X64_OPEN; break;
       case IA32_CREAT: nr = X64_CREAT; break;
@@ -63,10 +70,10 @@ static __always_inline bool decode_args(struct pt_regs *regs, struct open_args *
     if (nr != X64_OPEN && nr != X64_CREAT && nr != X64_OPENAT && nr != X64_OPENAT2 &&
         nr != X64_OPEN_BY_HANDLE_AT)
       return false;
-    arg[0] = BPF_CORE_READ(regs, di);
-    arg[1] = BPF_CORE_READ(regs, si);
-    arg[2] = BPF_CORE_READ(regs, dx);
-    arg[3] = BPF_CORE_READ(regs, r10);
+    arg[0] = VREAD(fast, regs, di);
+    arg[1] = VREAD(fast, regs, si);
+    arg[2] = VREAD(fast, regs, dx);
+    arg[3] = VREAD(fast, regs, r10);
   }
   switch (nr) {
     case X64_OPEN:
@@ -106,15 +113,18 @@ static __always_inline bool decode_args(struct pt_regs *regs, struct open_args *
   return true;
 }
 
-static __always_inline struct file *fd_to_file(long fd) {
-  struct task_struct *task = (struct task_struct *)bpf_get_current_task();
-  struct fdtable *fdt = BPF_CORE_READ(task, files, fdt);
-  struct file **fds = BPF_CORE_READ(fdt, fd);
-  unsigned int max = BPF_CORE_READ(fdt, max_fds);
-  struct file *file = NULL;
+/* The struct file behind descriptor `fd` of the current task, or NULL. */
+static __always_inline struct file *fd_to_file(long fd, const bool fast) {
+  struct task_struct *task = current_task(fast);
+  struct files_struct *files = VREAD(fast, task, files);
+  struct fdtable *fdt = VREAD(fast, files, fdt);
+  struct file **fds = VREAD(fast, fdt, fd);
+  unsigned int max = VREAD(fast, fdt, max_fds);
+  __u64 file = 0;
   if (fd < 0 || fd >= max) return NULL;
-  bpf_core_read(&file, sizeof(file), &fds[fd]);
-  return file;
+  bpf_probe_read_kernel(&file, sizeof(file), &fds[fd]);
+  if (!file) return NULL;
+  return VCAST(fast, struct file, file);
 }
 
 /* True when the path walk[start, start+len) has a prefix in the interest set. */
@@ -126,9 +136,10 @@ static __always_inline bool in_interest_set(struct vigil_scratch *s, __u32 start
   return bpf_map_lookup_elem(&path_prefixes, &s->key) != NULL;
 }
 
-static __always_inline void handle_sys_exit(struct pt_regs *regs, long ret) {
+static __always_inline void handle_sys_exit(struct pt_regs *regs, __u64 nr, long ret,
+                                            const bool fast) {
   struct open_args a;
-  if (!decode_args(regs, &a)) return;
+  if (!maybe_open(nr) || !decode_args(regs, nr, &a, fast)) return;
   if (!type_enabled(VIGIL_EVENT_OPEN) || is_self()) return;
   __u32 cfg = filter_cfg.file_flags;
   if (ret < 0 && !(cfg & VIGIL_FILTER_FAILED)) {
@@ -143,13 +154,14 @@ static __always_inline void handle_sys_exit(struct pt_regs *regs, long ret) {
   e->file_mode = 0;
 
   if (ret >= 0) {
-    struct file *file = fd_to_file(ret);
+    struct file *file = fd_to_file(ret, fast);
     if (!file) {
       count(VIGIL_STAT_FD_LOOKUP_FAILED);
       return;
     }
-    resolve_path(s, BPF_CORE_READ(file, f_path.dentry), BPF_CORE_READ(file, f_path.mnt), &p);
-    e->file_mode = BPF_CORE_READ(file, f_inode, i_mode);
+    resolve_path(s, VREAD(fast, file, f_path.dentry), VREAD(fast, file, f_path.mnt), &p, fast);
+    struct inode *inode = VREAD(fast, file, f_inode);
+    e->file_mode = VREAD(fast, inode, i_mode);
     if (p.hidden) e->flags |= VIGIL_OPEN_PATH_HIDDEN;
     if (p.truncated) e->flags |= VIGIL_OPEN_PATH_TRUNCATED;
   } else {
@@ -181,21 +193,22 @@ static __always_inline void handle_sys_exit(struct pt_regs *regs, long ret) {
   submit(e, size);
 }
 
+/* tp_btf: `regs` is BTF-typed, so everything reads with direct loads. */
 SEC("tp_btf/sys_exit")
 int BPF_PROG(btf_sys_exit, struct pt_regs *regs, long ret) {
-  handle_sys_exit(regs, ret);
+  handle_sys_exit(regs, regs->orig_ax, ret, true);
   return 0;
 }
 
 SEC("raw_tp/sys_exit")
 int BPF_PROG(raw_sys_exit, struct pt_regs *regs, long ret) {
-  handle_sys_exit(regs, ret);
+  handle_sys_exit(regs, BPF_CORE_READ(regs, orig_ax), ret, false);
   return 0;
 }
 
 SEC("tracepoint/raw_syscalls/sys_exit")
 int tp_sys_exit(struct trace_event_raw_sys_exit *ctx) {
   struct pt_regs *regs = (struct pt_regs *)bpf_task_pt_regs(bpf_get_current_task_btf());
-  handle_sys_exit(regs, ctx->ret);
+  handle_sys_exit(regs, ctx->id, ctx->ret, false);
   return 0;
 }

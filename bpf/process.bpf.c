@@ -97,7 +97,8 @@ static __always_inline void handle_exec(struct file *file, __u32 old_pid) {
   e->file_gid = BPF_CORE_READ(inode, i_gid.val);
 
   struct vigil_path p;
-  resolve_path(s, BPF_CORE_READ(file, f_path.dentry), BPF_CORE_READ(file, f_path.mnt), &p);
+  resolve_path(s, BPF_CORE_READ(file, f_path.dentry), BPF_CORE_READ(file, f_path.mnt), &p,
+               false);
   if (p.truncated) {
     e->flags |= VIGIL_EXEC_PATH_TRUNCATED;
     count(VIGIL_STAT_PATH_TRUNCATED);

@@ -1,0 +1,212 @@
+// vigil-bench-workload: syscall-heavy micro-workloads for the sensor overhead benchmark.
+//
+// Each subcommand repeats one operation N times and prints one JSON line on stdout:
+//
+//   {"workload":"open-close","ops":100000,"ns_per_op":812.4}
+//
+// ns_per_op is the elapsed wall time (CLOCK_MONOTONIC) of the timed loop divided by N. A
+// short untimed warm-up (N/100 operations, at most 1000) runs first so that page faults
+// and cold caches of the first iterations do not land in the measurement.
+//
+// Subcommands:
+//   open-close N DIR   creates DIR/file, then opens it read-only and closes it N times.
+//   fork-exit N        forks a child that calls _exit(0) and waits for it, N times.
+//   fork-exec N        forks a child that execs /bin/true and waits for it, N times.
+//
+// Exit status: 0 on success, 1 if an operation failed, 2 on bad arguments.
+#include <errno.h>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <sys/types.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cinttypes>
+#include <cstdint>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <string>
+
+namespace {
+
+constexpr int kExitFailure = 1;
+constexpr int kExitUsage = 2;
+
+// The program every fork-exec child runs.
+constexpr char kExecPath[] = "/bin/true";
+
+// Largest accepted operation count; keeps ops * ns well inside 64 bits.
+constexpr uint64_t kMaxOps = uint64_t{1} << 40;
+
+constexpr char kUsage[] =
+    "Usage: vigil-bench-workload open-close N DIR\n"
+    "       vigil-bench-workload fork-exit N\n"
+    "       vigil-bench-workload fork-exec N\n"
+    "\n"
+    "Repeats one operation N times and prints {\"workload\":...,\"ops\":N,\"ns_per_op\":X}.\n"
+    "  open-close N DIR  create DIR/file, then open (read-only) and close it N times\n"
+    "  fork-exit N       fork a child that _exit(0)s, waitpid for it; N times\n"
+    "  fork-exec N       fork a child that execs /bin/true, waitpid for it; N times\n";
+
+// Prints `message` (and strerror(errno) when `with_errno`) to stderr; returns kExitFailure.
+int Fail(const std::string& message, bool with_errno = true) {
+  if (with_errno) {
+    fprintf(stderr, "vigil-bench-workload: %s: %s\n", message.c_str(), strerror(errno));
+  } else {
+    fprintf(stderr, "vigil-bench-workload: %s\n", message.c_str());
+  }
+  return kExitFailure;
+}
+
+// Prints a usage error to stderr; returns kExitUsage.
+int UsageError(const std::string& message) {
+  fprintf(stderr, "vigil-bench-workload: %s\n\n%s", message.c_str(), kUsage);
+  return kExitUsage;
+}
+
+// Parses a decimal operation count in [1, kMaxOps]. Returns false on anything else.
+bool ParseOps(const char* text, uint64_t* ops) {
+  if (text == nullptr || *text < '0' || *text > '9') return false;  // no sign, no space
+  errno = 0;
+  char* end = nullptr;
+  const unsigned long long value = strtoull(text, &end, 10);
+  if (errno != 0 || end == text || *end != '\0' || value == 0 || value > kMaxOps) return false;
+  *ops = value;
+  return true;
+}
+
+uint64_t NowNs() {
+  timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return static_cast<uint64_t>(ts.tv_sec) * 1'000'000'000u + static_cast<uint64_t>(ts.tv_nsec);
+}
+
+uint64_t WarmupOps(uint64_t ops) {
+  const uint64_t warmup = ops / 100;
+  return warmup > 1000 ? 1000 : warmup;
+}
+
+// One open+close of `path`. Returns false (errno set) on failure.
+bool OpenClose(const char* path) {
+  const int fd = open(path, O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return false;
+  return close(fd) == 0;
+}
+
+// Forks a child running `child` and waits for it; false (with a message printed) unless the
+// child exited with status 0.
+template <typename ChildFn>
+bool ForkAndWait(ChildFn child) {
+  const pid_t pid = fork();
+  if (pid < 0) {
+    Fail("fork");
+    return false;
+  }
+  if (pid == 0) child();  // never returns
+  int status = 0;
+  pid_t waited;
+  do {
+    waited = waitpid(pid, &status, 0);
+  } while (waited < 0 && errno == EINTR);
+  if (waited < 0) {
+    Fail("waitpid");
+    return false;
+  }
+  if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+    if (WIFEXITED(status)) {
+      Fail("child exited with status " + std::to_string(WEXITSTATUS(status)), false);
+    } else if (WIFSIGNALED(status)) {
+      Fail("child killed by signal " + std::to_string(WTERMSIG(status)), false);
+    } else {
+      Fail("child ended abnormally", false);
+    }
+    return false;
+  }
+  return true;
+}
+
+[[noreturn]] void ChildExit() { _exit(0); }
+
+[[noreturn]] void ChildExec() {
+  execl(kExecPath, kExecPath, static_cast<char*>(nullptr));
+  // Report in the child (the parent only sees the status); 127 like a shell.
+  fprintf(stderr, "vigil-bench-workload: exec %s: %s\n", kExecPath, strerror(errno));
+  _exit(127);
+}
+
+void PrintResult(const char* workload, uint64_t ops, uint64_t elapsed_ns) {
+  const double ns_per_op = static_cast<double>(elapsed_ns) / static_cast<double>(ops);
+  printf("{\"workload\":\"%s\",\"ops\":%" PRIu64 ",\"ns_per_op\":%.1f}\n", workload, ops,
+         ns_per_op);
+  fflush(stdout);
+}
+
+int RunOpenClose(uint64_t ops, const std::string& dir) {
+  struct stat st;
+  if (stat(dir.c_str(), &st) != 0) return Fail("cannot stat directory " + dir);
+  if (!S_ISDIR(st.st_mode)) return Fail(dir + " is not a directory", false);
+  const std::string path = dir + (dir.back() == '/' ? "" : "/") + "file";
+  const int fd = open(path.c_str(), O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
+  if (fd < 0) return Fail("cannot create " + path);
+  if (close(fd) != 0) return Fail("close " + path);
+
+  const char* p = path.c_str();
+  for (uint64_t i = WarmupOps(ops); i > 0; --i) {
+    if (!OpenClose(p)) return Fail("open/close " + path);
+  }
+  const uint64_t start = NowNs();
+  for (uint64_t i = 0; i < ops; ++i) {
+    if (!OpenClose(p)) return Fail("open/close " + path);
+  }
+  const uint64_t elapsed = NowNs() - start;
+  PrintResult("open-close", ops, elapsed);
+  return 0;
+}
+
+template <typename ChildFn>
+int RunForkLoop(const char* workload, uint64_t ops, ChildFn child) {
+  for (uint64_t i = WarmupOps(ops); i > 0; --i) {
+    if (!ForkAndWait(child)) return kExitFailure;
+  }
+  const uint64_t start = NowNs();
+  for (uint64_t i = 0; i < ops; ++i) {
+    if (!ForkAndWait(child)) return kExitFailure;
+  }
+  const uint64_t elapsed = NowNs() - start;
+  PrintResult(workload, ops, elapsed);
+  return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  if (argc >= 2 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)) {
+    fputs(kUsage, stdout);
+    return 0;
+  }
+  if (argc < 2) return UsageError("missing subcommand");
+  const std::string cmd = argv[1];
+  const int expected_args = cmd == "open-close" ? 4 : 3;
+  if (cmd != "open-close" && cmd != "fork-exit" && cmd != "fork-exec") {
+    return UsageError("unknown subcommand '" + cmd + "'");
+  }
+  if (argc != expected_args) {
+    return UsageError(cmd + ": expected " + std::to_string(expected_args - 2) +
+                      " argument(s), got " + std::to_string(argc - 2));
+  }
+  uint64_t ops = 0;
+  if (!ParseOps(argv[2], &ops)) {
+    return UsageError(cmd + ": N must be an integer in [1, " + std::to_string(kMaxOps) +
+                      "], got '" + argv[2] + "'");
+  }
+  if (cmd == "open-close") {
+    const std::string dir = argv[3];
+    if (dir.empty()) return UsageError("open-close: DIR is empty");
+    return RunOpenClose(ops, dir);
+  }
+  if (cmd == "fork-exit") return RunForkLoop("fork-exit", ops, ChildExit);
+  return RunForkLoop("fork-exec", ops, ChildExec);
+}
