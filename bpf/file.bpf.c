@@ -18,6 +18,11 @@ struct {
   __uint(map_flags, BPF_F_NO_PREALLOC);
 } path_prefixes SEC(".maps");
 
+/* Bit c set: some interest prefix has byte c right after the leading '/' (all bits set
+ * when a prefix is "/"). A path whose first byte after '/' is not here cannot match any
+ * prefix, so the trie lookup is skipped. Written by user space (FileProbe). */
+__u64 prefix_first_byte[4] = {};
+
 #define X64_OPEN 2
 #define X64_CREAT 85
 #define X64_OPENAT 257
@@ -129,6 +134,8 @@ static __always_inline struct file *fd_to_file(long fd, const bool fast) {
 
 /* True when the path walk[start, start+len) has a prefix in the interest set. */
 static __always_inline bool in_interest_set(struct vigil_scratch *s, __u32 start, __u32 len) {
+  __u8 first = len > 1 ? s->walk[(start + 1) & VIGIL_PATH_WALK_MASK] : 0;
+  if (!((prefix_first_byte[(first >> 6) & 3] >> (first & 63)) & 1)) return false;
   __u32 n = len & 511;
   if (n > VIGIL_PREFIX_MAX) n = VIGIL_PREFIX_MAX;
   s->key.prefixlen = n * 8;

@@ -81,6 +81,8 @@ Tuning:
   --wakeup-us N            ... or when the last wake-up is N microseconds old (default 2000).
   --process-table-size N   Most processes tracked (default 65536).
   --proc-root PATH         procfs to seed the process table from (default /proc).
+  --btf PATH               Kernel BTF to relocate the probes against
+                           (default /sys/kernel/btf/vmlinux).
   --verbose                Print libbpf's debug output.
 
 Runs as root (or with CAP_BPF, CAP_PERFMON, CAP_SYS_RESOURCE, CAP_SYS_PTRACE).
@@ -138,7 +140,8 @@ absl::StatusOr<SensorOptions> ParseSensorOptions(int argc, const char* const* ar
     absl::StatusOr<std::string> v;
     if (arg == "--output" || arg == "--file-prefix" || arg == "--events" ||
         arg == "--attach-mode" || arg == "--ringbuf-bytes" || arg == "--process-table-size" ||
-        arg == "--wakeup-bytes" || arg == "--wakeup-us" || arg == "--proc-root") {
+        arg == "--wakeup-bytes" || arg == "--wakeup-us" || arg == "--proc-root" ||
+        arg == "--btf") {
       v = value();
       if (!v.ok()) return v.status();
     } else {
@@ -183,6 +186,9 @@ absl::StatusOr<SensorOptions> ParseSensorOptions(int argc, const char* const* ar
       opts.wakeup_us = *n;
     } else if (arg == "--proc-root") {
       opts.proc_root = *v;
+    } else if (arg == "--btf") {
+      if (v->empty()) return absl::InvalidArgumentError("--btf: empty path");
+      opts.btf_path = *v;
     }
   }
   if (default_prefixes) {

@@ -36,6 +36,7 @@ struct SensorOptions {
   uint64_t wakeup_us = 2000;
   int poll_timeout_ms = 10;   // longest an event waits when no wake-up comes
   std::string proc_root = "/proc";
+  std::string btf_path = "/sys/kernel/btf/vmlinux";  // kernel BTF for CO-RE
   bool verbose = false;
 };
 

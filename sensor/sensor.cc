@@ -51,7 +51,7 @@ absl::Status Sensor::Init() {
   }
   setvbuf(out_, nullptr, _IOFBF, 1 << 20);
 
-  VIGIL_ASSIGN_OR_RETURN(probes::KernelEnv env, probes::KernelEnv::Probe());
+  VIGIL_ASSIGN_OR_RETURN(probes::KernelEnv env, probes::KernelEnv::Probe(options_.btf_path));
   env_ = std::make_unique<probes::KernelEnv>(std::move(env));
   VIGIL_ASSIGN_OR_RETURN(ring_, probes::RingReader::Create(options_.ringbuf_bytes, this));
 
@@ -67,6 +67,7 @@ absl::Status Sensor::Init() {
   module_options.wakeup_ns = options_.wakeup_us * 1000;
   module_options.ringbuf_fd = ring_->map_fd();
   module_options.filter = filter;
+  if (options_.btf_path != SensorOptions().btf_path) module_options.btf_path = options_.btf_path;
 
   VIGIL_RETURN_IF_ERROR(file_probe_.SetPrefixes(options_.file_prefixes));
   modules_ = {&process_probe_, &file_probe_};

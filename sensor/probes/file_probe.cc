@@ -2,6 +2,7 @@
 
 #include <bpf/bpf.h>
 
+#include <array>
 #include <cerrno>
 #include <cstring>
 
@@ -13,13 +14,17 @@ namespace vigil::sensor::probes {
 
 FileProbe::~FileProbe() { Stop(); }
 
-absl::Status FileProbe::OpenSkeleton() {
-  skel_ = file_bpf__open();
+absl::Status FileProbe::OpenSkeleton(const std::string& btf_path) {
+  LIBBPF_OPTS(bpf_object_open_opts, opts, .btf_custom_path = btf_path.empty() ? nullptr
+                                                                             : btf_path.c_str());
+  skel_ = file_bpf__open_opts(&opts);
   if (skel_ == nullptr) {
     return absl::InternalError(absl::StrCat("opening file module: ", strerror(errno)));
   }
   return absl::OkStatus();
 }
+
+int FileProbe::LoadSkeleton() { return file_bpf__load(skel_); }
 
 void FileProbe::DestroySkeleton() {
   file_bpf__destroy(skel_);
@@ -33,6 +38,7 @@ ModuleGlobals FileProbe::globals() { return GlobalsOf(skel_); }
 
 absl::Status FileProbe::AfterLoad() {
   loaded_ = true;
+  WriteFirstByteBits(prefixes_);
   for (const std::string& prefix : prefixes_) {
     absl::Status status = WritePrefix(prefix, true);
     if (!status.ok()) return status;
@@ -55,6 +61,29 @@ absl::Status FileProbe::WritePrefix(const std::string& prefix, bool add) {
   return absl::OkStatus();
 }
 
+namespace {
+
+// The first-byte filter for a prefix set (see prefix_first_byte in bpf/file.bpf.c).
+std::array<uint64_t, 4> FirstByteBits(const std::set<std::string>& prefixes) {
+  std::array<uint64_t, 4> bits{};
+  for (const std::string& p : prefixes) {
+    if (p.size() < 2) {
+      bits.fill(~uint64_t{0});
+      break;
+    }
+    const auto c = static_cast<unsigned char>(p[1]);
+    bits[c >> 6] |= uint64_t{1} << (c & 63);
+  }
+  return bits;
+}
+
+}  // namespace
+
+void FileProbe::WriteFirstByteBits(const std::set<std::string>& prefixes) {
+  const std::array<uint64_t, 4> bits = FirstByteBits(prefixes);
+  for (size_t i = 0; i < bits.size(); ++i) skel_->bss->prefix_first_byte[i] = bits[i];
+}
+
 absl::Status FileProbe::SetPrefixes(const std::vector<std::string>& prefixes) {
   std::set<std::string> next;
   for (const std::string& p : prefixes) {
@@ -69,6 +98,9 @@ absl::Status FileProbe::SetPrefixes(const std::vector<std::string>& prefixes) {
   }
   if (loaded_) {
     // Widen before narrowing so no wanted open is missed during the swap.
+    std::set<std::string> both = prefixes_;
+    both.insert(next.begin(), next.end());
+    WriteFirstByteBits(both);
     for (const std::string& p : next) {
       if (!prefixes_.count(p)) {
         absl::Status status = WritePrefix(p, true);
@@ -83,6 +115,7 @@ absl::Status FileProbe::SetPrefixes(const std::vector<std::string>& prefixes) {
     }
   }
   prefixes_ = std::move(next);
+  if (loaded_) WriteFirstByteBits(prefixes_);
   return absl::OkStatus();
 }
 

@@ -31,7 +31,8 @@ class FileProbe : public ProbeModule {
   const std::set<std::string>& prefixes() const { return prefixes_; }
 
  protected:
-  absl::Status OpenSkeleton() override;
+  absl::Status OpenSkeleton(const std::string& btf_path) override;
+  int LoadSkeleton() override;
   void DestroySkeleton() override;
   bpf_object* object() override;
   ModuleGlobals globals() override;
@@ -39,6 +40,8 @@ class FileProbe : public ProbeModule {
 
  private:
   absl::Status WritePrefix(const std::string& prefix, bool add);
+  // Writes the kernel's first-byte pre-filter for `prefixes`.
+  void WriteFirstByteBits(const std::set<std::string>& prefixes);
 
   file_bpf* skel_ = nullptr;
   bool loaded_ = false;

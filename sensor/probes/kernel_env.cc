@@ -42,7 +42,7 @@ absl::StatusOr<KernelEnv> KernelEnv::Probe(const std::string& btf_path) {
   const bool admin = HasEffectiveCap(CAP_SYS_ADMIN);
   if (!admin && !(HasEffectiveCap(CAP_BPF) && HasEffectiveCap(CAP_PERFMON))) {
     return absl::PermissionDeniedError(
-        "vigil-sensor needs root, or the capabilities CAP_BPF and CAP_PERFMON "
+        "needs root, or the capabilities CAP_BPF and CAP_PERFMON "
         "(plus CAP_SYS_RESOURCE for the ring buffer and CAP_SYS_PTRACE to read other "
         "processes); run it as root or grant them");
   }
@@ -54,8 +54,10 @@ absl::StatusOr<KernelEnv> KernelEnv::Probe(const std::string& btf_path) {
   KernelEnv env;
   env.btf_ = btf__parse(btf_path.c_str(), nullptr);
   if (env.btf_ == nullptr) {
+    char reason[256];
+    libbpf_strerror(errno, reason, sizeof(reason));
     return absl::FailedPreconditionError(
-        absl::StrCat("cannot parse kernel BTF at ", btf_path, ": ", strerror(errno)));
+        absl::StrCat("cannot parse kernel BTF at ", btf_path, ": ", reason));
   }
   struct utsname uts;
   if (uname(&uts) == 0) env.release_ = uts.release;

@@ -81,14 +81,14 @@ absl::Status ProbeModule::TryMode(KernelEnv& env, AttachMode mode,
     absl::StatusOr<std::string> tracefs = env.EnsureTracefs();
     if (!tracefs.ok()) return tracefs.status();
   }
-  absl::Status status = OpenSkeleton();
+  absl::Status status = OpenSkeleton(options.btf_path);
   if (!status.ok()) return status;
-  globals_ = globals();
-  *globals_.self_tgid = options.self_tgid;
-  *globals_.wakeup_bytes = options.wakeup_bytes;
-  *globals_.wakeup_ns = options.wakeup_ns;
-  *globals_.filter = options.filter;
-  if (bpf_map__reuse_fd(globals_.events, options.ringbuf_fd) != 0) {
+  ModuleGlobals initial = globals();
+  *initial.self_tgid = options.self_tgid;
+  *initial.wakeup_bytes = options.wakeup_bytes;
+  *initial.wakeup_ns = options.wakeup_ns;
+  *initial.filter = options.filter;
+  if (bpf_map__reuse_fd(initial.events, options.ringbuf_fd) != 0) {
     const int err = errno;
     DestroySkeleton();
     return absl::InternalError(absl::StrCat("cannot share the ring buffer: ", strerror(err)));
@@ -122,13 +122,14 @@ absl::Status ProbeModule::TryMode(KernelEnv& env, AttachMode mode,
   }
 
   TakeLibbpfLogTail();
-  if (bpf_object__load(object()) != 0) {
-    const int err = errno;
+  if (const int rc = LoadSkeleton(); rc != 0) {
+    const int err = -rc;
     std::string log = TakeLibbpfLogTail();
     DestroySkeleton();
     return absl::FailedPreconditionError(absl::StrCat(
         "the kernel refused the programs (", strerror(err), "): ", absl::StripSuffix(log, "\n")));
   }
+  globals_ = globals();  // after load: .bss now points at the kernel's memory
   status = AfterLoad();
   if (!status.ok()) {
     DestroySkeleton();

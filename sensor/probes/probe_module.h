@@ -36,6 +36,7 @@ struct ModuleOptions {
   uint64_t wakeup_ns = 2'000'000;
   int ringbuf_fd = -1;                    // the shared ring buffer
   vigil_filter_config filter{};           // initial runtime filter
+  std::string btf_path;                   // kernel BTF for CO-RE; empty: the running kernel's
 };
 
 // Where a module's skeleton keeps the globals every module shares (common.bpf.h).
@@ -91,8 +92,11 @@ class ProbeModule {
  protected:
   explicit ProbeModule(std::string name) : name_(std::move(name)) {}
 
-  // Opens a fresh skeleton (not loaded).
-  virtual absl::Status OpenSkeleton() = 0;
+  // Opens a fresh skeleton (not loaded), relocating against `btf_path` when not empty.
+  virtual absl::Status OpenSkeleton(const std::string& btf_path) = 0;
+  // Loads the opened skeleton (programs and maps) and maps its global data, so that
+  // globals() writes reach the kernel. Returns 0 or a negative errno, as libbpf does.
+  virtual int LoadSkeleton() = 0;
   // Destroys the skeleton; links are already gone.
   virtual void DestroySkeleton() = 0;
   virtual bpf_object* object() = 0;

@@ -11,13 +11,17 @@ namespace vigil::sensor::probes {
 
 ProcessProbe::~ProcessProbe() { Stop(); }
 
-absl::Status ProcessProbe::OpenSkeleton() {
-  skel_ = process_bpf__open();
+absl::Status ProcessProbe::OpenSkeleton(const std::string& btf_path) {
+  LIBBPF_OPTS(bpf_object_open_opts, opts, .btf_custom_path = btf_path.empty() ? nullptr
+                                                                             : btf_path.c_str());
+  skel_ = process_bpf__open_opts(&opts);
   if (skel_ == nullptr) {
     return absl::InternalError(absl::StrCat("opening process module: ", strerror(errno)));
   }
   return absl::OkStatus();
 }
+
+int ProcessProbe::LoadSkeleton() { return process_bpf__load(skel_); }
 
 void ProcessProbe::DestroySkeleton() {
   process_bpf__destroy(skel_);

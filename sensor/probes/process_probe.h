@@ -17,7 +17,8 @@ class ProcessProbe : public ProbeModule {
   ~ProcessProbe() override;
 
  protected:
-  absl::Status OpenSkeleton() override;
+  absl::Status OpenSkeleton(const std::string& btf_path) override;
+  int LoadSkeleton() override;
   void DestroySkeleton() override;
   bpf_object* object() override;
   ModuleGlobals globals() override;

@@ -58,6 +58,37 @@ int WaitExit(pid_t pid) {
   return status;
 }
 
+absl::StatusOr<RunResult> RunCapture(const std::vector<std::string>& args) {
+  char out_path[] = "/tmp/vigil-run-out-XXXXXX";
+  char err_path[] = "/tmp/vigil-run-err-XXXXXX";
+  int out_fd = mkstemp(out_path);
+  int err_fd = mkstemp(err_path);
+  if (out_fd < 0 || err_fd < 0) return absl::InternalError("mkstemp failed");
+  posix_spawn_file_actions_t actions;
+  posix_spawn_file_actions_init(&actions);
+  posix_spawn_file_actions_adddup2(&actions, out_fd, STDOUT_FILENO);
+  posix_spawn_file_actions_adddup2(&actions, err_fd, STDERR_FILENO);
+  std::vector<char*> argv = ArgvOf(args);
+  pid_t pid;
+  int rc = posix_spawn(&pid, argv[0], &actions, nullptr, argv.data(), environ);
+  posix_spawn_file_actions_destroy(&actions);
+  close(out_fd);
+  close(err_fd);
+  RunResult result;
+  if (rc == 0) result.status = WaitExit(pid);
+  auto slurp = [](const char* path) {
+    std::ifstream in(path);
+    std::stringstream ss;
+    ss << in.rdbuf();
+    unlink(path);
+    return ss.str();
+  };
+  result.out = slurp(out_path);
+  result.err = slurp(err_path);
+  if (rc != 0) return absl::InternalError(absl::StrCat("spawn ", args[0], ": ", strerror(rc)));
+  return result;
+}
+
 absl::StatusOr<std::unique_ptr<SensorProcess>> SensorProcess::Start(
     const std::vector<std::string>& args) {
   std::unique_ptr<SensorProcess> sensor(new SensorProcess());

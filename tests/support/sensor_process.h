@@ -86,6 +86,15 @@ absl::StatusOr<pid_t> Spawn(const std::vector<std::string>& argv, const std::str
 // Waits for `pid` and returns its raw wait status.
 int WaitExit(pid_t pid);
 
+// What a finished program printed, and how it ended.
+struct RunResult {
+  int status = -1;  // raw wait status
+  std::string out;
+  std::string err;
+};
+// Runs `argv` to completion, capturing stdout and stderr.
+absl::StatusOr<RunResult> RunCapture(const std::vector<std::string>& argv);
+
 // Path of the test helper binary (next to the test binaries).
 std::string HelperBinary();
 

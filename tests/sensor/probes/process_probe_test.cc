@@ -125,7 +125,9 @@ TEST_P(ProcessProbeTest, ThreadsAreToldApartFromProcesses) {
   ASSERT_EQ(exits.size(), 1u);
   EXPECT_EQ(exits[0]["exit_status"], 0);
   for (const Json& e : sensor_->Matching(OfType("exit", helper))) {
-    if (!e["group_dead"].get<bool>()) EXPECT_TRUE(tids.count(e["tid"].get<uint32_t>()));
+    if (!e["group_dead"].get<bool>()) {
+      EXPECT_TRUE(tids.count(e["tid"].get<uint32_t>()));
+    }
   }
 }
 

@@ -1,0 +1,133 @@
+// FileProbe driven in-process: the filter and the interest set change while the probe
+// runs (as a rule-set reload does), and the kernel follows at once.
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "gtest/gtest.h"
+#include "sensor/decoder.h"
+#include "sensor/probes/file_probe.h"
+#include "sensor/probes/kernel_env.h"
+#include "sensor/probes/ring_reader.h"
+#include "tests/support/sensor_process.h"
+#include "tests/support/test_dir.h"
+
+namespace vigil::sensor::probes {
+namespace {
+
+using ::vigil::testing::HelperBinary;
+using ::vigil::testing::Spawn;
+using ::vigil::testing::TestDir;
+using ::vigil::testing::WaitExit;
+
+// Collects the paths of open events from the ring buffer.
+class PathSink : public RecordSink {
+ public:
+  void OnRecord(const void* data, size_t size) override {
+    Event event;
+    if (decoder_.Decode(data, size, &event).ok() && event.type == EventType::kOpen) {
+      paths.emplace_back(event.open.path);
+    }
+  }
+  std::vector<std::string> paths;
+
+ private:
+  Decoder decoder_;
+};
+
+class FileProbeRuntimeTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    VIGIL_REQUIRE_ROOT();
+    auto env = KernelEnv::Probe();
+    ASSERT_TRUE(env.ok()) << env.status();
+    env_ = std::make_unique<KernelEnv>(std::move(*env));
+    auto ring = RingReader::Create(1 << 20, &sink_);
+    ASSERT_TRUE(ring.ok()) << ring.status();
+    ring_ = std::move(*ring);
+    options_.self_tgid = static_cast<uint32_t>(getpid());
+    options_.ringbuf_fd = ring_->map_fd();
+    options_.filter.type_mask = 1u << VIGIL_EVENT_OPEN;
+    options_.filter.file_flags = VIGIL_FILTER_HIDDEN;
+    ASSERT_TRUE(probe_.SetPrefixes({a_.path() + "/"}).ok());
+    ASSERT_TRUE(probe_.Start(*env_, options_).ok());
+  }
+
+  // Opens `paths` in order from a child process, then waits until `marker` (opened
+  // last, inside the interest set) arrives. Returns every path seen meanwhile.
+  std::vector<std::string> OpenAndCollect(std::vector<std::string> paths,
+                                          const std::string& marker) {
+    sink_.paths.clear();
+    std::vector<std::string> argv = {HelperBinary(), "open", "openat"};
+    argv.insert(argv.end(), paths.begin(), paths.end());
+    argv.push_back(marker);
+    auto pid = Spawn(argv);
+    EXPECT_TRUE(pid.ok());
+    if (pid.ok()) {
+      EXPECT_EQ(WaitExit(*pid), 0);
+    }
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+    while (std::chrono::steady_clock::now() < deadline) {
+      EXPECT_TRUE(ring_->Consume().ok());
+      for (const std::string& p : sink_.paths) {
+        if (p == marker) return sink_.paths;
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    }
+    ADD_FAILURE() << "marker " << marker << " never arrived";
+    return sink_.paths;
+  }
+
+  TestDir a_{"runtime-a"};
+  TestDir b_{"runtime-b"};
+  PathSink sink_;
+  std::unique_ptr<KernelEnv> env_;
+  std::unique_ptr<RingReader> ring_;
+  ModuleOptions options_;
+  FileProbe probe_;
+};
+
+TEST_F(FileProbeRuntimeTest, InterestSetWidensAndNarrowsWhileRunning) {
+  const std::string in_b = b_.WriteFile("f.txt");
+  const std::string marker = a_.WriteFile("marker.txt");
+  EXPECT_EQ(OpenAndCollect({in_b}, marker), std::vector<std::string>({marker}));
+
+  ASSERT_TRUE(probe_.SetPrefixes({a_.path() + "/", b_.path() + "/"}).ok());
+  EXPECT_EQ(OpenAndCollect({in_b}, marker), std::vector<std::string>({in_b, marker}));
+
+  ASSERT_TRUE(probe_.SetPrefixes({a_.path() + "/"}).ok());
+  EXPECT_EQ(OpenAndCollect({in_b}, marker), std::vector<std::string>({marker}));
+}
+
+TEST_F(FileProbeRuntimeTest, HiddenAndAllFilesFlagsApplyWhileRunning) {
+  const std::string hidden = b_.WriteFile(".h/f");
+  const std::string plain = b_.WriteFile("plain");
+  const std::string marker = a_.WriteFile("marker.txt");
+  EXPECT_EQ(OpenAndCollect({hidden, plain}, marker),
+            std::vector<std::string>({hidden, marker}));
+
+  probe_.SetFilter({1u << VIGIL_EVENT_OPEN, 0});
+  EXPECT_EQ(OpenAndCollect({hidden, plain}, marker), std::vector<std::string>({marker}));
+
+  probe_.SetFilter({1u << VIGIL_EVENT_OPEN, VIGIL_FILTER_ALL_FILES});
+  auto all = OpenAndCollect({hidden, plain}, marker);
+  // The helper's loader opens libraries too; ours must all be there, in order.
+  std::vector<std::string> ours;
+  for (const std::string& p : all) {
+    if (p == hidden || p == plain || p == marker) ours.push_back(p);
+  }
+  EXPECT_EQ(ours, std::vector<std::string>({hidden, plain, marker}));
+}
+
+TEST_F(FileProbeRuntimeTest, RejectsBadPrefixesAndKeepsTheOldSet) {
+  EXPECT_FALSE(probe_.SetPrefixes({"relative/"}).ok());
+  EXPECT_FALSE(probe_.SetPrefixes({"/" + std::string(300, 'x')}).ok());
+  EXPECT_EQ(probe_.prefixes(), std::set<std::string>({a_.path() + "/"}));
+}
+
+}  // namespace
+}  // namespace vigil::sensor::probes

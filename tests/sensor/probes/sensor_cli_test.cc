@@ -1,0 +1,103 @@
+// vigil-sensor as a command: clear errors and exit codes when it cannot run, --check,
+// --help and --version. Runs the real binary.
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <sys/stat.h>
+
+#include <filesystem>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "tests/support/sensor_process.h"
+#include "tests/support/test_dir.h"
+
+namespace vigil::sensor {
+namespace {
+
+using ::testing::HasSubstr;
+using ::vigil::testing::HelperBinary;
+using ::vigil::testing::Json;
+using ::vigil::testing::RunCapture;
+using ::vigil::testing::RunResult;
+using ::vigil::testing::TestDir;
+
+RunResult RunSensor(const std::vector<std::string>& args) {
+  std::vector<std::string> argv = {VIGIL_SENSOR_BINARY};
+  argv.insert(argv.end(), args.begin(), args.end());
+  auto result = RunCapture(argv);
+  EXPECT_TRUE(result.ok()) << result.status();
+  return result.ok() ? *result : RunResult{};
+}
+
+int ExitCode(const RunResult& r) { return WIFEXITED(r.status) ? WEXITSTATUS(r.status) : -1; }
+
+TEST(SensorCliTest, HelpAndVersion) {
+  RunResult help = RunSensor({"--help"});
+  EXPECT_EQ(ExitCode(help), 0);
+  EXPECT_THAT(help.out, HasSubstr("--print-events"));
+  EXPECT_THAT(help.out, HasSubstr("--attach-mode"));
+  RunResult version = RunSensor({"--version"});
+  EXPECT_EQ(ExitCode(version), 0);
+  EXPECT_EQ(version.out, std::string("vigil-sensor ") + VIGIL_VERSION + "\n");
+}
+
+TEST(SensorCliTest, BadArgumentsExitTwoNamingTheArgument) {
+  RunResult unknown = RunSensor({"--print-events", "--frobnicate"});
+  EXPECT_EQ(ExitCode(unknown), 2);
+  EXPECT_THAT(unknown.err, HasSubstr("unknown option '--frobnicate'"));
+  RunResult nothing = RunSensor({});
+  EXPECT_EQ(ExitCode(nothing), 2);
+  EXPECT_THAT(nothing.err, HasSubstr("nothing to do"));
+}
+
+TEST(SensorCliTest, UnprivilegedUserIsToldWhatIsMissing) {
+  VIGIL_REQUIRE_ROOT();
+  // A copy in a world-readable directory: the build tree may not be reachable by nobody.
+  TestDir dir("cli");
+  const std::string sensor = dir.Join("vigil-sensor");
+  std::filesystem::copy_file(VIGIL_SENSOR_BINARY, sensor);
+  ASSERT_EQ(chmod(sensor.c_str(), 0755), 0);
+  auto result = RunCapture({HelperBinary(), "drop-exec", "65534", sensor, "--check"});
+  ASSERT_TRUE(result.ok()) << result.status();
+  EXPECT_EQ(ExitCode(*result), 1) << result->err;
+  EXPECT_THAT(result->err, HasSubstr("needs root, or the capabilities CAP_BPF and CAP_PERFMON"));
+  EXPECT_TRUE(result->out.empty());
+}
+
+TEST(SensorCliTest, MissingOrBadBtfIsNamed) {
+  VIGIL_REQUIRE_ROOT();
+  RunResult missing = RunSensor({"--check", "--btf", "/nonexistent/vmlinux"});
+  EXPECT_EQ(ExitCode(missing), 1);
+  EXPECT_THAT(missing.err, HasSubstr("kernel BTF not found at /nonexistent/vmlinux"));
+  EXPECT_THAT(missing.err, HasSubstr("CONFIG_DEBUG_INFO_BTF"));
+  RunResult bad = RunSensor({"--check", "--btf", "/proc/self/status"});
+  EXPECT_EQ(ExitCode(bad), 1);
+  EXPECT_THAT(bad.err, HasSubstr("cannot parse kernel BTF at /proc/self/status"));
+}
+
+TEST(SensorCliTest, CheckReportsAttachModesAndStops) {
+  VIGIL_REQUIRE_ROOT();
+  RunResult check = RunSensor({"--check"});
+  ASSERT_EQ(ExitCode(check), 0) << check.err;
+  std::istringstream lines(check.out);
+  std::string first, second;
+  ASSERT_TRUE(std::getline(lines, first));
+  ASSERT_TRUE(std::getline(lines, second));
+  Json start = Json::parse(first);
+  Json stop = Json::parse(second);
+  EXPECT_EQ(start["type"], "sensor_start");
+  ASSERT_EQ(start["modules"].size(), 2u);
+  for (const Json& module : start["modules"]) {
+    EXPECT_EQ(module["attach_mode"], "tp_btf") << module.dump();
+    EXPECT_FALSE(module["hooks"].empty());
+  }
+  EXPECT_EQ(stop["type"], "sensor_stop");
+  EXPECT_EQ(stop["modules"]["process"]["drop_ringbuf_full"], 0);
+}
+
+}  // namespace
+}  // namespace vigil::sensor
