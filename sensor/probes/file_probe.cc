@@ -9,32 +9,19 @@
 #include "absl/strings/str_cat.h"
 #include "bpf/abi/vigil_event.h"
 #include "bpf/file.skel.h"
+#include "sensor/probes/skeleton_module.h"
 
 namespace vigil::sensor::probes {
 
+FileProbe::FileProbe()
+    : SkeletonModule("file", {file_bpf__open_opts, file_bpf__load, file_bpf__destroy}) {}
+
 FileProbe::~FileProbe() { Stop(); }
 
-absl::Status FileProbe::OpenSkeleton(const std::string& btf_path) {
-  LIBBPF_OPTS(bpf_object_open_opts, opts, .btf_custom_path = btf_path.empty() ? nullptr
-                                                                             : btf_path.c_str());
-  skel_ = file_bpf__open_opts(&opts);
-  if (skel_ == nullptr) {
-    return absl::InternalError(absl::StrCat("opening file module: ", strerror(errno)));
-  }
-  return absl::OkStatus();
-}
-
-int FileProbe::LoadSkeleton() { return file_bpf__load(skel_); }
-
 void FileProbe::DestroySkeleton() {
-  file_bpf__destroy(skel_);
-  skel_ = nullptr;
+  SkeletonModule::DestroySkeleton();
   loaded_ = false;
 }
-
-bpf_object* FileProbe::object() { return skel_->obj; }
-
-ModuleGlobals FileProbe::globals() { return GlobalsOf(skel_); }
 
 absl::Status FileProbe::AfterLoad() {
   loaded_ = true;

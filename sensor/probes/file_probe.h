@@ -7,7 +7,7 @@
 #include <string>
 #include <vector>
 
-#include "sensor/probes/probe_module.h"
+#include "sensor/probes/skeleton_module.h"
 
 struct file_bpf;
 
@@ -16,9 +16,9 @@ namespace vigil::sensor::probes {
 // The file module. Opens reach user space only when their resolved path starts with a
 // prefix of the interest set, has a hidden component (when asked), or when the filter
 // says all files; everything else is dropped in the kernel and counted as filtered.
-class FileProbe : public ProbeModule {
+class FileProbe : public SkeletonModule<file_bpf> {
  public:
-  FileProbe() : ProbeModule("file") {}
+  FileProbe();
   ~FileProbe() override;
 
   // Replaces the interest set. Each prefix must be absolute and at most
@@ -31,11 +31,7 @@ class FileProbe : public ProbeModule {
   const std::set<std::string>& prefixes() const { return prefixes_; }
 
  protected:
-  absl::Status OpenSkeleton(const std::string& btf_path) override;
-  int LoadSkeleton() override;
   void DestroySkeleton() override;
-  bpf_object* object() override;
-  ModuleGlobals globals() override;
   absl::Status AfterLoad() override;
 
  private:
@@ -43,7 +39,6 @@ class FileProbe : public ProbeModule {
   // Writes the kernel's first-byte pre-filter for `prefixes`.
   void WriteFirstByteBits(const std::set<std::string>& prefixes);
 
-  file_bpf* skel_ = nullptr;
   bool loaded_ = false;
   std::set<std::string> prefixes_;
 };
