@@ -20,7 +20,7 @@ char LICENSE[] SEC("license") = "Dual BSD/GPL";
 /* Set by the loader before load. */
 const volatile __u32 self_tgid = 0;            /* the sensor's own process: never reported */
 const volatile __u64 wakeup_bytes = 256 * 1024; /* wake user space once this much is pending */
-const volatile __u64 wakeup_ns = 2000000;       /* ... or when the last wake-up is this old */
+const volatile __u64 wakeup_ns = 10000000;      /* ... or when the last wake-up is this old */
 
 /* Written by user space at run time (the compiled rules' needs). */
 struct vigil_filter_config filter_cfg = {};

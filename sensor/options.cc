@@ -78,7 +78,7 @@ Tuning:
   --output PATH            Write JSON lines to PATH instead of stdout.
   --ringbuf-bytes N        Ring buffer size (default 16777216).
   --wakeup-bytes N         Wake the reader once N bytes are pending (default 262144).
-  --wakeup-us N            ... or when the last wake-up is N microseconds old (default 2000).
+  --wakeup-us N            ... or when the last wake-up is N microseconds old (default 10000).
   --process-table-size N   Most processes tracked (default 65536).
   --proc-root PATH         procfs to seed the process table from (default /proc).
   --btf PATH               Kernel BTF to relocate the probes against

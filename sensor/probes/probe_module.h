@@ -33,7 +33,7 @@ struct ModuleOptions {
   std::optional<AttachMode> forced_mode;  // try only this mode
   uint32_t self_tgid = 0;                 // process whose activity is never reported
   uint64_t wakeup_bytes = 256 * 1024;     // ring-buffer batching (see common.bpf.h)
-  uint64_t wakeup_ns = 2'000'000;
+  uint64_t wakeup_ns = 10'000'000;
   int ringbuf_fd = -1;                    // the shared ring buffer
   vigil_filter_config filter{};           // initial runtime filter
   std::string btf_path;                   // kernel BTF for CO-RE; empty: the running kernel's
