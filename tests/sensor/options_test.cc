@@ -67,7 +67,7 @@ TEST(ParseSensorOptionsTest, PrintEventsUsesDefaults) {
   EXPECT_EQ(opts->ringbuf_bytes, size_t{16} << 20);
   EXPECT_EQ(opts->process_table_size, 65536u);
   EXPECT_EQ(opts->wakeup_bytes, 256u * 1024);
-  EXPECT_EQ(opts->wakeup_us, 2000u);
+  EXPECT_EQ(opts->wakeup_us, 10000u);
   EXPECT_EQ(opts->proc_root, "/proc");
   EXPECT_FALSE(opts->verbose);
 }
