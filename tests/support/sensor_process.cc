@@ -14,6 +14,7 @@
 #include <sstream>
 
 #include "absl/strings/str_cat.h"
+#include "gtest/gtest.h"
 
 extern char** environ;
 
@@ -49,6 +50,26 @@ absl::StatusOr<pid_t> Spawn(const std::vector<std::string>& args, const std::str
   posix_spawn_file_actions_destroy(&actions);
   if (rc != 0) return absl::InternalError(absl::StrCat("spawn ", args[0], ": ", strerror(rc)));
   return pid;
+}
+
+pid_t RunHelper(const std::vector<std::string>& args, int expected_exit) {
+  std::vector<std::string> argv = {HelperBinary()};
+  argv.insert(argv.end(), args.begin(), args.end());
+  absl::StatusOr<pid_t> pid = Spawn(argv);
+  EXPECT_TRUE(pid.ok()) << pid.status();
+  if (!pid.ok()) return -1;
+  const int status = WaitExit(*pid);
+  EXPECT_TRUE(WIFEXITED(status));
+  EXPECT_EQ(WEXITSTATUS(status), expected_exit);
+  return *pid;
+}
+
+void ExpectCleanStop(SensorProcess& sensor, const std::string& module) {
+  EXPECT_EQ(sensor.Stop(), 0) << sensor.stderr_text();
+  EXPECT_TRUE(sensor.parse_errors().empty());
+  Json stop = sensor.stop_record();
+  ASSERT_FALSE(stop.is_null()) << "no sensor_stop record";
+  EXPECT_EQ(stop["modules"][module]["drop_ringbuf_full"], 0);
 }
 
 int WaitExit(pid_t pid) {

@@ -98,6 +98,14 @@ absl::StatusOr<RunResult> RunCapture(const std::vector<std::string>& argv);
 // Path of the test helper binary (next to the test binaries).
 std::string HelperBinary();
 
+// Runs the test helper with `args` to completion, expecting exit code `expected_exit`
+// (a test failure otherwise). Returns its pid, or -1 when it could not be started.
+pid_t RunHelper(const std::vector<std::string>& args, int expected_exit = 0);
+
+// Stops `sensor` and checks it ended cleanly: exit status 0, every line valid JSON, a
+// sensor_stop record, and no ring-buffer drops in `module`.
+void ExpectCleanStop(SensorProcess& sensor, const std::string& module);
+
 }  // namespace vigil::testing
 
 #endif  // VIGIL_TESTS_SUPPORT_SENSOR_PROCESS_H_

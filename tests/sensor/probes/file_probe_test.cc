@@ -14,12 +14,11 @@
 namespace vigil::sensor::probes {
 namespace {
 
-using ::vigil::testing::HelperBinary;
+using ::vigil::testing::ExpectCleanStop;
+using ::vigil::testing::RunHelper;
 using ::vigil::testing::Json;
 using ::vigil::testing::SensorProcess;
-using ::vigil::testing::Spawn;
 using ::vigil::testing::TestDir;
-using ::vigil::testing::WaitExit;
 
 auto OpenBy(pid_t pid) {
   return [pid](const Json& j) {
@@ -43,25 +42,15 @@ class FileProbeTest : public ::testing::TestWithParam<std::string> {
   }
 
   void TearDown() override {
-    if (sensor_ == nullptr) return;
-    EXPECT_EQ(sensor_->Stop(), 0) << sensor_->stderr_text();
-    EXPECT_TRUE(sensor_->parse_errors().empty());
-    Json stop = sensor_->stop_record();
-    ASSERT_FALSE(stop.is_null()) << "no sensor_stop record";
-    EXPECT_EQ(stop["modules"]["file"]["drop_ringbuf_full"], 0);
+    if (sensor_ != nullptr) ExpectCleanStop(*sensor_, "file");
   }
 
   // Runs the helper, expects success, and returns the open events of that process once
   // `count` of them arrived.
   std::vector<Json> RunAndCollect(const std::vector<std::string>& args, size_t count) {
-    std::vector<std::string> argv = {HelperBinary()};
-    argv.insert(argv.end(), args.begin(), args.end());
-    auto pid = Spawn(argv);
-    EXPECT_TRUE(pid.ok()) << pid.status();
-    if (!pid.ok()) return {};
-    int status = WaitExit(*pid);
-    EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0);
-    return sensor_->WaitForCount(OpenBy(*pid), count);
+    const pid_t pid = RunHelper(args);
+    if (pid < 0) return {};
+    return sensor_->WaitForCount(OpenBy(pid), count);
   }
 
   std::unique_ptr<TestDir> dir_;

@@ -18,7 +18,9 @@
 namespace vigil::sensor::probes {
 namespace {
 
+using ::vigil::testing::ExpectCleanStop;
 using ::vigil::testing::HelperBinary;
+using ::vigil::testing::RunHelper;
 using ::vigil::testing::Json;
 using ::vigil::testing::SensorProcess;
 using ::vigil::testing::Spawn;
@@ -50,25 +52,7 @@ class ProcessProbeTest : public ::testing::TestWithParam<std::string> {
   }
 
   void TearDown() override {
-    if (sensor_ == nullptr) return;
-    EXPECT_EQ(sensor_->Stop(), 0) << sensor_->stderr_text();
-    EXPECT_TRUE(sensor_->parse_errors().empty());
-    Json stop = sensor_->stop_record();
-    ASSERT_FALSE(stop.is_null()) << "no sensor_stop record";
-    EXPECT_EQ(stop["modules"]["process"]["drop_ringbuf_full"], 0);
-  }
-
-  // Runs the helper with `args`, waits for it, and returns its pid.
-  pid_t RunHelper(const std::vector<std::string>& args, int expected_exit = 0) {
-    std::vector<std::string> argv = {HelperBinary()};
-    argv.insert(argv.end(), args.begin(), args.end());
-    auto pid = Spawn(argv);
-    EXPECT_TRUE(pid.ok()) << pid.status();
-    if (!pid.ok()) return -1;
-    int status = WaitExit(*pid);
-    EXPECT_TRUE(WIFEXITED(status));
-    EXPECT_EQ(WEXITSTATUS(status), expected_exit);
-    return *pid;
+    if (sensor_ != nullptr) ExpectCleanStop(*sensor_, "process");
   }
 
   std::unique_ptr<SensorProcess> sensor_;
