@@ -176,10 +176,31 @@ struct vigil_walk {
   __u32 off;
   bool done;
   bool hidden;
+  __u8 first; /* scan only: first byte of the last component seen (the top-level one) */
 };
 
-/* One step of the walk: prepend one component, or cross to the parent mount. */
-static __always_inline long walk_step(struct vigil_walk *w, const bool fast) {
+/* First byte of a dentry's name. Short names live inside the dentry, where a fast
+ * program reads them with a direct load; others cost one probe read. */
+static __always_inline __u8 name_first_byte(struct dentry *dentry, const unsigned char *name) {
+  if (bpf_core_field_exists(dentry->d_shortname) &&
+      (__u64)(void *)name ==
+          (__u64)(void *)dentry + bpf_core_field_offset(struct dentry, d_shortname)) {
+    __u8 direct = dentry->d_shortname.string[0];
+    /* Keeps the compiler from merging the two loads into one through a select of
+     * pointers, which the verifier rejects (a BTF pointer and a stack pointer). */
+    asm volatile("" : "+r"(direct));
+    return direct;
+  }
+  __u8 copied = 0;
+  bpf_probe_read_kernel(&copied, 1, name);
+  return copied;
+}
+
+/* One step of the walk: prepend one component, or cross to the parent mount. With
+ * `copy` false (fast programs only) nothing is written: the step only notes hidden
+ * components and the first byte of each, a cheap scan that lets most uninteresting
+ * opens be dropped before any path is built. */
+static __always_inline long walk_step(struct vigil_walk *w, const bool fast, const bool copy) {
   __u32 zero = 0;
   struct vigil_scratch *s = bpf_map_lookup_elem(&scratch, &zero);
   if (!s) return 1;
@@ -209,6 +230,13 @@ static __always_inline long walk_step(struct vigil_walk *w, const bool fast) {
   }
   __u32 len = VREAD(fast, dentry, d_name.len) & 255;
   const unsigned char *name = VREAD(fast, dentry, d_name.name);
+  if (!copy) {
+    __u8 first = name_first_byte(dentry, name);
+    if (first == '.') w->hidden = true;
+    w->first = first;
+    w->dentry = parent;
+    return 0;
+  }
   __u32 off = w->off;
   if (off > VIGIL_PATH_WALK_END || len + 2 > off) return 1; /* no room: truncated */
   off -= len + 1;
@@ -220,8 +248,9 @@ static __always_inline long walk_step(struct vigil_walk *w, const bool fast) {
   return 0;
 }
 
-static long walk_step_fast(__u32 index, void *ctx) { return walk_step(ctx, true); }
-static long walk_step_core(__u32 index, void *ctx) { return walk_step(ctx, false); }
+static long walk_step_fast(__u32 index, void *ctx) { return walk_step(ctx, true, true); }
+static long walk_step_core(__u32 index, void *ctx) { return walk_step(ctx, false, true); }
+static long walk_scan_fast(__u32 index, void *ctx) { return walk_step(ctx, true, false); }
 
 /* The current task: BTF-typed in fast mode. */
 static __always_inline struct task_struct *current_task(const bool fast) {
@@ -231,20 +260,40 @@ static __always_inline struct task_struct *current_task(const bool fast) {
 /* Walks a (dentry, vfsmount) pair up to the task's root, crossing mount points, and
  * builds the absolute path right-aligned in s->walk. Records whether any component
  * starts with '.' (hidden) and whether the walk stopped early (truncated). */
+static __always_inline void walk_init(struct vigil_walk *w, struct dentry *dentry,
+                                      struct vfsmount *vfsmnt, const bool fast) {
+  struct task_struct *task = current_task(fast);
+  struct fs_struct *fs = VREAD(fast, task, fs);
+  w->dentry = dentry;
+  w->mnt_root = VREAD(fast, vfsmnt, mnt_root);
+  w->vfsmnt = vfsmnt;
+  w->mnt = real_mount(vfsmnt, fast);
+  w->root_dentry = VREAD(fast, fs, root.dentry);
+  w->root_mnt = VREAD(fast, fs, root.mnt);
+  w->off = VIGIL_PATH_WALK_END;
+  w->done = false;
+  w->hidden = false;
+  w->first = 0;
+}
+
+/* Scans the path of (dentry, vfsmount) without building it (fast programs only): sets
+ * *hidden, and *first to the first byte of the top-level component (0 for "/").
+ * Returns false when the walk did not reach the root (the caller must not rely on it). */
+static __always_inline bool scan_path(struct dentry *dentry, struct vfsmount *vfsmnt,
+                                      bool *hidden, __u8 *first) {
+  struct vigil_walk w;
+  walk_init(&w, dentry, vfsmnt, true);
+  bpf_loop(VIGIL_PATH_MAX_COMPONENTS, walk_scan_fast, &w, 0);
+  *hidden = w.hidden;
+  *first = w.first;
+  return w.done;
+}
+
 static __always_inline void resolve_path(struct vigil_scratch *s, struct dentry *dentry,
                                          struct vfsmount *vfsmnt, struct vigil_path *out,
                                          const bool fast) {
-  struct task_struct *task = current_task(fast);
-  struct fs_struct *fs = VREAD(fast, task, fs);
-  struct vigil_walk w = {
-      .dentry = dentry,
-      .mnt_root = VREAD(fast, vfsmnt, mnt_root),
-      .vfsmnt = vfsmnt,
-      .mnt = real_mount(vfsmnt, fast),
-      .root_dentry = VREAD(fast, fs, root.dentry),
-      .root_mnt = VREAD(fast, fs, root.mnt),
-      .off = VIGIL_PATH_WALK_END,
-  };
+  struct vigil_walk w;
+  walk_init(&w, dentry, vfsmnt, fast);
   bpf_loop(VIGIL_PATH_MAX_COMPONENTS, fast ? walk_step_fast : walk_step_core, &w, 0);
 
   __u32 off = w.off;

@@ -132,10 +132,16 @@ static __always_inline struct file *fd_to_file(long fd, const bool fast) {
   return VCAST(fast, struct file, file);
 }
 
+/* False when no interest prefix can match a path whose top-level component starts
+ * with `first` (0 for the path "/"). */
+static __always_inline bool first_byte_may_match(__u8 first) {
+  return (prefix_first_byte[(first >> 6) & 3] >> (first & 63)) & 1;
+}
+
 /* True when the path walk[start, start+len) has a prefix in the interest set. */
 static __always_inline bool in_interest_set(struct vigil_scratch *s, __u32 start, __u32 len) {
   __u8 first = len > 1 ? s->walk[(start + 1) & VIGIL_PATH_WALK_MASK] : 0;
-  if (!((prefix_first_byte[(first >> 6) & 3] >> (first & 63)) & 1)) return false;
+  if (!first_byte_may_match(first)) return false;
   __u32 n = len & 511;
   if (n > VIGIL_PREFIX_MAX) n = VIGIL_PREFIX_MAX;
   s->key.prefixlen = n * 8;
@@ -166,7 +172,19 @@ static __always_inline void handle_sys_exit(struct pt_regs *regs, __u64 nr, long
       count(VIGIL_STAT_FD_LOOKUP_FAILED);
       return;
     }
-    resolve_path(s, VREAD(fast, file, f_path.dentry), VREAD(fast, file, f_path.mnt), &p, fast);
+    struct dentry *dentry = VREAD(fast, file, f_path.dentry);
+    struct vfsmount *vfsmnt = VREAD(fast, file, f_path.mnt);
+    if (fast && !(cfg & VIGIL_FILTER_ALL_FILES)) {
+      /* Most opens are of paths no rule wants: tell so without building the path. */
+      bool hidden;
+      __u8 first;
+      if (scan_path(dentry, vfsmnt, &hidden, &first) &&
+          !(hidden && (cfg & VIGIL_FILTER_HIDDEN)) && !first_byte_may_match(first)) {
+        count(VIGIL_STAT_FILTERED_PATH);
+        return;
+      }
+    }
+    resolve_path(s, dentry, vfsmnt, &p, fast);
     struct inode *inode = VREAD(fast, file, f_inode);
     e->file_mode = VREAD(fast, inode, i_mode);
     if (p.hidden) e->flags |= VIGIL_OPEN_PATH_HIDDEN;

@@ -33,8 +33,7 @@ struct SensorOptions {
   size_t ringbuf_bytes = 16u << 20;
   size_t process_table_size = 65536;
   uint64_t wakeup_bytes = 256 * 1024;
-  uint64_t wakeup_us = 10000;
-  int poll_timeout_ms = 10;   // longest an event waits when no wake-up comes
+  uint64_t wakeup_us = 10000;  // wake-up interval; also the longest an event waits
   std::string proc_root = "/proc";
   std::string btf_path = "/sys/kernel/btf/vmlinux";  // kernel BTF for CO-RE
   bool verbose = false;

@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <algorithm>
 #include <chrono>
 #include <cstring>
 
@@ -21,6 +22,10 @@ constexpr int kDropStats[] = {VIGIL_STAT_DROP_RINGBUF_FULL, VIGIL_STAT_DROP_SCRA
 
 // Gap checks read the kernel counters; once a second is plenty.
 constexpr auto kGapCheckInterval = std::chrono::seconds(1);
+
+// Poll timeout while nothing is arriving. The kernel wakes the reader for the first
+// event after a quiet spell, so an idle sensor need not wake on its own more often.
+constexpr int kIdlePollMs = 1000;
 
 }  // namespace
 
@@ -215,9 +220,13 @@ absl::Status Sensor::Run(int stop_fd) {
 
   auto next_gap_check = std::chrono::steady_clock::now() + kGapCheckInterval;
   absl::Status result = absl::OkStatus();
+  // After records arrive, poll again soon for the ones the kernel batched without a
+  // wake-up; once a poll finds nothing, sleep until woken.
+  const int busy_timeout_ms = static_cast<int>(std::max<uint64_t>(1, options_.wakeup_us / 1000));
+  int timeout_ms = busy_timeout_ms;
   for (;;) {
     epoll_event ready[2];
-    const int n = epoll_wait(epfd, ready, 2, options_.poll_timeout_ms);
+    const int n = epoll_wait(epfd, ready, 2, timeout_ms);
     if (n < 0 && errno != EINTR) {
       result = absl::InternalError(absl::StrCat("epoll_wait: ", strerror(errno)));
       break;
@@ -233,6 +242,7 @@ absl::Status Sensor::Run(int stop_fd) {
       result = consumed.status();
       break;
     }
+    timeout_ms = *consumed > 0 ? busy_timeout_ms : kIdlePollMs;
     if (std::chrono::steady_clock::now() >= next_gap_check) {
       ReportGaps();
       next_gap_check = std::chrono::steady_clock::now() + kGapCheckInterval;
