@@ -16,6 +16,12 @@ cd "$build"
 # Unit tests first (fast, no privileges needed), then the real-kernel tests.
 ctest --output-on-failure -j "$(nproc)" -L unit
 ctest --output-on-failure -j "$(nproc)" -L kernel
+# Second pass: everything again with AddressSanitizer and UndefinedBehaviorSanitizer
+# (the real-kernel tests then run the instrumented sensor).
+"$top/scripts/build.sh" "$build/sanitize" -DVIGIL_SANITIZE=ON -DVIGIL_BUILD_BENCH=OFF
+(cd "$build/sanitize" &&
+  UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 ctest --output-on-failure -j "$(nproc)")
+cd "$build"
 # The test suite must not have skipped the real-kernel tests.
 if ctest -N -L kernel | grep -q 'Total Tests: 0'; then
   echo "scripts/test.sh: no real-kernel tests were registered" >&2
