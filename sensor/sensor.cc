@@ -93,6 +93,7 @@ absl::Status Sensor::Init() {
     fprintf(stderr, "vigil-sensor: process table not seeded: %s\n",
             std::string(seeded.message()).c_str());
   }
+  initialized_ = true;
   return absl::OkStatus();
 }
 
@@ -261,7 +262,10 @@ absl::Status Sensor::Run(int stop_fd) {
 }
 
 absl::Status Sensor::Shutdown() {
-  if (shut_down_ || ring_ == nullptr) return absl::OkStatus();
+  if (shut_down_ || !initialized_) {
+    for (probes::ProbeModule* module : modules_) module->Stop();
+    return absl::OkStatus();
+  }
   shut_down_ = true;
   for (probes::ProbeModule* module : modules_) module->Detach();
   (void)ring_->Consume();  // what the probes wrote before detaching

@@ -63,6 +63,7 @@ class Sensor : public probes::RecordSink {
   FILE* out_ = nullptr;
   bool owns_out_ = false;
   bool output_failed_ = false;
+  bool initialized_ = false;  // Init() completed: there is a run to report on
   bool shut_down_ = false;
   std::string line_;
   std::array<uint64_t, VIGIL_EVENT_TYPE_MAX> events_by_type_{};
