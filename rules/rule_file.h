@@ -1,0 +1,116 @@
+// Rules files: the YAML items of Vigil's Falco-shaped rule language (rule, macro, list,
+// required_engine_version), loaded from several files in order with overrides applied.
+// This is the layer before compilation: conditions are kept as text with the location
+// where they start, so the compiler can report errors at file:line:column.
+#ifndef VIGIL_RULES_RULE_FILE_H_
+#define VIGIL_RULES_RULE_FILE_H_
+
+#include <cstddef>
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/strings/string_view.h"
+#include "rules/source_location.h"
+
+namespace vigil::rules {
+
+// Version of the rule language this build implements. A file whose
+// required_engine_version is newer is refused.
+inline constexpr int kEngineVersion = 1;
+
+// Alert priorities, most severe first (Falco's names and order).
+enum class Priority { kEmergency, kAlert, kCritical, kError, kWarning, kNotice, kInformational,
+                      kDebug };
+
+// Lower-case canonical name of a priority ("warning", "informational", ...).
+absl::string_view PriorityName(Priority priority);
+
+// A piece of condition text and where it starts. A condition made by appending
+// (override: append) has several parts; the compiler maps positions back through them.
+struct TextPart {
+  std::string text;
+  SourceLocation where;
+};
+
+// The parts joined with single spaces: the whole condition text.
+std::string JoinParts(const std::vector<TextPart>& parts);
+
+// A `list` item: named values usable in `in (...)` and `pmatch (...)`.
+struct ListItem {
+  std::string name;
+  std::vector<std::string> items;  // may name other lists; expanded by the compiler
+  SourceLocation where;
+};
+
+// A `macro` item: a named condition fragment.
+struct MacroItem {
+  std::string name;
+  std::vector<TextPart> condition;
+  SourceLocation where;
+};
+
+// One entry of a rule's `exceptions`: tuples of values that, when every field compares
+// true, exempt an event from the rule.
+struct RuleException {
+  std::string name;
+  std::vector<std::string> fields;
+  std::vector<std::string> comps;                 // one per field; "=" when not given
+  std::vector<std::vector<std::string>> values;   // each tuple has one value per field
+  SourceLocation where;
+};
+
+// A `rule` item.
+struct RuleItem {
+  std::string name;
+  std::string desc;
+  std::vector<TextPart> condition;
+  TextPart output;
+  Priority priority = Priority::kWarning;
+  std::vector<std::string> tags;
+  bool enabled = true;
+  std::vector<RuleException> exceptions;
+  SourceLocation where;
+};
+
+// Limits that keep a hostile or broken file from exhausting memory.
+struct RuleFileLimits {
+  size_t max_file_bytes = 4u << 20;
+  size_t max_items = 10000;      // across all files
+  size_t max_string_bytes = 64u << 10;
+};
+
+// Accumulates the items of one or more rules files, in order. A later file may add
+// items, redefine them (same kind and name: replaced whole), or change parts of earlier
+// ones with `override: {FIELD: append|replace}`. Any error rejects the whole set: the
+// caller keeps whatever it was running before.
+class RuleFileSet {
+ public:
+  explicit RuleFileSet(RuleFileLimits limits = {}) : limits_(limits) {}
+
+  // Loads every path in order; a directory contributes its *.yaml and *.yml files in
+  // name order. Stops at the first error.
+  absl::Status AddPaths(const std::vector<std::string>& paths);
+  // Loads one file.
+  absl::Status AddFile(const std::string& path);
+  // Loads YAML text; `file` names it in errors.
+  absl::Status AddText(absl::string_view yaml, const std::string& file);
+
+  const std::vector<ListItem>& lists() const { return lists_; }
+  const std::vector<MacroItem>& macros() const { return macros_; }
+  const std::vector<RuleItem>& rules() const { return rules_; }
+  // The files loaded, in order.
+  const std::vector<std::string>& files() const { return files_; }
+
+ private:
+  RuleFileLimits limits_;
+  size_t item_count_ = 0;
+  std::vector<std::string> files_;
+  std::vector<ListItem> lists_;
+  std::vector<MacroItem> macros_;
+  std::vector<RuleItem> rules_;
+};
+
+}  // namespace vigil::rules
+
+#endif  // VIGIL_RULES_RULE_FILE_H_
