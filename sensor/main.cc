@@ -6,6 +6,7 @@
 #include <cstdio>
 #include <string>
 
+#include "rules/fields.h"
 #include "sensor/options.h"
 #include "sensor/probes/libbpf_log.h"
 #include "sensor/sensor.h"
@@ -30,6 +31,10 @@ int main(int argc, char** argv) {
   }
   if (options->help) {
     fputs(vigil::sensor::SensorUsage(), stdout);
+    return 0;
+  }
+  if (options->list_fields) {
+    fputs(vigil::rules::FieldTableMarkdown().c_str(), stdout);
     return 0;
   }
   if (options->version) {

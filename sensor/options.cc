@@ -62,6 +62,7 @@ Actions:
   --print-events           Print every event as one JSON object per line (docs/events.md).
   --check                  Load and attach the probes, print the sensor_start record
                            (attach mode per module), and exit.
+  --list-fields            Print the fields rules can use (docs/rules.md) and exit.
   --help                   Show this text.
   --version                Print the version.
 
@@ -129,6 +130,7 @@ absl::StatusOr<SensorOptions> ParseSensorOptions(int argc, const char* const* ar
     VIGIL_FLAG("-h", opts.help = true);
     VIGIL_FLAG("--version", opts.version = true);
     VIGIL_FLAG("--check", opts.check = true);
+    VIGIL_FLAG("--list-fields", opts.list_fields = true);
     VIGIL_FLAG("--print-events", opts.print_events = true);
     VIGIL_FLAG("--no-default-prefixes", default_prefixes = false);
     VIGIL_FLAG("--all-files", opts.all_files = true);
@@ -196,7 +198,7 @@ absl::StatusOr<SensorOptions> ParseSensorOptions(int argc, const char* const* ar
   }
   opts.file_prefixes.insert(opts.file_prefixes.end(), extra_prefixes.begin(),
                             extra_prefixes.end());
-  if (!opts.help && !opts.version && !opts.check && !opts.print_events) {
+  if (!opts.help && !opts.version && !opts.check && !opts.print_events && !opts.list_fields) {
     return absl::InvalidArgumentError(
         "nothing to do: pass --print-events to print events, or --check to test the probes");
   }

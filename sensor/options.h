@@ -22,6 +22,7 @@ struct SensorOptions {
   bool help = false;
   bool version = false;
   bool check = false;          // load + attach, print the sensor_start record, exit
+  bool list_fields = false;    // print the rule fields and exit
   bool print_events = false;   // JSON lines of every event
   std::string output = "-";    // where JSON lines go ("-" is stdout)
   std::optional<probes::AttachMode> attach_mode;

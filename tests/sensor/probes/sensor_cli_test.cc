@@ -45,6 +45,13 @@ TEST(SensorCliTest, HelpAndVersion) {
   EXPECT_EQ(version.out, std::string("vigil-sensor ") + VIGIL_VERSION + "\n");
 }
 
+TEST(SensorCliTest, ListFieldsPrintsTheFieldTable) {
+  RunResult fields = RunSensor({"--list-fields"});
+  EXPECT_EQ(ExitCode(fields), 0);
+  EXPECT_THAT(fields.out, HasSubstr("| `proc.aname[N]` | string | all |"));
+  EXPECT_THAT(fields.out, HasSubstr("| `fd.name` | path | open |"));
+}
+
 TEST(SensorCliTest, BadArgumentsExitTwoNamingTheArgument) {
   RunResult unknown = RunSensor({"--print-events", "--frobnicate"});
   EXPECT_EQ(ExitCode(unknown), 2);

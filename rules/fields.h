@@ -1,0 +1,90 @@
+// The fields rules can test: names (Falco's where the meaning is the same), types, the
+// events that define them, and how each is read from an event without allocating.
+#ifndef VIGIL_RULES_FIELDS_H_
+#define VIGIL_RULES_FIELDS_H_
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "absl/strings/string_view.h"
+#include "sensor/event.h"
+#include "sensor/process_table.h"
+
+namespace vigil::rules {
+
+// Value types. Strings and paths compare as text (paths also with glob and pmatch);
+// the numeric kinds compare as signed 64-bit integers; booleans as true/false.
+enum class FieldType { kString, kPath, kInt, kUid, kFlags, kBool };
+
+// "string", "path", "int", "uid", "flags" or "bool".
+absl::string_view FieldTypeName(FieldType type);
+
+// Everything a field may be read from: the decoded event plus what the sensor knows
+// about the process around it. Implemented by the sensor's pipeline (and by tests).
+class EventView {
+ public:
+  virtual ~EventView() = default;
+  virtual const sensor::Event& event() const = 0;
+  // The process the event belongs to, as the process table knows it, or null.
+  virtual const sensor::ProcessInfo* process() const = 0;
+  // The n-th ancestor (1 is the parent), or null when unknown.
+  virtual const sensor::ProcessInfo* ancestor(int n) const = 0;
+  // The user name of `uid` (from the node's passwd), or empty when unknown.
+  virtual absl::string_view user_name(uint32_t uid) const = 0;
+  // Container and pod of the process; empty until enrichment knows them.
+  virtual absl::string_view container_id() const { return {}; }
+  virtual absl::string_view pod_name() const { return {}; }
+  virtual absl::string_view pod_namespace() const { return {}; }
+};
+
+// A field's value for one event. `str` points into the event or the view's data and is
+// valid while they are.
+struct FieldValue {
+  bool present = false;  // false: the field does not apply to this event
+  int64_t num = 0;       // numeric and boolean types
+  absl::string_view str; // string and path types
+};
+
+// Reads a field from a view. `arg` is the text inside [..] (e.g. "2" of proc.aname[2]),
+// already validated by ParseArg.
+using FieldExtractor = FieldValue (*)(const EventView& view, int arg);
+
+// One row of the field table.
+struct FieldInfo {
+  absl::string_view name;
+  FieldType type;
+  // Event types that define it (bit 1 << sensor::EventType); others read "not present".
+  uint32_t event_mask;
+  // True when the field takes an [N] argument (proc.aname[N]).
+  bool takes_arg;
+  absl::string_view desc;
+  FieldExtractor extract;
+};
+
+// Every field, in documentation order.
+const std::vector<FieldInfo>& FieldTable();
+// The field called `name` (without any [arg]), or null.
+const FieldInfo* FindField(absl::string_view name);
+
+// Event-type bits for FieldInfo::event_mask.
+inline constexpr uint32_t EventBit(sensor::EventType type) {
+  return 1u << static_cast<int>(type);
+}
+inline constexpr uint32_t kAllEvents = EventBit(sensor::EventType::kFork) |
+                                       EventBit(sensor::EventType::kExec) |
+                                       EventBit(sensor::EventType::kExit) |
+                                       EventBit(sensor::EventType::kOpen);
+
+// The field table as a Markdown table (name, type, events, description): the output of
+// `vigil-sensor --list-fields` and the Fields section of docs/rules.md.
+std::string FieldTableMarkdown();
+
+// The value of evt.type for an event, in Falco's vocabulary: "execve", "clone",
+// "procexit", or the open syscall's name ("open", "openat", "openat2", "creat",
+// "open_by_handle_at").
+absl::string_view EvtTypeName(const sensor::Event& event);
+
+}  // namespace vigil::rules
+
+#endif  // VIGIL_RULES_FIELDS_H_
