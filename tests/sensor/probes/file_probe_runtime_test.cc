@@ -24,15 +24,18 @@ using ::vigil::testing::Spawn;
 using ::vigil::testing::TestDir;
 using ::vigil::testing::WaitExit;
 
-// Collects the paths of open events from the ring buffer.
+// Collects the paths of open events of one process from the ring buffer (other tests
+// may be opening files at the same time).
 class PathSink : public RecordSink {
  public:
   void OnRecord(const void* data, size_t size) override {
     Event event;
-    if (decoder_.Decode(data, size, &event).ok() && event.type == EventType::kOpen) {
+    if (decoder_.Decode(data, size, &event).ok() && event.type == EventType::kOpen &&
+        event.task.pid == pid) {
       paths.emplace_back(event.open.path);
     }
   }
+  uint32_t pid = 0;
   std::vector<std::string> paths;
 
  private:
@@ -68,6 +71,8 @@ class FileProbeRuntimeTest : public ::testing::Test {
     auto pid = Spawn(argv);
     EXPECT_TRUE(pid.ok());
     if (pid.ok()) {
+      // Records wait in the ring until Consume(), so setting the filter now misses none.
+      sink_.pid = static_cast<uint32_t>(*pid);
       EXPECT_EQ(WaitExit(*pid), 0);
     }
     const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
