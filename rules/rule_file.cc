@@ -24,6 +24,29 @@ struct Staged {
   std::vector<RuleItem> rules;
 };
 
+// The item called `name`, or null.
+template <typename Item>
+Item* FindItem(std::vector<Item>& items, const std::string& name) {
+  auto it = std::find_if(items.begin(), items.end(),
+                         [&](const Item& item) { return item.name == name; });
+  return it == items.end() ? nullptr : &*it;
+}
+
+// Adds `item`, replacing a same-named one whole (a redefinition).
+template <typename Item>
+void DefineItem(std::vector<Item>& items, Item item) {
+  if (Item* existing = FindItem(items, item.name)) {
+    *existing = std::move(item);
+  } else {
+    items.push_back(std::move(item));
+  }
+}
+
+// True for Falco's legacy `append: true`.
+bool LegacyAppend(const YAML::Node& item) {
+  return item["append"] && item["append"].Scalar() == "true";
+}
+
 // Parses one file's YAML into the staged items.
 class FileParser {
  public:
@@ -242,11 +265,10 @@ class FileParser {
     if (!item["items"]) return RuleError(Loc(item), absl::StrCat("list '", name, "' has no items"));
     VIGIL_ASSIGN_OR_RETURN(std::vector<std::string> items, StringsOf(item["items"], "items"));
     VIGIL_ASSIGN_OR_RETURN(auto modes, OverridesOf(item, {"items"}, {"items"}));
-    const bool legacy_append = item["append"] && item["append"].Scalar() == "true";
-    auto existing = std::find_if(staged_->lists.begin(), staged_->lists.end(),
-                                 [&](const ListItem& l) { return l.name == name; });
+    const bool legacy_append = LegacyAppend(item);
     if (!modes.empty() || legacy_append) {
-      if (existing == staged_->lists.end()) {
+      ListItem* existing = FindItem(staged_->lists, name);
+      if (existing == nullptr) {
         return RuleError(Loc(item), absl::StrCat("cannot override undefined list '", name, "'"));
       }
       if (legacy_append || modes["items"] == "append") {
@@ -256,12 +278,7 @@ class FileParser {
       }
       return absl::OkStatus();
     }
-    ListItem list{name, std::move(items), Loc(item)};
-    if (existing != staged_->lists.end()) {
-      *existing = std::move(list);
-    } else {
-      staged_->lists.push_back(std::move(list));
-    }
+    DefineItem(staged_->lists, ListItem{name, std::move(items), Loc(item)});
     return absl::OkStatus();
   }
 
@@ -274,11 +291,10 @@ class FileParser {
     }
     VIGIL_ASSIGN_OR_RETURN(TextPart condition, TextOf(item["condition"], "condition"));
     VIGIL_ASSIGN_OR_RETURN(auto modes, OverridesOf(item, {"condition"}, {"condition"}));
-    const bool legacy_append = item["append"] && item["append"].Scalar() == "true";
-    auto existing = std::find_if(staged_->macros.begin(), staged_->macros.end(),
-                                 [&](const MacroItem& m) { return m.name == name; });
+    const bool legacy_append = LegacyAppend(item);
     if (!modes.empty() || legacy_append) {
-      if (existing == staged_->macros.end()) {
+      MacroItem* existing = FindItem(staged_->macros, name);
+      if (existing == nullptr) {
         return RuleError(Loc(item), absl::StrCat("cannot override undefined macro '", name, "'"));
       }
       if (legacy_append || modes["condition"] == "append") {
@@ -288,12 +304,7 @@ class FileParser {
       }
       return absl::OkStatus();
     }
-    MacroItem macro{name, {std::move(condition)}, Loc(item)};
-    if (existing != staged_->macros.end()) {
-      *existing = std::move(macro);
-    } else {
-      staged_->macros.push_back(std::move(macro));
-    }
+    DefineItem(staged_->macros, MacroItem{name, {std::move(condition)}, Loc(item)});
     return absl::OkStatus();
   }
 
@@ -348,18 +359,17 @@ class FileParser {
                                     {"rule", "desc", "condition", "output", "priority", "tags",
                                      "enabled", "exceptions", "override", "append", "source"},
                                     "rule", name));
-    auto existing = std::find_if(staged_->rules.begin(), staged_->rules.end(),
-                                 [&](const RuleItem& r) { return r.name == name; });
+    RuleItem* existing = FindItem(staged_->rules, name);
     VIGIL_ASSIGN_OR_RETURN(
         auto modes,
         OverridesOf(item, {"condition", "output", "desc", "tags", "exceptions"},
                     {"condition", "output", "desc", "priority", "tags", "enabled", "exceptions"}));
-    const bool legacy_append = item["append"] && item["append"].Scalar() == "true";
+    const bool legacy_append = LegacyAppend(item);
     // A rule item naming an existing rule with only `enabled` toggles it (Falco's form).
     const bool enable_only = modes.empty() && !legacy_append && item["enabled"] &&
-                             !item["condition"] && existing != staged_->rules.end();
+                             !item["condition"] && existing != nullptr;
     if (!modes.empty() || legacy_append || enable_only) {
-      if (existing == staged_->rules.end()) {
+      if (existing == nullptr) {
         return RuleError(Loc(item), absl::StrCat("cannot override undefined rule '", name, "'"));
       }
       if (legacy_append) {
@@ -370,7 +380,7 @@ class FileParser {
       }
       if (enable_only) modes["enabled"] = "replace";
       VIGIL_RETURN_IF_ERROR(CheckAllOverridden(item, modes, {"rule", "append"}));
-      return ApplyRuleOverride(item, modes, &*existing);
+      return ApplyRuleOverride(item, modes, existing);
     }
     RuleItem rule;
     rule.name = name;
@@ -403,11 +413,7 @@ class FileParser {
                                                            "' (Vigil rules see syscall events)"));
       }
     }
-    if (existing != staged_->rules.end()) {
-      *existing = std::move(rule);
-    } else {
-      staged_->rules.push_back(std::move(rule));
-    }
+    DefineItem(staged_->rules, std::move(rule));
     return absl::OkStatus();
   }
 
