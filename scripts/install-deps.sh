@@ -31,8 +31,8 @@ done
 
 if ((${#missing[@]})); then
   export DEBIAN_FRONTEND=noninteractive
-  apt-get update
-  apt-get install -y --no-install-recommends "${missing[@]}"
+  apt-get update >&2
+  apt-get install -y --no-install-recommends "${missing[@]}" >&2
 else
-  echo "install-deps.sh: all packages present"
+  echo "install-deps.sh: all packages present" >&2
 fi
