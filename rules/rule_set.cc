@@ -1,0 +1,710 @@
+#include "rules/rule_set.h"
+
+#include <algorithm>
+#include <map>
+#include <utility>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "absl/strings/strip.h"
+#include "common/status_macros.h"
+#include "rules/condition_parser.h"
+#include "rules/glob.h"
+
+namespace vigil::rules {
+
+using sensor::EventType;
+
+namespace {
+
+constexpr uint32_t kOpenBit = EventBit(EventType::kOpen);
+
+// The file name of the private start location multi-part conditions are parsed from.
+constexpr absl::string_view kJoinedFile = "\x01vigil-joined-condition";
+
+// Maps a location in the '\n'-joined text of `parts` back to the part holding it.
+SourceLocation MapJoined(const std::vector<TextPart>& parts, const SourceLocation& loc) {
+  if (loc.file != kJoinedFile || parts.empty()) return loc;
+  int first_line = 1;
+  for (size_t i = 0; i < parts.size(); ++i) {
+    const int lines =
+        1 + static_cast<int>(std::count(parts[i].text.begin(), parts[i].text.end(), '\n'));
+    if (loc.line < first_line + lines || i + 1 == parts.size()) {
+      const SourceLocation& start = parts[i].where;
+      const int offset = loc.line - first_line;
+      if (offset == 0) return start.Advance(loc.column - 1);
+      SourceLocation out = start;
+      if (out.line > 0) out.line += offset;
+      out.column = start.column > 0 ? loc.column : 0;
+      return out;
+    }
+    first_line += lines;
+  }
+  return loc;
+}
+
+// Maps a parse error on the joined text ("<marker>:L:C: reason") back to its part.
+absl::Status MapJoinedError(const std::vector<TextPart>& parts, const absl::Status& status) {
+  absl::string_view msg = status.message();
+  const std::string prefix = absl::StrCat(kJoinedFile, ":");
+  if (!absl::ConsumePrefix(&msg, prefix)) return status;
+  SourceLocation loc{std::string(kJoinedFile), 0, 0};
+  const size_t colon1 = msg.find(':');
+  const size_t colon2 = colon1 == absl::string_view::npos ? colon1 : msg.find(':', colon1 + 1);
+  if (colon2 == absl::string_view::npos || !absl::SimpleAtoi(msg.substr(0, colon1), &loc.line) ||
+      !absl::SimpleAtoi(msg.substr(colon1 + 1, colon2 - colon1 - 1), &loc.column)) {
+    return status;
+  }
+  msg.remove_prefix(colon2 + 1);
+  absl::ConsumePrefix(&msg, " ");
+  return RuleError(MapJoined(parts, loc), msg);
+}
+
+void MapTree(const std::vector<TextPart>& parts, Expr* expr) {
+  expr->where = MapJoined(parts, expr->where);
+  for (Value& v : expr->values) v.where = MapJoined(parts, v.where);
+  for (auto& child : expr->children) MapTree(parts, child.get());
+}
+
+// Parses a condition made of one or more parts, with locations in the parts' files.
+absl::StatusOr<std::unique_ptr<Expr>> ParseParts(const std::vector<TextPart>& parts,
+                                                 const SourceLocation& item_where) {
+  if (parts.empty()) return RuleError(item_where, "empty condition");
+  if (parts.size() == 1) return ParseCondition(parts[0].text, parts[0].where);
+  std::vector<absl::string_view> texts;
+  for (const TextPart& part : parts) texts.push_back(part.text);
+  const std::string joined = absl::StrJoin(texts, "\n");
+  auto parsed = ParseCondition(joined, SourceLocation{std::string(kJoinedFile), 1, 1});
+  if (!parsed.ok()) return MapJoinedError(parts, parsed.status());
+  MapTree(parts, parsed->get());
+  return parsed;
+}
+
+bool IsNumeric(FieldType type) {
+  return type == FieldType::kInt || type == FieldType::kUid || type == FieldType::kFlags;
+}
+
+bool OpApplies(FieldType type, CompareOp op) {
+  switch (type) {
+    case FieldType::kString:
+    case FieldType::kPath:
+      switch (op) {
+        case CompareOp::kEq:
+        case CompareOp::kNe:
+        case CompareOp::kIn:
+        case CompareOp::kContains:
+        case CompareOp::kIContains:
+        case CompareOp::kStartsWith:
+        case CompareOp::kEndsWith:
+        case CompareOp::kGlob: return true;
+        case CompareOp::kPMatch: return type == FieldType::kPath;
+        default: return false;
+      }
+    case FieldType::kInt:
+    case FieldType::kUid:
+    case FieldType::kFlags:
+      switch (op) {
+        case CompareOp::kEq:
+        case CompareOp::kNe:
+        case CompareOp::kLt:
+        case CompareOp::kLe:
+        case CompareOp::kGt:
+        case CompareOp::kGe:
+        case CompareOp::kIn: return true;
+        default: return false;
+      }
+    case FieldType::kBool: return op == CompareOp::kEq || op == CompareOp::kNe;
+  }
+  return false;
+}
+
+// Falco event names and the event type each stands for.
+bool EventTypeOfName(absl::string_view name, EventType* type) {
+  static constexpr std::pair<absl::string_view, EventType> kNames[] = {
+      {"execve", EventType::kExec},   {"clone", EventType::kFork},
+      {"procexit", EventType::kExit}, {"open", EventType::kOpen},
+      {"openat", EventType::kOpen},   {"openat2", EventType::kOpen},
+      {"creat", EventType::kOpen},    {"open_by_handle_at", EventType::kOpen},
+  };
+  for (const auto& [n, t] : kNames) {
+    if (n == name) {
+      *type = t;
+      return true;
+    }
+  }
+  return false;
+}
+
+bool ParseComp(absl::string_view text, CompareOp* op) {
+  static constexpr std::pair<absl::string_view, CompareOp> kOps[] = {
+      {"=", CompareOp::kEq},
+      {"==", CompareOp::kEq},
+      {"!=", CompareOp::kNe},
+      {"<", CompareOp::kLt},
+      {"<=", CompareOp::kLe},
+      {">", CompareOp::kGt},
+      {">=", CompareOp::kGe},
+      {"in", CompareOp::kIn},
+      {"contains", CompareOp::kContains},
+      {"icontains", CompareOp::kIContains},
+      {"startswith", CompareOp::kStartsWith},
+      {"endswith", CompareOp::kEndsWith},
+      {"glob", CompareOp::kGlob},
+      {"pmatch", CompareOp::kPMatch},
+  };
+  for (const auto& [name, o] : kOps) {
+    if (name == text) {
+      *op = o;
+      return true;
+    }
+  }
+  return false;
+}
+
+bool IContains(absl::string_view haystack, absl::string_view lower_needle) {
+  if (lower_needle.size() > haystack.size()) return false;
+  for (size_t i = 0; i + lower_needle.size() <= haystack.size(); ++i) {
+    size_t j = 0;
+    while (j < lower_needle.size() &&
+           absl::ascii_tolower(static_cast<unsigned char>(haystack[i + j])) == lower_needle[j]) {
+      ++j;
+    }
+    if (j == lower_needle.size()) return true;
+  }
+  return false;
+}
+
+// `item` has no trailing '/'; "" stands for "/".
+bool PathMatch(absl::string_view path, absl::string_view item) {
+  if (!absl::StartsWith(path, item)) return false;
+  return path.size() == item.size() ? !item.empty() : path[item.size()] == '/';
+}
+
+// The paths an open event can have when a plan node is true (see the header).
+struct PathReq {
+  bool any = true;  // no constraint
+  bool hidden = false;
+  std::vector<std::string> prefixes;
+};
+
+}  // namespace
+
+// Builds a RuleSet's plan from a RuleFileSet. Friend of RuleSet.
+class RuleSetCompiler {
+  using Node = RuleSet::Node;
+
+ public:
+  explicit RuleSetCompiler(const RuleFileSet& files) : files_(files) {}
+
+  absl::StatusOr<std::unique_ptr<RuleSet>> Run() {
+    set_.reset(new RuleSet());
+    for (const ListItem& list : files_.lists()) lists_[list.name] = &list;
+    for (const MacroItem& macro : files_.macros()) macros_[macro.name] = &macro;
+    for (const ListItem& list : files_.lists()) {
+      std::vector<std::string> stack;
+      VIGIL_RETURN_IF_ERROR(ExpandList(list.name, &stack).status());
+    }
+    for (const MacroItem& macro : files_.macros()) {
+      VIGIL_RETURN_IF_ERROR(CompileMacro(macro.name, macro.where).status());
+    }
+    for (const RuleItem& item : files_.rules()) {
+      VIGIL_RETURN_IF_ERROR(CompileRule(item));
+    }
+    for (uint32_t i = 0; i < set_->rules_.size(); ++i) {
+      const CompiledRule& rule = set_->rules_[i];
+      if (!rule.enabled) continue;
+      for (int t = 0; t < RuleSet::kMaxEventTypes; ++t) {
+        if (rule.event_mask & (1u << t)) set_->by_type_[t].push_back(i);
+      }
+    }
+    BuildKernelFilter();
+    return std::move(set_);
+  }
+
+ private:
+  // A value with the text to compare, its kind, and where it was written.
+  struct Item {
+    absl::string_view text;
+    Value::Kind kind;
+    int64_t number;
+    const SourceLocation* where;
+  };
+
+  uint32_t AddNode(Node node) {
+    set_->nodes_.push_back(std::move(node));
+    return static_cast<uint32_t>(set_->nodes_.size() - 1);
+  }
+
+  uint32_t AddBranch(Node::Kind kind, std::vector<uint32_t> children) {
+    Node node;
+    node.kind = kind;
+    if (kind == Node::Kind::kNot) {
+      node.mask = kAllEvents;
+    } else {
+      node.mask = kind == Node::Kind::kAnd ? kAllEvents : 0;
+      for (uint32_t c : children) {
+        const uint32_t m = set_->nodes_[c].mask;
+        node.mask = kind == Node::Kind::kAnd ? (node.mask & m) : (node.mask | m);
+      }
+    }
+    node.children = std::move(children);
+    return AddNode(std::move(node));
+  }
+
+  absl::StatusOr<const std::vector<std::string>*> ExpandList(const std::string& name,
+                                                             std::vector<std::string>* stack) {
+    auto done = expanded_.find(name);
+    if (done != expanded_.end()) return &done->second;
+    const ListItem* list = lists_.at(name);
+    if (std::find(stack->begin(), stack->end(), name) != stack->end()) {
+      std::vector<std::string> chain(std::find(stack->begin(), stack->end(), name), stack->end());
+      chain.push_back(name);
+      return RuleError(lists_.at(stack->back())->where,
+                       absl::StrCat("list cycle: ", absl::StrJoin(chain, " -> ")));
+    }
+    stack->push_back(name);
+    std::vector<std::string> out;
+    for (const std::string& item : list->items) {
+      if (lists_.contains(item)) {
+        VIGIL_ASSIGN_OR_RETURN(const std::vector<std::string>* sub, ExpandList(item, stack));
+        out.insert(out.end(), sub->begin(), sub->end());
+      } else {
+        out.push_back(item);
+      }
+    }
+    stack->pop_back();
+    return &(expanded_[name] = std::move(out));
+  }
+
+  absl::StatusOr<uint32_t> CompileMacro(const std::string& name, const SourceLocation& where) {
+    auto done = macro_roots_.find(name);
+    if (done != macro_roots_.end()) return done->second;
+    auto it = macros_.find(name);
+    if (it == macros_.end()) return RuleError(where, absl::StrCat("unknown macro '", name, "'"));
+    auto on_stack = std::find(macro_stack_.begin(), macro_stack_.end(), name);
+    if (on_stack != macro_stack_.end()) {
+      std::vector<std::string> chain(on_stack, macro_stack_.end());
+      chain.push_back(name);
+      return RuleError(where, absl::StrCat("macro cycle: ", absl::StrJoin(chain, " -> ")));
+    }
+    macro_stack_.push_back(name);
+    VIGIL_ASSIGN_OR_RETURN(std::unique_ptr<Expr> expr,
+                           ParseParts(it->second->condition, it->second->where));
+    VIGIL_ASSIGN_OR_RETURN(uint32_t root, CompileExpr(*expr));
+    macro_stack_.pop_back();
+    macro_roots_[name] = root;
+    return root;
+  }
+
+  absl::StatusOr<uint32_t> CompileExpr(const Expr& expr) {
+    switch (expr.kind) {
+      case ExprKind::kAnd:
+      case ExprKind::kOr:
+      case ExprKind::kNot: {
+        std::vector<uint32_t> children;
+        for (const auto& child : expr.children) {
+          VIGIL_ASSIGN_OR_RETURN(uint32_t c, CompileExpr(*child));
+          children.push_back(c);
+        }
+        const Node::Kind kind = expr.kind == ExprKind::kAnd  ? Node::Kind::kAnd
+                                : expr.kind == ExprKind::kOr ? Node::Kind::kOr
+                                                             : Node::Kind::kNot;
+        return AddBranch(kind, std::move(children));
+      }
+      case ExprKind::kReference: return CompileMacro(expr.name, expr.where);
+      case ExprKind::kExists: {
+        Node node;
+        node.kind = Node::Kind::kExists;
+        VIGIL_RETURN_IF_ERROR(ResolveField(expr.field, expr.field_arg, expr.where, &node));
+        node.mask = node.field->event_mask;
+        return AddNode(std::move(node));
+      }
+      case ExprKind::kCompare: {
+        std::vector<Item> items;
+        for (const Value& v : expr.values) {
+          items.push_back(Item{v.text, v.kind, v.number, &v.where});
+        }
+        const CompareOp op = expr.list_form && expr.op == CompareOp::kEq ? CompareOp::kIn : expr.op;
+        return CompileCompare(expr.field, expr.field_arg, op, items, expr.where);
+      }
+    }
+    return RuleError(expr.where, "unsupported expression");
+  }
+
+  absl::Status ResolveField(absl::string_view name, absl::string_view arg,
+                            const SourceLocation& where, Node* node) {
+    const FieldInfo* field = FindField(name);
+    if (field == nullptr) return RuleError(where, absl::StrCat("unknown field '", name, "'"));
+    node->field = field;
+    node->arg = 0;
+    if (field->takes_arg) {
+      int n = 0;
+      if (!absl::SimpleAtoi(arg, &n) || n < 1 || n > 16) {
+        return RuleError(where, absl::StrCat(field->name, " needs an argument [1..16]"));
+      }
+      node->arg = n;
+    } else if (!arg.empty()) {
+      return RuleError(where, absl::StrCat("field '", name, "' takes no argument"));
+    }
+    return absl::OkStatus();
+  }
+
+  absl::Status CheckOp(const FieldInfo& field, CompareOp op, const SourceLocation& where) {
+    if (OpApplies(field.type, op)) return absl::OkStatus();
+    return RuleError(where, absl::StrCat("operator '", CompareOpName(op), "' does not apply to ",
+                                         FieldTypeName(field.type), " field ", field.name));
+  }
+
+  absl::StatusOr<uint32_t> CompileCompare(absl::string_view field_name, absl::string_view arg,
+                                          CompareOp op, const std::vector<Item>& values,
+                                          const SourceLocation& where) {
+    Node node;
+    node.kind = Node::Kind::kCompare;
+    node.op = op;
+    VIGIL_RETURN_IF_ERROR(ResolveField(field_name, arg, where, &node));
+    const FieldInfo& field = *node.field;
+    VIGIL_RETURN_IF_ERROR(CheckOp(field, op, where));
+    node.mask = field.event_mask;
+
+    // Expand list names for the list operators.
+    std::vector<Item> items;
+    std::vector<std::string> scratch;
+    for (const Item& v : values) {
+      if ((op == CompareOp::kIn || op == CompareOp::kPMatch) && v.kind == Value::Kind::kBareWord &&
+          lists_.contains(std::string(v.text))) {
+        std::vector<std::string> stack;
+        VIGIL_ASSIGN_OR_RETURN(const std::vector<std::string>* list,
+                               ExpandList(std::string(v.text), &stack));
+        for (const std::string& s : *list) {
+          items.push_back(Item{s, Value::Kind::kBareWord, 0, v.where});
+        }
+      } else {
+        items.push_back(v);
+      }
+    }
+    if (op != CompareOp::kIn && op != CompareOp::kPMatch && items.size() != 1) {
+      return RuleError(where,
+                       absl::StrCat("operator '", CompareOpName(op), "' takes exactly one value"));
+    }
+
+    if (IsNumeric(field.type)) {
+      for (const Item& v : items) {
+        int64_t n = 0;
+        if (v.kind == Value::Kind::kNumber) {
+          n = v.number;
+        } else if (v.kind == Value::Kind::kString || !absl::SimpleAtoi(v.text, &n)) {
+          return RuleError(
+              *v.where,
+              absl::StrCat("type mismatch: ", field.name,
+                           field.type == FieldType::kInt ? " is an " : " is a ",
+                           FieldTypeName(field.type), ", '", v.text, "' is not a number"));
+        }
+        if (field.type == FieldType::kUid && n == -1) n = 0xffffffffLL;
+        node.numbers.push_back(n);
+      }
+    } else if (field.type == FieldType::kBool) {
+      const Item& v = items[0];
+      if (v.text != "true" && v.text != "false") {
+        return RuleError(*v.where, absl::StrCat("type mismatch: ", field.name, " is a bool, '",
+                                                v.text, "' is not true or false"));
+      }
+      node.numbers.push_back(v.text == "true" ? 1 : 0);
+    } else {
+      const bool is_evt_type = field.name == "evt.type";
+      uint32_t type_mask = 0;
+      for (const Item& v : items) {
+        std::string s(v.text);
+        if (is_evt_type && (op == CompareOp::kEq || op == CompareOp::kNe || op == CompareOp::kIn)) {
+          EventType type;
+          if (!EventTypeOfName(s, &type)) {
+            return RuleError(*v.where, absl::StrCat("unknown event type '", s, "'"));
+          }
+          type_mask |= EventBit(type);
+        }
+        if (op == CompareOp::kGlob) {
+          absl::Status valid = ValidateGlob(s);
+          if (!valid.ok()) return RuleError(*v.where, valid.message());
+        } else if (op == CompareOp::kIContains) {
+          absl::AsciiStrToLower(&s);
+        } else if (op == CompareOp::kPMatch) {
+          while (!s.empty() && s.back() == '/') s.pop_back();
+        }
+        node.strings.push_back(std::move(s));
+      }
+      if (is_evt_type && (op == CompareOp::kEq || op == CompareOp::kIn)) {
+        node.mask &= type_mask;
+      } else if (is_evt_type && op == CompareOp::kNe && type_mask != kOpenBit) {
+        node.mask &= ~type_mask;  // execve, clone and procexit each name a whole type
+      }
+    }
+    return AddNode(std::move(node));
+  }
+
+  // Checks a rule's exceptions and appends one node per tuple ("f1 c1 v1 and ...").
+  absl::Status CompileExceptions(const RuleItem& item, std::vector<uint32_t>* tuples) {
+    for (const RuleException& ex : item.exceptions) {
+      std::vector<std::string> names;
+      std::vector<std::string> args;
+      std::vector<CompareOp> ops;
+      for (size_t i = 0; i < ex.fields.size(); ++i) {
+        absl::string_view f = ex.fields[i];
+        std::string name(f.substr(0, f.find('[')));
+        std::string arg;
+        if (name.size() < f.size()) {
+          if (f.back() != ']') {
+            return RuleError(ex.where, absl::StrCat("bad exception field '", f, "'"));
+          }
+          arg = std::string(f.substr(name.size() + 1, f.size() - name.size() - 2));
+        }
+        CompareOp op = CompareOp::kEq;
+        const std::string comp = i < ex.comps.size() ? ex.comps[i] : "=";
+        if (!ParseComp(comp, &op)) {
+          return RuleError(
+              ex.where, absl::StrCat("exception '", ex.name, "': unknown comparison '", comp, "'"));
+        }
+        Node probe;
+        VIGIL_RETURN_IF_ERROR(ResolveField(name, arg, ex.where, &probe));
+        VIGIL_RETURN_IF_ERROR(CheckOp(*probe.field, op, ex.where));
+        names.push_back(std::move(name));
+        args.push_back(std::move(arg));
+        ops.push_back(op);
+      }
+      for (const std::vector<std::string>& tuple : ex.values) {
+        if (tuple.size() != names.size()) {
+          return RuleError(ex.where,
+                           absl::StrCat("exception '", ex.name, "': a tuple has ", tuple.size(),
+                                        " values for ", names.size(), " fields"));
+        }
+        std::vector<uint32_t> compares;
+        for (size_t i = 0; i < names.size(); ++i) {
+          std::vector<Item> value = {Item{tuple[i], Value::Kind::kBareWord, 0, &ex.where}};
+          VIGIL_ASSIGN_OR_RETURN(uint32_t c,
+                                 CompileCompare(names[i], args[i], ops[i], value, ex.where));
+          compares.push_back(c);
+        }
+        tuples->push_back(compares.size() == 1 ? compares[0]
+                                               : AddBranch(Node::Kind::kAnd, compares));
+      }
+    }
+    return absl::OkStatus();
+  }
+
+  absl::Status CompileRule(const RuleItem& item) {
+    VIGIL_ASSIGN_OR_RETURN(std::unique_ptr<Expr> expr, ParseParts(item.condition, item.where));
+    VIGIL_ASSIGN_OR_RETURN(uint32_t root, CompileExpr(*expr));
+    std::vector<uint32_t> tuples;
+    VIGIL_RETURN_IF_ERROR(CompileExceptions(item, &tuples));
+    if (!tuples.empty()) {
+      const uint32_t any = tuples.size() == 1 ? tuples[0] : AddBranch(Node::Kind::kOr, tuples);
+      const uint32_t exempt = AddBranch(Node::Kind::kNot, {any});
+      root = AddBranch(Node::Kind::kAnd, {root, exempt});
+    }
+    CompiledRule rule;
+    rule.name = item.name;
+    rule.desc = item.desc;
+    rule.priority = item.priority;
+    rule.tags = item.tags;
+    rule.output = item.output;
+    rule.enabled = item.enabled;
+    rule.where = item.where;
+    rule.root = root;
+    rule.event_mask = set_->nodes_[root].mask;
+    set_->rules_.push_back(std::move(rule));
+    return absl::OkStatus();
+  }
+
+  PathReq AnalyzePaths(uint32_t index) const {
+    const Node& node = set_->nodes_[index];
+    PathReq req;
+    if ((node.mask & kOpenBit) == 0) {
+      req.any = false;
+      return req;
+    }
+    switch (node.kind) {
+      case Node::Kind::kAnd:
+        for (uint32_t c : node.children) {
+          PathReq sub = AnalyzePaths(c);
+          if (!sub.any) return sub;
+        }
+        return req;
+      case Node::Kind::kOr:
+        req.any = false;
+        for (uint32_t c : node.children) {
+          PathReq sub = AnalyzePaths(c);
+          if (sub.any) return sub;
+          req.hidden |= sub.hidden;
+          req.prefixes.insert(req.prefixes.end(), sub.prefixes.begin(), sub.prefixes.end());
+        }
+        return req;
+      case Node::Kind::kNot:
+      case Node::Kind::kExists: return req;
+      case Node::Kind::kCompare: break;
+    }
+    const absl::string_view name = node.field->name;
+    const bool is_name = name == "fd.name";
+    if (name == "fd.hidden") {
+      const bool want_hidden = node.numbers[0] == (node.op == CompareOp::kEq ? 1 : 0);
+      if (want_hidden) {
+        req.any = false;
+        req.hidden = true;
+      }
+      return req;
+    }
+    if (!is_name && name != "fd.directory") return req;
+    std::vector<std::string> prefixes;
+    switch (node.op) {
+      case CompareOp::kEq:
+      case CompareOp::kIn:
+        for (const std::string& s : node.strings) {
+          prefixes.push_back(is_name || absl::EndsWith(s, "/") ? s : s + "/");
+        }
+        break;
+      case CompareOp::kStartsWith: prefixes.push_back(node.strings[0]); break;
+      case CompareOp::kPMatch:
+        for (const std::string& s : node.strings) prefixes.push_back(s.empty() ? "/" : s);
+        break;
+      case CompareOp::kGlob: prefixes.push_back(GlobLiteralPrefix(node.strings[0])); break;
+      default: return req;
+    }
+    for (const std::string& p : prefixes) {
+      if (p.empty()) return req;  // matches every path
+    }
+    req.any = false;
+    req.prefixes = std::move(prefixes);
+    return req;
+  }
+
+  void BuildKernelFilter() {
+    KernelFilter& filter = set_->kernel_filter_;
+    for (const CompiledRule& rule : set_->rules_) {
+      if (!rule.enabled) continue;
+      filter.event_mask |= rule.event_mask;
+      if ((rule.event_mask & kOpenBit) == 0) continue;
+      PathReq req = AnalyzePaths(rule.root);
+      if (req.any) filter.all_files = true;
+      filter.hidden |= req.hidden;
+      filter.path_prefixes.insert(filter.path_prefixes.end(), req.prefixes.begin(),
+                                  req.prefixes.end());
+    }
+    std::vector<std::string>& prefixes = filter.path_prefixes;
+    if (filter.all_files) {
+      prefixes.clear();
+      return;
+    }
+    std::sort(prefixes.begin(), prefixes.end());
+    std::vector<std::string> kept;
+    for (std::string& p : prefixes) {
+      if (!kept.empty() && absl::StartsWith(p, kept.back())) continue;
+      kept.push_back(std::move(p));
+    }
+    prefixes = std::move(kept);
+  }
+
+  const RuleFileSet& files_;
+  std::unique_ptr<RuleSet> set_;
+  absl::flat_hash_map<std::string, const ListItem*> lists_;
+  std::map<std::string, std::vector<std::string>> expanded_;  // stable addresses
+  absl::flat_hash_map<std::string, const MacroItem*> macros_;
+  absl::flat_hash_map<std::string, uint32_t> macro_roots_;
+  std::vector<std::string> macro_stack_;
+};
+
+absl::StatusOr<std::unique_ptr<RuleSet>> RuleSet::Compile(const RuleFileSet& files) {
+  return RuleSetCompiler(files).Run();
+}
+
+void RuleSet::Evaluate(const EventView& view,
+                       absl::FunctionRef<void(const CompiledRule&)> on_match) const {
+  const int type = static_cast<int>(view.event().type);
+  if (type < 0 || type >= kMaxEventTypes) return;
+  const uint32_t bit = 1u << type;
+  for (uint32_t index : by_type_[type]) {
+    const CompiledRule& rule = rules_[index];
+    if (Eval(rule.root, view, bit)) on_match(rule);
+  }
+}
+
+bool RuleSet::Matches(const CompiledRule& rule, const EventView& view) const {
+  const int type = static_cast<int>(view.event().type);
+  if (type < 0 || type >= kMaxEventTypes) return false;
+  return Eval(rule.root, view, 1u << type);
+}
+
+const CompiledRule* RuleSet::FindRule(absl::string_view name) const {
+  for (const CompiledRule& rule : rules_) {
+    if (rule.name == name) return &rule;
+  }
+  return nullptr;
+}
+
+bool RuleSet::Eval(uint32_t index, const EventView& view, uint32_t event_bit) const {
+  const Node& node = nodes_[index];
+  if ((node.mask & event_bit) == 0) return false;
+  switch (node.kind) {
+    case Node::Kind::kAnd:
+      for (uint32_t c : node.children) {
+        if (!Eval(c, view, event_bit)) return false;
+      }
+      return true;
+    case Node::Kind::kOr:
+      for (uint32_t c : node.children) {
+        if (Eval(c, view, event_bit)) return true;
+      }
+      return false;
+    case Node::Kind::kNot: return !Eval(node.children[0], view, event_bit);
+    case Node::Kind::kExists: return node.field->extract(view, node.arg).present;
+    case Node::Kind::kCompare: return EvalCompare(node, view);
+  }
+  return false;
+}
+
+bool RuleSet::EvalCompare(const Node& node, const EventView& view) const {
+  const FieldValue value = node.field->extract(view, node.arg);
+  if (!value.present) return false;
+  if (node.field->type == FieldType::kBool) {
+    const bool equal = (value.num != 0) == (node.numbers[0] != 0);
+    return node.op == CompareOp::kEq ? equal : !equal;
+  }
+  if (IsNumeric(node.field->type)) {
+    const int64_t n = value.num;
+    const int64_t want = node.numbers[0];
+    switch (node.op) {
+      case CompareOp::kEq: return n == want;
+      case CompareOp::kNe: return n != want;
+      case CompareOp::kLt: return n < want;
+      case CompareOp::kLe: return n <= want;
+      case CompareOp::kGt: return n > want;
+      case CompareOp::kGe: return n >= want;
+      case CompareOp::kIn:
+        return std::find(node.numbers.begin(), node.numbers.end(), n) != node.numbers.end();
+      default: return false;
+    }
+  }
+  const absl::string_view s = value.str;
+  switch (node.op) {
+    case CompareOp::kEq: return s == node.strings[0];
+    case CompareOp::kNe: return s != node.strings[0];
+    case CompareOp::kIn:
+      for (const std::string& item : node.strings) {
+        if (s == item) return true;
+      }
+      return false;
+    case CompareOp::kContains: return absl::StrContains(s, node.strings[0]);
+    case CompareOp::kIContains: return IContains(s, node.strings[0]);
+    case CompareOp::kStartsWith: return absl::StartsWith(s, node.strings[0]);
+    case CompareOp::kEndsWith: return absl::EndsWith(s, node.strings[0]);
+    case CompareOp::kGlob: return GlobMatch(node.strings[0], s);
+    case CompareOp::kPMatch:
+      for (const std::string& item : node.strings) {
+        if (PathMatch(s, item)) return true;
+      }
+      return false;
+    default: return false;
+  }
+}
+
+}  // namespace vigil::rules
