@@ -62,6 +62,13 @@ struct FieldInfo {
   FieldExtractor extract;
 };
 
+// Reads `field` for the view's event; not present when the field does not apply to the
+// event's type (fd.name on an exec, say).
+inline FieldValue ReadField(const FieldInfo& field, const EventView& view, int arg) {
+  if ((field.event_mask & (1u << static_cast<int>(view.event().type))) == 0) return {};
+  return field.extract(view, arg);
+}
+
 // Every field, in documentation order.
 const std::vector<FieldInfo>& FieldTable();
 // The field called `name` (without any [arg]), or null.
