@@ -504,6 +504,7 @@ class RuleSetCompiler {
       root = AddBranch(Node::Kind::kAnd, {root, exempt});
     }
     CompiledRule rule;
+    VIGIL_ASSIGN_OR_RETURN(rule.output_template, OutputTemplate::Compile(item.output));
     rule.name = item.name;
     rule.desc = item.desc;
     rule.priority = item.priority;

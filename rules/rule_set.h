@@ -58,6 +58,7 @@
 #include "absl/functional/function_ref.h"
 #include "absl/status/statusor.h"
 #include "rules/condition.h"
+#include "rules/output_template.h"
 #include "rules/fields.h"
 #include "rules/rule_file.h"
 #include "rules/source_location.h"
@@ -71,8 +72,9 @@ struct CompiledRule {
   std::string desc;
   Priority priority = Priority::kWarning;
   std::vector<std::string> tags;
-  // The output template, kept as written (with its location) for the formatter.
+  // The output template, kept as written (with its location), and compiled.
   TextPart output;
+  OutputTemplate output_template;
   // Disabled rules are compiled (and checked) but never evaluated.
   bool enabled = true;
   // Event types the rule can match (bits as fields.h EventBit).

@@ -7,11 +7,35 @@
 #include <string>
 
 #include "rules/fields.h"
+#include "rules/rule_file.h"
+#include "rules/rule_set.h"
 #include "sensor/options.h"
 #include "sensor/probes/libbpf_log.h"
 #include "sensor/sensor.h"
 
 namespace {
+
+// --validate-rules: loads and compiles the rule set; prints a summary or the error.
+int ValidateRules(const std::vector<std::string>& paths) {
+  vigil::rules::RuleFileSet files;
+  absl::Status loaded = files.AddPaths(paths);
+  if (!loaded.ok()) {
+    fprintf(stderr, "%s\n", std::string(loaded.message()).c_str());
+    return 1;
+  }
+  absl::StatusOr<std::unique_ptr<vigil::rules::RuleSet>> set =
+      vigil::rules::RuleSet::Compile(files);
+  if (!set.ok()) {
+    fprintf(stderr, "%s\n", std::string(set.status().message()).c_str());
+    return 1;
+  }
+  size_t enabled = 0;
+  for (const auto& rule : (*set)->rules()) enabled += rule.enabled ? 1 : 0;
+  printf("ok: %zu rules (%zu enabled), %zu macros, %zu lists from %zu files\n",
+         (*set)->rules().size(), enabled, files.macros().size(), files.lists().size(),
+         files.files().size());
+  return 0;
+}
 
 int Fail(const std::string& message, int code) {
   fprintf(stderr, "vigil-sensor: %s\n", message.c_str());
@@ -33,6 +57,7 @@ int main(int argc, char** argv) {
     fputs(vigil::sensor::SensorUsage(), stdout);
     return 0;
   }
+  if (options->validate_rules) return ValidateRules(options->rule_paths);
   if (options->list_fields) {
     fputs(vigil::rules::FieldTableMarkdown().c_str(), stdout);
     return 0;

@@ -63,6 +63,9 @@ Actions:
   --check                  Load and attach the probes, print the sensor_start record
                            (attach mode per module), and exit.
   --list-fields            Print the fields rules can use (docs/rules.md) and exit.
+  --validate-rules PATH... Load and compile rules files (directories: their *.yaml, *.yml
+                           in name order), print every error as file:line:column: reason
+                           or a summary, and exit (1 when the set is rejected).
   --help                   Show this text.
   --version                Print the version.
 
@@ -131,6 +134,7 @@ absl::StatusOr<SensorOptions> ParseSensorOptions(int argc, const char* const* ar
     VIGIL_FLAG("--version", opts.version = true);
     VIGIL_FLAG("--check", opts.check = true);
     VIGIL_FLAG("--list-fields", opts.list_fields = true);
+    VIGIL_FLAG("--validate-rules", opts.validate_rules = true);
     VIGIL_FLAG("--print-events", opts.print_events = true);
     VIGIL_FLAG("--no-default-prefixes", default_prefixes = false);
     VIGIL_FLAG("--all-files", opts.all_files = true);
@@ -139,6 +143,10 @@ absl::StatusOr<SensorOptions> ParseSensorOptions(int argc, const char* const* ar
     VIGIL_FLAG("--verbose", opts.verbose = true);
 #undef VIGIL_FLAG
 
+    if (arg.substr(0, 1) != "-") {
+      opts.rule_paths.emplace_back(arg);  // a rules path (only --validate-rules takes them)
+      continue;
+    }
     absl::StatusOr<std::string> v;
     if (arg == "--output" || arg == "--file-prefix" || arg == "--events" ||
         arg == "--attach-mode" || arg == "--ringbuf-bytes" || arg == "--process-table-size" ||
@@ -198,7 +206,16 @@ absl::StatusOr<SensorOptions> ParseSensorOptions(int argc, const char* const* ar
   }
   opts.file_prefixes.insert(opts.file_prefixes.end(), extra_prefixes.begin(),
                             extra_prefixes.end());
-  if (!opts.help && !opts.version && !opts.check && !opts.print_events && !opts.list_fields) {
+  if (!opts.rule_paths.empty() && !opts.validate_rules) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("unexpected argument '", opts.rule_paths[0],
+                     "' (rules files are given to --validate-rules)"));
+  }
+  if (opts.validate_rules && opts.rule_paths.empty()) {
+    return absl::InvalidArgumentError("--validate-rules: no rules files or directories given");
+  }
+  if (!opts.help && !opts.version && !opts.check && !opts.print_events && !opts.list_fields &&
+      !opts.validate_rules) {
     return absl::InvalidArgumentError(
         "nothing to do: pass --print-events to print events, or --check to test the probes");
   }

@@ -23,6 +23,8 @@ struct SensorOptions {
   bool version = false;
   bool check = false;          // load + attach, print the sensor_start record, exit
   bool list_fields = false;    // print the rule fields and exit
+  bool validate_rules = false; // compile rule_paths, report, exit
+  std::vector<std::string> rule_paths;  // rules files or directories, in load order
   bool print_events = false;   // JSON lines of every event
   std::string output = "-";    // where JSON lines go ("-" is stdout)
   std::optional<probes::AttachMode> attach_mode;

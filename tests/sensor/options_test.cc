@@ -216,7 +216,8 @@ TEST(ParseSensorOptionsTest, Errors) {
       {{"--print-events", "--bogus"}, {"unknown option", "--bogus"}},
       {{"--print-events", "--bogus=1"}, {"unknown option", "--bogus=1"}},
       {{"--print-events", "-x"}, {"unknown option", "-x"}},
-      {{"--print-events", "stray"}, {"unknown option", "stray"}},
+      {{"--print-events", "stray"}, {"unexpected argument 'stray'", "--validate-rules"}},
+      {{"--validate-rules"}, {"--validate-rules: no rules files or directories given"}},
       // Missing values.
       {{"--print-events", "--file-prefix"}, {"--file-prefix", "missing value"}},
       {{"--print-events", "--events"}, {"--events", "missing value"}},

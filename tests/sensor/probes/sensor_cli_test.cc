@@ -52,6 +52,25 @@ TEST(SensorCliTest, ListFieldsPrintsTheFieldTable) {
   EXPECT_THAT(fields.out, HasSubstr("| `fd.name` | path | open |"));
 }
 
+TEST(SensorCliTest, ValidateRulesReportsASummaryOrTheFirstError) {
+  TestDir dir("validate");
+  dir.WriteFile("rules/10-base.yaml",
+                "- macro: spawned\n  condition: evt.type = execve\n"
+                "- rule: Shell\n  desc: d\n  condition: spawned and proc.name = bash\n"
+                "  output: \"shell %proc.name\"\n  priority: WARNING\n");
+  RunResult good = RunSensor({"--validate-rules", dir.Join("rules")});
+  EXPECT_EQ(ExitCode(good), 0) << good.err;
+  EXPECT_EQ(good.out, "ok: 1 rules (1 enabled), 1 macros, 0 lists from 1 files\n");
+
+  dir.WriteFile("rules/20-local.yaml",
+                "- rule: Shell\n  condition: and proc.pnmae = sshd\n  override:\n"
+                "    condition: append\n");
+  RunResult bad = RunSensor({"--validate-rules", dir.Join("rules")});
+  EXPECT_EQ(ExitCode(bad), 1);
+  EXPECT_EQ(bad.err, dir.Join("rules/20-local.yaml") + ":2:18: unknown field 'proc.pnmae'\n");
+  EXPECT_TRUE(bad.out.empty());
+}
+
 TEST(SensorCliTest, BadArgumentsExitTwoNamingTheArgument) {
   RunResult unknown = RunSensor({"--print-events", "--frobnicate"});
   EXPECT_EQ(ExitCode(unknown), 2);
