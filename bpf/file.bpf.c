@@ -72,9 +72,6 @@ static __always_inline bool decode_args(struct pt_regs *regs, __u64 nr, struct o
       default: return false;
     }
   } else {
-    if (nr != X64_OPEN && nr != X64_CREAT && nr != X64_OPENAT && nr != X64_OPENAT2 &&
-        nr != X64_OPEN_BY_HANDLE_AT)
-      return false;
     arg[0] = VREAD(fast, regs, di);
     arg[1] = VREAD(fast, regs, si);
     arg[2] = VREAD(fast, regs, dx);
@@ -108,12 +105,14 @@ static __always_inline bool decode_args(struct pt_regs *regs, __u64 nr, struct o
       a->mode = how.mode;
       break;
     }
-    default: /* open_by_handle_at */
+    case X64_OPEN_BY_HANDLE_AT:
       a->syscall = VIGIL_SYS_OPEN_BY_HANDLE_AT;
       a->path = NULL;
       a->flags = arg[2];
       a->mode = 0;
       break;
+    default: /* a native syscall whose number is an open only in the 32-bit table */
+      return false;
   }
   return true;
 }

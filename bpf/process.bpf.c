@@ -23,34 +23,29 @@ struct {
   __type(value, struct exec_creds);
 } exec_creds_before SEC(".maps");
 
-static __always_inline void handle_fork(struct task_struct *child) {
-  if (!type_enabled(VIGIL_EVENT_FORK) || is_self()) return;
-  struct vigil_scratch *s = get_scratch();
-  if (!s) return;
-  struct vigil_fork_event *e = (struct vigil_fork_event *)s->record;
-  fill_header(&e->hdr, VIGIL_EVENT_FORK);
-  e->child_pid = BPF_CORE_READ(child, pid);
-  e->child_tgid = BPF_CORE_READ(child, tgid);
-  e->flags = e->child_tgid == e->hdr.tgid ? VIGIL_FORK_THREAD : 0;
-  e->reserved = 0;
-  e->hdr.size = sizeof(*e);
-  submit(e, sizeof(*e));
-}
-
-/* Classic fallback: task_newtask runs in the parent with the child's pid and clone flags. */
-static __always_inline void handle_newtask(__u32 child_pid, __u64 clone_flags) {
+/* A new task: the header describes the parent (the current task). */
+static __always_inline void emit_fork(__u32 child_pid, __u32 child_tgid) {
   if (!type_enabled(VIGIL_EVENT_FORK) || is_self()) return;
   struct vigil_scratch *s = get_scratch();
   if (!s) return;
   struct vigil_fork_event *e = (struct vigil_fork_event *)s->record;
   fill_header(&e->hdr, VIGIL_EVENT_FORK);
   e->child_pid = child_pid;
-  bool thread = clone_flags & 0x00010000; /* CLONE_THREAD */
-  e->child_tgid = thread ? e->hdr.tgid : child_pid;
-  e->flags = thread ? VIGIL_FORK_THREAD : 0;
+  e->child_tgid = child_tgid;
+  e->flags = child_tgid == e->hdr.tgid ? VIGIL_FORK_THREAD : 0;
   e->reserved = 0;
   e->hdr.size = sizeof(*e);
   submit(e, sizeof(*e));
+}
+
+static __always_inline void handle_fork(struct task_struct *child) {
+  emit_fork(BPF_CORE_READ(child, pid), BPF_CORE_READ(child, tgid));
+}
+
+/* Classic fallback: task_newtask runs in the parent with the child's pid and clone flags. */
+static __always_inline void handle_newtask(__u32 child_pid, __u64 clone_flags) {
+  const bool thread = clone_flags & 0x00010000; /* CLONE_THREAD */
+  emit_fork(child_pid, thread ? (__u32)(bpf_get_current_pid_tgid() >> 32) : child_pid);
 }
 
 /* Runs at the point of no return of exec, while the task still has its old credentials. */

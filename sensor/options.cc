@@ -1,9 +1,13 @@
 #include "sensor/options.h"
 
+#include <functional>
+#include <type_traits>
+
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "bpf/abi/vigil_event.h"
+#include "common/status_macros.h"
 
 namespace vigil::sensor {
 namespace {
@@ -147,59 +151,66 @@ absl::StatusOr<SensorOptions> ParseSensorOptions(int argc, const char* const* ar
       opts.rule_paths.emplace_back(arg);  // a rules path (only --validate-rules takes them)
       continue;
     }
-    absl::StatusOr<std::string> v;
-    if (arg == "--output" || arg == "--file-prefix" || arg == "--events" ||
-        arg == "--attach-mode" || arg == "--ringbuf-bytes" || arg == "--process-table-size" ||
-        arg == "--wakeup-bytes" || arg == "--wakeup-us" || arg == "--proc-root" ||
-        arg == "--btf") {
-      v = value();
-      if (!v.ok()) return v.status();
-    } else {
+    // Options that take a value: the name, and what to do with the value.
+    using Setter = std::function<absl::Status(const std::string&)>;
+    auto number = [&arg](auto* field, auto min, auto max) -> Setter {
+      return [&arg, field, min, max](const std::string& v) -> absl::Status {
+        using T = std::remove_pointer_t<decltype(field)>;
+        VIGIL_ASSIGN_OR_RETURN(*field, ParseNumber<T>(arg, v, min, max));
+        return absl::OkStatus();
+      };
+    };
+    auto path = [&arg](std::string* field) -> Setter {
+      return [&arg, field](const std::string& v) -> absl::Status {
+        if (v.empty()) return absl::InvalidArgumentError(absl::StrCat(arg, ": empty path"));
+        *field = v;
+        return absl::OkStatus();
+      };
+    };
+    const std::pair<absl::string_view, Setter> value_options[] = {
+        {"--output", path(&opts.output)},
+        {"--proc-root", [&](const std::string& v) {
+           opts.proc_root = v;
+           return absl::OkStatus();
+         }},
+        {"--btf", path(&opts.btf_path)},
+        {"--file-prefix",
+         [&](const std::string& v) {
+           if (v.empty() || v[0] != '/') {
+             return absl::InvalidArgumentError(
+                 absl::StrCat("--file-prefix: '", v, "' is not an absolute path"));
+           }
+           if (v.size() > VIGIL_PREFIX_MAX) {
+             return absl::InvalidArgumentError(
+                 absl::StrCat("--file-prefix: longer than ", VIGIL_PREFIX_MAX, " bytes"));
+           }
+           extra_prefixes.push_back(v);
+           return absl::OkStatus();
+         }},
+        {"--events",
+         [&](const std::string& v) -> absl::Status {
+           VIGIL_ASSIGN_OR_RETURN(opts.type_mask, ParseTypes(v));
+           return absl::OkStatus();
+         }},
+        {"--attach-mode",
+         [&](const std::string& v) -> absl::Status {
+           VIGIL_ASSIGN_OR_RETURN(opts.attach_mode, probes::ParseAttachMode(v));
+           return absl::OkStatus();
+         }},
+        {"--ringbuf-bytes", number(&opts.ringbuf_bytes, size_t{4096}, size_t{1} << 30)},
+        {"--process-table-size", number(&opts.process_table_size, size_t{1}, size_t{1} << 24)},
+        {"--wakeup-bytes", number(&opts.wakeup_bytes, uint64_t{0}, uint64_t{1} << 30)},
+        {"--wakeup-us", number(&opts.wakeup_us, uint64_t{0}, uint64_t{10'000'000})},
+    };
+    const Setter* setter = nullptr;
+    for (const auto& [name, set] : value_options) {
+      if (arg == name) setter = &set;
+    }
+    if (setter == nullptr) {
       return absl::InvalidArgumentError(absl::StrCat("unknown option '", argv[i], "'"));
     }
-    if (arg == "--output") {
-      if (v->empty()) return absl::InvalidArgumentError("--output: empty path");
-      opts.output = *v;
-    } else if (arg == "--file-prefix") {
-      if (v->empty() || (*v)[0] != '/') {
-        return absl::InvalidArgumentError(
-            absl::StrCat("--file-prefix: '", *v, "' is not an absolute path"));
-      }
-      if (v->size() > VIGIL_PREFIX_MAX) {
-        return absl::InvalidArgumentError(
-            absl::StrCat("--file-prefix: longer than ", VIGIL_PREFIX_MAX, " bytes"));
-      }
-      extra_prefixes.push_back(*v);
-    } else if (arg == "--events") {
-      absl::StatusOr<uint32_t> mask = ParseTypes(*v);
-      if (!mask.ok()) return mask.status();
-      opts.type_mask = *mask;
-    } else if (arg == "--attach-mode") {
-      absl::StatusOr<probes::AttachMode> mode = probes::ParseAttachMode(*v);
-      if (!mode.ok()) return mode.status();
-      opts.attach_mode = *mode;
-    } else if (arg == "--ringbuf-bytes") {
-      absl::StatusOr<size_t> n = ParseNumber<size_t>(arg, *v, 4096, size_t{1} << 30);
-      if (!n.ok()) return n.status();
-      opts.ringbuf_bytes = *n;
-    } else if (arg == "--process-table-size") {
-      absl::StatusOr<size_t> n = ParseNumber<size_t>(arg, *v, 1, size_t{1} << 24);
-      if (!n.ok()) return n.status();
-      opts.process_table_size = *n;
-    } else if (arg == "--wakeup-bytes") {
-      absl::StatusOr<uint64_t> n = ParseNumber<uint64_t>(arg, *v, 0, uint64_t{1} << 30);
-      if (!n.ok()) return n.status();
-      opts.wakeup_bytes = *n;
-    } else if (arg == "--wakeup-us") {
-      absl::StatusOr<uint64_t> n = ParseNumber<uint64_t>(arg, *v, 0, 10'000'000);
-      if (!n.ok()) return n.status();
-      opts.wakeup_us = *n;
-    } else if (arg == "--proc-root") {
-      opts.proc_root = *v;
-    } else if (arg == "--btf") {
-      if (v->empty()) return absl::InvalidArgumentError("--btf: empty path");
-      opts.btf_path = *v;
-    }
+    VIGIL_ASSIGN_OR_RETURN(std::string v, value());
+    VIGIL_RETURN_IF_ERROR((*setter)(v));
   }
   if (default_prefixes) {
     opts.file_prefixes = DefaultFilePrefixes();

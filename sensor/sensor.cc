@@ -169,24 +169,27 @@ void Sensor::OnRecord(const void* data, size_t size) {
   table_.Apply(event);
 }
 
-void Sensor::ReportGaps() {
+void Sensor::WriteGap(absl::string_view module, absl::string_view reason, uint64_t count) {
   std::string line;
+  JsonWriter w(&line);
+  w.BeginObject();
+  w.String("type", "gap");
+  w.String("module", module);
+  w.String("reason", reason);
+  w.Uint("count", count);
+  w.EndObject();
+  line.push_back('\n');
+  WriteLine(line);
+}
+
+void Sensor::ReportGaps() {
   for (size_t i = 0; i < modules_.size(); ++i) {
     absl::StatusOr<probes::ModuleStats> stats = modules_[i]->ReadStats();
     if (!stats.ok()) continue;
     for (int stat : kDropStats) {
       const uint64_t now = (*stats)[stat];
       if (now > reported_[i][stat]) {
-        line.clear();
-        JsonWriter w(&line);
-        w.BeginObject();
-        w.String("type", "gap");
-        w.String("module", modules_[i]->name());
-        w.String("reason", probes::StatName(stat));
-        w.Uint("count", now - reported_[i][stat]);
-        w.EndObject();
-        line.push_back('\n');
-        WriteLine(line);
+        WriteGap(modules_[i]->name(), probes::StatName(stat), now - reported_[i][stat]);
         reported_[i][stat] = now;
       }
     }
@@ -194,16 +197,8 @@ void Sensor::ReportGaps() {
   const auto& errors = decoder_.errors();
   for (size_t e = 0; e < errors.size(); ++e) {
     if (errors[e] > reported_decode_[e]) {
-      line.clear();
-      JsonWriter w(&line);
-      w.BeginObject();
-      w.String("type", "gap");
-      w.String("module", "decoder");
-      w.String("reason", DecodeErrorName(static_cast<DecodeError>(e)));
-      w.Uint("count", errors[e] - reported_decode_[e]);
-      w.EndObject();
-      line.push_back('\n');
-      WriteLine(line);
+      WriteGap("decoder", DecodeErrorName(static_cast<DecodeError>(e)),
+               errors[e] - reported_decode_[e]);
       reported_decode_[e] = errors[e];
     }
   }

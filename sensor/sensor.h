@@ -49,6 +49,8 @@ class Sensor : public probes::RecordSink {
   absl::Status Init();
   // Emits a gap record for every drop counter that grew since the last check.
   void ReportGaps();
+  // Writes one gap record: `count` events lost in `module` for `reason`.
+  void WriteGap(absl::string_view module, absl::string_view reason, uint64_t count);
   absl::Status Flush();
   void WriteLine(const std::string& line);
 

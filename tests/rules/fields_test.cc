@@ -12,6 +12,7 @@
 
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "tests/rules/fake_event_view.h"
 
 namespace vigil::rules {
 namespace {
@@ -20,27 +21,7 @@ using sensor::Event;
 using sensor::EventType;
 using sensor::ProcessInfo;
 
-// A view over one event with a fixed process, ancestry and user table.
-class FakeView : public EventView {
- public:
-  explicit FakeView(Event event) : event_(std::move(event)) {}
-  const Event& event() const override { return event_; }
-  const ProcessInfo* process() const override { return has_process_ ? &process_ : nullptr; }
-  const ProcessInfo* ancestor(int n) const override {
-    return n >= 1 && n <= static_cast<int>(ancestors_.size()) ? &ancestors_[n - 1] : nullptr;
-  }
-  absl::string_view user_name(uint32_t uid) const override {
-    auto it = users_.find(uid);
-    return it == users_.end() ? absl::string_view() : absl::string_view(it->second);
-  }
-  absl::string_view container_id() const override { return "c0ffee"; }
-
-  Event event_;
-  bool has_process_ = true;
-  ProcessInfo process_;
-  std::vector<ProcessInfo> ancestors_;
-  std::map<uint32_t, std::string> users_ = {{1000, "alice"}};
-};
+using FakeView = FakeEventView;
 
 Event BaseEvent(EventType type) {
   Event e;
@@ -96,6 +77,7 @@ TEST(FieldsTest, ExecEventFields) {
   e.exec.uid_before = 1000;
   e.exec.euid_before = 1000;
   FakeView v(e);
+  v.container_id_ = "c0ffee";
   v.process_.cmdline = "/usr/bin/sudo -u root";
   v.process_.exe = "/usr/bin/sudo";
   ProcessInfo parent;

@@ -16,6 +16,7 @@
 #include "absl/strings/str_cat.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "tests/rules/fake_event_view.h"
 
 // Counts heap allocations while g_count_allocations is set (for the no-allocation test).
 namespace {
@@ -53,25 +54,7 @@ constexpr uint32_t kExec = EventBit(EventType::kExec);
 constexpr uint32_t kExit = EventBit(EventType::kExit);
 constexpr uint32_t kOpen = EventBit(EventType::kOpen);
 
-// A view over one event with a fixed process, ancestry and user table.
-class FakeView : public EventView {
- public:
-  explicit FakeView(Event event) : event_(std::move(event)) {}
-  const Event& event() const override { return event_; }
-  const ProcessInfo* process() const override { return &process_; }
-  const ProcessInfo* ancestor(int n) const override {
-    return n >= 1 && n <= static_cast<int>(ancestors_.size()) ? &ancestors_[n - 1] : nullptr;
-  }
-  absl::string_view user_name(uint32_t uid) const override {
-    auto it = users_.find(uid);
-    return it == users_.end() ? absl::string_view() : absl::string_view(it->second);
-  }
-
-  Event event_;
-  ProcessInfo process_;
-  std::vector<ProcessInfo> ancestors_;
-  std::map<uint32_t, std::string> users_ = {{1000, "alice"}, {0, "root"}};
-};
+using FakeView = FakeEventView;
 
 constexpr char kArgv[] = "bash\0-c\0ls\0";
 
