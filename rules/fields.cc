@@ -67,6 +67,9 @@ const std::vector<FieldInfo>* BuildTable() {
       {"evt.time", FieldType::kInt, kAllEvents, false,
        "When the kernel saw the event: CLOCK_BOOTTIME nanoseconds.",
        VIGIL_FIELD(return Num(static_cast<int64_t>(v.event().task.time_boot_ns));)},
+      {"evt.count", FieldType::kInt, kAllEvents, false,
+       "In the output of a threshold rule: the events counted when it fired; 1 otherwise.",
+       VIGIL_FIELD(return Num(static_cast<int64_t>(v.match_count()));)},
       {"evt.failed", FieldType::kBool, kOpen, false, "The syscall failed.",
        VIGIL_FIELD(return Num(v.event().open.result < 0);)},
       {"evt.rawres", FieldType::kInt, kOpen, false, "The syscall's return value (fd or -errno).",
@@ -143,6 +146,13 @@ const std::vector<FieldInfo>* BuildTable() {
                    return x.creds_before_known ? Num(x.euid_before) : Absent();)},
       {"group.gid", FieldType::kUid, kAllEvents, false, "Real group id.",
        VIGIL_FIELD(return Num(v.event().task.gid);)},
+      {"group.egid", FieldType::kUid, kExec, false, "Effective group id after exec.",
+       VIGIL_FIELD(return Num(v.event().exec.egid);)},
+      {"group.egid_before", FieldType::kUid, kExec, false,
+       "Effective group id just before exec (Vigil): with group.egid it shows a setgid "
+       "transition.",
+       VIGIL_FIELD(const auto& x = v.event().exec;
+                   return x.creds_before_known ? Num(x.egid_before) : Absent();)},
       {"fd.name", FieldType::kPath, kOpen, false,
        "Absolute path of the opened file, resolved by the kernel (for failed opens: the "
        "path as the caller gave it).",

@@ -36,6 +36,8 @@ class EventView {
   virtual absl::string_view container_id() const { return {}; }
   virtual absl::string_view pod_name() const { return {}; }
   virtual absl::string_view pod_namespace() const { return {}; }
+  // evt.count: events counted by the threshold rule being rendered; 1 otherwise.
+  virtual uint64_t match_count() const { return 1; }
 };
 
 // A field's value for one event. `str` points into the event or the view's data and is

@@ -357,13 +357,15 @@ class FileParser {
     VIGIL_ASSIGN_OR_RETURN(std::string name, ScalarOf(item["rule"], "rule name"));
     VIGIL_RETURN_IF_ERROR(CheckKeys(item,
                                     {"rule", "desc", "condition", "output", "priority", "tags",
-                                     "enabled", "exceptions", "override", "append", "source"},
+                                     "enabled", "exceptions", "override", "append", "source",
+                                     "threshold", "sequence"},
                                     "rule", name));
     RuleItem* existing = FindItem(staged_->rules, name);
     VIGIL_ASSIGN_OR_RETURN(
         auto modes,
         OverridesOf(item, {"condition", "output", "desc", "tags", "exceptions"},
-                    {"condition", "output", "desc", "priority", "tags", "enabled", "exceptions"}));
+                    {"condition", "output", "desc", "priority", "tags", "enabled", "exceptions",
+                     "threshold", "sequence"}));
     const bool legacy_append = LegacyAppend(item);
     // A rule item naming an existing rule with only `enabled` toggles it (Falco's form).
     const bool enable_only = modes.empty() && !legacy_append && item["enabled"] &&
@@ -386,15 +388,18 @@ class FileParser {
     rule.name = name;
     rule.where = Loc(item);
     for (const char* required : {"condition", "output", "priority"}) {
-      if (!item[required]) {
+      if (!item[required] && !(item["sequence"] && absl::string_view(required) == "condition")) {
         return RuleError(Loc(item), absl::StrCat("rule '", name, "' has no ", required));
       }
     }
     if (item["desc"]) {
       VIGIL_ASSIGN_OR_RETURN(rule.desc, ScalarOf(item["desc"], "desc"));
     }
-    VIGIL_ASSIGN_OR_RETURN(TextPart condition, TextOf(item["condition"], "condition"));
-    rule.condition.push_back(std::move(condition));
+    if (item["condition"]) {
+      VIGIL_ASSIGN_OR_RETURN(TextPart condition, TextOf(item["condition"], "condition"));
+      rule.condition.push_back(std::move(condition));
+    }
+    VIGIL_RETURN_IF_ERROR(ParseStateful(item, &rule));
     VIGIL_ASSIGN_OR_RETURN(rule.output, TextOf(item["output"], "output"));
     VIGIL_ASSIGN_OR_RETURN(rule.priority, PriorityOf(item["priority"]));
     if (item["tags"]) {
@@ -450,6 +455,116 @@ class FileParser {
         for (RuleException& e : more) rule->exceptions.push_back(std::move(e));
       }
     }
+    if (modes.count("threshold") || modes.count("sequence")) {
+      rule->threshold.reset();
+      rule->sequence.reset();
+      VIGIL_RETURN_IF_ERROR(ParseStateful(item, rule));
+    }
+    if (rule->condition.empty() && !rule->sequence) {
+      return RuleError(Loc(item), absl::StrCat("rule '", rule->name, "' has no condition"));
+    }
+    return absl::OkStatus();
+  }
+
+  absl::StatusOr<uint64_t> DurationOf(const YAML::Node& node, absl::string_view what) {
+    VIGIL_ASSIGN_OR_RETURN(std::string value, ScalarOf(node, what));
+    uint64_t ns = 0;
+    if (!ParseDuration(value, &ns)) {
+      return RuleError(Loc(node), absl::StrCat("bad duration '", value, "' for ", what,
+                                               " (expected a positive number and a unit: ns, "
+                                               "us, ms, s, m or h, e.g. 10s)"));
+    }
+    return ns;
+  }
+
+  absl::StatusOr<uint32_t> CountOf(const YAML::Node& node, absl::string_view what, uint32_t min,
+                                   uint32_t max) {
+    VIGIL_ASSIGN_OR_RETURN(std::string value, ScalarOf(node, what));
+    uint32_t n = 0;
+    if (!absl::SimpleAtoi(value, &n) || n < min || n > max) {
+      return RuleError(Loc(node), absl::StrCat(what, " must be an integer from ", min, " to ",
+                                               max, ", not '", value, "'"));
+    }
+    return n;
+  }
+
+  // The `by` and `max_keys` keys both stateful kinds share.
+  absl::Status KeyOf(const YAML::Node& node, std::vector<std::string>* by, uint32_t* max_keys) {
+    if (node["by"]) {
+      VIGIL_ASSIGN_OR_RETURN(*by, StringsOf(node["by"], "by"));
+      if (by->size() > kMaxKeyFields) {
+        return RuleError(Loc(node["by"]),
+                         absl::StrCat("by names more than ", kMaxKeyFields, " fields"));
+      }
+    }
+    *max_keys = kDefaultMaxKeys;
+    if (node["max_keys"]) {
+      VIGIL_ASSIGN_OR_RETURN(*max_keys, CountOf(node["max_keys"], "max_keys", 1, kMaxMaxKeys));
+    }
+    return absl::OkStatus();
+  }
+
+  // Reads a rule's `threshold` or `sequence` (at most one).
+  absl::Status ParseStateful(const YAML::Node& item, RuleItem* rule) {
+    const YAML::Node threshold = item["threshold"];
+    const YAML::Node sequence = item["sequence"];
+    if (threshold && sequence) {
+      return RuleError(Loc(sequence), absl::StrCat("rule '", rule->name,
+                                                   "' has both threshold and sequence"));
+    }
+    if (threshold) {
+      if (!threshold.IsMap()) {
+        return RuleError(Loc(threshold), "threshold must be a mapping (count, window, by, ...)");
+      }
+      VIGIL_RETURN_IF_ERROR(CheckKeys(threshold, {"count", "window", "by", "cooldown", "max_keys"},
+                                      "threshold of rule", rule->name));
+      for (const char* required : {"count", "window"}) {
+        if (!threshold[required]) {
+          return RuleError(Loc(threshold), absl::StrCat("threshold has no ", required));
+        }
+      }
+      ThresholdItem t;
+      t.where = Loc(threshold);
+      VIGIL_ASSIGN_OR_RETURN(t.count,
+                             CountOf(threshold["count"], "count", 1, kMaxThresholdCount));
+      VIGIL_ASSIGN_OR_RETURN(t.window_ns, DurationOf(threshold["window"], "window"));
+      t.cooldown_ns = t.window_ns;
+      if (threshold["cooldown"]) {
+        VIGIL_ASSIGN_OR_RETURN(t.cooldown_ns, DurationOf(threshold["cooldown"], "cooldown"));
+      }
+      VIGIL_RETURN_IF_ERROR(KeyOf(threshold, &t.by, &t.max_keys));
+      rule->threshold = std::move(t);
+    }
+    if (sequence) {
+      if (!sequence.IsMap()) {
+        return RuleError(Loc(sequence), "sequence must be a mapping (window, by, steps)");
+      }
+      VIGIL_RETURN_IF_ERROR(CheckKeys(sequence, {"window", "by", "steps", "max_keys"},
+                                      "sequence of rule", rule->name));
+      for (const char* required : {"window", "steps"}) {
+        if (!sequence[required]) {
+          return RuleError(Loc(sequence), absl::StrCat("sequence has no ", required));
+        }
+      }
+      SequenceItem s;
+      s.where = Loc(sequence);
+      VIGIL_ASSIGN_OR_RETURN(s.window_ns, DurationOf(sequence["window"], "window"));
+      VIGIL_RETURN_IF_ERROR(KeyOf(sequence, &s.by, &s.max_keys));
+      const YAML::Node steps = sequence["steps"];
+      if (!steps.IsSequence() || steps.size() < 2 || steps.size() > kMaxSequenceSteps) {
+        return RuleError(Loc(steps), absl::StrCat("steps must be a list of 2 to ",
+                                                  kMaxSequenceSteps, " items (- condition: ...)"));
+      }
+      for (const YAML::Node& step : steps) {
+        if (!step.IsMap() || !step["condition"]) {
+          return RuleError(Loc(step), "a sequence step must be a mapping with a condition");
+        }
+        VIGIL_RETURN_IF_ERROR(CheckKeys(step, {"condition"}, "step of rule", rule->name));
+        VIGIL_ASSIGN_OR_RETURN(TextPart part, TextOf(step["condition"], "condition"));
+        s.steps.push_back(std::move(part));
+      }
+      rule->sequence = std::move(s);
+    }
     return absl::OkStatus();
   }
 
@@ -461,6 +576,38 @@ class FileParser {
 };
 
 }  // namespace
+
+bool ParseDuration(absl::string_view text, uint64_t* ns) {
+  size_t digits = 0;
+  while (digits < text.size() && absl::ascii_isdigit(static_cast<unsigned char>(text[digits]))) {
+    ++digits;
+  }
+  uint64_t value = 0;
+  if (digits == 0 || digits > 18 || !absl::SimpleAtoi(text.substr(0, digits), &value) ||
+      value == 0) {
+    return false;
+  }
+  const absl::string_view unit = text.substr(digits);
+  uint64_t scale = 0;
+  if (unit == "ns") {
+    scale = 1;
+  } else if (unit == "us") {
+    scale = 1000;
+  } else if (unit == "ms") {
+    scale = 1000 * 1000;
+  } else if (unit == "s") {
+    scale = 1000 * 1000 * 1000;
+  } else if (unit == "m") {
+    scale = 60ull * 1000 * 1000 * 1000;
+  } else if (unit == "h") {
+    scale = 3600ull * 1000 * 1000 * 1000;
+  } else {
+    return false;
+  }
+  if (value > UINT64_MAX / 2 / scale) return false;
+  *ns = value * scale;
+  return true;
+}
 
 absl::string_view PriorityName(Priority priority) {
   switch (priority) {

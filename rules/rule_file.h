@@ -6,6 +6,8 @@
 #define VIGIL_RULES_RULE_FILE_H_
 
 #include <cstddef>
+#include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -60,6 +62,43 @@ struct RuleException {
   SourceLocation where;
 };
 
+// A rule's `threshold`: the rule fires when at least `count` events match within `window`,
+// grouped by the values of the `by` fields (one alert per flood; see rules/stateful.h).
+struct ThresholdItem {
+  uint32_t count = 1;
+  uint64_t window_ns = 0;
+  // Quiet time that ends a flood; defaults to the window.
+  uint64_t cooldown_ns = 0;
+  // Key fields as written (e.g. "proc.tgid", "proc.aname[1]"); none: one key for all.
+  std::vector<std::string> by;
+  // Keys tracked at most (least recently seen forgotten first).
+  uint32_t max_keys = 0;
+  SourceLocation where;
+};
+
+// A rule's `sequence`: events matching each step's condition in order, for the same `by`
+// key, the last within `window` of the first.
+struct SequenceItem {
+  uint64_t window_ns = 0;
+  std::vector<std::string> by;
+  uint32_t max_keys = 0;
+  // Each step's condition, in order (2 to kMaxSequenceSteps of them).
+  std::vector<TextPart> steps;
+  SourceLocation where;
+};
+
+// Default and largest `max_keys` of stateful rules.
+inline constexpr uint32_t kDefaultMaxKeys = 65536;
+inline constexpr uint32_t kMaxMaxKeys = 1u << 20;
+// Limits on stateful rules' shape.
+inline constexpr uint32_t kMaxThresholdCount = 1u << 20;
+inline constexpr size_t kMaxSequenceSteps = 16;
+inline constexpr size_t kMaxKeyFields = 8;
+
+// Parses a duration: a positive integer and a unit (ns, us, ms, s, m, h), e.g. "500ms",
+// "10s". Returns false for anything else (no unit, zero, overflow).
+bool ParseDuration(absl::string_view text, uint64_t* ns);
+
 // A `rule` item.
 struct RuleItem {
   std::string name;
@@ -70,6 +109,10 @@ struct RuleItem {
   std::vector<std::string> tags;
   bool enabled = true;
   std::vector<RuleException> exceptions;
+  // Stateful rules: at most one of these is set. A sequence rule's `condition` is optional
+  // and, when given, must hold for every step.
+  std::optional<ThresholdItem> threshold;
+  std::optional<SequenceItem> sequence;
   SourceLocation where;
 };
 

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <map>
+#include <optional>
 #include <utility>
 
 #include "absl/container/flat_hash_map.h"
@@ -82,6 +83,16 @@ absl::StatusOr<std::unique_ptr<Expr>> ParseParts(const std::vector<TextPart>& pa
   if (!parsed.ok()) return MapJoinedError(parts, parsed.status());
   MapTree(parts, parsed->get());
   return parsed;
+}
+
+// Splits "name[arg]" (or "name"); false when a '[' is not closed at the end.
+bool SplitFieldRef(absl::string_view f, std::string* name, std::string* arg) {
+  *name = std::string(f.substr(0, f.find('[')));
+  arg->clear();
+  if (name->size() == f.size()) return true;
+  if (f.back() != ']') return false;
+  *arg = std::string(f.substr(name->size() + 1, f.size() - name->size() - 2));
+  return true;
 }
 
 bool IsNumeric(FieldType type) {
@@ -451,14 +462,10 @@ class RuleSetCompiler {
       std::vector<std::string> args;
       std::vector<CompareOp> ops;
       for (size_t i = 0; i < ex.fields.size(); ++i) {
-        absl::string_view f = ex.fields[i];
-        std::string name(f.substr(0, f.find('[')));
+        std::string name;
         std::string arg;
-        if (name.size() < f.size()) {
-          if (f.back() != ']') {
-            return RuleError(ex.where, absl::StrCat("bad exception field '", f, "'"));
-          }
-          arg = std::string(f.substr(name.size() + 1, f.size() - name.size() - 2));
+        if (!SplitFieldRef(ex.fields[i], &name, &arg)) {
+          return RuleError(ex.where, absl::StrCat("bad exception field '", ex.fields[i], "'"));
         }
         CompareOp op = CompareOp::kEq;
         const std::string comp = i < ex.comps.size() ? ex.comps[i] : "=";
@@ -493,17 +500,73 @@ class RuleSetCompiler {
     return absl::OkStatus();
   }
 
+  // Compiles a stateful rule's key fields.
+  absl::Status CompileKey(const std::vector<std::string>& by, const SourceLocation& where,
+                          CompiledRule* rule) {
+    for (const std::string& f : by) {
+      FieldRef ref;
+      std::string name;
+      std::string arg;
+      if (!SplitFieldRef(f, &name, &arg)) {
+        return RuleError(where, absl::StrCat("bad key field '", f, "'"));
+      }
+      Node probe;
+      VIGIL_RETURN_IF_ERROR(ResolveField(name, arg, where, &probe));
+      ref.field = probe.field;
+      ref.arg = probe.arg;
+      ref.name = f;
+      rule->key_fields.push_back(std::move(ref));
+    }
+    return absl::OkStatus();
+  }
+
   absl::Status CompileRule(const RuleItem& item) {
-    VIGIL_ASSIGN_OR_RETURN(std::unique_ptr<Expr> expr, ParseParts(item.condition, item.where));
-    VIGIL_ASSIGN_OR_RETURN(uint32_t root, CompileExpr(*expr));
+    CompiledRule rule;
+    // "condition" (absent for a sequence without a common condition), then each step.
+    std::optional<uint32_t> base;
+    if (!item.condition.empty()) {
+      VIGIL_ASSIGN_OR_RETURN(std::unique_ptr<Expr> expr, ParseParts(item.condition, item.where));
+      VIGIL_ASSIGN_OR_RETURN(base, CompileExpr(*expr));
+    }
     std::vector<uint32_t> tuples;
     VIGIL_RETURN_IF_ERROR(CompileExceptions(item, &tuples));
+    std::optional<uint32_t> exempt;
     if (!tuples.empty()) {
       const uint32_t any = tuples.size() == 1 ? tuples[0] : AddBranch(Node::Kind::kOr, tuples);
-      const uint32_t exempt = AddBranch(Node::Kind::kNot, {any});
-      root = AddBranch(Node::Kind::kAnd, {root, exempt});
+      exempt = AddBranch(Node::Kind::kNot, {any});
     }
-    CompiledRule rule;
+    // "base and part and exempt", leaving out what is absent.
+    auto conjoin = [&](std::optional<uint32_t> part) {
+      std::vector<uint32_t> all;
+      for (const std::optional<uint32_t>& n : {base, part, exempt}) {
+        if (n) all.push_back(*n);
+      }
+      return all.size() == 1 ? all[0] : AddBranch(Node::Kind::kAnd, all);
+    };
+    uint32_t root = 0;
+    if (item.sequence) {
+      rule.kind = RuleKind::kSequence;
+      rule.sequence.steps = item.sequence->steps.size();
+      rule.sequence.window_ns = item.sequence->window_ns;
+      rule.max_keys = item.sequence->max_keys;
+      VIGIL_RETURN_IF_ERROR(CompileKey(item.sequence->by, item.sequence->where, &rule));
+      for (const TextPart& step : item.sequence->steps) {
+        VIGIL_ASSIGN_OR_RETURN(std::unique_ptr<Expr> expr, ParseCondition(step.text, step.where));
+        VIGIL_ASSIGN_OR_RETURN(uint32_t node, CompileExpr(*expr));
+        rule.step_roots.push_back(conjoin(node));
+      }
+      root = AddBranch(Node::Kind::kOr, rule.step_roots);
+    } else {
+      root = conjoin(std::nullopt);
+    }
+    if (item.threshold) {
+      rule.kind = RuleKind::kThreshold;
+      rule.threshold.count = item.threshold->count;
+      rule.threshold.window_ns = item.threshold->window_ns;
+      rule.threshold.cooldown_ns = item.threshold->cooldown_ns;
+      rule.max_keys = item.threshold->max_keys;
+      VIGIL_RETURN_IF_ERROR(CompileKey(item.threshold->by, item.threshold->where, &rule));
+    }
     VIGIL_ASSIGN_OR_RETURN(rule.output_template, OutputTemplate::Compile(item.output));
     rule.name = item.name;
     rule.desc = item.desc;
@@ -633,6 +696,12 @@ bool RuleSet::Matches(const CompiledRule& rule, const EventView& view) const {
   const int type = static_cast<int>(view.event().type);
   if (type < 0 || type >= kMaxEventTypes) return false;
   return Eval(rule.root, view, 1u << type);
+}
+
+bool RuleSet::MatchesStep(const CompiledRule& rule, size_t step, const EventView& view) const {
+  const int type = static_cast<int>(view.event().type);
+  if (type < 0 || type >= kMaxEventTypes || step >= rule.step_roots.size()) return false;
+  return Eval(rule.step_roots[step], view, 1u << type);
 }
 
 const CompiledRule* RuleSet::FindRule(absl::string_view name) const {

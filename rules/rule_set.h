@@ -62,8 +62,16 @@
 #include "rules/fields.h"
 #include "rules/rule_file.h"
 #include "rules/source_location.h"
+#include "rules/stateful.h"
 
 namespace vigil::rules {
+
+// How a rule turns matches into alerts.
+enum class RuleKind : uint8_t {
+  kStateless,  // every matching event is an alert
+  kThreshold,  // N matches within T by key: one alert per flood (rules/stateful.h)
+  kSequence,   // steps matched in order within T by key
+};
 
 // A rule after compilation: what an alert needs, plus where its condition lives in the
 // plan.
@@ -81,8 +89,21 @@ struct CompiledRule {
   uint32_t event_mask = 0;
   // Where the rule item is.
   SourceLocation where;
-  // Internal: the plan node of "condition and not exceptions".
+  // Internal: the plan node of "condition and not exceptions" (for a sequence, the `or`
+  // of its steps).
   uint32_t root = 0;
+
+  RuleKind kind = RuleKind::kStateless;
+  // kThreshold: the spec (window and cooldown in ns).
+  ThresholdSpec threshold;
+  // kSequence: the spec, and each step's plan node ("condition and step and not
+  // exceptions"); see RuleSet::MatchesStep.
+  SequenceSpec sequence;
+  std::vector<uint32_t> step_roots;
+  // Stateful rules: the fields whose values make the key (none: one key), and how many
+  // keys are tracked at most.
+  std::vector<FieldRef> key_fields;
+  uint32_t max_keys = 0;
 };
 
 // What the kernel must deliver for a rule set: the in-kernel filter.
@@ -116,6 +137,10 @@ class RuleSet {
   // True when `rule` (one of rules()) matches the event, ignoring `enabled` and the
   // event-type index. For tests and tools.
   bool Matches(const CompiledRule& rule, const EventView& view) const;
+
+  // For a sequence rule: true when the event matches step `step` (0-based). Allocates
+  // nothing.
+  bool MatchesStep(const CompiledRule& rule, size_t step, const EventView& view) const;
 
   // Every rule, enabled or not, in file order.
   const std::vector<CompiledRule>& rules() const { return rules_; }

@@ -221,7 +221,8 @@ INSTANTIATE_TEST_SUITE_P(
         BadCase{"- rule: x\n  condition: evt.type = exec\n  output: o\n  priority: info\n"
                 "  colour: red\n",
                 "bad.yaml:5:3: unknown key 'colour' in rule 'x' (allowed: rule, desc, condition, "
-                "output, priority, tags, enabled, exceptions, override, append, source)"},
+                "output, priority, tags, enabled, exceptions, override, append, source, "
+                "threshold, sequence)"},
         BadCase{"- rule: x\n  output: o\n  priority: info\n",
                 "bad.yaml:1:3: rule 'x' has no condition"},
         BadCase{"- rule: x\n  condition: c\n  priority: info\n",
