@@ -132,6 +132,11 @@ void JsonWriter::Bool(absl::string_view key, bool value) {
   out_->append(value ? "true" : "false");
 }
 
+void JsonWriter::Null(absl::string_view key) {
+  Key(key);
+  out_->append("null");
+}
+
 void JsonWriter::ArrayString(absl::string_view value) {
   Separator();
   AppendQuoted(value, out_);

@@ -28,6 +28,7 @@ class JsonWriter {
   void Uint(absl::string_view key, uint64_t value);
   void Int(absl::string_view key, int64_t value);
   void Bool(absl::string_view key, bool value);
+  void Null(absl::string_view key);
   // Begins a nested object under `key`.
   void BeginObject(absl::string_view key);
   // An array element.

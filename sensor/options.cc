@@ -64,6 +64,12 @@ Vigil's node sensor: eBPF probes for process and file activity on this node.
 
 Actions:
   --print-events           Print every event as one JSON object per line (docs/events.md).
+  --rules PATH...          Run the rules in these files or directories (their *.yaml, *.yml
+                           in name order) on the live stream. The kernel filter is derived
+                           from the rules. SIGHUP reloads them; a set that fails to compile
+                           is refused (the running set stays) and reported as an alert.
+  --print-alerts           Print alerts as JSON lines shaped like Falco's JSON output (time,
+                           rule, priority, output, output_fields, hostname, tags, source).
   --check                  Load and attach the probes, print the sensor_start record
                            (attach mode per module), and exit.
   --list-fields            Print the fields rules can use (docs/rules.md) and exit.
@@ -88,6 +94,8 @@ Tuning:
   --wakeup-bytes N         Wake the reader once N bytes are pending (default 262144).
   --wakeup-us N            ... or when the last wake-up is N microseconds old (default 10000).
   --process-table-size N   Most processes tracked (default 65536).
+  --passwd PATH            passwd file for user.name (default /etc/passwd).
+  --hostname NAME          Host name written in alerts (default: this machine's).
   --proc-root PATH         procfs to seed the process table from (default /proc).
   --btf PATH               Kernel BTF to relocate the probes against
                            (default /sys/kernel/btf/vmlinux).
@@ -95,6 +103,7 @@ Tuning:
 
 Runs as root (or with CAP_BPF, CAP_PERFMON, CAP_SYS_RESOURCE, CAP_SYS_PTRACE).
 SIGINT/SIGTERM stop it cleanly: probes detached, remaining events drained and flushed.
+SIGHUP reloads the rules given to --rules.
 )";
 }
 
@@ -140,6 +149,8 @@ absl::StatusOr<SensorOptions> ParseSensorOptions(int argc, const char* const* ar
     VIGIL_FLAG("--list-fields", opts.list_fields = true);
     VIGIL_FLAG("--validate-rules", opts.validate_rules = true);
     VIGIL_FLAG("--print-events", opts.print_events = true);
+    VIGIL_FLAG("--rules", opts.run_rules = true);
+    VIGIL_FLAG("--print-alerts", opts.print_alerts = true);
     VIGIL_FLAG("--no-default-prefixes", default_prefixes = false);
     VIGIL_FLAG("--all-files", opts.all_files = true);
     VIGIL_FLAG("--no-hidden", opts.hidden = false);
@@ -148,7 +159,7 @@ absl::StatusOr<SensorOptions> ParseSensorOptions(int argc, const char* const* ar
 #undef VIGIL_FLAG
 
     if (arg.substr(0, 1) != "-") {
-      opts.rule_paths.emplace_back(arg);  // a rules path (only --validate-rules takes them)
+      opts.rule_paths.emplace_back(arg);  // a rules path (for --rules or --validate-rules)
       continue;
     }
     // Options that take a value: the name, and what to do with the value.
@@ -174,6 +185,8 @@ absl::StatusOr<SensorOptions> ParseSensorOptions(int argc, const char* const* ar
            return absl::OkStatus();
          }},
         {"--btf", path(&opts.btf_path)},
+        {"--passwd", path(&opts.passwd_path)},
+        {"--hostname", path(&opts.hostname)},
         {"--file-prefix",
          [&](const std::string& v) {
            if (v.empty() || v[0] != '/') {
@@ -217,18 +230,30 @@ absl::StatusOr<SensorOptions> ParseSensorOptions(int argc, const char* const* ar
   }
   opts.file_prefixes.insert(opts.file_prefixes.end(), extra_prefixes.begin(),
                             extra_prefixes.end());
-  if (!opts.rule_paths.empty() && !opts.validate_rules) {
+  if (!opts.rule_paths.empty() && !opts.validate_rules && !opts.run_rules) {
     return absl::InvalidArgumentError(
         absl::StrCat("unexpected argument '", opts.rule_paths[0],
-                     "' (rules files are given to --validate-rules)"));
+                     "' (rules files are given to --rules or --validate-rules)"));
   }
-  if (opts.validate_rules && opts.rule_paths.empty()) {
-    return absl::InvalidArgumentError("--validate-rules: no rules files or directories given");
+  if (opts.validate_rules && opts.run_rules) {
+    return absl::InvalidArgumentError("--validate-rules and --rules exclude each other");
   }
-  if (!opts.help && !opts.version && !opts.check && !opts.print_events && !opts.list_fields &&
-      !opts.validate_rules) {
+  if ((opts.validate_rules || opts.run_rules) && opts.rule_paths.empty()) {
     return absl::InvalidArgumentError(
-        "nothing to do: pass --print-events to print events, or --check to test the probes");
+        absl::StrCat(opts.run_rules ? "--rules" : "--validate-rules",
+                     ": no rules files or directories given"));
+  }
+  if (opts.print_alerts && !opts.run_rules) {
+    return absl::InvalidArgumentError("--print-alerts needs --rules PATH...");
+  }
+  if (opts.run_rules && !opts.print_alerts && !opts.check) {
+    return absl::InvalidArgumentError("--rules: alerts need a destination: pass --print-alerts");
+  }
+  if (!opts.help && !opts.version && !opts.check && !opts.print_events && !opts.print_alerts &&
+      !opts.list_fields && !opts.validate_rules) {
+    return absl::InvalidArgumentError(
+        "nothing to do: pass --print-events to print events, --rules PATH... --print-alerts "
+        "to run rules, or --check to test the probes");
   }
   return opts;
 }

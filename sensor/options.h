@@ -25,6 +25,10 @@ struct SensorOptions {
   bool list_fields = false;    // print the rule fields and exit
   bool validate_rules = false; // compile rule_paths, report, exit
   std::vector<std::string> rule_paths;  // rules files or directories, in load order
+  bool run_rules = false;      // --rules: run the engine on the live stream
+  bool print_alerts = false;   // JSON lines of every alert (Falco's shape)
+  std::string passwd_path = "/etc/passwd";  // user.name lookups
+  std::string hostname;        // alerts' hostname; empty: gethostname()
   bool print_events = false;   // JSON lines of every event
   std::string output = "-";    // where JSON lines go ("-" is stdout)
   std::optional<probes::AttachMode> attach_mode;

@@ -1,7 +1,11 @@
 #include "sensor/sensor.h"
 
 #include <sys/epoll.h>
+#include <sys/signalfd.h>
+#include <time.h>
 #include <unistd.h>
+
+#include <csignal>
 
 #include <cerrno>
 #include <algorithm>
@@ -11,7 +15,9 @@
 #include "absl/strings/str_cat.h"
 #include "bpf/abi/vigil_event.h"
 #include "common/status_macros.h"
+#include "rules/rule_file.h"
 #include "sensor/event_json.h"
+#include "sensor/event_view.h"
 #include "sensor/json_writer.h"
 
 namespace vigil::sensor {
@@ -27,10 +33,13 @@ constexpr auto kGapCheckInterval = std::chrono::seconds(1);
 // event after a quiet spell, so an idle sensor need not wake on its own more often.
 constexpr int kIdlePollMs = 1000;
 
+// The rule name of the sensor's own alert for a refused reload.
+constexpr absl::string_view kReloadFailedRule = "Vigil rules reload failed";
+
 }  // namespace
 
 Sensor::Sensor(const SensorOptions& options)
-    : options_(options), table_(options.process_table_size) {}
+    : options_(options), table_(options.process_table_size), users_(options.passwd_path) {}
 
 Sensor::~Sensor() {
   (void)Shutdown();
@@ -60,11 +69,23 @@ absl::Status Sensor::Init() {
   env_ = std::make_unique<probes::KernelEnv>(std::move(env));
   VIGIL_ASSIGN_OR_RETURN(ring_, probes::RingReader::Create(options_.ringbuf_bytes, this));
 
+  hostname_ = options_.hostname;
+  if (hostname_.empty()) {
+    char name[256] = {};
+    if (gethostname(name, sizeof(name) - 1) == 0) hostname_ = name;
+  }
+  const rules::KernelFilter* rules_filter = nullptr;
+  if (options_.run_rules) {
+    VIGIL_ASSIGN_OR_RETURN(std::shared_ptr<const rules::RuleSet> set, CompileRules());
+    engine_ = std::make_unique<rules::Engine>(std::move(set));
+    rules_filter = &engine_->rule_set().kernel_filter();
+  }
+  selection_ = ComputeSelection(options_, rules_filter);
   vigil_filter_config filter{};
-  filter.type_mask = options_.type_mask;
-  filter.file_flags = (options_.all_files ? VIGIL_FILTER_ALL_FILES : 0) |
-                      (options_.hidden ? VIGIL_FILTER_HIDDEN : 0) |
-                      (options_.failed_opens ? VIGIL_FILTER_FAILED : 0);
+  filter.type_mask = selection_.type_mask;
+  filter.file_flags = (selection_.all_files ? VIGIL_FILTER_ALL_FILES : 0) |
+                      (selection_.hidden ? VIGIL_FILTER_HIDDEN : 0) |
+                      (selection_.failed_opens ? VIGIL_FILTER_FAILED : 0);
   probes::ModuleOptions module_options;
   module_options.forced_mode = options_.attach_mode;
   module_options.self_tgid = static_cast<uint32_t>(getpid());
@@ -74,7 +95,7 @@ absl::Status Sensor::Init() {
   module_options.filter = filter;
   if (options_.btf_path != SensorOptions().btf_path) module_options.btf_path = options_.btf_path;
 
-  VIGIL_RETURN_IF_ERROR(file_probe_.SetPrefixes(options_.file_prefixes));
+  VIGIL_RETURN_IF_ERROR(file_probe_.SetPrefixes(selection_.prefixes));
   modules_ = {&process_probe_, &file_probe_};
   for (probes::ProbeModule* module : modules_) {
     VIGIL_RETURN_IF_ERROR(module->Start(*env_, module_options));
@@ -124,9 +145,17 @@ absl::Status Sensor::WriteStartRecord() {
   w.BeginArray("file_prefixes");
   for (const std::string& prefix : file_probe_.prefixes()) w.ArrayString(prefix);
   w.EndArray();
-  w.Bool("all_files", options_.all_files);
-  w.Bool("hidden", options_.hidden);
-  w.Bool("failed_opens", options_.failed_opens);
+  w.Bool("all_files", selection_.all_files);
+  w.Bool("hidden", selection_.hidden);
+  w.Bool("failed_opens", selection_.failed_opens);
+  if (engine_ != nullptr) {
+    w.BeginObject("rules");
+    w.Uint("rules", engine_->rule_set().rules().size());
+    w.BeginArray("paths");
+    for (const std::string& path : options_.rule_paths) w.ArrayString(path);
+    w.EndArray();
+    w.EndObject();
+  }
   w.EndObject();
   line.push_back('\n');
   WriteLine(line);
@@ -161,12 +190,115 @@ void Sensor::OnRecord(const void* data, size_t size) {
       event.exec.gid_before = before->gid;
     }
   }
-  if (options_.print_events) {
+  if (options_.print_events && (engine_ == nullptr || PrintSelected(options_, event))) {
     line_.clear();
     AppendEventJson(event, table_.Lookup(event.task.ppid), &line_);
     WriteLine(line_);
   }
-  table_.Apply(event);
+  // Rules see the process as the event leaves it (an exec's new image), except at exit,
+  // which removes it.
+  if (event.type == EventType::kExit) {
+    Evaluate(event);
+    table_.Apply(event);
+  } else {
+    table_.Apply(event);
+    Evaluate(event);
+  }
+}
+
+void Sensor::Evaluate(const Event& event) {
+  if (engine_ == nullptr) return;
+  const SensorEventView view(event, &table_, &users_);
+  engine_->Process(view, [&](const rules::Alert& alert) {
+    AlertLine line;
+    line.rule = alert.rule->name;
+    line.priority = alert.rule->priority;
+    line.output = alert.output;
+    line.fields = &alert.fields;
+    line.tags = &alert.rule->tags;
+    line.wall_ns = static_cast<uint64_t>(static_cast<int64_t>(alert.time_boot_ns) +
+                                         BootToWallOffset());
+    line.count = alert.count;
+    WriteAlert(line);
+  });
+}
+
+void Sensor::WriteAlert(const AlertLine& alert) {
+  ++alerts_;
+  if (!options_.print_alerts) return;
+  line_.clear();
+  AppendAlertJson(alert, hostname_, &line_);
+  line_.push_back('\n');
+  WriteLine(line_);
+}
+
+int64_t Sensor::BootToWallOffset() {
+  timespec boot;
+  timespec wall;
+  clock_gettime(CLOCK_BOOTTIME, &boot);
+  clock_gettime(CLOCK_REALTIME, &wall);
+  return (static_cast<int64_t>(wall.tv_sec) - boot.tv_sec) * 1000000000LL +
+         (static_cast<int64_t>(wall.tv_nsec) - boot.tv_nsec);
+}
+
+absl::StatusOr<std::shared_ptr<const rules::RuleSet>> Sensor::CompileRules() const {
+  rules::RuleFileSet files;
+  VIGIL_RETURN_IF_ERROR(files.AddPaths(options_.rule_paths));
+  VIGIL_ASSIGN_OR_RETURN(std::unique_ptr<rules::RuleSet> set, rules::RuleSet::Compile(files));
+  return std::shared_ptr<const rules::RuleSet>(std::move(set));
+}
+
+absl::Status Sensor::ApplySelection(const Selection& selection) {
+  // Widen first: the union of old and new, so no event either set needs is missed.
+  Selection wide = selection_;
+  wide.type_mask |= selection.type_mask;
+  wide.hidden |= selection.hidden;
+  wide.all_files |= selection.all_files;
+  wide.failed_opens |= selection.failed_opens;
+  auto filter_of = [](const Selection& s) {
+    vigil_filter_config f{};
+    f.type_mask = s.type_mask;
+    f.file_flags = (s.all_files ? VIGIL_FILTER_ALL_FILES : 0) |
+                   (s.hidden ? VIGIL_FILTER_HIDDEN : 0) |
+                   (s.failed_opens ? VIGIL_FILTER_FAILED : 0);
+    return f;
+  };
+  for (probes::ProbeModule* module : modules_) module->SetFilter(filter_of(wide));
+  VIGIL_RETURN_IF_ERROR(file_probe_.SetPrefixes(selection.prefixes));
+  for (probes::ProbeModule* module : modules_) module->SetFilter(filter_of(selection));
+  selection_ = selection;
+  return absl::OkStatus();
+}
+
+absl::Status Sensor::ReloadRules() {
+  if (engine_ == nullptr) return absl::OkStatus();
+  absl::StatusOr<std::shared_ptr<const rules::RuleSet>> set = CompileRules();
+  if (!set.ok()) {
+    ++reload_failures_;
+    const std::string output =
+        absl::StrCat("rules reload refused, previous rules still running: ",
+                     set.status().message());
+    fprintf(stderr, "vigil-sensor: %s\n", output.c_str());
+    const std::vector<std::string> tags = {"vigil", "rules"};
+    AlertLine line;
+    line.rule = kReloadFailedRule;
+    line.priority = rules::Priority::kError;
+    line.output = output;
+    line.tags = &tags;
+    line.source = "vigil";
+    timespec wall;
+    clock_gettime(CLOCK_REALTIME, &wall);
+    line.wall_ns = static_cast<uint64_t>(wall.tv_sec) * 1000000000ull +
+                   static_cast<uint64_t>(wall.tv_nsec);
+    WriteAlert(line);
+    return set.status();
+  }
+  const Selection next = ComputeSelection(options_, &(*set)->kernel_filter());
+  engine_->Swap(*std::move(set));
+  ++reloads_;
+  fprintf(stderr, "vigil-sensor: rules reloaded (%zu rules)\n",
+          engine_->rule_set().rules().size());
+  return ApplySelection(next);
 }
 
 void Sensor::WriteGap(absl::string_view module, absl::string_view reason, uint64_t count) {
@@ -204,7 +336,8 @@ void Sensor::ReportGaps() {
   }
 }
 
-absl::Status Sensor::Run(int stop_fd) {
+absl::Status Sensor::Run(int signal_fd) {
+  const int stop_fd = signal_fd;
   const int epfd = epoll_create1(EPOLL_CLOEXEC);
   if (epfd < 0) return absl::InternalError(absl::StrCat("epoll_create1: ", strerror(errno)));
   epoll_event ev{};
@@ -229,7 +362,18 @@ absl::Status Sensor::Run(int stop_fd) {
     }
     bool stop = false;
     for (int i = 0; i < n; ++i) {
-      if (ready[i].data.fd == stop_fd) stop = true;
+      if (ready[i].data.fd != stop_fd) continue;
+      signalfd_siginfo info;
+      while (read(stop_fd, &info, sizeof(info)) == static_cast<ssize_t>(sizeof(info))) {
+        if (info.ssi_signo == SIGHUP) {
+          // Events before the swap are evaluated by the old set, the rest by the new.
+          (void)ring_->Consume();
+          (void)ReloadRules();
+          (void)Flush();
+        } else {
+          stop = true;
+        }
+      }
     }
     // Consume on wake-ups and on timeouts alike: the kernel batches wake-ups, so
     // records may be waiting without one.
@@ -293,6 +437,15 @@ absl::Status Sensor::Shutdown() {
   w.EndObject();
   w.Uint("process_table_size", table_.size());
   w.Uint("process_table_evictions", table_.evictions());
+  if (engine_ != nullptr) {
+    w.BeginObject("rules");
+    w.Uint("alerts", alerts_);
+    w.Uint("reloads", reloads_);
+    w.Uint("reload_failures", reload_failures_);
+    w.Uint("state_evictions", engine_->evictions());
+    w.Uint("state_keys", engine_->tracked_keys());
+    w.EndObject();
+  }
   w.EndObject();
   line.push_back('\n');
   WriteLine(line);

@@ -11,6 +11,8 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "rules/engine.h"
+#include "sensor/alert_json.h"
 #include "sensor/decoder.h"
 #include "sensor/options.h"
 #include "sensor/probes/file_probe.h"
@@ -18,12 +20,21 @@
 #include "sensor/probes/process_probe.h"
 #include "sensor/probes/ring_reader.h"
 #include "sensor/process_table.h"
+#include "sensor/selection.h"
+#include "sensor/user_names.h"
 
 namespace vigil::sensor {
 
 // Runs the whole user-space path on one thread: the ring reader hands each record, in
-// place, to the decoder; the process table is updated; the event is written out. Drops
-// (kernel counters, malformed records) are reported as "gap" records in the output.
+// place, to the decoder; the process table is updated; the event is written out and, with
+// --rules, evaluated by the rule engine, whose alerts are written out too. Drops (kernel
+// counters, malformed records) are reported as "gap" records in the output.
+//
+// Rules reload on SIGHUP: the new set is compiled on the pipeline thread between two
+// events and swapped in whole, so every event is evaluated by exactly one set; the
+// kernel filter is then moved to what the new set needs (widened before it is narrowed).
+// A set that fails to compile changes nothing and raises a "Vigil rules reload failed"
+// alert naming the error.
 class Sensor : public probes::RecordSink {
  public:
   // Checks the environment, creates the ring buffer, loads and attaches every module
@@ -34,9 +45,13 @@ class Sensor : public probes::RecordSink {
   // Writes the sensor_start record (version, kernel, modules with attach modes).
   absl::Status WriteStartRecord();
 
-  // Consumes events until `stop_fd` (a signalfd, or any fd) becomes readable or the
-  // output fails. Returns the output error, if any.
-  absl::Status Run(int stop_fd);
+  // Consumes events until `signal_fd` (a signalfd) delivers SIGINT or SIGTERM, or the
+  // output fails; SIGHUP reloads the rules. Returns the output error, if any.
+  absl::Status Run(int signal_fd);
+
+  // Recompiles the rules from their paths and swaps them in (see the class comment).
+  // Returns the compile error, after raising the self-alert.
+  absl::Status ReloadRules();
 
   // Detaches the probes, drains what is left in the ring, reports final gaps and the
   // sensor_stop record, and flushes. Safe to call twice.
@@ -53,6 +68,16 @@ class Sensor : public probes::RecordSink {
   void WriteGap(absl::string_view module, absl::string_view reason, uint64_t count);
   absl::Status Flush();
   void WriteLine(const std::string& line);
+  // Loads and compiles options_.rule_paths.
+  absl::StatusOr<std::shared_ptr<const rules::RuleSet>> CompileRules() const;
+  // Moves the probes to `selection` (prefixes widened before narrowed).
+  absl::Status ApplySelection(const Selection& selection);
+  // Evaluates one event (with its process already in the table) and writes its alerts.
+  void Evaluate(const Event& event);
+  // Writes one alert line.
+  void WriteAlert(const AlertLine& alert);
+  // Nanoseconds to add to a CLOCK_BOOTTIME timestamp to get wall-clock time.
+  static int64_t BootToWallOffset();
 
   SensorOptions options_;
   std::unique_ptr<probes::KernelEnv> env_;
@@ -62,6 +87,13 @@ class Sensor : public probes::RecordSink {
   std::vector<probes::ProbeModule*> modules_;
   Decoder decoder_;
   ProcessTable table_;
+  UserNames users_;
+  std::unique_ptr<rules::Engine> engine_;  // with --rules
+  Selection selection_;
+  std::string hostname_;
+  uint64_t alerts_ = 0;
+  uint64_t reloads_ = 0;
+  uint64_t reload_failures_ = 0;
   FILE* out_ = nullptr;
   bool owns_out_ = false;
   bool output_failed_ = false;

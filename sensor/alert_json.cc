@@ -1,0 +1,76 @@
+#include "sensor/alert_json.h"
+
+#include <ctime>
+
+#include "absl/strings/str_format.h"
+#include "rules/output_template.h"
+#include "sensor/json_writer.h"
+
+namespace vigil::sensor {
+
+absl::string_view AlertPriorityName(rules::Priority priority) {
+  switch (priority) {
+    case rules::Priority::kEmergency: return "Emergency";
+    case rules::Priority::kAlert: return "Alert";
+    case rules::Priority::kCritical: return "Critical";
+    case rules::Priority::kError: return "Error";
+    case rules::Priority::kWarning: return "Warning";
+    case rules::Priority::kNotice: return "Notice";
+    case rules::Priority::kInformational: return "Informational";
+    case rules::Priority::kDebug: return "Debug";
+  }
+  return "Warning";
+}
+
+std::string FormatWallTime(uint64_t wall_ns) {
+  const time_t secs = static_cast<time_t>(wall_ns / 1000000000ull);
+  struct tm tm;
+  gmtime_r(&secs, &tm);
+  return absl::StrFormat("%04d-%02d-%02dT%02d:%02d:%02d.%09uZ", tm.tm_year + 1900, tm.tm_mon + 1,
+                         tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
+                         static_cast<unsigned>(wall_ns % 1000000000ull));
+}
+
+void AppendAlertJson(const AlertLine& alert, absl::string_view hostname, std::string* out) {
+  JsonWriter w(out);
+  w.BeginObject();
+  w.String("time", FormatWallTime(alert.wall_ns));
+  w.String("rule", alert.rule);
+  w.String("priority", AlertPriorityName(alert.priority));
+  w.String("output", alert.output);
+  w.BeginObject("output_fields");
+  if (alert.fields != nullptr) {
+    std::string text;
+    for (const rules::AlertField& f : *alert.fields) {
+      if (!f.present) {
+        w.Null(f.name);
+        continue;
+      }
+      switch (f.type) {
+        case rules::FieldType::kString:
+        case rules::FieldType::kPath: w.String(f.name, f.str); break;
+        case rules::FieldType::kBool: w.Bool(f.name, f.num != 0); break;
+        case rules::FieldType::kInt:
+        case rules::FieldType::kUid: w.Int(f.name, f.num); break;
+        case rules::FieldType::kFlags:
+          text.clear();
+          rules::AppendFieldText(rules::FieldInfo{f.name, f.type, 0, false, "", nullptr},
+                                 rules::FieldValue{true, f.num, {}}, &text);
+          w.String(f.name, text);
+          break;
+      }
+    }
+  }
+  w.EndObject();
+  w.String("hostname", hostname);
+  w.BeginArray("tags");
+  if (alert.tags != nullptr) {
+    for (const std::string& tag : *alert.tags) w.ArrayString(tag);
+  }
+  w.EndArray();
+  w.String("source", alert.source);
+  if (alert.count > 1) w.Uint("count", alert.count);
+  w.EndObject();
+}
+
+}  // namespace vigil::sensor

@@ -1,0 +1,44 @@
+// Selection: what the kernel is asked to deliver, from the command line and the rule set.
+#ifndef VIGIL_SENSOR_SELECTION_H_
+#define VIGIL_SENSOR_SELECTION_H_
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "rules/rule_set.h"
+#include "sensor/event.h"
+#include "sensor/options.h"
+
+namespace vigil::sensor {
+
+// The in-kernel filter and path interest set the probes run with.
+struct Selection {
+  uint32_t type_mask = 0;  // bit (1 << EventType) per delivered type
+  bool all_files = false;
+  bool hidden = false;
+  bool failed_opens = false;
+  std::vector<std::string> prefixes;  // sorted, unique, absolute, at most kMaxPrefixes
+
+  bool operator==(const Selection& other) const;
+};
+
+// Most prefixes the file probe's interest set holds; a larger set selects all files.
+inline constexpr size_t kMaxPrefixes = 4096;
+
+// The union of what --print-events selects (when given) and what `rules` needs (when
+// not null). Fork, exec and exit are always delivered when rules run: the process table
+// behind proc.* and ancestry needs them. Rule prefixes are made kernel-ready: relative
+// ones (which no kernel path matches) are dropped, long ones are cut to
+// VIGIL_PREFIX_MAX bytes (a shorter prefix selects a superset), and too many select all
+// files.
+Selection ComputeSelection(const SensorOptions& options, const rules::KernelFilter* rules);
+
+// True when --print-events asked for this event: its type is selected and, for opens,
+// its path matches the command line's file selection. Needed when rules widen the
+// kernel filter beyond what the user asked to print.
+bool PrintSelected(const SensorOptions& options, const Event& event);
+
+}  // namespace vigil::sensor
+
+#endif  // VIGIL_SENSOR_SELECTION_H_
