@@ -253,6 +253,13 @@ TEST(ParseSensorOptionsTest, Errors) {
       {{"--check", "--verbose=true"}, {"--verbose", "takes no value"}},
       // Empty output path.
       {{"--print-events", "--output="}, {"--output", "empty"}},
+      // Rules.
+      {{"--rules", "--print-alerts"}, {"--rules", "no rules files"}},
+      {{"--rules", "r.yaml"}, {"--rules", "--print-alerts"}},
+      {{"--print-alerts"}, {"--print-alerts", "needs --rules"}},
+      {{"--print-events", "r.yaml"}, {"unexpected argument 'r.yaml'"}},
+      {{"--validate-rules", "--rules", "r.yaml"}, {"exclude each other"}},
+      {{"--rules", "r.yaml", "--print-alerts", "--passwd="}, {"--passwd", "empty"}},
       // Nothing to do.
       {{}, {"nothing to do", "--print-events", "--check"}},
       {{"--verbose", "--all-files", "--events", "exec"}, {"nothing to do"}},
@@ -268,13 +275,26 @@ TEST(ParseSensorOptionsTest, Errors) {
   }
 }
 
+TEST(SensorOptionsTest, RulesTakePathsAndAlertOptions) {
+  absl::StatusOr<SensorOptions> opts =
+      Parse({"--rules", "a.yaml", "dir", "--print-alerts", "--passwd", "/p", "--hostname=n1"});
+  ASSERT_TRUE(opts.ok()) << opts.status();
+  EXPECT_TRUE(opts->run_rules);
+  EXPECT_TRUE(opts->print_alerts);
+  EXPECT_FALSE(opts->print_events);
+  EXPECT_THAT(opts->rule_paths, ElementsAre("a.yaml", "dir"));
+  EXPECT_EQ(opts->passwd_path, "/p");
+  EXPECT_EQ(opts->hostname, "n1");
+}
+
 TEST(SensorUsageTest, MentionsEveryOption) {
   const std::string usage = SensorUsage();
   for (const char* flag :
        {"--print-events", "--check", "--help", "--version", "--events", "--file-prefix",
         "--no-default-prefixes", "--all-files", "--no-hidden", "--failed-opens", "--attach-mode",
         "--output", "--ringbuf-bytes", "--wakeup-bytes", "--wakeup-us", "--process-table-size",
-        "--proc-root", "--verbose"}) {
+        "--proc-root", "--verbose", "--rules", "--print-alerts", "--validate-rules", "--passwd",
+        "--hostname", "--list-fields", "SIGHUP"}) {
     EXPECT_THAT(usage, HasSubstr(flag));
   }
 }
