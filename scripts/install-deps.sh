@@ -11,6 +11,8 @@ fi
 packages=(
   # toolchain
   build-essential clang llvm cmake pkg-config ccache git
+  # fuzzing: libFuzzer and the clang sanitizer runtimes
+  libclang-rt-dev
   # eBPF
   bpftool libbpf-dev libelf-dev zlib1g-dev
   # gRPC / protobuf / abseil
