@@ -16,6 +16,8 @@ cd "$build"
 # Unit tests first (fast, no privileges needed), then the real-kernel tests.
 ctest --output-on-failure -j "$(nproc)" -L unit
 ctest --output-on-failure -j "$(nproc)" -L kernel
+# The rule loader under libFuzzer (clang, ASan, UBSan) for a bounded time.
+"$top/scripts/fuzz.sh" "$build/fuzz" 60
 # Second pass: everything again with AddressSanitizer and UndefinedBehaviorSanitizer
 # (the real-kernel tests then run the instrumented sensor).
 "$top/scripts/build.sh" "$build/sanitize" -DVIGIL_SANITIZE=ON -DVIGIL_BUILD_BENCH=OFF
