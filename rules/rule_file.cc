@@ -401,6 +401,7 @@ class FileParser {
     }
     VIGIL_RETURN_IF_ERROR(ParseStateful(item, &rule));
     VIGIL_ASSIGN_OR_RETURN(rule.output, TextOf(item["output"], "output"));
+    VIGIL_ASSIGN_OR_RETURN(rule.output_value, ScalarOf(item["output"], "output"));
     VIGIL_ASSIGN_OR_RETURN(rule.priority, PriorityOf(item["priority"]));
     if (item["tags"]) {
       VIGIL_ASSIGN_OR_RETURN(rule.tags, StringsOf(item["tags"], "tags"));
@@ -433,10 +434,13 @@ class FileParser {
         rule->condition.push_back(std::move(part));
       } else if (field == "output") {
         VIGIL_ASSIGN_OR_RETURN(TextPart part, TextOf(node, "output"));
+        VIGIL_ASSIGN_OR_RETURN(std::string value, ScalarOf(node, "output"));
         if (append) {
           rule->output.text += " " + part.text;
+          rule->output_value += " " + value;
         } else {
           rule->output = std::move(part);
+          rule->output_value = std::move(value);
         }
       } else if (field == "desc") {
         VIGIL_ASSIGN_OR_RETURN(std::string desc, ScalarOf(node, "desc"));

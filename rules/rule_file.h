@@ -104,7 +104,10 @@ struct RuleItem {
   std::string name;
   std::string desc;
   std::vector<TextPart> condition;
+  // The output as written in the file (positions for errors; block scalars unfolded) and
+  // as YAML reads it (what alerts render).
   TextPart output;
+  std::string output_value;
   Priority priority = Priority::kWarning;
   std::vector<std::string> tags;
   bool enabled = true;

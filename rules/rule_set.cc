@@ -567,7 +567,14 @@ class RuleSetCompiler {
       rule.max_keys = item.threshold->max_keys;
       VIGIL_RETURN_IF_ERROR(CompileKey(item.threshold->by, item.threshold->where, &rule));
     }
-    VIGIL_ASSIGN_OR_RETURN(rule.output_template, OutputTemplate::Compile(item.output));
+    // Alerts render the value YAML reads; errors point into the text as written.
+    absl::StatusOr<OutputTemplate> output =
+        OutputTemplate::Compile(TextPart{item.output_value, item.output.where});
+    if (!output.ok()) {
+      absl::StatusOr<OutputTemplate> located = OutputTemplate::Compile(item.output);
+      return located.ok() ? output.status() : located.status();
+    }
+    rule.output_template = *std::move(output);
     rule.name = item.name;
     rule.desc = item.desc;
     rule.priority = item.priority;

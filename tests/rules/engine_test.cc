@@ -296,6 +296,30 @@ TEST(EngineTest, StatelessRulesAlertOnEveryMatchWithTheirFields) {
   EXPECT_TRUE(alert.fields[1].present);
 }
 
+TEST(EngineTest, BlockScalarOutputsRenderAsYamlReadsThem) {
+  Harness h(MustCompile(R"y(
+- rule: folded
+  condition: evt.type = clone
+  output: >-
+    fork by %proc.name
+    pid=%proc.pid
+  priority: INFO
+- rule: literal
+  condition: evt.type = clone
+  output: |
+    line1 %proc.pid
+    line2
+  priority: INFO
+)y"));
+  ASSERT_EQ(h.Feed(Fork(9, 1)), 2u);
+  EXPECT_EQ(h.alerts()[0].output, "fork by sh pid=9");
+  EXPECT_EQ(h.alerts()[1].output, "line1 9\nline2\n");
+  // An error in a block scalar still points at its line and column in the file.
+  EXPECT_EQ(ErrorOf("- rule: r\n  condition: evt.type = clone\n  output: >-\n    a\n"
+                    "    b %proc.nope\n  priority: INFO\n"),
+            "t.yaml:5:7: unknown field 'proc.nope' in output");
+}
+
 TEST(DurationTest, ParsesUnitsAndRejectsTheRest) {
   struct Case {
     const char* text;

@@ -3,6 +3,8 @@
 //
 //   threads N               start N threads, join them, exit 0
 //   fork N                  fork N children; child i exits with 10+i; reap them
+//   vfork N                 N times: vfork a child that exits at once, and reap it (the
+//                           fastest way to create processes: a fork flood)
 //   exit CODE               exit with CODE
 //   open SYSCALL PATH...    open each PATH in order with SYSCALL (open, openat, openat2,
 //                           creat); exit 1 if any fails
@@ -67,6 +69,16 @@ int main(int argc, char** argv) {
       if (pid == 0) _exit(10 + i);
     }
     for (int i = 0; i < n; ++i) wait(nullptr);
+    return 0;
+  }
+  if (cmd == "vfork" && argc == 3) {
+    const int n = atoi(argv[2]);
+    for (int i = 0; i < n; ++i) {
+      pid_t pid = vfork();
+      if (pid < 0) return Die("vfork");
+      if (pid == 0) _exit(0);
+      waitpid(pid, nullptr, 0);
+    }
     return 0;
   }
   if (cmd == "exit" && argc >= 3) return atoi(argv[2]);

@@ -112,6 +112,13 @@ absl::StatusOr<RunResult> RunCapture(const std::vector<std::string>& args) {
 
 absl::StatusOr<std::unique_ptr<SensorProcess>> SensorProcess::Start(
     const std::vector<std::string>& args) {
+  std::vector<std::string> full = {"--print-events"};
+  full.insert(full.end(), args.begin(), args.end());
+  return StartWith(full);
+}
+
+absl::StatusOr<std::unique_ptr<SensorProcess>> SensorProcess::StartWith(
+    const std::vector<std::string>& args) {
   std::unique_ptr<SensorProcess> sensor(new SensorProcess());
   int pipe_fds[2];
   if (pipe2(pipe_fds, O_CLOEXEC) != 0) return absl::InternalError("pipe2 failed");
@@ -120,7 +127,7 @@ absl::StatusOr<std::unique_ptr<SensorProcess>> SensorProcess::Start(
   if (err_fd < 0) return absl::InternalError("mkstemp failed");
   sensor->stderr_path_ = err_template;
 
-  std::vector<std::string> full = {VIGIL_SENSOR_BINARY, "--print-events"};
+  std::vector<std::string> full = {VIGIL_SENSOR_BINARY};
   full.insert(full.end(), args.begin(), args.end());
   std::vector<char*> argv = ArgvOf(full);
   posix_spawn_file_actions_t actions;
@@ -157,6 +164,8 @@ absl::StatusOr<std::unique_ptr<SensorProcess>> SensorProcess::Start(
   }
   return sensor;
 }
+
+bool SensorProcess::Signal(int signo) { return pid_ > 0 && kill(pid_, signo) == 0; }
 
 SensorProcess::~SensorProcess() {
   if (pid_ > 0) {

@@ -42,6 +42,10 @@ class SensorProcess {
   // sensor_start record. Fails with the sensor's stderr if it exits or times out.
   static absl::StatusOr<std::unique_ptr<SensorProcess>> Start(
       const std::vector<std::string>& args);
+  // Starts the sensor with exactly `args` (e.g. --rules ... --print-alerts), waiting for
+  // its sensor_start record as Start does.
+  static absl::StatusOr<std::unique_ptr<SensorProcess>> StartWith(
+      const std::vector<std::string>& args);
   ~SensorProcess();
   SensorProcess(const SensorProcess&) = delete;
   SensorProcess& operator=(const SensorProcess&) = delete;
@@ -55,6 +59,9 @@ class SensorProcess {
                                  absl::Duration timeout = absl::Seconds(20));
   // All matching events seen so far.
   std::vector<Json> Matching(const JsonPredicate& pred) const;
+
+  // Sends `signo` to the sensor (SIGHUP reloads its rules). False if it is not running.
+  bool Signal(int signo);
 
   // Stops the sensor with SIGTERM; returns its exit status (as from waitpid) and keeps
   // its sensor_stop record.

@@ -1,0 +1,257 @@
+// Rules on the live stream, against the real kernel: `vigil-sensor --rules PATH
+// --print-alerts` with the default pack detects a real fork flood, a real setuid exec by an
+// unprivileged user and a real hidden-path access exactly once each, with the right
+// fields; near misses and the test suite's own activity raise nothing; SIGHUP reloads
+// the rules (moving the kernel filter) and a broken set is refused with a self-alert.
+#include <signal.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "tests/support/sensor_process.h"
+#include "tests/support/test_dir.h"
+
+namespace vigil::sensor {
+namespace {
+
+using ::testing::HasSubstr;
+using ::vigil::testing::HelperBinary;
+using ::vigil::testing::Json;
+using ::vigil::testing::RunHelper;
+using ::vigil::testing::SensorProcess;
+using ::vigil::testing::Spawn;
+using ::vigil::testing::TestDir;
+using ::vigil::testing::WaitExit;
+
+constexpr uint32_t kNobody = 65534;
+const char kPack[] = VIGIL_SOURCE_DIR "/deploy/rules";
+
+// A predicate for alerts of `rule` (any alert when empty).
+vigil::testing::JsonPredicate AlertOf(const std::string& rule) {
+  return [rule](const Json& j) {
+    return j.contains("rule") && j.contains("output_fields") && (rule.empty() || j["rule"] == rule);
+  };
+}
+
+// Every alert line so far.
+std::vector<Json> Alerts(SensorProcess& sensor) { return sensor.Matching(AlertOf("")); }
+
+std::string Describe(const std::vector<Json>& alerts) {
+  std::string out;
+  for (const Json& a : alerts) absl::StrAppend(&out, a.dump(), "\n");
+  return out;
+}
+
+// Lets the sensor catch up with everything before now: its wake-up interval is 10 ms, so
+// a short pause plus a marker event it must see bounds the wait.
+void SettleAlerts() { absl::SleepFor(absl::Milliseconds(300)); }
+
+class DefaultRulesTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    VIGIL_REQUIRE_ROOT();
+    auto sensor = SensorProcess::StartWith({"--rules", kPack, "--print-alerts"});
+    ASSERT_TRUE(sensor.ok()) << sensor.status();
+    sensor_ = std::move(*sensor);
+    const Json start = sensor_->start_record();
+    ASSERT_TRUE(start.contains("rules")) << start.dump();
+    // The pack's kernel filter: hidden paths and a few /etc prefixes, never every open.
+    EXPECT_FALSE(start["all_files"].get<bool>());
+    EXPECT_TRUE(start["hidden"].get<bool>());
+  }
+
+  void TearDown() override {
+    if (sensor_ != nullptr) vigil::testing::ExpectCleanStop(*sensor_, "process");
+  }
+
+  std::unique_ptr<SensorProcess> sensor_;
+};
+
+TEST_F(DefaultRulesTest, RealForkFloodIsDetectedOnce) {
+  // A near miss first: a burst well under the threshold.
+  const pid_t small = RunHelper({"fork", "100"});
+  ASSERT_GT(small, 0);
+  const pid_t flood = RunHelper({"vfork", "6000"});
+  ASSERT_GT(flood, 0);
+  auto alerts = sensor_->WaitForCount(AlertOf("Fork flood by process"), 1);
+  SettleAlerts();
+  alerts = sensor_->Matching(AlertOf("Fork flood by process"));
+  ASSERT_EQ(alerts.size(), 1u) << Describe(Alerts(*sensor_));
+  const Json& a = alerts[0];
+  EXPECT_EQ(a["output_fields"]["proc.pid"], flood);
+  EXPECT_EQ(a["output_fields"]["evt.count"], 1000);
+  EXPECT_EQ(a["count"], 1000);
+  EXPECT_EQ(a["priority"], "Warning");
+  EXPECT_EQ(a["source"], "syscall");
+  EXPECT_THAT(a["output"].get<std::string>(), HasSubstr("proc=vigil-test-help"));
+  EXPECT_THAT(a["output"].get<std::string>(), HasSubstr(absl::StrCat("pid=", flood)));
+  for (const Json& other : Alerts(*sensor_)) {
+    EXPECT_NE(other["output_fields"].value("proc.pid", Json()), small) << other.dump();
+  }
+}
+
+TEST_F(DefaultRulesTest, RealSetuidExecByUnprivilegedUserIsDetectedOnce) {
+  // Outside the world-writable directories, so only the setuid rule applies.
+  TestDir dir("setuid-rule", "/var/lib");
+  const std::string copy = dir.Join("suid-helper");
+  std::filesystem::copy_file(HelperBinary(), copy);
+  ASSERT_EQ(chown(copy.c_str(), 0, 0), 0);
+  ASSERT_EQ(chmod(copy.c_str(), 04755), 0);
+
+  // Near miss: root running the setuid-root program gains nothing.
+  const pid_t as_root = RunHelper({"drop-exec", "0", copy, "exit", "0"});
+  ASSERT_GT(as_root, 0);
+  auto pid = Spawn({HelperBinary(), "drop-exec", std::to_string(kNobody), copy, "exit", "7"});
+  ASSERT_TRUE(pid.ok());
+  const int status = WaitExit(*pid);
+  ASSERT_TRUE(WIFEXITED(status));
+  ASSERT_EQ(WEXITSTATUS(status), 7) << "the setuid copy did not run (nosuid mount?)";
+
+  const std::string rule = "Privilege elevation by setuid or setgid exec";
+  sensor_->WaitForCount(AlertOf(rule), 1);
+  SettleAlerts();
+  auto alerts = sensor_->Matching(AlertOf(rule));
+  ASSERT_EQ(alerts.size(), 1u) << Describe(Alerts(*sensor_));
+  const Json& f = alerts[0]["output_fields"];
+  EXPECT_EQ(f["proc.pid"], *pid);
+  EXPECT_EQ(f["proc.exepath"], copy);
+  EXPECT_EQ(f["user.uid"], kNobody);
+  EXPECT_EQ(f["user.euid_before"], kNobody);
+  EXPECT_EQ(f["user.euid"], 0);
+  EXPECT_EQ(f["file.uid"], 0);
+  EXPECT_EQ(f["user.name"], "nobody");
+  EXPECT_EQ(alerts[0]["priority"], "Warning");
+  EXPECT_TRUE(sensor_->Matching(AlertOf("Execution from world-writable directory")).empty());
+}
+
+TEST_F(DefaultRulesTest, RealHiddenPathAccessIsDetectedOnce) {
+  TestDir dir("hidden-rule");
+  // Near misses: visible names, and a hidden name outside the world-writable roots.
+  const std::string visible = dir.Join("visible.file");
+  TestDir elsewhere("hidden-rule", "/var/lib");
+  const std::string hidden_elsewhere = elsewhere.Join(".config");
+  ASSERT_GT(RunHelper({"open", "openat", visible, hidden_elsewhere}), 0);
+
+  const std::string hidden = absl::StrCat("/tmp/.vigil-test-", getpid());
+  const pid_t opener = RunHelper({"open", "openat", hidden});
+  unlink(hidden.c_str());
+  ASSERT_GT(opener, 0);
+  const std::string rule = "Hidden file in world-writable directory";
+  sensor_->WaitForCount(AlertOf(rule), 1);
+  SettleAlerts();
+  auto alerts = sensor_->Matching(AlertOf(rule));
+  ASSERT_EQ(alerts.size(), 1u) << Describe(Alerts(*sensor_));
+  const Json& f = alerts[0]["output_fields"];
+  EXPECT_EQ(f["fd.name"], hidden);
+  EXPECT_EQ(f["proc.pid"], opener);
+  EXPECT_EQ(f["proc.name"], "vigil-test-help");
+  EXPECT_EQ(f["user.name"], "root");
+}
+
+TEST_F(DefaultRulesTest, TheTestSuitesOwnActivityRaisesNoAlert) {
+  // The unit tests (temporary directories and files under /tmp, rule compilation, many
+  // threads), a shell loop of ordinary commands, and the helper's ordinary actions.
+  const std::string unit_tests =
+      std::filesystem::path(HelperBinary()).parent_path() / "vigil_unit_tests";
+  auto unit = Spawn({unit_tests, "--gtest_brief=1"});
+  ASSERT_TRUE(unit.ok());
+  ASSERT_EQ(WaitExit(*unit), 0);
+  auto shell = Spawn({"/bin/sh", "-c",
+                      "for i in 1 2 3 4 5 6 7 8 9 10; do ls /etc >/dev/null; "
+                      "cat /etc/passwd >/dev/null; id >/dev/null; done; "
+                      "d=$(mktemp -d); echo x > $d/f; cat $d/f >/dev/null; rm -r $d"});
+  ASSERT_TRUE(shell.ok());
+  ASSERT_EQ(WaitExit(*shell), 0);
+  ASSERT_GT(RunHelper({"fork", "50"}), 0);
+  ASSERT_GT(RunHelper({"threads", "20"}), 0);
+  ASSERT_GT(RunHelper({"open-rel", "/etc", "passwd"}), 0);
+  SettleAlerts();
+  EXPECT_TRUE(Alerts(*sensor_).empty()) << Describe(Alerts(*sensor_));
+}
+
+// Waits until the sensor's stderr contains `text`.
+bool WaitForStderr(SensorProcess& sensor, const std::string& text) {
+  for (int i = 0; i < 200; ++i) {
+    if (absl::StrContains(sensor.stderr_text(), text)) return true;
+    absl::SleepFor(absl::Milliseconds(50));
+  }
+  return false;
+}
+
+std::string OpenRule(const std::string& path) {
+  return absl::StrCat("- rule: watched open\n  condition: evt.is_open_read = true and fd.name = ",
+                      path, "\n  output: \"opened %fd.name by %proc.pid\"\n  priority: NOTICE\n");
+}
+
+TEST(RulesReloadTest, SighupSwapsRulesAndMovesTheKernelFilter) {
+  VIGIL_REQUIRE_ROOT();
+  TestDir dir("reload");
+  const std::string a = dir.WriteFile("a.file");
+  const std::string b = dir.WriteFile("b.file");
+  const std::string rules = dir.WriteFile("rules/r.yaml", OpenRule(a));
+  auto started = SensorProcess::StartWith({"--rules", dir.Join("rules"), "--print-alerts"});
+  ASSERT_TRUE(started.ok()) << started.status();
+  SensorProcess& sensor = **started;
+  EXPECT_THAT(sensor.start_record()["file_prefixes"], ::testing::ElementsAre(a));
+
+  const pid_t first = RunHelper({"open", "openat", a, b});
+  auto alerts = sensor.WaitForCount(AlertOf("watched open"), 1);
+  ASSERT_EQ(alerts.size(), 1u);
+  EXPECT_EQ(alerts[0]["output"], absl::StrCat("opened ", a, " by ", first));
+
+  // Move the rule to b: alerts for b, none for a.
+  dir.WriteFile("rules/r.yaml", OpenRule(b));
+  ASSERT_TRUE(sensor.Signal(SIGHUP));
+  ASSERT_TRUE(WaitForStderr(sensor, "rules reloaded")) << sensor.stderr_text();
+  const pid_t second = RunHelper({"open", "openat", a, b});
+  alerts = sensor.WaitForCount(AlertOf("watched open"), 2);
+  ASSERT_EQ(alerts.size(), 2u);
+  EXPECT_EQ(alerts[1]["output"], absl::StrCat("opened ", b, " by ", second));
+
+  // A broken set is refused: a self-alert names the error, the running set stays.
+  dir.WriteFile("rules/r.yaml", OpenRule(b) + "- rule: broken\n  condition: proc.nmae = x\n"
+                                              "  output: o\n  priority: INFO\n");
+  ASSERT_TRUE(sensor.Signal(SIGHUP));
+  auto refused = sensor.WaitForCount(AlertOf("Vigil rules reload failed"), 1);
+  ASSERT_EQ(refused.size(), 1u);
+  EXPECT_EQ(refused[0]["priority"], "Error");
+  EXPECT_EQ(refused[0]["source"], "vigil");
+  EXPECT_THAT(refused[0]["output"].get<std::string>(),
+              HasSubstr(absl::StrCat(rules, ":6:14: unknown field 'proc.nmae'")));
+  const pid_t third = RunHelper({"open", "openat", a, b});
+  alerts = sensor.WaitForCount(AlertOf("watched open"), 3);
+  ASSERT_EQ(alerts.size(), 3u);
+  EXPECT_EQ(alerts[2]["output"], absl::StrCat("opened ", b, " by ", third));
+  SettleAlerts();
+  EXPECT_EQ(sensor.Matching(AlertOf("watched open")).size(), 3u);
+
+  EXPECT_EQ(sensor.Stop(), 0);
+  const Json stop = sensor.stop_record();
+  EXPECT_EQ(stop["rules"]["reloads"], 1);
+  EXPECT_EQ(stop["rules"]["reload_failures"], 1);
+  EXPECT_EQ(stop["rules"]["alerts"], 4);
+}
+
+TEST(RulesStartupTest, ABrokenRuleSetStopsTheSensorWithTheError) {
+  VIGIL_REQUIRE_ROOT();
+  TestDir dir("bad-rules");
+  const std::string rules = dir.WriteFile("r.yaml", OpenRule("/etc/x") + "  bogus: 1\n");
+  auto run = vigil::testing::RunCapture(
+      {VIGIL_SENSOR_BINARY, "--rules", rules, "--print-alerts"});
+  ASSERT_TRUE(run.ok());
+  EXPECT_TRUE(WIFEXITED(run->status));
+  EXPECT_EQ(WEXITSTATUS(run->status), 1);
+  EXPECT_THAT(run->err, HasSubstr(absl::StrCat(rules, ":5:3: unknown key 'bogus'")));
+}
+
+}  // namespace
+}  // namespace vigil::sensor
