@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# The main job on one machine: installs dependencies, builds, and runs the sensor,
-# printing kernel events live as JSON lines. Extra arguments go to vigil-sensor.
+# The main job on one machine: installs dependencies, builds, and runs the sensor with
+# the default rule pack (deploy/rules), printing alerts live as JSON lines. With
+# arguments, they replace the defaults and go to vigil-sensor as they are.
 # Usage: sudo scripts/run.sh [vigil-sensor options]
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -14,4 +15,7 @@ fi
 mkdir -p "$build"
 echo "scripts/run.sh: building (log: $build/build.log)" >&2
 "$top/scripts/build.sh" "$build" > "$build/build.log" 2>&1 || { tail -50 "$build/build.log"; exit 1; }
-exec "$build/bin/vigil-sensor" --print-events "$@"
+if [[ $# -eq 0 ]]; then
+  set -- --rules "$top/deploy/rules" --print-alerts
+fi
+exec "$build/bin/vigil-sensor" "$@"

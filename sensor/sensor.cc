@@ -298,7 +298,22 @@ absl::Status Sensor::ReloadRules() {
   ++reloads_;
   fprintf(stderr, "vigil-sensor: rules reloaded (%zu rules)\n",
           engine_->rule_set().rules().size());
-  return ApplySelection(next);
+  VIGIL_RETURN_IF_ERROR(ApplySelection(next));
+  // Record what now runs, and the kernel filter it moved to.
+  std::string line;
+  JsonWriter w(&line);
+  w.BeginObject();
+  w.String("type", "rules_reloaded");
+  w.Uint("rules", engine_->rule_set().rules().size());
+  w.BeginArray("file_prefixes");
+  for (const std::string& prefix : file_probe_.prefixes()) w.ArrayString(prefix);
+  w.EndArray();
+  w.Bool("all_files", selection_.all_files);
+  w.Bool("hidden", selection_.hidden);
+  w.EndObject();
+  line.push_back('\n');
+  WriteLine(line);
+  return absl::OkStatus();
 }
 
 void Sensor::WriteGap(absl::string_view module, absl::string_view reason, uint64_t count) {

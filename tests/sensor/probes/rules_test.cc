@@ -178,15 +178,6 @@ TEST_F(DefaultRulesTest, TheTestSuitesOwnActivityRaisesNoAlert) {
   EXPECT_TRUE(Alerts(*sensor_).empty()) << Describe(Alerts(*sensor_));
 }
 
-// Waits until the sensor's stderr contains `text`.
-bool WaitForStderr(SensorProcess& sensor, const std::string& text) {
-  for (int i = 0; i < 200; ++i) {
-    if (absl::StrContains(sensor.stderr_text(), text)) return true;
-    absl::SleepFor(absl::Milliseconds(50));
-  }
-  return false;
-}
-
 std::string OpenRule(const std::string& path) {
   return absl::StrCat("- rule: watched open\n  condition: evt.is_open_read = true and fd.name = ",
                       path, "\n  output: \"opened %fd.name by %proc.pid\"\n  priority: NOTICE\n");
@@ -211,7 +202,10 @@ TEST(RulesReloadTest, SighupSwapsRulesAndMovesTheKernelFilter) {
   // Move the rule to b: alerts for b, none for a.
   dir.WriteFile("rules/r.yaml", OpenRule(b));
   ASSERT_TRUE(sensor.Signal(SIGHUP));
-  ASSERT_TRUE(WaitForStderr(sensor, "rules reloaded")) << sensor.stderr_text();
+  auto reloaded = sensor.WaitForCount(
+      [](const Json& j) { return j.value("type", "") == "rules_reloaded"; }, 1);
+  ASSERT_EQ(reloaded.size(), 1u) << sensor.stderr_text();
+  EXPECT_THAT(reloaded[0]["file_prefixes"], ::testing::ElementsAre(b));  // moved, not widened
   const pid_t second = RunHelper({"open", "openat", a, b});
   alerts = sensor.WaitForCount(AlertOf("watched open"), 2);
   ASSERT_EQ(alerts.size(), 2u);
