@@ -537,6 +537,16 @@ class FileParser {
         VIGIL_ASSIGN_OR_RETURN(t.cooldown_ns, DurationOf(threshold["cooldown"], "cooldown"));
       }
       VIGIL_RETURN_IF_ERROR(KeyOf(threshold, &t.by, &t.max_keys));
+      if (!threshold["max_keys"]) {
+        t.max_keys = static_cast<uint32_t>(
+            std::min<uint64_t>(kDefaultMaxKeys, std::max<uint64_t>(1, kMaxThresholdSlots / t.count)));
+      } else if (uint64_t{t.count} * t.max_keys > kMaxThresholdSlots) {
+        return RuleError(Loc(threshold["max_keys"]),
+                         absl::StrCat("count x max_keys is ", uint64_t{t.count} * t.max_keys,
+                                      "; at most ", kMaxThresholdSlots,
+                                      " (each key remembers up to count events): lower "
+                                      "max_keys or count"));
+      }
       rule->threshold = std::move(t);
     }
     if (sequence) {

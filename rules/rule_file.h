@@ -94,6 +94,10 @@ inline constexpr uint32_t kMaxMaxKeys = 1u << 20;
 inline constexpr uint32_t kMaxThresholdCount = 1u << 20;
 inline constexpr size_t kMaxSequenceSteps = 16;
 inline constexpr size_t kMaxKeyFields = 8;
+// A threshold key remembers up to `count` timestamps (8 bytes each), so a rule's worst case
+// is count x max_keys of them; this caps it (64 MiB). Without max_keys, a threshold rule
+// tracks min(kDefaultMaxKeys, kMaxThresholdSlots / count) keys.
+inline constexpr uint64_t kMaxThresholdSlots = uint64_t{1} << 23;
 
 // Parses a duration: a positive integer and a unit (ns, us, ms, s, m, h), e.g. "500ms",
 // "10s". Returns false for anything else (no unit, zero, overflow).

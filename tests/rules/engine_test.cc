@@ -375,6 +375,8 @@ TEST(StatefulSyntaxTest, ErrorsNameTheLocationAndReason) {
       {RuleWith("  threshold: {count: 2, window: 1s, by: [a.a, b.b, c.c, d.d, e.e, f.f, g.g, "
                 "h.h, i.i]}\n"),
        "t.yaml:3:41: by names more than 8 fields"},
+      {RuleWith("  threshold: {count: 1000, window: 1s, max_keys: 10000}\n"),
+       "t.yaml:3:50: count x max_keys is 10000000; at most 8388608"},
       {RuleWith("  threshold: {count: 2, window: 1s}\n  sequence: {window: 1s}\n"),
        "t.yaml:4:13: rule 'r' has both threshold and sequence"},
       {RuleWith("  sequence: {window: 1s, steps: [{condition: evt.type = clone}]}\n"),
@@ -422,6 +424,12 @@ TEST(StatefulSyntaxTest, SequenceWithoutCommonConditionAndThresholdOverride) {
   EXPECT_EQ(rule.threshold.window_ns, 5 * kSec);
   EXPECT_EQ(rule.threshold.cooldown_ns, 5 * kSec);  // the window, by default
   EXPECT_TRUE(rule.key_fields.empty());
+  EXPECT_EQ(rule.max_keys, 65536u);
+
+  // Without max_keys, a large count tracks fewer keys: memory stays bounded.
+  auto big = MustCompile(RuleWith("  threshold: {count: 1000, window: 1s}\n"));
+  ASSERT_NE(big, nullptr);
+  EXPECT_EQ(big->rules()[0].max_keys, 8388u);
 }
 
 }  // namespace
