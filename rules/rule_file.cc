@@ -1,5 +1,6 @@
 #include "rules/rule_file.h"
 
+#include <yaml-cpp/eventhandler.h>
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
@@ -12,6 +13,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "common/sha256.h"
 #include "common/status_macros.h"
 
 namespace vigil::rules {
@@ -591,6 +593,15 @@ class FileParser {
 
 }  // namespace
 
+std::string RuleSetContentVersion(
+    const std::vector<std::pair<std::string, std::string>>& name_and_content) {
+  std::string material;
+  for (const auto& [name, content] : name_and_content) {
+    absl::StrAppend(&material, name.size(), ":", name, content.size(), ":", content);
+  }
+  return "sha256:" + Sha256Hex(material);
+}
+
 bool ParseDuration(absl::string_view text, uint64_t* ns) {
   size_t digits = 0;
   while (digits < text.size() && absl::ascii_isdigit(static_cast<unsigned char>(text[digits]))) {
@@ -646,6 +657,42 @@ std::string JoinParts(const std::vector<TextPart>& parts) {
   return out;
 }
 
+namespace {
+
+// Counts documents and remembers where the last event was.
+class DocumentCounter : public YAML::EventHandler {
+ public:
+  void OnDocumentStart(const YAML::Mark& mark) override { last_ = mark; }
+  void OnDocumentEnd() override {}
+  void OnNull(const YAML::Mark& mark, YAML::anchor_t) override { last_ = mark; }
+  void OnAlias(const YAML::Mark& mark, YAML::anchor_t) override { last_ = mark; }
+  void OnScalar(const YAML::Mark& mark, const std::string&, YAML::anchor_t,
+                const std::string&) override {
+    last_ = mark;
+  }
+  void OnSequenceStart(const YAML::Mark& mark, const std::string&, YAML::anchor_t,
+                       YAML::EmitterStyle::value) override {
+    last_ = mark;
+  }
+  void OnSequenceEnd() override {}
+  void OnMapStart(const YAML::Mark& mark, const std::string&, YAML::anchor_t,
+                  YAML::EmitterStyle::value) override {
+    last_ = mark;
+  }
+  void OnMapEnd() override {}
+
+  const YAML::Mark& last() const { return last_; }
+
+ private:
+  YAML::Mark last_ = YAML::Mark::null_mark();
+};
+
+// Most YAML documents one rules file may hold. yaml-cpp 0.7 can return empty documents
+// forever on some malformed input (a stray ',' at the top level); this bounds it.
+constexpr size_t kMaxDocuments = 64;
+
+}  // namespace
+
 absl::Status RuleFileSet::AddText(absl::string_view yaml, const std::string& file) {
   if (yaml.size() > limits_.max_file_bytes) {
     return RuleError(SourceLocation{file, 0, 0},
@@ -654,6 +701,23 @@ absl::Status RuleFileSet::AddText(absl::string_view yaml, const std::string& fil
   Staged staged{lists_, macros_, rules_};
   size_t item_count = item_count_;
   try {
+    // A first pass with the event parser counts documents, so a parser that would never
+    // stop is stopped; only then are the documents built.
+    {
+      std::istringstream in{std::string(yaml)};
+      YAML::Parser counting(in);
+      DocumentCounter counter;
+      size_t documents = 0;
+      while (counting.HandleNextDocument(counter)) {
+        if (++documents > kMaxDocuments) {
+          const YAML::Mark& m = counter.last();
+          return RuleError(SourceLocation{file, m.line >= 0 ? m.line + 1 : 0,
+                                          m.column >= 0 ? m.column + 1 : 0},
+                           absl::StrCat("bad YAML: more than ", kMaxDocuments,
+                                        " documents (a stray ',' or '---' at the top level?)"));
+        }
+      }
+    }
     std::vector<YAML::Node> docs = YAML::LoadAll(std::string(yaml));
     FileParser parser(yaml, file, limits_, &item_count, &staged);
     VIGIL_RETURN_IF_ERROR(parser.Parse(docs));

@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "absl/status/status.h"
@@ -122,6 +123,12 @@ struct RuleItem {
   std::optional<SequenceItem> sequence;
   SourceLocation where;
 };
+
+// The version of a rule set made of these files (name and content each, in load order):
+// "sha256:" and the hash of their length-prefixed names and contents. Sensors and the
+// controller name rule sets by it, so the same files give the same version everywhere.
+std::string RuleSetContentVersion(
+    const std::vector<std::pair<std::string, std::string>>& name_and_content);
 
 // Limits that keep a hostile or broken file from exhausting memory.
 struct RuleFileLimits {

@@ -17,7 +17,7 @@ packages=(
   bpftool libbpf-dev libelf-dev zlib1g-dev
   # gRPC / protobuf / abseil
   libgrpc++-dev libgrpc-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler
-  libabsl-dev
+  libabsl-dev libssl-dev
   # metrics, config, storage
   prometheus-cpp-dev libyaml-cpp-dev libsqlite3-dev
   # tests and benchmarks
