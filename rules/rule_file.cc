@@ -106,6 +106,28 @@ class FileParser {
       }
       part.text = std::string(text_.substr(start, end - start));
       part.where = SourceLocation{file_, mark.line + 2, 1};
+    } else if (value.find(' ') != std::string::npos) {
+      // A plain scalar may continue on following lines, which YAML folds into spaces. The
+      // source itself, line breaks and indentation included, is the same condition text
+      // with the file's own positions: take it when the value folds back into it.
+      const size_t begin = static_cast<size_t>(mark.pos);
+      size_t src = begin;
+      bool folded = false;
+      size_t i = 0;
+      for (; i < value.size() && src < text_.size(); ++i) {
+        if (value[i] == text_[src]) {
+          ++src;
+          continue;
+        }
+        if (value[i] != ' ' || (text_[src] != '\n' && text_[src] != '\r')) break;
+        while (src < text_.size() && absl::ascii_isspace(static_cast<unsigned char>(text_[src]))) {
+          ++src;
+        }
+        folded = true;
+      }
+      if (folded && i == value.size()) {
+        part.text = std::string(text_.substr(begin, src - begin));
+      }
     }
     return part;
   }
@@ -372,6 +394,11 @@ class FileParser {
     // A rule item naming an existing rule with only `enabled` toggles it (Falco's form).
     const bool enable_only = modes.empty() && !legacy_append && item["enabled"] &&
                              !item["condition"] && existing != nullptr;
+    if (existing == nullptr && modes.empty() && !legacy_append && item["enabled"] &&
+        !item["condition"] && !item["output"] && !item["priority"] && !item["sequence"]) {
+      return RuleError(Loc(item), absl::StrCat("cannot enable or disable undefined rule '", name,
+                                               "'"));
+    }
     if (!modes.empty() || legacy_append || enable_only) {
       if (existing == nullptr) {
         return RuleError(Loc(item), absl::StrCat("cannot override undefined rule '", name, "'"));

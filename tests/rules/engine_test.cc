@@ -432,5 +432,17 @@ TEST(StatefulSyntaxTest, SequenceWithoutCommonConditionAndThresholdOverride) {
   EXPECT_EQ(big->rules()[0].max_keys, 8388u);
 }
 
+TEST(ConditionLocationTest, ErrorsInMultiLinePlainConditionsPointIntoTheFile) {
+  EXPECT_EQ(ErrorOf("- rule: r\n  condition: evt.type = execve\n    and proc.nme = bash\n"
+                    "  output: o\n  priority: INFO\n"),
+            "t.yaml:3:9: unknown field 'proc.nme'");
+  // Single-line plain conditions keep their positions too.
+  EXPECT_EQ(ErrorOf("- rule: r\n  condition: evt.type = execve and proc.nme = bash\n"
+                    "  output: o\n  priority: INFO\n"),
+            "t.yaml:2:36: unknown field 'proc.nme'");
+  EXPECT_EQ(ErrorOf("- rule: Ghost\n  enabled: false\n"),
+            "t.yaml:1:3: cannot enable or disable undefined rule 'Ghost'");
+}
+
 }  // namespace
 }  // namespace vigil::rules
