@@ -1,0 +1,809 @@
+#include "sensor/spool.h"
+
+#include <dirent.h>
+#include <fcntl.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <array>
+#include <cerrno>
+#include <cstring>
+
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "common/status_macros.h"
+
+namespace vigil::sensor {
+namespace {
+
+// CRC32C, slicing by 8: table[0] is the classic byte table, table[k] advances k more bytes.
+using CrcTable = std::array<std::array<uint32_t, 256>, 8>;
+
+constexpr CrcTable MakeCrcTable() {
+  CrcTable t{};
+  for (uint32_t i = 0; i < 256; ++i) {
+    uint32_t c = i;
+    for (int k = 0; k < 8; ++k) c = (c & 1) ? (c >> 1) ^ 0x82F63B78u : c >> 1;
+    t[0][i] = c;
+  }
+  for (uint32_t i = 0; i < 256; ++i) {
+    for (int k = 1; k < 8; ++k) t[k][i] = (t[k - 1][i] >> 8) ^ t[0][t[k - 1][i] & 0xff];
+  }
+  return t;
+}
+
+constexpr CrcTable kCrcTable = MakeCrcTable();
+
+constexpr char kSegmentMagic[] = "VSPOOL01";
+constexpr char kStateMagic[] = "VSPSTAT1";
+constexpr size_t kMagicSize = 8;
+constexpr uint64_t kSegmentHeader = 16;
+constexpr uint8_t kRecordMagic = 0xA7;
+constexpr size_t kRecordHeader = 16;
+constexpr size_t kRecordOverhead = kRecordHeader + 4;
+constexpr uint64_t kGapRecordBytes = kRecordOverhead + 8;
+constexpr size_t kStateSize = kMagicSize + 4 * 8 + 4;
+constexpr char kStateName[] = "state";
+constexpr char kStateTemp[] = "state.tmp";
+constexpr size_t kReadChunk = 64 << 10;
+
+void PutU32(char* p, uint32_t v) {
+  for (int i = 0; i < 4; ++i) p[i] = static_cast<char>(v >> (8 * i));
+}
+
+void PutU64(char* p, uint64_t v) {
+  for (int i = 0; i < 8; ++i) p[i] = static_cast<char>(v >> (8 * i));
+}
+
+uint32_t GetU32(const char* p) {
+  uint32_t v = 0;
+  for (int i = 0; i < 4; ++i) v |= static_cast<uint32_t>(static_cast<uint8_t>(p[i])) << (8 * i);
+  return v;
+}
+
+uint64_t GetU64(const char* p) {
+  uint64_t v = 0;
+  for (int i = 0; i < 8; ++i) v |= static_cast<uint64_t>(static_cast<uint8_t>(p[i])) << (8 * i);
+  return v;
+}
+
+std::string SegmentName(uint64_t first_seq) { return absl::StrFormat("seg-%020u.log", first_seq); }
+
+// The first sequence number in a segment file name, or 0 when `name` is not one.
+uint64_t ParseSegmentName(absl::string_view name) {
+  if (name.size() != 28 || name.substr(0, 4) != "seg-" || name.substr(24) != ".log") return 0;
+  uint64_t seq = 0;
+  for (char c : name.substr(4, 20)) {
+    if (c < '0' || c > '9') return 0;
+  }
+  if (!absl::SimpleAtoi(name.substr(4, 20), &seq)) return 0;
+  return seq;
+}
+
+absl::Status ErrnoError(int err, absl::string_view what, absl::string_view path) {
+  return absl::ErrnoToStatus(err, absl::StrCat("spool: ", what, " ", path));
+}
+
+// Writes all of `data` at `offset`.
+absl::Status PWriteAll(int fd, absl::string_view data, uint64_t offset, const std::string& path) {
+  while (!data.empty()) {
+    const ssize_t n = pwrite(fd, data.data(), data.size(), static_cast<off_t>(offset));
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      return ErrnoError(errno, "cannot write", path);
+    }
+    data.remove_prefix(static_cast<size_t>(n));
+    offset += static_cast<uint64_t>(n);
+  }
+  return absl::OkStatus();
+}
+
+// Creates `dir` and its missing parents with mode 0700.
+absl::Status MakeDirs(const std::string& dir) {
+  for (size_t pos = 1; pos <= dir.size(); ++pos) {
+    if (pos != dir.size() && dir[pos] != '/') continue;
+    const std::string prefix = dir.substr(0, pos);
+    if (mkdir(prefix.c_str(), 0700) != 0 && errno != EEXIST) {
+      return ErrnoError(errno, "cannot create directory", prefix);
+    }
+  }
+  return absl::OkStatus();
+}
+
+class FdCloser {
+ public:
+  explicit FdCloser(int fd) : fd_(fd) {}
+  ~FdCloser() {
+    if (fd_ >= 0) close(fd_);
+  }
+  FdCloser(const FdCloser&) = delete;
+  FdCloser& operator=(const FdCloser&) = delete;
+
+ private:
+  int fd_;
+};
+
+struct RecordHeader {
+  RecordKind kind = RecordKind::kAlert;
+  uint32_t length = 0;
+  uint64_t seq = 0;
+};
+
+bool ParseRecordHeader(const char* p, RecordHeader* h) {
+  const uint8_t kind = static_cast<uint8_t>(p[1]);
+  if (static_cast<uint8_t>(p[0]) != kRecordMagic || p[2] != 0 || p[3] != 0) return false;
+  if (kind != static_cast<uint8_t>(RecordKind::kAlert) &&
+      kind != static_cast<uint8_t>(RecordKind::kGap)) {
+    return false;
+  }
+  h->kind = static_cast<RecordKind>(kind);
+  h->length = GetU32(p + 4);
+  h->seq = GetU64(p + 8);
+  if (h->length > Spool::kMaxPayload) return false;
+  return h->kind != RecordKind::kGap || h->length == 8;
+}
+
+void EncodeRecord(RecordKind kind, uint64_t seq, absl::string_view payload, std::string* out) {
+  const size_t start = out->size();
+  out->resize(start + kRecordHeader);
+  char* h = out->data() + start;
+  h[0] = static_cast<char>(kRecordMagic);
+  h[1] = static_cast<char>(kind);
+  h[2] = h[3] = 0;
+  PutU32(h + 4, static_cast<uint32_t>(payload.size()));
+  PutU64(h + 8, seq);
+  out->append(payload.data(), payload.size());
+  char crc[4];
+  PutU32(crc, Crc32c(absl::string_view(out->data() + start, out->size() - start)));
+  out->append(crc, 4);
+}
+
+// Reads consecutive records of one segment between two offsets, checking each.
+class SegmentReader {
+ public:
+  enum class Result { kRecord, kEnd, kTorn, kCorrupt, kIoError };
+
+  SegmentReader(int fd, uint64_t offset, uint64_t end) : fd_(fd), pos_(offset), end_(end) {}
+
+  // Reads the record at offset(), which must be numbered `expected`. On kRecord, `payload`
+  // points into the reader's buffer until the next call.
+  Result Next(uint64_t expected, RecordHeader* header, absl::string_view* payload) {
+    if (pos_ >= end_) return Result::kEnd;
+    if (!Fill(kRecordHeader)) return error_ != 0 ? Result::kIoError : Result::kTorn;
+    RecordHeader h;
+    if (!ParseRecordHeader(buf_.data() + head_, &h) || h.seq != expected) {
+      return Result::kCorrupt;
+    }
+    const size_t total = kRecordOverhead + h.length;
+    if (!Fill(total)) return error_ != 0 ? Result::kIoError : Result::kTorn;
+    const char* p = buf_.data() + head_;
+    if (Crc32c(absl::string_view(p, total - 4)) != GetU32(p + total - 4)) {
+      return Result::kCorrupt;
+    }
+    *header = h;
+    *payload = absl::string_view(p + kRecordHeader, h.length);
+    head_ += total;
+    pos_ += total;
+    return Result::kRecord;
+  }
+
+  // Offset of the next record.
+  uint64_t offset() const { return pos_; }
+  // errno of a kIoError.
+  int error() const { return error_; }
+
+ private:
+  // Makes `n` bytes from pos_ available at buf_[head_]; false when the range or the file
+  // ends first, or on a read error (error_ set).
+  bool Fill(size_t n) {
+    size_t have = buf_.size() - head_;
+    if (have >= n) return true;
+    if (end_ - pos_ < n) return false;
+    buf_.erase(0, head_);
+    head_ = 0;
+    const size_t want = std::max<size_t>(n, std::min<uint64_t>(kReadChunk, end_ - pos_));
+    buf_.resize(want);
+    while (have < want) {
+      const ssize_t got =
+          pread(fd_, buf_.data() + have, want - have, static_cast<off_t>(pos_ + have));
+      if (got < 0 && errno == EINTR) continue;
+      if (got < 0) error_ = errno;
+      if (got <= 0) break;
+      have += static_cast<size_t>(got);
+    }
+    buf_.resize(have);
+    return have >= n && error_ == 0;
+  }
+
+  int fd_;
+  uint64_t pos_;
+  uint64_t end_;
+  std::string buf_;
+  size_t head_ = 0;  // buf_[head_] is the byte at pos_
+  int error_ = 0;
+};
+
+}  // namespace
+
+uint32_t Crc32c(absl::string_view data, uint32_t crc) {
+  const auto* p = reinterpret_cast<const uint8_t*>(data.data());
+  size_t n = data.size();
+  uint32_t c = ~crc;
+  while (n >= 8) {
+    const uint32_t lo = (p[0] | p[1] << 8 | p[2] << 16 | static_cast<uint32_t>(p[3]) << 24) ^ c;
+    const uint32_t hi = p[4] | p[5] << 8 | p[6] << 16 | static_cast<uint32_t>(p[7]) << 24;
+    c = kCrcTable[7][lo & 0xff] ^ kCrcTable[6][(lo >> 8) & 0xff] ^ kCrcTable[5][(lo >> 16) & 0xff] ^
+        kCrcTable[4][lo >> 24] ^ kCrcTable[3][hi & 0xff] ^ kCrcTable[2][(hi >> 8) & 0xff] ^
+        kCrcTable[1][(hi >> 16) & 0xff] ^ kCrcTable[0][hi >> 24];
+    p += 8;
+    n -= 8;
+  }
+  while (n-- > 0) c = (c >> 8) ^ kCrcTable[0][(c ^ *p++) & 0xff];
+  return ~c;
+}
+
+uint64_t SpoolRecord::gap_count() const {
+  if (kind != RecordKind::kGap || payload.size() != 8) return 0;
+  return GetU64(payload.data());
+}
+
+absl::StatusOr<std::unique_ptr<Spool>> Spool::Open(const std::string& dir,
+                                                   const SpoolOptions& options) {
+  if (dir.empty()) return absl::InvalidArgumentError("spool: empty directory name");
+  if (options.segment_bytes < 64 || options.max_bytes < options.segment_bytes ||
+      options.sequence_lease < 1) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "spool ", dir, ": need segment_bytes >= 64 (have ", options.segment_bytes,
+        "), max_bytes >= segment_bytes (have ", options.max_bytes, "), sequence_lease >= 1"));
+  }
+  VIGIL_RETURN_IF_ERROR(MakeDirs(dir));
+  const int dir_fd = open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (dir_fd < 0) return ErrnoError(errno, "cannot open directory", dir);
+  const int lock_fd = openat(dir_fd, "lock", O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+  if (lock_fd < 0 || flock(lock_fd, LOCK_EX | LOCK_NB) != 0) {
+    const int err = errno;
+    if (lock_fd >= 0) close(lock_fd);
+    close(dir_fd);
+    if (err == EWOULDBLOCK) {
+      return absl::FailedPreconditionError(
+          absl::StrCat("spool ", dir, " is already open (", dir, "/lock is held)"));
+    }
+    return ErrnoError(err, "cannot lock", dir + "/lock");
+  }
+  std::unique_ptr<Spool> spool(new Spool(dir, options, dir_fd, lock_fd));
+  VIGIL_RETURN_IF_ERROR(spool->Recover());
+  spool->open_ = true;
+  return spool;
+}
+
+Spool::Spool(std::string dir, const SpoolOptions& options, int dir_fd, int lock_fd)
+    : dir_(std::move(dir)), options_(options), dir_fd_(dir_fd), lock_fd_(lock_fd) {}
+
+Spool::~Spool() {
+  if (open_) {
+    (void)Sync();
+    (void)WriteState(StateWrite::kExactClose);
+  }
+  absl::MutexLock lock(&mu_);
+  if (active_fd_ >= 0) close(active_fd_);
+  for (const auto& file : unsynced_) close(file.first);
+  close(lock_fd_);
+  close(dir_fd_);
+}
+
+absl::Status Spool::Recover() {
+  absl::MutexLock lock(&mu_);
+  State state;
+  const std::string state_path = absl::StrCat(dir_, "/", kStateName);
+  const int state_fd = openat(dir_fd_, kStateName, O_RDONLY | O_CLOEXEC);
+  if (state_fd < 0 && errno != ENOENT) return ErrnoError(errno, "cannot open", state_path);
+  if (state_fd >= 0) {
+    FdCloser closer(state_fd);
+    char buf[kStateSize + 1];
+    const ssize_t n = pread(state_fd, buf, sizeof(buf), 0);
+    if (n < 0) return ErrnoError(errno, "cannot read", state_path);
+    if (static_cast<size_t>(n) == kStateSize && memcmp(buf, kStateMagic, kMagicSize) == 0 &&
+        Crc32c(absl::string_view(buf, kStateSize - 4)) == GetU32(buf + kStateSize - 4)) {
+      state.acked = GetU64(buf + 8);
+      state.ceiling = GetU64(buf + 16);
+      state.gap_owed = GetU64(buf + 24);
+      state.gap_from = GetU64(buf + 32);
+    } else {
+      ++corrupt_;  // resend from the start; numbering continues above what the segments hold
+    }
+  }
+  (void)unlinkat(dir_fd_, kStateTemp, 0);
+
+  std::vector<uint64_t> firsts;
+  {
+    DIR* d = opendir(dir_.c_str());
+    if (d == nullptr) return ErrnoError(errno, "cannot list", dir_);
+    while (dirent* entry = readdir(d)) {
+      const uint64_t first = ParseSegmentName(entry->d_name);
+      if (first != 0) firsts.push_back(first);
+    }
+    closedir(d);
+  }
+  std::sort(firsts.begin(), firsts.end());
+
+  bool gap_written = false;
+  uint64_t next = std::max<uint64_t>(state.ceiling, 1);
+  for (size_t i = 0; i < firsts.size(); ++i) {
+    const bool newest = i + 1 == firsts.size();
+    Segment seg;
+    seg.first_seq = firsts[i];
+    seg.last_seq = seg.first_seq - 1;
+    seg.path = absl::StrCat(dir_, "/", SegmentName(seg.first_seq));
+    next = std::max(next, seg.first_seq);
+    const int fd = open(seg.path.c_str(), (newest ? O_RDWR : O_RDONLY) | O_CLOEXEC);
+    if (fd < 0) return ErrnoError(errno, "cannot open", seg.path);
+    FdCloser closer(fd);
+    struct stat st;
+    if (fstat(fd, &st) != 0) return ErrnoError(errno, "cannot stat", seg.path);
+    seg.size = static_cast<uint64_t>(st.st_size);
+
+    char header[kSegmentHeader];
+    bool header_ok = false;
+    if (seg.size >= kSegmentHeader) {
+      const ssize_t n = pread(fd, header, sizeof(header), 0);
+      if (n < 0) return ErrnoError(errno, "cannot read", seg.path);
+      header_ok = n == static_cast<ssize_t>(kSegmentHeader) &&
+                  memcmp(header, kSegmentMagic, kMagicSize) == 0 &&
+                  GetU64(header + kMagicSize) == seg.first_seq;
+    }
+    // Numbers must rise across segments; an overlapping segment is not trusted.
+    if (header_ok && !segments_.empty() && seg.first_seq <= segments_.back().last_seq) {
+      header_ok = false;
+    }
+    bool bad = !header_ok;
+    seg.end = kSegmentHeader;
+    if (header_ok) {
+      SegmentReader reader(fd, kSegmentHeader, seg.size);
+      uint64_t expected = seg.first_seq;
+      for (;;) {
+        RecordHeader h;
+        absl::string_view payload;
+        const SegmentReader::Result r = reader.Next(expected, &h, &payload);
+        if (r == SegmentReader::Result::kRecord) {
+          if (h.kind == RecordKind::kGap && h.seq >= state.gap_from) gap_written = true;
+          ++expected;
+          continue;
+        }
+        if (r == SegmentReader::Result::kIoError) {
+          return ErrnoError(reader.error(), "cannot read", seg.path);
+        }
+        bad = r != SegmentReader::Result::kEnd;
+        break;
+      }
+      seg.end = reader.offset();
+      seg.last_seq = expected - 1;
+    }
+    // A crash while creating a segment leaves it empty: not corruption.
+    if (bad && seg.size > 0) ++corrupt_;
+    next = std::max(next, seg.last_seq + 1);
+    if (newest && seg.last_seq < seg.first_seq) {
+      if (unlink(seg.path.c_str()) != 0) return ErrnoError(errno, "cannot remove", seg.path);
+      continue;
+    }
+    if (newest && bad) {
+      if (ftruncate(fd, static_cast<off_t>(seg.end)) != 0) {
+        return ErrnoError(errno, "cannot truncate", seg.path);
+      }
+      if (options_.fsync != FsyncPolicy::kNever && fdatasync(fd) != 0) {
+        return ErrnoError(errno, "cannot sync", seg.path);
+      }
+      seg.size = seg.end;
+    }
+    next = std::max(next, seg.first_seq + 1);
+    bytes_ += seg.size;
+    segments_.push_back(std::move(seg));
+  }
+
+  acked_ = state.acked;
+  next_seq_ = std::max(next, acked_ + 1);
+  ceiling_ = next_seq_;
+  gap_pending_ = gap_written ? 0 : state.gap_owed;
+  gap_persisted_ = state.gap_owed;
+  RemoveAckedSegments();
+  return absl::OkStatus();
+}
+
+absl::Status Spool::WriteState(StateWrite mode) {
+  absl::MutexLock state_lock(&state_mu_);
+  State state;
+  {
+    absl::MutexLock lock(&mu_);
+    state.acked = acked_;
+    state.gap_owed = gap_pending_;
+    state.gap_from = next_seq_;
+    switch (mode) {
+      case StateWrite::kCurrent: state.ceiling = ceiling_; break;
+      case StateWrite::kExtendLease:
+        state.ceiling =
+            std::max(ceiling_, next_seq_ + std::max<uint64_t>(options_.sequence_lease, 2));
+        break;
+      case StateWrite::kExactClose: state.ceiling = next_seq_; break;
+    }
+  }
+  char buf[kStateSize];
+  memcpy(buf, kStateMagic, kMagicSize);
+  PutU64(buf + 8, state.acked);
+  PutU64(buf + 16, state.ceiling);
+  PutU64(buf + 24, state.gap_owed);
+  PutU64(buf + 32, state.gap_from);
+  PutU32(buf + kStateSize - 4, Crc32c(absl::string_view(buf, kStateSize - 4)));
+
+  const bool sync = options_.fsync != FsyncPolicy::kNever;
+  const std::string temp = absl::StrCat(dir_, "/", kStateTemp);
+  const int fd = openat(dir_fd_, kStateTemp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+  if (fd < 0) return ErrnoError(errno, "cannot create", temp);
+  absl::Status status = PWriteAll(fd, absl::string_view(buf, kStateSize), 0, temp);
+  if (status.ok() && sync && fsync(fd) != 0) status = ErrnoError(errno, "cannot sync", temp);
+  close(fd);
+  if (status.ok() && renameat(dir_fd_, kStateTemp, dir_fd_, kStateName) != 0) {
+    status = ErrnoError(errno, "cannot rename", temp);
+  }
+  if (status.ok() && sync && fsync(dir_fd_) != 0) {
+    status = ErrnoError(errno, "cannot sync directory", dir_);
+  }
+  if (!status.ok()) {
+    (void)unlinkat(dir_fd_, kStateTemp, 0);
+    return status;
+  }
+  absl::MutexLock lock(&mu_);
+  if (mode != StateWrite::kExactClose) ceiling_ = std::max(ceiling_, state.ceiling);
+  gap_persisted_ = state.gap_owed;
+  return absl::OkStatus();
+}
+
+absl::StatusOr<uint64_t> Spool::Append(absl::string_view payload) {
+  absl::Status failure;
+  while (failure.ok()) {
+    {
+      absl::MutexLock lock(&mu_);
+      if (payload.size() > kMaxPayload) {
+        failure = absl::InvalidArgumentError(absl::StrCat(
+            "spool ", dir_, ": alert of ", payload.size(), " bytes is over ", kMaxPayload));
+      } else if (next_seq_ + (gap_pending_ > 0 ? 2 : 1) <= ceiling_) {
+        uint64_t stored = 0;
+        failure = AppendLocked(payload, &stored);
+        if (failure.ok()) return stored;
+        if (stored != 0) return failure;  // kept, but its fsync failed: not a drop
+      }
+    }
+    if (failure.ok()) failure = WriteState(StateWrite::kExtendLease);
+  }
+  bool persist;
+  {
+    absl::MutexLock lock(&mu_);
+    ++dropped_;
+    persist = gap_pending_++ == 0 || options_.fsync == FsyncPolicy::kAlways;
+  }
+  if (persist) (void)WriteState(StateWrite::kCurrent);
+  return failure;
+}
+
+absl::Status Spool::AppendLocked(absl::string_view payload, uint64_t* stored) {
+  const bool gap = gap_pending_ > 0;
+  const uint64_t need = kRecordOverhead + payload.size() + (gap ? kGapRecordBytes : 0);
+  if (active_fd_ >= 0) {
+    const Segment& seg = segments_.back();
+    if (seg.size > kSegmentHeader && seg.size + need > options_.segment_bytes) SealActive();
+  }
+  const uint64_t header = active_fd_ < 0 ? kSegmentHeader : 0;
+  if (bytes_ + header + need > options_.max_bytes) {
+    return absl::ResourceExhaustedError(absl::StrCat("spool ", dir_, " is full: ", bytes_, " of ",
+                                                     options_.max_bytes, " bytes used, ", need,
+                                                     " more needed; alert dropped"));
+  }
+  if (active_fd_ < 0) VIGIL_RETURN_IF_ERROR(CreateSegment());
+
+  Segment& seg = segments_.back();
+  uint64_t seq = next_seq_;
+  write_buf_.clear();
+  if (gap) {
+    char count[8];
+    PutU64(count, gap_pending_);
+    EncodeRecord(RecordKind::kGap, seq++, absl::string_view(count, sizeof(count)), &write_buf_);
+  }
+  EncodeRecord(RecordKind::kAlert, seq, payload, &write_buf_);
+  absl::Status status = PWriteAll(active_fd_, write_buf_, seg.size, seg.path);
+  if (!status.ok()) {
+    // Take back a partial write; failing that, the torn tail is skipped at the next Open.
+    if (ftruncate(active_fd_, static_cast<off_t>(seg.size)) != 0) SealActive();
+    return status;
+  }
+  seg.size += write_buf_.size();
+  seg.end = seg.size;
+  seg.last_seq = seq;
+  bytes_ += write_buf_.size();
+  next_seq_ = seq + 1;
+  gap_pending_ = 0;
+  active_dirty_ = true;
+  *stored = seq;
+  if (options_.fsync == FsyncPolicy::kAlways) {
+    if (fdatasync(active_fd_) != 0) {
+      return ErrnoError(errno, absl::StrCat("stored alert ", seq, " but cannot sync"), seg.path);
+    }
+    active_dirty_ = false;
+  }
+  return absl::OkStatus();
+}
+
+absl::Status Spool::CreateSegment() {
+  const uint64_t first = next_seq_;
+  const std::string name = SegmentName(first);
+  const std::string path = absl::StrCat(dir_, "/", name);
+  const int fd = openat(dir_fd_, name.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+  if (fd < 0) return ErrnoError(errno, "cannot create", path);
+  char header[kSegmentHeader];
+  memcpy(header, kSegmentMagic, kMagicSize);
+  PutU64(header + kMagicSize, first);
+  absl::Status status = PWriteAll(fd, absl::string_view(header, sizeof(header)), 0, path);
+  if (status.ok() && options_.fsync == FsyncPolicy::kAlways &&
+      (fdatasync(fd) != 0 || fsync(dir_fd_) != 0)) {
+    status = ErrnoError(errno, "cannot sync new segment", path);
+  }
+  if (!status.ok()) {
+    close(fd);
+    (void)unlinkat(dir_fd_, name.c_str(), 0);
+    return status;
+  }
+  if (options_.fsync == FsyncPolicy::kBatch) dir_dirty_ = true;
+  Segment seg;
+  seg.first_seq = first;
+  seg.last_seq = first - 1;
+  seg.size = kSegmentHeader;
+  seg.end = kSegmentHeader;
+  seg.path = path;
+  segments_.push_back(std::move(seg));
+  bytes_ += kSegmentHeader;
+  active_fd_ = fd;
+  active_dirty_ = true;
+  return absl::OkStatus();
+}
+
+void Spool::SealActive() {
+  if (active_fd_ < 0) return;
+  if (active_dirty_ && options_.fsync == FsyncPolicy::kBatch) {
+    unsynced_.emplace_back(active_fd_, segments_.back().path);
+  } else {
+    close(active_fd_);
+  }
+  active_fd_ = -1;
+  active_dirty_ = false;
+  RemoveAckedSegments();
+}
+
+void Spool::RemoveAckedSegments() {
+  const size_t sealed = segments_.size() - (active_fd_ >= 0 ? 1 : 0);
+  size_t removed = 0;
+  // Segments are in order and their numbers rise, so the fully acked ones are a prefix.
+  while (removed < sealed && segments_.front().last_seq <= acked_) {
+    const Segment& seg = segments_.front();
+    if (unlink(seg.path.c_str()) != 0 && errno != ENOENT) break;  // retried on the next ack
+    if (hint_.segment == seg.first_seq) hint_ = ReadHint();
+    bytes_ -= seg.size;
+    segments_.pop_front();
+    ++removed;
+  }
+}
+
+bool Spool::HasSegment(uint64_t first) const {
+  for (const Segment& seg : segments_) {
+    if (seg.first_seq == first) return true;
+  }
+  return false;
+}
+
+void Spool::MarkCorrupt(uint64_t first, uint64_t bad_seq, uint64_t offset) {
+  for (size_t i = 0; i < segments_.size(); ++i) {
+    Segment& seg = segments_[i];
+    if (seg.first_seq != first) continue;
+    if (bad_seq - 1 >= seg.last_seq) return;  // already known
+    ++corrupt_;
+    seg.last_seq = bad_seq - 1;
+    seg.end = offset;
+    if (i + 1 == segments_.size()) SealActive();
+    return;
+  }
+}
+
+absl::Status Spool::Sync() {
+  if (options_.fsync == FsyncPolicy::kNever) return absl::OkStatus();
+  std::vector<std::pair<int, std::string>> files;
+  bool dir;
+  {
+    absl::MutexLock lock(&mu_);
+    files.swap(unsynced_);
+    if (active_fd_ >= 0 && active_dirty_) {
+      const int fd = dup(active_fd_);
+      if (fd < 0) {
+        unsynced_.swap(files);
+        return ErrnoError(errno, "cannot dup", segments_.back().path);
+      }
+      files.emplace_back(fd, segments_.back().path);
+      active_dirty_ = false;
+    }
+    dir = dir_dirty_;
+    dir_dirty_ = false;
+  }
+  absl::Status status;
+  std::vector<std::pair<int, std::string>> failed;  // tried again by the next Sync
+  for (auto& file : files) {
+    if (fdatasync(file.first) == 0) {
+      close(file.first);
+      continue;
+    }
+    if (status.ok()) status = ErrnoError(errno, "cannot sync", file.second);
+    failed.push_back(std::move(file));
+  }
+  if (dir && fsync(dir_fd_) != 0 && status.ok()) {
+    status = ErrnoError(errno, "cannot sync directory", dir_);
+  }
+  if (!status.ok()) {
+    absl::MutexLock lock(&mu_);
+    unsynced_.insert(unsynced_.end(), failed.begin(), failed.end());
+    dir_dirty_ = dir_dirty_ || dir;
+    return status;
+  }
+  bool gap_changed;
+  {
+    absl::MutexLock lock(&mu_);
+    gap_changed = gap_pending_ != gap_persisted_;
+  }
+  return gap_changed ? WriteState(StateWrite::kCurrent) : absl::OkStatus();
+}
+
+absl::StatusOr<std::vector<SpoolRecord>> Spool::ReadFrom(uint64_t seq, size_t max_records,
+                                                         size_t max_bytes) {
+  std::vector<SpoolRecord> out;
+  if (max_records == 0) return out;
+  // Where to read, taken under the lock; the reading itself is done without it.
+  struct Span {
+    uint64_t first = 0;
+    uint64_t start_seq = 0;
+    uint64_t offset = 0;
+    uint64_t end = 0;
+    std::string path;
+  };
+  std::vector<Span> spans;
+  uint64_t from;
+  {
+    absl::MutexLock lock(&mu_);
+    from = std::max(seq, acked_ + 1);
+    for (const Segment& seg : segments_) {
+      if (seg.last_seq < from || seg.last_seq < seg.first_seq) continue;
+      Span span{seg.first_seq, seg.first_seq, kSegmentHeader, seg.end, seg.path};
+      if (hint_.segment == seg.first_seq && hint_.seq <= from && hint_.offset <= seg.end) {
+        span.start_seq = hint_.seq;
+        span.offset = hint_.offset;
+      }
+      spans.push_back(std::move(span));
+    }
+  }
+
+  size_t payload_bytes = 0;
+  ReadHint hint;
+  bool full = false;
+  for (const Span& span : spans) {
+    if (full) break;
+    const int fd = open(span.path.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0) {
+      const int err = errno;
+      absl::MutexLock lock(&mu_);
+      if (err == ENOENT && !HasSegment(span.first)) continue;  // removed by an ack meanwhile
+      return ErrnoError(err, "cannot open", span.path);
+    }
+    FdCloser closer(fd);
+    SegmentReader reader(fd, span.offset, span.end);
+    uint64_t expected = span.start_seq;
+    while (!full) {
+      RecordHeader h;
+      absl::string_view payload;
+      const uint64_t at = reader.offset();
+      const SegmentReader::Result r = reader.Next(expected, &h, &payload);
+      if (r == SegmentReader::Result::kEnd) break;
+      if (r == SegmentReader::Result::kIoError) {
+        return ErrnoError(reader.error(), "cannot read", span.path);
+      }
+      if (r != SegmentReader::Result::kRecord) {
+        absl::MutexLock lock(&mu_);
+        MarkCorrupt(span.first, expected, at);
+        break;
+      }
+      ++expected;
+      if (h.seq < from) continue;
+      if (!out.empty() && payload_bytes + payload.size() > max_bytes) {
+        full = true;
+        break;
+      }
+      out.push_back(SpoolRecord{h.seq, h.kind, std::string(payload)});
+      payload_bytes += payload.size();
+      hint = ReadHint{span.first, expected, reader.offset()};
+      full = out.size() >= max_records;
+    }
+  }
+  if (hint.segment != 0) {
+    absl::MutexLock lock(&mu_);
+    if (HasSegment(hint.segment)) hint_ = hint;
+  }
+  return out;
+}
+
+absl::Status Spool::Ack(uint64_t seq) {
+  {
+    absl::MutexLock lock(&mu_);
+    if (seq >= next_seq_) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "spool ", dir_, ": ack of ", seq, " but the last number handed out is ", next_seq_ - 1));
+    }
+    if (seq <= acked_) return absl::OkStatus();
+    acked_ = seq;
+  }
+  // The watermark first, so a crash in between cannot resurrect acked records; the
+  // segments go even when it fails, to free space (a restart then resends some).
+  absl::Status status = WriteState(StateWrite::kCurrent);
+  absl::MutexLock lock(&mu_);
+  RemoveAckedSegments();
+  return status;
+}
+
+uint64_t Spool::first_unacked() const {
+  absl::MutexLock lock(&mu_);
+  for (const Segment& seg : segments_) {
+    const uint64_t lo = std::max(seg.first_seq, acked_ + 1);
+    if (seg.last_seq >= lo) return lo;
+  }
+  return next_seq_;
+}
+
+uint64_t Spool::next_seq() const {
+  absl::MutexLock lock(&mu_);
+  return next_seq_;
+}
+
+uint64_t Spool::acked() const {
+  absl::MutexLock lock(&mu_);
+  return acked_;
+}
+
+uint64_t Spool::bytes() const {
+  absl::MutexLock lock(&mu_);
+  return bytes_;
+}
+
+uint64_t Spool::records() const {
+  absl::MutexLock lock(&mu_);
+  uint64_t n = 0;
+  for (const Segment& seg : segments_) {
+    const uint64_t lo = std::max(seg.first_seq, acked_ + 1);
+    if (seg.last_seq >= lo) n += seg.last_seq - lo + 1;
+  }
+  return n;
+}
+
+size_t Spool::segments() const {
+  absl::MutexLock lock(&mu_);
+  return segments_.size();
+}
+
+uint64_t Spool::dropped() const {
+  absl::MutexLock lock(&mu_);
+  return dropped_;
+}
+
+uint64_t Spool::gap_pending() const {
+  absl::MutexLock lock(&mu_);
+  return gap_pending_;
+}
+
+uint64_t Spool::corrupt_records() const {
+  absl::MutexLock lock(&mu_);
+  return corrupt_;
+}
+
+}  // namespace vigil::sensor
