@@ -1,0 +1,609 @@
+#include "cli/options.h"
+
+#include <cstdlib>
+#include <utility>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+
+namespace vigil::cli {
+namespace {
+
+constexpr char kGlobalUsage[] = R"(Usage: vigilctl [GLOBAL FLAGS] COMMAND [FLAGS] [ARGS]
+
+The command-line client of vigil-controller's gRPC API.
+
+Commands:
+  sensors                   The fleet's sensors: node, connection, version, rules, modules.
+  alerts tail               Print alerts as they arrive (resumable with --since CURSOR).
+  alerts query              Print stored alerts, newest first.
+  rules push FILE|DIR...    Store a rule set and make it the desired one.
+  rules status              How far the rule set's rollout has got, per sensor.
+  rules list                The stored rule sets.
+  modules list              Every sensor's probe modules.
+  modules enable NAME       Enable a probe module (on all nodes, or those given by --node).
+  modules disable NAME      Disable a probe module.
+  modules status            How far the last module change's rollout has got.
+
+Global flags (anywhere on the line):
+  --controller HOST:PORT    The controller (default $VIGIL_CONTROLLER, else 127.0.0.1:7443).
+  --ca PATH                 CA certificate that signs the controller's certificate
+                            (default $VIGIL_CA; none: the system's roots).
+  --cert PATH, --key PATH   Client certificate and key for mTLS (default $VIGIL_CERT,
+                            $VIGIL_KEY).
+  --insecure                Plaintext, no TLS (a controller started with --insecure).
+  --token-file PATH         Send the bearer token in this file (default $VIGIL_TOKEN_FILE).
+                            Tokens are never taken on the command line.
+  --server-name NAME        Expect this name in the controller's certificate.
+  -o, --output table|json   Output format (default table). JSON uses the proto field names;
+                            alerts are one JSON object per line.
+  --timeout DURATION        Deadline of each call other than alerts tail (default 10s).
+  -h, --help                Show help (vigilctl COMMAND --help for a command's).
+  --version                 Print the version.
+
+Exit status: 0 success; 1 the call failed (the controller's status is printed as
+"vigilctl: <method>: <code>: <message>") or a local file could not be read;
+2 the command line is wrong.
+)";
+
+constexpr char kAlertsUsage[] = R"(Usage: vigilctl alerts tail|query [FLAGS]
+
+  tail    Print alerts as they arrive, until interrupted.
+  query   Print stored alerts, newest first.
+
+See vigilctl alerts tail --help and vigilctl alerts query --help.
+)";
+
+constexpr char kAlertsTailUsage[] = R"(Usage: vigilctl alerts tail [FLAGS]
+
+Prints alerts as they arrive (AlertService.Subscribe) until interrupted (Ctrl-C ends
+cleanly, exit 0). A broken stream prints the gRPC status and exits 1. With -o json, each
+alert is one JSON object per line carrying its cursor: resume with --since CURSOR to
+continue with no gap and no repeat.
+
+  --since CURSOR      Start after this cursor; 0 starts at the oldest alert kept. Without
+                      it, only new alerts are printed.
+  --priority P        At least this severe: emergency, alert, critical, error, warning,
+                      notice, informational (info), debug.
+  --rule R            Only this rule (repeatable: any of them).
+  --tag T             Only alerts with this tag (repeatable: any of them).
+  --node N            Only alerts from this node (repeatable: any of them).
+)";
+
+constexpr char kAlertsQueryUsage[] = R"(Usage: vigilctl alerts query [FLAGS]
+
+Prints stored alerts matching the filter, newest first (AlertService.Query, following the
+pages until --limit alerts were printed).
+
+  --priority P        At least this severe (emergency ... debug).
+  --rule R            Only this rule (repeatable).
+  --tag T             Only alerts with this tag (repeatable).
+  --node N            Only alerts from this node (repeatable).
+  --since DURATION    Only alerts from the last DURATION (e.g. 30m, 2h, 7d).
+  --from TIME         Only alerts from TIME on (RFC 3339, e.g. 2026-01-31T08:00:00Z).
+  --limit N           At most N alerts (default 100).
+)";
+
+constexpr char kSensorsUsage[] = R"(Usage: vigilctl sensors
+
+Lists the sensors the controller knows (FleetService.ListSensors): sensor id, node,
+whether it is connected, when it was last seen, its version, its rule set's version and
+its probe modules (name=attach mode).
+)";
+
+constexpr char kRulesUsage[] = R"(Usage: vigilctl rules push|status|list
+
+  push FILE|DIR...   Store a rule set and make it the desired one.
+  status             How far the rule set's rollout has got, per sensor.
+  list               The stored rule sets.
+)";
+
+constexpr char kRulesPushUsage[] = R"(Usage: vigilctl rules push FILE|DIR...
+
+Sends the rules files to the controller (FleetService.PutRuleSet), which validates them,
+stores them as a version named by their content and sends them to every sensor. A
+directory contributes its *.yaml and *.yml files in name order, as the sensor loads
+them; files are sent under their base names, in the order given. A rejected set prints
+the controller's error (file:line:column: reason) and exits 1. Needs the admin role.
+)";
+
+constexpr char kRulesStatusUsage[] = R"(Usage: vigilctl rules status [--version V]
+
+Prints how far a rule set's rollout has got (FleetService.GetRollout): a summary line,
+then the state of every sensor.
+
+  --version V   The rule set version (default: the desired one).
+)";
+
+constexpr char kRulesListUsage[] = R"(Usage: vigilctl rules list
+
+Lists the stored rule sets, newest first; the desired one is marked with *.
+)";
+
+constexpr char kModulesUsage[] = R"(Usage: vigilctl modules list|enable|disable|status
+
+  list                 Every sensor's probe modules: enabled, attach mode, state.
+  enable NAME          Enable a probe module (all nodes, or those given by --node).
+  disable NAME         Disable a probe module.
+  status               How far the last module change's rollout has got.
+)";
+
+constexpr char kModulesListUsage[] = R"(Usage: vigilctl modules list
+
+Lists every sensor's probe modules (from FleetService.ListSensors).
+)";
+
+constexpr char kModulesSetUsage[] = R"(Usage: vigilctl modules enable NAME [--node N]...
+       vigilctl modules disable NAME [--node N]...
+
+Sets the desired state of the probe module NAME (process, file) on all nodes, or on the
+nodes given (FleetService.SetProbeModules), then prints the sensors it was sent to. Needs
+the admin role. Follow the rollout with vigilctl modules status.
+
+  --node N      Only this node (repeatable).
+)";
+
+constexpr char kModulesStatusUsage[] = R"(Usage: vigilctl modules status [--version V]
+
+Prints how far a module change's rollout has got (FleetService.GetRollout, kind modules).
+
+  --version V   The module change's version (default: the latest).
+)";
+
+struct CommandSpec {
+  const char* words;
+  Command command;
+  const char* usage;
+};
+
+constexpr CommandSpec kCommands[] = {
+    {"sensors", Command::kSensors, kSensorsUsage},
+    {"alerts tail", Command::kAlertsTail, kAlertsTailUsage},
+    {"alerts query", Command::kAlertsQuery, kAlertsQueryUsage},
+    {"rules push", Command::kRulesPush, kRulesPushUsage},
+    {"rules status", Command::kRulesStatus, kRulesStatusUsage},
+    {"rules list", Command::kRulesList, kRulesListUsage},
+    {"modules list", Command::kModulesList, kModulesListUsage},
+    {"modules enable", Command::kModulesEnable, kModulesSetUsage},
+    {"modules disable", Command::kModulesDisable, kModulesSetUsage},
+    {"modules status", Command::kModulesStatus, kModulesStatusUsage},
+};
+
+struct GroupSpec {
+  const char* name;
+  const char* subcommands;
+  const char* usage;
+};
+
+constexpr GroupSpec kGroups[] = {
+    {"alerts", "tail, query", kAlertsUsage},
+    {"rules", "push, status, list", kRulesUsage},
+    {"modules", "list, enable, disable, status", kModulesUsage},
+};
+
+const GroupSpec* FindGroup(absl::string_view name) {
+  for (const GroupSpec& g : kGroups) {
+    if (name == g.name) return &g;
+  }
+  return nullptr;
+}
+
+const CommandSpec* FindCommand(absl::string_view words) {
+  for (const CommandSpec& c : kCommands) {
+    if (words == c.words) return &c;
+  }
+  return nullptr;
+}
+
+const char* CommandWords(Command command) {
+  for (const CommandSpec& c : kCommands) {
+    if (c.command == command) return c.words;
+  }
+  return "";
+}
+
+// Flags that belong to commands (global flags are applied as they are read).
+enum class Flag { kSince, kPriority, kRule, kTag, kNode, kFrom, kLimit, kVersion };
+
+struct FlagUse {
+  Flag flag;
+  std::string spelled;  // as written, for errors ("--since")
+  std::string value;
+};
+
+bool Allowed(Flag flag, Command command) {
+  switch (flag) {
+    case Flag::kSince:
+    case Flag::kPriority:
+    case Flag::kRule:
+    case Flag::kTag: return command == Command::kAlertsTail || command == Command::kAlertsQuery;
+    case Flag::kNode:
+      return command == Command::kAlertsTail || command == Command::kAlertsQuery ||
+             command == Command::kModulesEnable || command == Command::kModulesDisable;
+    case Flag::kFrom:
+    case Flag::kLimit: return command == Command::kAlertsQuery;
+    case Flag::kVersion:
+      return command == Command::kRulesStatus || command == Command::kModulesStatus;
+  }
+  return false;
+}
+
+absl::Status Invalid(absl::string_view message) { return absl::InvalidArgumentError(message); }
+
+// The state of one parse: the command words read so far decide what comes next.
+class Parser {
+ public:
+  explicit Parser(const std::map<std::string, std::string>& env) : env_(env) {}
+
+  absl::StatusOr<CliOptions> Parse(const std::vector<std::string>& args);
+
+ private:
+  // Records the first error; parsing goes on so that a later --help still wins.
+  void Fail(absl::Status status) {
+    if (error_.ok()) error_ = std::move(status);
+  }
+  void Positional(const std::string& word);
+  // Handles one flag; `i` is advanced past a value taken from the next argument.
+  void HandleFlag(const std::vector<std::string>& args, size_t& i);
+  void ApplyCommandFlags();
+  void ApplyConnection();
+  void CheckArguments();
+
+  const std::map<std::string, std::string>& env_;
+  CliOptions options_;
+  absl::Status error_;
+  std::vector<std::string> words_;  // command words (or help topic words)
+  bool help_command_ = false;       // "vigilctl help TOPIC"
+  std::vector<std::string> arguments_;
+  std::vector<FlagUse> command_flags_;
+  // Connection flags given explicitly.
+  std::optional<std::string> controller_, ca_, cert_, key_, token_file_, server_name_;
+};
+
+void Parser::Positional(const std::string& word) {
+  if (help_command_) {
+    words_.push_back(word);
+    return;
+  }
+  if (options_.command != Command::kNone) {
+    arguments_.push_back(word);
+    return;
+  }
+  if (words_.empty() && word == "help") {
+    help_command_ = true;
+    options_.help = true;
+    return;
+  }
+  words_.push_back(word);
+  const std::string joined = absl::StrJoin(words_, " ");
+  if (const CommandSpec* command = FindCommand(joined)) {
+    options_.command = command->command;
+    return;
+  }
+  if (words_.size() == 1 && FindGroup(joined) != nullptr) return;
+  if (words_.size() == 2) {
+    const GroupSpec* group = FindGroup(words_[0]);
+    Fail(Invalid(absl::StrCat("unknown command '", joined, "' (", group->name,
+                              " has: ", group->subcommands, ")")));
+  } else {
+    Fail(Invalid(
+        absl::StrCat("unknown command '", word, "' (commands: sensors, alerts, rules, modules)")));
+  }
+  // Further words are arguments of no command: the error above is what is reported.
+  options_.command = Command::kNone;
+  help_command_ = false;
+  words_.clear();
+  arguments_.clear();
+}
+
+void Parser::HandleFlag(const std::vector<std::string>& args, size_t& i) {
+  std::string name = args[i];
+  std::optional<std::string> inline_value;
+  if (name.rfind("--", 0) == 0) {
+    const size_t eq = name.find('=');
+    if (eq != std::string::npos) {
+      inline_value = name.substr(eq + 1);
+      name.resize(eq);
+    }
+  } else if (name.size() > 2 && name[0] == '-' && name[1] == 'o') {
+    inline_value = name.substr(2);  // -ojson
+    if (!inline_value->empty() && (*inline_value)[0] == '=') inline_value->erase(0, 1);
+    name = "-o";
+  }
+
+  // Takes the flag's value: inline, else the next argument.
+  auto value = [&]() -> std::optional<std::string> {
+    std::optional<std::string> v = inline_value;
+    if (!v.has_value()) {
+      if (i + 1 >= args.size()) {
+        Fail(Invalid(absl::StrCat(name, ": missing value")));
+        return std::nullopt;
+      }
+      v = args[++i];
+    }
+    if (v->empty()) {
+      Fail(Invalid(absl::StrCat(name, ": empty value")));
+      return std::nullopt;
+    }
+    return v;
+  };
+  auto no_value = [&]() -> bool {
+    if (inline_value.has_value()) {
+      Fail(Invalid(absl::StrCat(name, " takes no value")));
+      return false;
+    }
+    return true;
+  };
+
+  if (name == "-h" || name == "--help") {
+    if (no_value()) options_.help = true;
+    return;
+  }
+  if (name == "--version") {
+    // A rollout's version for rules/modules status; otherwise vigilctl's own.
+    if (options_.command == Command::kRulesStatus || options_.command == Command::kModulesStatus) {
+      if (auto v = value()) command_flags_.push_back({Flag::kVersion, name, *v});
+    } else if (no_value()) {
+      options_.version = true;
+    }
+    return;
+  }
+  if (name == "--insecure") {
+    if (no_value()) options_.connection.insecure = true;
+    return;
+  }
+
+  std::optional<std::string>* connection = nullptr;
+  if (name == "--controller") connection = &controller_;
+  if (name == "--ca") connection = &ca_;
+  if (name == "--cert") connection = &cert_;
+  if (name == "--key") connection = &key_;
+  if (name == "--token-file") connection = &token_file_;
+  if (name == "--server-name") connection = &server_name_;
+  if (connection != nullptr) {
+    if (auto v = value()) *connection = *v;
+    return;
+  }
+  if (name == "-o" || name == "--output") {
+    if (auto v = value()) {
+      if (*v == "table") {
+        options_.output = OutputFormat::kTable;
+      } else if (*v == "json") {
+        options_.output = OutputFormat::kJson;
+      } else {
+        Fail(Invalid(absl::StrCat(name, ": unknown format '", *v, "' (table or json)")));
+      }
+    }
+    return;
+  }
+  if (name == "--timeout") {
+    if (auto v = value()) {
+      std::optional<absl::Duration> d = ParseDurationFlag(*v);
+      if (d.has_value()) {
+        options_.timeout = *d;
+      } else {
+        Fail(Invalid(absl::StrCat("--timeout: bad duration '", *v, "' (e.g. 10s, 2m)")));
+      }
+    }
+    return;
+  }
+
+  static const std::pair<const char*, Flag> kCommandFlags[] = {
+      {"--since", Flag::kSince}, {"--priority", Flag::kPriority}, {"--rule", Flag::kRule},
+      {"--tag", Flag::kTag},     {"--node", Flag::kNode},         {"--from", Flag::kFrom},
+      {"--limit", Flag::kLimit},
+  };
+  for (const auto& [spelled, flag] : kCommandFlags) {
+    if (name == spelled) {
+      if (auto v = value()) command_flags_.push_back({flag, name, *v});
+      return;
+    }
+  }
+  if (name == "--token") {
+    Fail(Invalid("--token: tokens are not taken on the command line (use --token-file)"));
+    return;
+  }
+  Fail(Invalid(absl::StrCat("unknown flag '", name, "'")));
+}
+
+void Parser::ApplyCommandFlags() {
+  const Command command = options_.command;
+  for (const FlagUse& use : command_flags_) {
+    if (!Allowed(use.flag, command)) {
+      Fail(Invalid(
+          absl::StrCat(use.spelled, " is not a flag of 'vigilctl ", CommandWords(command), "'")));
+      continue;
+    }
+    switch (use.flag) {
+      case Flag::kSince:
+        if (command == Command::kAlertsTail) {
+          options_.cursor = use.value;
+        } else if (std::optional<absl::Duration> d = ParseDurationFlag(use.value)) {
+          options_.since_ago = *d;
+        } else {
+          Fail(Invalid(absl::StrCat("--since: bad duration '", use.value,
+                                    "' (e.g. 30m, 2h, 7d; --from takes a time)")));
+        }
+        break;
+      case Flag::kPriority:
+        if (std::optional<vigil::v1::Priority> p = ParsePriorityName(use.value)) {
+          options_.min_priority = *p;
+        } else {
+          Fail(Invalid(absl::StrCat("--priority: unknown priority '", use.value,
+                                    "' (emergency, alert, critical, error, warning, notice, "
+                                    "informational, debug)")));
+        }
+        break;
+      case Flag::kRule: options_.rules.push_back(use.value); break;
+      case Flag::kTag: options_.tags.push_back(use.value); break;
+      case Flag::kNode: options_.nodes.push_back(use.value); break;
+      case Flag::kFrom: {
+        absl::Time t;
+        std::string why;
+        if (absl::ParseTime(absl::RFC3339_full, use.value, &t, &why)) {
+          options_.from = t;
+        } else {
+          Fail(Invalid(absl::StrCat("--from: bad time '", use.value,
+                                    "' (RFC 3339, e.g. 2026-01-31T08:00:00Z)")));
+        }
+        break;
+      }
+      case Flag::kLimit:
+        if (!absl::SimpleAtoi(use.value, &options_.limit) || options_.limit == 0) {
+          Fail(Invalid(absl::StrCat("--limit: '", use.value, "' is not a positive number")));
+        }
+        break;
+      case Flag::kVersion: options_.rollout_version = use.value; break;
+    }
+  }
+  if (options_.since_ago.has_value() && options_.from.has_value()) {
+    Fail(Invalid("--since and --from exclude each other"));
+  }
+}
+
+void Parser::ApplyConnection() {
+  ConnectionOptions& c = options_.connection;
+  auto from_env = [&](const char* name) -> std::optional<std::string> {
+    auto it = env_.find(name);
+    if (it == env_.end() || it->second.empty()) return std::nullopt;
+    return it->second;
+  };
+  if (auto v = controller_ ? controller_ : from_env(kEnvController)) c.controller = *v;
+  if (auto v = token_file_ ? token_file_ : from_env(kEnvTokenFile)) c.token_file = *v;
+  if (server_name_) c.server_name = *server_name_;
+  if (c.insecure) {
+    // Explicit TLS flags contradict --insecure; the TLS variables are simply not used.
+    for (const auto& [flag, value] :
+         {std::pair{"--ca", &ca_}, std::pair{"--cert", &cert_}, std::pair{"--key", &key_},
+          std::pair{"--server-name", &server_name_}}) {
+      if (value->has_value()) {
+        Fail(Invalid(absl::StrCat("--insecure and ", flag, " exclude each other")));
+      }
+    }
+    return;
+  }
+  if (auto v = ca_ ? ca_ : from_env(kEnvCa)) c.ca = *v;
+  if (auto v = cert_ ? cert_ : from_env(kEnvCert)) c.cert = *v;
+  if (auto v = key_ ? key_ : from_env(kEnvKey)) c.key = *v;
+  if (c.cert.empty() != c.key.empty()) {
+    Fail(Invalid(absl::StrCat("a client certificate needs its key and the key its certificate ",
+                              "(--cert ", c.cert.empty() ? "missing" : c.cert, ", --key ",
+                              c.key.empty() ? "missing" : c.key, ")")));
+  }
+}
+
+void Parser::CheckArguments() {
+  const Command command = options_.command;
+  if (command == Command::kNone) {
+    if (words_.empty()) {
+      Fail(Invalid("no command given"));
+    } else if (const GroupSpec* group = FindGroup(words_[0])) {
+      Fail(Invalid(
+          absl::StrCat("'", group->name, "' needs a subcommand (", group->subcommands, ")")));
+    }
+    return;
+  }
+  const std::string where = absl::StrCat("vigilctl ", CommandWords(command));
+  switch (command) {
+    case Command::kRulesPush:
+      if (arguments_.empty()) Fail(Invalid(absl::StrCat(where, ": no rules file or directory")));
+      options_.paths = arguments_;
+      return;
+    case Command::kModulesEnable:
+    case Command::kModulesDisable:
+      if (arguments_.size() != 1) {
+        Fail(Invalid(absl::StrCat(where, ": expects one module name, got ", arguments_.size())));
+      } else {
+        options_.module = arguments_[0];
+      }
+      return;
+    default:
+      if (!arguments_.empty()) {
+        Fail(Invalid(absl::StrCat(where, ": unexpected argument '", arguments_[0], "'")));
+      }
+      return;
+  }
+}
+
+absl::StatusOr<CliOptions> Parser::Parse(const std::vector<std::string>& args) {
+  bool flags_done = false;
+  for (size_t i = 0; i < args.size(); ++i) {
+    const std::string& arg = args[i];
+    if (!flags_done && arg == "--") {
+      flags_done = true;
+    } else if (!flags_done && arg.size() > 1 && arg[0] == '-') {
+      HandleFlag(args, i);
+    } else {
+      Positional(arg);
+    }
+  }
+  if (options_.help) {
+    options_.help_topic = absl::StrJoin(words_, " ");
+    if (UsageFor(options_.help_topic) == nullptr) {
+      return Invalid(absl::StrCat("no help for unknown command '", options_.help_topic, "'"));
+    }
+    return options_;
+  }
+  if (!error_.ok()) return error_;
+  if (options_.version) return options_;
+  CheckArguments();
+  ApplyCommandFlags();
+  ApplyConnection();
+  if (!error_.ok()) return error_;
+  return options_;
+}
+
+}  // namespace
+
+std::map<std::string, std::string> VigilEnvironment() {
+  std::map<std::string, std::string> env;
+  for (const char* name : {kEnvController, kEnvCa, kEnvCert, kEnvKey, kEnvTokenFile}) {
+    const char* value = std::getenv(name);
+    if (value != nullptr && *value != '\0') env[name] = value;
+  }
+  return env;
+}
+
+absl::StatusOr<CliOptions> ParseCliOptions(const std::vector<std::string>& args,
+                                           const std::map<std::string, std::string>& env) {
+  return Parser(env).Parse(args);
+}
+
+std::optional<vigil::v1::Priority> ParsePriorityName(absl::string_view name) {
+  const std::string lower = absl::AsciiStrToLower(name);
+  if (lower == "emergency") return vigil::v1::PRIORITY_EMERGENCY;
+  if (lower == "alert") return vigil::v1::PRIORITY_ALERT;
+  if (lower == "critical") return vigil::v1::PRIORITY_CRITICAL;
+  if (lower == "error") return vigil::v1::PRIORITY_ERROR;
+  if (lower == "warning") return vigil::v1::PRIORITY_WARNING;
+  if (lower == "notice") return vigil::v1::PRIORITY_NOTICE;
+  if (lower == "informational" || lower == "info") return vigil::v1::PRIORITY_INFORMATIONAL;
+  if (lower == "debug") return vigil::v1::PRIORITY_DEBUG;
+  return std::nullopt;
+}
+
+std::optional<absl::Duration> ParseDurationFlag(absl::string_view text) {
+  absl::Duration d;
+  if (!text.empty() && text.back() == 'd') {
+    int64_t days = 0;
+    if (!absl::SimpleAtoi(text.substr(0, text.size() - 1), &days) || days <= 0 || days > 100000) {
+      return std::nullopt;
+    }
+    d = absl::Hours(24 * days);
+  } else if (!absl::ParseDuration(text, &d)) {
+    return std::nullopt;
+  }
+  if (d <= absl::ZeroDuration() || d == absl::InfiniteDuration()) return std::nullopt;
+  return d;
+}
+
+const char* UsageFor(absl::string_view topic) {
+  if (topic.empty()) return kGlobalUsage;
+  if (const GroupSpec* group = FindGroup(topic)) return group->usage;
+  if (const CommandSpec* command = FindCommand(topic)) return command->usage;
+  return nullptr;
+}
+
+}  // namespace vigil::cli

@@ -1,0 +1,108 @@
+// Command-line options of vigilctl: global connection and output flags, the command, and
+// the command's own flags and arguments.
+#ifndef VIGIL_CLI_OPTIONS_H_
+#define VIGIL_CLI_OPTIONS_H_
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "absl/time/time.h"
+#include "vigil/v1/alert.pb.h"
+
+namespace vigil::cli {
+
+// The commands vigilctl runs.
+enum class Command {
+  kNone,
+  kSensors,         // sensors
+  kAlertsTail,      // alerts tail
+  kAlertsQuery,     // alerts query
+  kRulesPush,       // rules push FILE|DIR...
+  kRulesStatus,     // rules status
+  kRulesList,       // rules list
+  kModulesList,     // modules list
+  kModulesEnable,   // modules enable NAME
+  kModulesDisable,  // modules disable NAME
+  kModulesStatus,   // modules status
+};
+
+// How results are printed.
+enum class OutputFormat { kTable, kJson };
+
+// Where the controller is and how to authenticate to it.
+struct ConnectionOptions {
+  std::string controller = "127.0.0.1:7443";  // gRPC target, HOST:PORT
+  // TLS (the default): the CA that signs the controller's certificate (empty: the
+  // system's roots) and, for mTLS, this client's certificate and key (both or neither).
+  std::string ca;
+  std::string cert;
+  std::string key;
+  bool insecure = false;    // plaintext, only when asked for
+  std::string token_file;   // file holding a bearer token; empty: none
+  std::string server_name;  // TLS target-name override; empty: the host of `controller`
+};
+
+// Everything vigilctl can be told on its command line.
+struct CliOptions {
+  bool help = false;       // print the usage of `help_topic` and exit
+  std::string help_topic;  // "", or a command or command group ("alerts", "alerts tail")
+  bool version = false;    // print the version and exit
+  Command command = Command::kNone;
+  ConnectionOptions connection;
+  OutputFormat output = OutputFormat::kTable;
+  absl::Duration timeout = absl::Seconds(10);  // per unary call
+
+  // Alert filters (alerts tail, alerts query). `nodes` also selects the nodes of
+  // modules enable|disable.
+  vigil::v1::Priority min_priority = vigil::v1::PRIORITY_UNSPECIFIED;
+  std::vector<std::string> rules;
+  std::vector<std::string> tags;
+  std::vector<std::string> nodes;
+  // alerts tail --since: the cursor to resume after ("0": the oldest kept); unset: only
+  // new alerts.
+  std::optional<std::string> cursor;
+  // alerts query: the time window's start, as a duration before now (--since) or as an
+  // absolute time (--from); neither: unbounded. At most `limit` alerts are printed.
+  std::optional<absl::Duration> since_ago;
+  std::optional<absl::Time> from;
+  uint32_t limit = 100;
+
+  std::vector<std::string> paths;  // rules push: files and directories, in order
+  std::string rollout_version;     // rules status, modules status: empty is the desired one
+  std::string module;              // modules enable|disable
+};
+
+// Environment variables vigilctl reads defaults from.
+inline constexpr const char* kEnvController = "VIGIL_CONTROLLER";
+inline constexpr const char* kEnvCa = "VIGIL_CA";
+inline constexpr const char* kEnvCert = "VIGIL_CERT";
+inline constexpr const char* kEnvKey = "VIGIL_KEY";
+inline constexpr const char* kEnvTokenFile = "VIGIL_TOKEN_FILE";
+
+// The values of the variables above that are set (and not empty) in this process.
+std::map<std::string, std::string> VigilEnvironment();
+
+// Parses the arguments after the program name. `env` supplies defaults for the connection
+// flags (see the kEnv* names); flags on the command line win, and --insecure ignores the
+// TLS variables. Errors (INVALID_ARGUMENT) name the offending argument and why.
+absl::StatusOr<CliOptions> ParseCliOptions(const std::vector<std::string>& args,
+                                           const std::map<std::string, std::string>& env);
+
+// Parses a priority name as the rules language spells it (emergency, alert, critical,
+// error, warning, notice, informational or info, debug), in any case.
+std::optional<vigil::v1::Priority> ParsePriorityName(absl::string_view name);
+
+// Parses a duration such as "90s", "15m", "1h30m" or "7d" (days, alone). Must be positive.
+std::optional<absl::Duration> ParseDurationFlag(absl::string_view text);
+
+// The usage text for a help topic ("" is the global usage); nullptr for unknown topics.
+const char* UsageFor(absl::string_view topic);
+
+}  // namespace vigil::cli
+
+#endif  // VIGIL_CLI_OPTIONS_H_
