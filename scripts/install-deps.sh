@@ -24,6 +24,8 @@ packages=(
   libgtest-dev libgmock-dev libbenchmark-dev nlohmann-json3-dev python3
   # used by real-kernel tests (setuid exec as an unprivileged user)
   passwd procps
+  # development certificates (scripts/dev-ca.sh) and their tests
+  openssl
 )
 
 missing=()
