@@ -70,6 +70,23 @@ Actions:
                            is refused (the running set stays) and reported as an alert.
   --print-alerts           Print alerts as JSON lines shaped like Falco's JSON output (time,
                            rule, priority, output, output_fields, hostname, tags, source).
+  --controller HOST:PORT   Send alerts to vigil-controller (spooled on disk first, deleted
+                           once the controller has stored them) and take rule sets and probe
+                           module settings from it. Rules then need no --rules.
+
+Controller link:
+  --controller-ca PATH     CA that signed the controller's certificate (PEM).
+  --controller-cert PATH   This sensor's client certificate (PEM) ...
+  --controller-key PATH    ... and its key.
+  --controller-server-name NAME  The controller's name in its certificate, when it differs
+                           from the host in --controller.
+  --controller-insecure    Plaintext, no certificates (local use only).
+  --spool DIR              Alert spool directory (default /var/lib/vigil/spool).
+  --spool-bytes N          Spool size bound (default 268435456); beyond it alerts are
+                           dropped, counted and reported as a gap.
+  --sensor-id ID           This sensor's name at the controller (default: the host name).
+  --max-rules N            Refuse rule sets with more than N rules (bounds memory on small
+                           nodes; the refusal shows as failed in the controller's rollout).
   --check                  Load and attach the probes, print the sensor_start record
                            (attach mode per module), and exit.
   --list-fields            Print the fields rules can use (docs/rules.md) and exit.
@@ -151,6 +168,7 @@ absl::StatusOr<SensorOptions> ParseSensorOptions(int argc, const char* const* ar
     VIGIL_FLAG("--print-events", opts.print_events = true);
     VIGIL_FLAG("--rules", opts.run_rules = true);
     VIGIL_FLAG("--print-alerts", opts.print_alerts = true);
+    VIGIL_FLAG("--controller-insecure", opts.controller_insecure = true);
     VIGIL_FLAG("--no-default-prefixes", default_prefixes = false);
     VIGIL_FLAG("--all-files", opts.all_files = true);
     VIGIL_FLAG("--no-hidden", opts.hidden = false);
@@ -186,6 +204,15 @@ absl::StatusOr<SensorOptions> ParseSensorOptions(int argc, const char* const* ar
          }},
         {"--btf", path(&opts.btf_path)},
         {"--passwd", path(&opts.passwd_path)},
+        {"--controller", path(&opts.controller)},
+        {"--controller-ca", path(&opts.controller_ca)},
+        {"--controller-cert", path(&opts.controller_cert)},
+        {"--controller-key", path(&opts.controller_key)},
+        {"--controller-server-name", path(&opts.controller_server_name)},
+        {"--spool", path(&opts.spool_dir)},
+        {"--spool-bytes", number(&opts.spool_bytes, uint64_t{1} << 20, uint64_t{1} << 40)},
+        {"--sensor-id", path(&opts.sensor_id)},
+        {"--max-rules", number(&opts.max_rules, size_t{1}, size_t{1} << 20)},
         {"--hostname", path(&opts.hostname)},
         {"--file-prefix",
          [&](const std::string& v) {
@@ -243,14 +270,22 @@ absl::StatusOr<SensorOptions> ParseSensorOptions(int argc, const char* const* ar
         absl::StrCat(opts.run_rules ? "--rules" : "--validate-rules",
                      ": no rules files or directories given"));
   }
-  if (opts.print_alerts && !opts.run_rules) {
-    return absl::InvalidArgumentError("--print-alerts needs --rules PATH...");
+  const bool linked = !opts.controller.empty();
+  if (opts.print_alerts && !opts.run_rules && !linked) {
+    return absl::InvalidArgumentError("--print-alerts needs --rules PATH... or --controller");
   }
-  if (opts.run_rules && !opts.print_alerts && !opts.check) {
-    return absl::InvalidArgumentError("--rules: alerts need a destination: pass --print-alerts");
+  if (opts.run_rules && !opts.print_alerts && !opts.check && !linked) {
+    return absl::InvalidArgumentError(
+        "--rules: alerts need a destination: pass --print-alerts or --controller");
+  }
+  if (linked && !opts.controller_insecure &&
+      (opts.controller_ca.empty() || opts.controller_cert.empty() || opts.controller_key.empty())) {
+    return absl::InvalidArgumentError(
+        "--controller: pass --controller-ca, --controller-cert and --controller-key (mTLS), or "
+        "--controller-insecure for local plaintext");
   }
   if (!opts.help && !opts.version && !opts.check && !opts.print_events && !opts.print_alerts &&
-      !opts.list_fields && !opts.validate_rules) {
+      !opts.list_fields && !opts.validate_rules && !linked) {
     return absl::InvalidArgumentError(
         "nothing to do: pass --print-events to print events, --rules PATH... --print-alerts "
         "to run rules, or --check to test the probes");

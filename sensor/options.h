@@ -29,6 +29,18 @@ struct SensorOptions {
   bool print_alerts = false;   // JSON lines of every alert (Falco's shape)
   std::string passwd_path = "/etc/passwd";  // user.name lookups
   std::string hostname;        // alerts' hostname; empty: gethostname()
+  // The controller link (alerts are spooled and sent; rule sets and module settings come
+  // back). Empty address: no link.
+  std::string controller;
+  std::string controller_ca;
+  std::string controller_cert;
+  std::string controller_key;
+  std::string controller_server_name;
+  bool controller_insecure = false;
+  std::string spool_dir = "/var/lib/vigil/spool";
+  uint64_t spool_bytes = 256ull << 20;
+  std::string sensor_id;       // empty: the host name
+  size_t max_rules = 0;        // rule sets with more rules are refused (0: no bound)
   bool print_events = false;   // JSON lines of every event
   std::string output = "-";    // where JSON lines go ("-" is stdout)
   std::optional<probes::AttachMode> attach_mode;

@@ -1,6 +1,7 @@
 #include "sensor/sensor.h"
 
 #include <sys/epoll.h>
+#include <sys/eventfd.h>
 #include <sys/signalfd.h>
 #include <time.h>
 #include <unistd.h>
@@ -11,12 +12,16 @@
 #include <algorithm>
 #include <chrono>
 #include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
 
 #include "absl/strings/str_cat.h"
 #include "bpf/abi/vigil_event.h"
 #include "common/status_macros.h"
 #include "rules/rule_file.h"
 #include "sensor/event_json.h"
+#include "sensor/alert_proto.h"
 #include "sensor/event_view.h"
 #include "sensor/json_writer.h"
 
@@ -35,6 +40,18 @@ constexpr int kIdlePollMs = 1000;
 
 // The rule name of the sensor's own alert for a refused reload.
 constexpr absl::string_view kReloadFailedRule = "Vigil rules reload failed";
+// ... and for a rule set the controller pushed that this sensor refused.
+constexpr absl::string_view kPushFailedRule = "Vigil rules push failed";
+
+// The kernel filter of a selection.
+vigil_filter_config FilterOf(const Selection& s) {
+  vigil_filter_config f{};
+  f.type_mask = s.type_mask;
+  f.file_flags = (s.all_files ? VIGIL_FILTER_ALL_FILES : 0) |
+                 (s.hidden ? VIGIL_FILTER_HIDDEN : 0) |
+                 (s.failed_opens ? VIGIL_FILTER_FAILED : 0);
+  return f;
+}
 
 }  // namespace
 
@@ -43,6 +60,8 @@ Sensor::Sensor(const SensorOptions& options)
 
 Sensor::~Sensor() {
   (void)Shutdown();
+  link_.reset();
+  if (command_fd_ >= 0) close(command_fd_);
   if (owns_out_ && out_ != nullptr) fclose(out_);
 }
 
@@ -76,16 +95,13 @@ absl::Status Sensor::Init() {
   }
   const rules::KernelFilter* rules_filter = nullptr;
   if (options_.run_rules) {
-    VIGIL_ASSIGN_OR_RETURN(std::shared_ptr<const rules::RuleSet> set, CompileRules());
-    engine_ = std::make_unique<rules::Engine>(std::move(set));
+    VIGIL_ASSIGN_OR_RETURN(CompiledRules compiled, CompileRules());
+    rule_set_version_ = compiled.version;
+    engine_ = std::make_unique<rules::Engine>(std::move(compiled.set));
     rules_filter = &engine_->rule_set().kernel_filter();
   }
   selection_ = ComputeSelection(options_, rules_filter);
-  vigil_filter_config filter{};
-  filter.type_mask = selection_.type_mask;
-  filter.file_flags = (selection_.all_files ? VIGIL_FILTER_ALL_FILES : 0) |
-                      (selection_.hidden ? VIGIL_FILTER_HIDDEN : 0) |
-                      (selection_.failed_opens ? VIGIL_FILTER_FAILED : 0);
+  const vigil_filter_config filter = FilterOf(selection_);
   probes::ModuleOptions module_options;
   module_options.forced_mode = options_.attach_mode;
   module_options.self_tgid = static_cast<uint32_t>(getpid());
@@ -94,6 +110,7 @@ absl::Status Sensor::Init() {
   module_options.ringbuf_fd = ring_->map_fd();
   module_options.filter = filter;
   if (options_.btf_path != SensorOptions().btf_path) module_options.btf_path = options_.btf_path;
+  module_options_ = module_options;
 
   VIGIL_RETURN_IF_ERROR(file_probe_.SetPrefixes(selection_.prefixes));
   modules_ = {&process_probe_, &file_probe_};
@@ -114,7 +131,156 @@ absl::Status Sensor::Init() {
     fprintf(stderr, "vigil-sensor: process table not seeded: %s\n",
             std::string(seeded.message()).c_str());
   }
+  if (!options_.controller.empty()) VIGIL_RETURN_IF_ERROR(StartLink());
+  UpdateHello();
   initialized_ = true;
+  return absl::OkStatus();
+}
+
+absl::Status Sensor::StartLink() {
+  sensor_id_ = options_.sensor_id.empty() ? hostname_ : options_.sensor_id;
+  SpoolOptions spool_options;
+  spool_options.max_bytes = options_.spool_bytes;
+  spool_options.segment_bytes = std::min<uint64_t>(spool_options.segment_bytes,
+                                                   options_.spool_bytes / 4);
+  VIGIL_ASSIGN_OR_RETURN(spool_, Spool::Open(options_.spool_dir, spool_options));
+  command_fd_ = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+  if (command_fd_ < 0) return absl::InternalError(absl::StrCat("eventfd: ", strerror(errno)));
+  ControllerLinkOptions link_options;
+  link_options.address = options_.controller;
+  link_options.insecure = options_.controller_insecure;
+  link_options.tls_ca = options_.controller_ca;
+  link_options.tls_cert = options_.controller_cert;
+  link_options.tls_key = options_.controller_key;
+  link_options.tls_server_name = options_.controller_server_name;
+  VIGIL_ASSIGN_OR_RETURN(
+      link_, ControllerLink::Create(
+                 link_options, spool_.get(),
+                 [this] {
+                   absl::MutexLock lock(&link_mu_);
+                   return hello_;
+                 },
+                 [this] {
+                   absl::MutexLock lock(&link_mu_);
+                   return health_;
+                 },
+                 [this](const vigil::v1::ControllerMessage& message) {
+                   {
+                     absl::MutexLock lock(&link_mu_);
+                     commands_.push_back(message);
+                   }
+                   const uint64_t one = 1;
+                   (void)!write(command_fd_, &one, sizeof(one));
+                 }));
+  return absl::OkStatus();
+}
+
+void Sensor::UpdateHello() {
+  vigil::v1::Hello hello;
+  hello.set_sensor_id(sensor_id_);
+  hello.set_node(hostname_);
+  hello.set_version(VIGIL_VERSION);
+  hello.set_kernel(env_ != nullptr ? env_->kernel_release() : "");
+  hello.set_rule_set_version(rule_set_version_);
+  hello.set_modules_version(modules_version_);
+  hello.set_engine_version(rules::kEngineVersion);
+  for (probes::ProbeModule* module : modules_) {
+    vigil::v1::ModuleState* m = hello.add_modules();
+    m->set_name(std::string(module->name()));
+    m->set_enabled(module->running());
+    m->set_attach_mode(module->running() ? std::string(probes::AttachModeName(module->mode()))
+                                         : "");
+    m->set_state(module->running() ? "running" : "disabled");
+  }
+  vigil::v1::Health health;
+  auto& c = *health.mutable_counters();
+  for (int t = VIGIL_EVENT_FORK; t < VIGIL_EVENT_TYPE_MAX; ++t) {
+    c[absl::StrCat("events_", EventTypeName(static_cast<EventType>(t)))] = events_by_type_[t];
+  }
+  c["alerts"] = alerts_;
+  uint64_t decode_errors = 0;
+  for (uint64_t e : decoder_.errors()) decode_errors += e;
+  c["decode_errors"] = decode_errors;
+  c["process_table_size"] = table_.size();
+  if (engine_ != nullptr) c["rule_state_evictions"] = engine_->evictions();
+  if (spool_ != nullptr) {
+    health.set_spool_bytes(spool_->bytes());
+    health.set_spool_records(spool_->records());
+    c["spool_dropped"] = spool_->dropped();
+    c["spool_corrupt"] = spool_->corrupt_records();
+  }
+  timespec wall;
+  clock_gettime(CLOCK_REALTIME, &wall);
+  health.set_time_unix_ns(static_cast<int64_t>(wall.tv_sec) * 1000000000LL + wall.tv_nsec);
+  absl::MutexLock lock(&link_mu_);
+  hello_ = std::move(hello);
+  health_ = std::move(health);
+}
+
+void Sensor::ApplyCommands() {
+  uint64_t ignored;
+  (void)!read(command_fd_, &ignored, sizeof(ignored));
+  std::deque<vigil::v1::ControllerMessage> commands;
+  {
+    absl::MutexLock lock(&link_mu_);
+    commands.swap(commands_);
+  }
+  for (const vigil::v1::ControllerMessage& message : commands) {
+    vigil::v1::CommandResult result;
+    if (message.has_rule_set()) {
+      result.set_command_id(message.rule_set().command_id());
+      result.set_version(message.rule_set().rule_set().version());
+      absl::StatusOr<CompiledRules> compiled = CompilePushed(message.rule_set().rule_set());
+      absl::Status installed = compiled.ok() ? InstallRules(*std::move(compiled))
+                                             : compiled.status();
+      result.set_ok(installed.ok());
+      if (!installed.ok()) {
+        result.set_error(std::string(installed.message()));
+        RaiseSelfAlert(kPushFailedRule,
+                       absl::StrCat("rule set ", result.version(),
+                                    " refused, previous rules still running: ",
+                                    installed.message()));
+      }
+    } else if (message.has_modules()) {
+      result.set_command_id(message.modules().command_id());
+      result.set_version(message.modules().version());
+      absl::Status applied = ApplyModules(message.modules());
+      result.set_ok(applied.ok());
+      if (!applied.ok()) result.set_error(std::string(applied.message()));
+    } else {
+      continue;
+    }
+    link_->SendResult(result);
+  }
+  UpdateHello();
+}
+
+absl::Status Sensor::ApplyModules(const vigil::v1::ModuleCommand& command) {
+  // Check everything first, so a bad command changes nothing.
+  for (const vigil::v1::ModuleSetting& setting : command.modules()) {
+    bool known = false;
+    for (probes::ProbeModule* module : modules_) known |= module->name() == setting.name();
+    if (!known) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("unknown probe module '", setting.name(), "'"));
+    }
+  }
+  for (const vigil::v1::ModuleSetting& setting : command.modules()) {
+    for (size_t i = 0; i < modules_.size(); ++i) {
+      probes::ProbeModule* module = modules_[i];
+      if (module->name() != setting.name() || module->running() == setting.enabled()) continue;
+      if (setting.enabled()) {
+        probes::ModuleOptions options = module_options_;
+        options.filter = FilterOf(selection_);
+        VIGIL_RETURN_IF_ERROR(module->Start(*env_, options));
+        reported_[i] = probes::ModuleStats{};
+      } else {
+        (void)ring_->Consume();  // what it wrote before it goes
+        module->Stop();
+      }
+    }
+  }
+  modules_version_ = command.version();
   return absl::OkStatus();
 }
 
@@ -225,6 +391,11 @@ void Sensor::Evaluate(const Event& event) {
 
 void Sensor::WriteAlert(const AlertLine& alert) {
   ++alerts_;
+  if (spool_ != nullptr) {
+    const vigil::v1::Alert proto = ToAlertProto(alert, sensor_id_, hostname_, rule_set_version_);
+    // A refused append is counted by the spool and reaches the controller as a gap.
+    if (spool_->Append(proto.SerializeAsString()).ok()) link_->Wake();
+  }
   if (!options_.print_alerts) return;
   line_.clear();
   AppendAlertJson(alert, hostname_, &line_);
@@ -241,69 +412,74 @@ int64_t Sensor::BootToWallOffset() {
          (static_cast<int64_t>(wall.tv_nsec) - boot.tv_nsec);
 }
 
-absl::StatusOr<std::shared_ptr<const rules::RuleSet>> Sensor::CompileRules() const {
+absl::StatusOr<Sensor::CompiledRules> Sensor::CompileRules() const {
   rules::RuleFileSet files;
   VIGIL_RETURN_IF_ERROR(files.AddPaths(options_.rule_paths));
   VIGIL_ASSIGN_OR_RETURN(std::unique_ptr<rules::RuleSet> set, rules::RuleSet::Compile(files));
-  return std::shared_ptr<const rules::RuleSet>(std::move(set));
-}
-
-absl::Status Sensor::ApplySelection(const Selection& selection) {
-  // Widen first: the union of old and new, so no event either set needs is missed.
-  Selection wide = selection_;
-  wide.type_mask |= selection.type_mask;
-  wide.hidden |= selection.hidden;
-  wide.all_files |= selection.all_files;
-  wide.failed_opens |= selection.failed_opens;
-  auto filter_of = [](const Selection& s) {
-    vigil_filter_config f{};
-    f.type_mask = s.type_mask;
-    f.file_flags = (s.all_files ? VIGIL_FILTER_ALL_FILES : 0) |
-                   (s.hidden ? VIGIL_FILTER_HIDDEN : 0) |
-                   (s.failed_opens ? VIGIL_FILTER_FAILED : 0);
-    return f;
-  };
-  for (probes::ProbeModule* module : modules_) module->SetFilter(filter_of(wide));
-  VIGIL_RETURN_IF_ERROR(file_probe_.SetPrefixes(selection.prefixes));
-  for (probes::ProbeModule* module : modules_) module->SetFilter(filter_of(selection));
-  selection_ = selection;
-  return absl::OkStatus();
-}
-
-absl::Status Sensor::ReloadRules() {
-  if (engine_ == nullptr) return absl::OkStatus();
-  absl::StatusOr<std::shared_ptr<const rules::RuleSet>> set = CompileRules();
-  if (!set.ok()) {
-    ++reload_failures_;
-    const std::string output =
-        absl::StrCat("rules reload refused, previous rules still running: ",
-                     set.status().message());
-    fprintf(stderr, "vigil-sensor: %s\n", output.c_str());
-    const std::vector<std::string> tags = {"vigil", "rules"};
-    AlertLine line;
-    line.rule = kReloadFailedRule;
-    line.priority = rules::Priority::kError;
-    line.output = output;
-    line.tags = &tags;
-    line.source = "vigil";
-    timespec wall;
-    clock_gettime(CLOCK_REALTIME, &wall);
-    line.wall_ns = static_cast<uint64_t>(wall.tv_sec) * 1000000000ull +
-                   static_cast<uint64_t>(wall.tv_nsec);
-    WriteAlert(line);
-    return set.status();
+  // The version names the content as loaded (base names, in load order), as the
+  // controller names a pushed set, so the same files are the same version everywhere.
+  std::vector<std::pair<std::string, std::string>> parts;
+  for (const std::string& path : files.files()) {
+    std::ifstream in(path, std::ios::binary);
+    std::stringstream content;
+    content << in.rdbuf();
+    parts.emplace_back(std::filesystem::path(path).filename().string(), content.str());
   }
-  const Selection next = ComputeSelection(options_, &(*set)->kernel_filter());
-  engine_->Swap(*std::move(set));
+  return CompiledRules{std::shared_ptr<const rules::RuleSet>(std::move(set)),
+                       rules::RuleSetContentVersion(parts)};
+}
+
+absl::StatusOr<Sensor::CompiledRules> Sensor::CompilePushed(
+    const vigil::v1::RuleSet& pushed) const {
+  rules::RuleFileSet files;
+  for (const vigil::v1::RuleFile& f : pushed.files()) {
+    VIGIL_RETURN_IF_ERROR(files.AddText(f.content(), f.name()));
+  }
+  VIGIL_ASSIGN_OR_RETURN(std::unique_ptr<rules::RuleSet> set, rules::RuleSet::Compile(files));
+  if (options_.max_rules > 0 && set->rules().size() > options_.max_rules) {
+    return absl::ResourceExhaustedError(
+        absl::StrCat("rule set ", pushed.version(), " has ", set->rules().size(),
+                     " rules; this sensor accepts at most ", options_.max_rules,
+                     " (--max-rules)"));
+  }
+  return CompiledRules{std::shared_ptr<const rules::RuleSet>(std::move(set)), pushed.version()};
+}
+
+void Sensor::RaiseSelfAlert(absl::string_view rule, absl::string_view output) {
+  fprintf(stderr, "vigil-sensor: %s\n", std::string(output).c_str());
+  const std::vector<std::string> tags = {"vigil", "rules"};
+  AlertLine line;
+  line.rule = rule;
+  line.priority = rules::Priority::kError;
+  line.output = output;
+  line.tags = &tags;
+  line.source = "vigil";
+  timespec wall;
+  clock_gettime(CLOCK_REALTIME, &wall);
+  line.wall_ns =
+      static_cast<uint64_t>(wall.tv_sec) * 1000000000ull + static_cast<uint64_t>(wall.tv_nsec);
+  WriteAlert(line);
+}
+
+absl::Status Sensor::InstallRules(CompiledRules compiled) {
+  const Selection next = ComputeSelection(options_, &compiled.set->kernel_filter());
+  if (engine_ == nullptr) {
+    engine_ = std::make_unique<rules::Engine>(std::move(compiled.set));
+  } else {
+    engine_->Swap(std::move(compiled.set));
+  }
+  rule_set_version_ = compiled.version;
   ++reloads_;
-  fprintf(stderr, "vigil-sensor: rules reloaded (%zu rules)\n",
+  fprintf(stderr, "vigil-sensor: rules %s in force (%zu rules)\n", rule_set_version_.c_str(),
           engine_->rule_set().rules().size());
   VIGIL_RETURN_IF_ERROR(ApplySelection(next));
+  UpdateHello();
   // Record what now runs, and the kernel filter it moved to.
   std::string line;
   JsonWriter w(&line);
   w.BeginObject();
   w.String("type", "rules_reloaded");
+  w.String("version", rule_set_version_);
   w.Uint("rules", engine_->rule_set().rules().size());
   w.BeginArray("file_prefixes");
   for (const std::string& prefix : file_probe_.prefixes()) w.ArrayString(prefix);
@@ -314,6 +490,37 @@ absl::Status Sensor::ReloadRules() {
   line.push_back('\n');
   WriteLine(line);
   return absl::OkStatus();
+}
+
+absl::Status Sensor::ApplySelection(const Selection& selection) {
+  // Widen first: the union of old and new, so no event either set needs is missed.
+  Selection wide = selection_;
+  wide.type_mask |= selection.type_mask;
+  wide.hidden |= selection.hidden;
+  wide.all_files |= selection.all_files;
+  wide.failed_opens |= selection.failed_opens;
+  for (probes::ProbeModule* module : modules_) {
+    if (module->running()) module->SetFilter(FilterOf(wide));
+  }
+  VIGIL_RETURN_IF_ERROR(file_probe_.SetPrefixes(selection.prefixes));
+  for (probes::ProbeModule* module : modules_) {
+    if (module->running()) module->SetFilter(FilterOf(selection));
+  }
+  selection_ = selection;
+  return absl::OkStatus();
+}
+
+absl::Status Sensor::ReloadRules() {
+  if (!options_.run_rules) return absl::OkStatus();
+  absl::StatusOr<CompiledRules> compiled = CompileRules();
+  if (!compiled.ok()) {
+    ++reload_failures_;
+    RaiseSelfAlert(kReloadFailedRule,
+                   absl::StrCat("rules reload refused, previous rules still running: ",
+                                compiled.status().message()));
+    return compiled.status();
+  }
+  return InstallRules(*std::move(compiled));
 }
 
 void Sensor::WriteGap(absl::string_view module, absl::string_view reason, uint64_t count) {
@@ -361,6 +568,11 @@ absl::Status Sensor::Run(int signal_fd) {
   epoll_ctl(epfd, EPOLL_CTL_ADD, ring_->epoll_fd(), &ev);
   ev.data.fd = stop_fd;
   if (stop_fd >= 0) epoll_ctl(epfd, EPOLL_CTL_ADD, stop_fd, &ev);
+  if (command_fd_ >= 0) {
+    ev.data.fd = command_fd_;
+    epoll_ctl(epfd, EPOLL_CTL_ADD, command_fd_, &ev);
+  }
+  if (link_ != nullptr) link_->Start();
 
   auto next_gap_check = std::chrono::steady_clock::now() + kGapCheckInterval;
   absl::Status result = absl::OkStatus();
@@ -369,14 +581,16 @@ absl::Status Sensor::Run(int signal_fd) {
   const int busy_timeout_ms = static_cast<int>(std::max<uint64_t>(1, options_.wakeup_us / 1000));
   int timeout_ms = busy_timeout_ms;
   for (;;) {
-    epoll_event ready[2];
-    const int n = epoll_wait(epfd, ready, 2, timeout_ms);
+    epoll_event ready[3];
+    const int n = epoll_wait(epfd, ready, 3, timeout_ms);
     if (n < 0 && errno != EINTR) {
       result = absl::InternalError(absl::StrCat("epoll_wait: ", strerror(errno)));
       break;
     }
     bool stop = false;
+    bool commands = false;
     for (int i = 0; i < n; ++i) {
+      if (ready[i].data.fd == command_fd_) commands = true;
       if (ready[i].data.fd != stop_fd) continue;
       signalfd_siginfo info;
       while (read(stop_fd, &info, sizeof(info)) == static_cast<ssize_t>(sizeof(info))) {
@@ -398,8 +612,15 @@ absl::Status Sensor::Run(int signal_fd) {
       break;
     }
     timeout_ms = *consumed > 0 ? busy_timeout_ms : kIdlePollMs;
+    if (commands) {
+      // Events before the swap are evaluated by the old rules, the rest by the new.
+      (void)ring_->Consume();
+      ApplyCommands();
+      (void)Flush();
+    }
     if (std::chrono::steady_clock::now() >= next_gap_check) {
       ReportGaps();
+      UpdateHello();
       next_gap_check = std::chrono::steady_clock::now() + kGapCheckInterval;
     }
     if (*consumed > 0 || stop) {
@@ -452,6 +673,18 @@ absl::Status Sensor::Shutdown() {
   w.EndObject();
   w.Uint("process_table_size", table_.size());
   w.Uint("process_table_evictions", table_.evictions());
+  if (link_ != nullptr) {
+    link_->Stop();  // unacked alerts stay in the spool for the next run
+    const ControllerLinkCounters& c = link_->counters();
+    w.BeginObject("controller");
+    w.Uint("connects", c.connects);
+    w.Uint("alerts_sent", c.alerts_sent);
+    w.Uint("acks", c.acks);
+    w.Uint("commands", c.commands);
+    w.Uint("spool_records", spool_->records());
+    w.Uint("spool_dropped", spool_->dropped());
+    w.EndObject();
+  }
   if (engine_ != nullptr) {
     w.BeginObject("rules");
     w.Uint("alerts", alerts_);

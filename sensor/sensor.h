@@ -5,6 +5,7 @@
 #include <array>
 #include <cstdint>
 #include <cstdio>
+#include <deque>
 #include <memory>
 #include <string>
 #include <vector>
@@ -12,7 +13,10 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "rules/engine.h"
+#include "absl/base/thread_annotations.h"
+#include "absl/synchronization/mutex.h"
 #include "sensor/alert_json.h"
+#include "sensor/controller_link.h"
 #include "sensor/decoder.h"
 #include "sensor/options.h"
 #include "sensor/probes/file_probe.h"
@@ -21,6 +25,7 @@
 #include "sensor/probes/ring_reader.h"
 #include "sensor/process_table.h"
 #include "sensor/selection.h"
+#include "sensor/spool.h"
 #include "sensor/user_names.h"
 
 namespace vigil::sensor {
@@ -68,8 +73,26 @@ class Sensor : public probes::RecordSink {
   void WriteGap(absl::string_view module, absl::string_view reason, uint64_t count);
   absl::Status Flush();
   void WriteLine(const std::string& line);
+  // A compiled rule set and its version (rules::RuleSetContentVersion).
+  struct CompiledRules {
+    std::shared_ptr<const rules::RuleSet> set;
+    std::string version;
+  };
   // Loads and compiles options_.rule_paths.
-  absl::StatusOr<std::shared_ptr<const rules::RuleSet>> CompileRules() const;
+  absl::StatusOr<CompiledRules> CompileRules() const;
+  // Compiles a rule set the controller pushed (and applies --max-rules).
+  absl::StatusOr<CompiledRules> CompilePushed(const vigil::v1::RuleSet& pushed) const;
+  // Runs `compiled` from the next event on and moves the kernel filter to it.
+  absl::Status InstallRules(CompiledRules compiled);
+  // Writes (and spools) one of the sensor's own alerts, priority error.
+  void RaiseSelfAlert(absl::string_view rule, absl::string_view output);
+  // Opens the spool and creates the controller link (started by Run).
+  absl::Status StartLink();
+  // Refreshes the hello and health the link sends (under link_mu_).
+  void UpdateHello();
+  // Applies the commands the link queued (rule sets, module settings) and answers them.
+  void ApplyCommands();
+  absl::Status ApplyModules(const vigil::v1::ModuleCommand& command);
   // Moves the probes to `selection` (prefixes widened before narrowed).
   absl::Status ApplySelection(const Selection& selection);
   // Evaluates one event (with its process already in the table) and writes its alerts.
@@ -88,7 +111,19 @@ class Sensor : public probes::RecordSink {
   Decoder decoder_;
   ProcessTable table_;
   UserNames users_;
-  std::unique_ptr<rules::Engine> engine_;  // with --rules
+  std::unique_ptr<rules::Engine> engine_;  // with --rules, or once the controller sent rules
+  std::string rule_set_version_;
+  std::string modules_version_;
+  probes::ModuleOptions module_options_;
+  // The controller link: the spool outlives the link (declared first, destroyed last).
+  std::string sensor_id_;
+  std::unique_ptr<Spool> spool_;
+  std::unique_ptr<ControllerLink> link_;
+  int command_fd_ = -1;  // eventfd: the link queued commands
+  absl::Mutex link_mu_;
+  vigil::v1::Hello hello_ ABSL_GUARDED_BY(link_mu_);
+  vigil::v1::Health health_ ABSL_GUARDED_BY(link_mu_);
+  std::deque<vigil::v1::ControllerMessage> commands_ ABSL_GUARDED_BY(link_mu_);
   Selection selection_;
   std::string hostname_;
   uint64_t alerts_ = 0;

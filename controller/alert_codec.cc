@@ -1,0 +1,66 @@
+#include "controller/alert_codec.h"
+
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+
+namespace vigil::controller {
+
+absl::StatusOr<StoredAlert> ToStored(const vigil::v1::Alert& alert, const std::string& sensor_id,
+                                     int64_t received_ns) {
+  if (alert.sequence() == 0) {
+    return absl::InvalidArgumentError("alert without a sequence number");
+  }
+  StoredAlert stored;
+  stored.sensor_id = sensor_id;
+  stored.sensor_seq = alert.sequence();
+  stored.node = alert.node();
+  stored.rule = alert.rule();
+  // Wire priorities start at 1 (emergency); the store's at 0.
+  stored.priority = alert.priority() == vigil::v1::PRIORITY_UNSPECIFIED
+                        ? 7
+                        : static_cast<int>(alert.priority()) - 1;
+  stored.tags.assign(alert.tags().begin(), alert.tags().end());
+  stored.time_ns = alert.time_unix_ns();
+  stored.received_ns = received_ns;
+  stored.gap = alert.lost() > 0;
+  stored.lost = alert.lost();
+  vigil::v1::Alert copy = alert;
+  copy.set_sensor_id(sensor_id);
+  if (!copy.SerializeToString(&stored.payload)) {
+    return absl::InvalidArgumentError("alert does not serialize");
+  }
+  if (stored.payload.size() > kMaxAlertBytes) {
+    return absl::InvalidArgumentError(absl::StrCat("alert ", alert.sequence(), " is ",
+                                                   stored.payload.size(), " bytes; at most ",
+                                                   kMaxAlertBytes));
+  }
+  return stored;
+}
+
+absl::StatusOr<vigil::v1::AlertEnvelope> ToEnvelope(const StoredAlert& stored) {
+  vigil::v1::AlertEnvelope envelope;
+  envelope.set_cursor(CursorText(stored.cursor));
+  if (!envelope.mutable_alert()->ParseFromString(stored.payload)) {
+    return absl::DataLossError(absl::StrCat("stored alert ", stored.cursor, " does not parse"));
+  }
+  return envelope;
+}
+
+AlertFilter ToStoreFilter(const vigil::v1::AlertFilter& filter) {
+  AlertFilter out;
+  if (filter.min_priority() != vigil::v1::PRIORITY_UNSPECIFIED) {
+    out.max_priority = static_cast<int>(filter.min_priority()) - 1;
+  }
+  out.rules.assign(filter.rules().begin(), filter.rules().end());
+  out.tags.assign(filter.tags().begin(), filter.tags().end());
+  out.nodes.assign(filter.nodes().begin(), filter.nodes().end());
+  return out;
+}
+
+std::string CursorText(uint64_t cursor) { return absl::StrCat(cursor); }
+
+bool ParseCursor(absl::string_view text, uint64_t* cursor) {
+  return absl::SimpleAtoi(text, cursor);
+}
+
+}  // namespace vigil::controller

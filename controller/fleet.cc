@@ -1,0 +1,389 @@
+#include "controller/fleet.h"
+
+#include <time.h>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "common/status_macros.h"
+#include "common/sha256.h"
+#include "rules/rule_file.h"
+#include "rules/rule_set.h"
+
+namespace vigil::controller {
+namespace {
+
+int64_t NowNs() {
+  timespec ts;
+  clock_gettime(CLOCK_REALTIME, &ts);
+  return static_cast<int64_t>(ts.tv_sec) * 1000000000LL + ts.tv_nsec;
+}
+
+vigil::v1::RolloutState ToWire(RolloutState state) {
+  switch (state) {
+    case RolloutState::kPending: return vigil::v1::ROLLOUT_STATE_PENDING;
+    case RolloutState::kApplied: return vigil::v1::ROLLOUT_STATE_APPLIED;
+    case RolloutState::kFailed: return vigil::v1::ROLLOUT_STATE_FAILED;
+  }
+  return vigil::v1::ROLLOUT_STATE_UNSPECIFIED;
+}
+
+std::string ModulesText(const vigil::v1::Hello& hello) {
+  std::vector<std::string> parts;
+  for (const vigil::v1::ModuleState& m : hello.modules()) {
+    parts.push_back(absl::StrCat(m.name(), "=", m.enabled() ? m.attach_mode() : "disabled",
+                                 m.state() == "failed" ? "(failed)" : ""));
+  }
+  return absl::StrJoin(parts, ",");
+}
+
+}  // namespace
+
+std::string PushedRuleSetVersion(const google::protobuf::RepeatedPtrField<vigil::v1::RuleFile>& files) {
+  std::vector<std::pair<std::string, std::string>> parts;
+  for (const vigil::v1::RuleFile& f : files) parts.emplace_back(f.name(), f.content());
+  return rules::RuleSetContentVersion(parts);
+}
+
+Fleet::Fleet(FleetStore* store) : store_(store) {}
+
+absl::Status Fleet::Load() {
+  absl::MutexLock lock(&mu_);
+  VIGIL_RETURN_IF_ERROR(store_->MarkAllDisconnected());
+  VIGIL_ASSIGN_OR_RETURN(std::string desired, store_->GetDesiredRuleSet());
+  if (!desired.empty()) {
+    VIGIL_ASSIGN_OR_RETURN(RuleSetRecord record, store_->GetRuleSet(desired));
+    if (!desired_rules_.ParseFromString(record.content)) {
+      return absl::DataLossError(absl::StrCat("stored rule set ", desired, " does not parse"));
+    }
+  }
+  VIGIL_ASSIGN_OR_RETURN(ModuleSettingsRecord modules, store_->GetDesiredModules());
+  if (!modules.version.empty()) {
+    if (!plan_.ParseFromString(modules.settings)) {
+      return absl::DataLossError("stored module plan does not parse");
+    }
+    plan_version_ = modules.version;
+  }
+  return absl::OkStatus();
+}
+
+absl::Status Fleet::Connected(const vigil::v1::Hello& hello, SensorSession* session) {
+  if (hello.sensor_id().empty() || hello.sensor_id().size() > 256) {
+    return absl::InvalidArgumentError("hello: sensor_id must be 1 to 256 bytes");
+  }
+  absl::MutexLock lock(&mu_);
+  SensorRecord record;
+  record.sensor_id = hello.sensor_id();
+  record.node = hello.node();
+  record.version = hello.version();
+  record.kernel = hello.kernel();
+  record.attach_modes = ModulesText(hello);
+  record.last_seen_ns = NowNs();
+  record.connected = true;
+  VIGIL_RETURN_IF_ERROR(store_->UpsertSensor(record));
+  Live& live = live_[hello.sensor_id()];
+  live.session = session;
+  live.hello = hello;
+  SyncLocked(hello.sensor_id(), live);
+  return absl::OkStatus();
+}
+
+void Fleet::Disconnected(const std::string& sensor_id, SensorSession* session) {
+  absl::MutexLock lock(&mu_);
+  auto it = live_.find(sensor_id);
+  if (it == live_.end() || it->second.session != session) return;  // replaced by a newer one
+  live_.erase(it);
+  absl::StatusOr<SensorRecord> record = store_->GetSensor(sensor_id);
+  if (record.ok()) {
+    record->connected = false;
+    record->last_seen_ns = NowNs();
+    (void)store_->UpsertSensor(*record);
+  }
+}
+
+void Fleet::SetRolloutLocked(const std::string& sensor_id, RolloutKind kind,
+                             const std::string& version, RolloutState state,
+                             const std::string& error) {
+  RolloutRecord r;
+  r.sensor_id = sensor_id;
+  r.kind = kind;
+  r.version = version;
+  r.state = state;
+  r.error = error;
+  r.updated_ns = NowNs();
+  (void)store_->SetRollout(r);
+}
+
+vigil::v1::ModuleCommand Fleet::ModulesFor(const std::string& node) const {
+  std::map<std::string, bool> enabled;
+  for (const vigil::v1::SetProbeModulesRequest& change : plan_.changes()) {
+    bool applies = change.nodes().empty();
+    for (const std::string& n : change.nodes()) applies = applies || n == node;
+    if (!applies) continue;
+    for (const vigil::v1::ModuleSetting& m : change.modules()) enabled[m.name()] = m.enabled();
+  }
+  vigil::v1::ModuleCommand command;
+  std::string material;
+  for (const auto& [name, on] : enabled) {
+    vigil::v1::ModuleSetting* m = command.add_modules();
+    m->set_name(name);
+    m->set_enabled(on);
+    absl::StrAppend(&material, name, "=", on ? 1 : 0, ";");
+  }
+  command.set_version("sha256:" + Sha256Hex(material).substr(0, 16));
+  return command;
+}
+
+void Fleet::SyncLocked(const std::string& sensor_id, Live& live) {
+  if (!desired_rules_.version().empty()) {
+    const std::string& want = desired_rules_.version();
+    if (live.hello.rule_set_version() == want) {
+      SetRolloutLocked(sensor_id, RolloutKind::kRules, want, RolloutState::kApplied, "");
+    } else {
+      vigil::v1::ControllerMessage message;
+      const uint64_t id = next_command_++;
+      message.mutable_rule_set()->set_command_id(id);
+      *message.mutable_rule_set()->mutable_rule_set() = desired_rules_;
+      pending_[id] = Pending{sensor_id, RolloutKind::kRules, want, want};
+      SetRolloutLocked(sensor_id, RolloutKind::kRules, want, RolloutState::kPending, "");
+      live.session->Send(message);
+    }
+  }
+  if (!plan_version_.empty()) {
+    vigil::v1::ModuleCommand command = ModulesFor(live.hello.node());
+    if (live.hello.modules_version() == command.version()) {
+      SetRolloutLocked(sensor_id, RolloutKind::kModules, plan_version_, RolloutState::kApplied,
+                       "");
+    } else {
+      const uint64_t id = next_command_++;
+      command.set_command_id(id);
+      pending_[id] = Pending{sensor_id, RolloutKind::kModules, plan_version_, command.version()};
+      SetRolloutLocked(sensor_id, RolloutKind::kModules, plan_version_, RolloutState::kPending,
+                       "");
+      vigil::v1::ControllerMessage message;
+      *message.mutable_modules() = std::move(command);
+      live.session->Send(message);
+    }
+  }
+}
+
+void Fleet::Result(const std::string& sensor_id, const vigil::v1::CommandResult& result) {
+  absl::MutexLock lock(&mu_);
+  auto it = pending_.find(result.command_id());
+  if (it == pending_.end() || it->second.sensor_id != sensor_id) return;
+  const Pending pending = it->second;
+  pending_.erase(it);
+  SetRolloutLocked(sensor_id, pending.kind, pending.version,
+                   result.ok() ? RolloutState::kApplied : RolloutState::kFailed,
+                   result.ok() ? "" : result.error());
+  auto live = live_.find(sensor_id);
+  if (live != live_.end() && result.ok()) {
+    if (pending.kind == RolloutKind::kRules) {
+      live->second.hello.set_rule_set_version(pending.applied);
+    } else {
+      live->second.hello.set_modules_version(pending.applied);
+    }
+  }
+}
+
+void Fleet::ReportHealth(const std::string& sensor_id, const vigil::v1::Health& health) {
+  absl::MutexLock lock(&mu_);
+  auto it = live_.find(sensor_id);
+  if (it == live_.end()) return;
+  it->second.health = health;
+  absl::StatusOr<SensorRecord> record = store_->GetSensor(sensor_id);
+  if (record.ok()) {
+    record->last_seen_ns = NowNs();
+    record->health = health.SerializeAsString();
+    (void)store_->UpsertSensor(*record);
+  }
+}
+
+absl::StatusOr<vigil::v1::PutRuleSetResponse> Fleet::PutRuleSet(
+    const vigil::v1::PutRuleSetRequest& request) {
+  if (request.files().empty()) return absl::InvalidArgumentError("a rule set needs files");
+  size_t bytes = 0;
+  rules::RuleFileSet files;
+  for (const vigil::v1::RuleFile& f : request.files()) {
+    bytes += f.content().size();
+    if (f.name().empty()) return absl::InvalidArgumentError("a rules file needs a name");
+    if (bytes > kMaxRuleSetBytes) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("rule set larger than ", kMaxRuleSetBytes, " bytes"));
+    }
+    absl::Status loaded = files.AddText(f.content(), f.name());
+    if (!loaded.ok()) return absl::InvalidArgumentError(loaded.message());
+  }
+  absl::StatusOr<std::unique_ptr<rules::RuleSet>> compiled = rules::RuleSet::Compile(files);
+  if (!compiled.ok()) return absl::InvalidArgumentError(compiled.status().message());
+
+  vigil::v1::RuleSet set;
+  set.set_version(PushedRuleSetVersion(request.files()));
+  *set.mutable_files() = request.files();
+  set.set_created_unix_ns(NowNs());
+  RuleSetRecord record;
+  record.version = set.version();
+  record.created_ns = set.created_unix_ns();
+  record.content = set.SerializeAsString();
+
+  absl::MutexLock lock(&mu_);
+  VIGIL_ASSIGN_OR_RETURN(bool created, store_->PutRuleSet(record));
+  if (!created) {
+    VIGIL_ASSIGN_OR_RETURN(RuleSetRecord stored, store_->GetRuleSet(set.version()));
+    set.ParseFromString(stored.content);
+  }
+  VIGIL_RETURN_IF_ERROR(store_->SetDesiredRuleSet(set.version()));
+  desired_rules_ = set;
+  for (auto& [id, live] : live_) SyncLocked(id, live);
+  vigil::v1::PutRuleSetResponse response;
+  response.set_version(set.version());
+  response.set_created(created);
+  response.set_rules(static_cast<uint32_t>((*compiled)->rules().size()));
+  return response;
+}
+
+absl::StatusOr<vigil::v1::RuleSet> Fleet::GetRuleSet(const std::string& version) {
+  std::string want = version;
+  if (want.empty()) {
+    VIGIL_ASSIGN_OR_RETURN(want, store_->GetDesiredRuleSet());
+    if (want.empty()) return absl::NotFoundError("no rule set has been put yet");
+  }
+  VIGIL_ASSIGN_OR_RETURN(RuleSetRecord record, store_->GetRuleSet(want));
+  vigil::v1::RuleSet set;
+  if (!set.ParseFromString(record.content)) {
+    return absl::DataLossError(absl::StrCat("stored rule set ", want, " does not parse"));
+  }
+  return set;
+}
+
+absl::StatusOr<vigil::v1::ListRuleSetsResponse> Fleet::ListRuleSets() {
+  vigil::v1::ListRuleSetsResponse response;
+  VIGIL_ASSIGN_OR_RETURN(std::vector<RuleSetVersion> versions, store_->ListRuleSets());
+  for (const RuleSetVersion& v : versions) {
+    vigil::v1::RuleSet* set = response.add_rule_sets();
+    set->set_version(v.version);
+    set->set_created_unix_ns(v.created_ns);
+  }
+  VIGIL_ASSIGN_OR_RETURN(std::string desired, store_->GetDesiredRuleSet());
+  response.set_desired_version(desired);
+  return response;
+}
+
+vigil::v1::Sensor Fleet::SensorOf(const SensorRecord& record) const {
+  vigil::v1::Sensor sensor;
+  sensor.set_sensor_id(record.sensor_id);
+  sensor.set_node(record.node);
+  sensor.set_version(record.version);
+  sensor.set_kernel(record.kernel);
+  sensor.set_last_seen_unix_ns(record.last_seen_ns);
+  auto live = live_.find(record.sensor_id);
+  sensor.set_connected(live != live_.end());
+  if (live != live_.end()) {
+    *sensor.mutable_modules() = live->second.hello.modules();
+    sensor.set_rule_set_version(live->second.hello.rule_set_version());
+    sensor.set_modules_version(live->second.hello.modules_version());
+    *sensor.mutable_health() = live->second.health;
+  } else if (!record.health.empty()) {
+    sensor.mutable_health()->ParseFromString(record.health);
+  }
+  return sensor;
+}
+
+absl::StatusOr<vigil::v1::ListSensorsResponse> Fleet::ListSensors() {
+  VIGIL_ASSIGN_OR_RETURN(std::vector<SensorRecord> records, store_->ListSensors());
+  absl::MutexLock lock(&mu_);
+  vigil::v1::ListSensorsResponse response;
+  for (const SensorRecord& r : records) *response.add_sensors() = SensorOf(r);
+  return response;
+}
+
+absl::StatusOr<vigil::v1::Sensor> Fleet::GetSensor(const std::string& sensor_id) {
+  VIGIL_ASSIGN_OR_RETURN(SensorRecord record, store_->GetSensor(sensor_id));
+  absl::MutexLock lock(&mu_);
+  return SensorOf(record);
+}
+
+absl::StatusOr<vigil::v1::Rollout> Fleet::GetRollout(const std::string& kind_name,
+                                                     const std::string& version) {
+  RolloutKind kind = RolloutKind::kRules;
+  if (kind_name == "modules") {
+    kind = RolloutKind::kModules;
+  } else if (!kind_name.empty() && kind_name != "rules") {
+    return absl::InvalidArgumentError(
+        absl::StrCat("unknown rollout kind '", kind_name, "' (rules or modules)"));
+  }
+  std::string want = version;
+  if (want.empty()) {
+    absl::MutexLock lock(&mu_);
+    want = kind == RolloutKind::kRules ? desired_rules_.version() : plan_version_;
+  }
+  if (want.empty()) return absl::NotFoundError(absl::StrCat("no ", kind_name, " desired yet"));
+  VIGIL_ASSIGN_OR_RETURN(std::vector<RolloutRecord> records, store_->ListRollout(kind, want));
+  VIGIL_ASSIGN_OR_RETURN(std::vector<SensorRecord> sensors, store_->ListSensors());
+  vigil::v1::Rollout rollout;
+  rollout.set_kind(std::string(RolloutKindName(kind)));
+  rollout.set_version(want);
+  rollout.set_sensors(static_cast<uint32_t>(sensors.size()));
+  std::map<std::string, const RolloutRecord*> by_sensor;
+  for (const RolloutRecord& r : records) by_sensor[r.sensor_id] = &r;
+  uint32_t applied = 0;
+  uint32_t failed = 0;
+  for (const SensorRecord& s : sensors) {
+    vigil::v1::SensorRollout* row = rollout.add_per_sensor();
+    row->set_sensor_id(s.sensor_id);
+    row->set_node(s.node);
+    auto it = by_sensor.find(s.sensor_id);
+    if (it == by_sensor.end()) {
+      row->set_state(vigil::v1::ROLLOUT_STATE_PENDING);
+      continue;
+    }
+    row->set_state(ToWire(it->second->state));
+    row->set_error(it->second->error);
+    row->set_updated_unix_ns(it->second->updated_ns);
+    applied += it->second->state == RolloutState::kApplied ? 1 : 0;
+    failed += it->second->state == RolloutState::kFailed ? 1 : 0;
+  }
+  rollout.set_applied(applied);
+  rollout.set_failed(failed);
+  rollout.set_pending(rollout.sensors() - applied - failed);
+  rollout.set_summary(absl::StrCat("version ", want, ": applied on ", applied, " of ",
+                                   rollout.sensors(), " sensors, failed on ", failed));
+  return rollout;
+}
+
+absl::StatusOr<vigil::v1::SetProbeModulesResponse> Fleet::SetProbeModules(
+    const vigil::v1::SetProbeModulesRequest& request) {
+  if (request.modules().empty()) return absl::InvalidArgumentError("no modules given");
+  for (const vigil::v1::ModuleSetting& m : request.modules()) {
+    if (m.name() != "process" && m.name() != "file") {
+      return absl::InvalidArgumentError(
+          absl::StrCat("unknown probe module '", m.name(), "' (process or file)"));
+    }
+  }
+  absl::MutexLock lock(&mu_);
+  vigil::v1::ModulePlan plan = plan_;
+  *plan.add_changes() = request;
+  ModuleSettingsRecord record;
+  record.settings = plan.SerializeAsString();
+  record.version = "sha256:" + Sha256Hex(record.settings).substr(0, 16);
+  record.updated_ns = NowNs();
+  VIGIL_RETURN_IF_ERROR(store_->SetDesiredModules(record));
+  plan_ = std::move(plan);
+  plan_version_ = record.version;
+  for (auto& [id, live] : live_) SyncLocked(id, live);
+  vigil::v1::SetProbeModulesResponse response;
+  response.set_version(plan_version_);
+  for (const auto& [id, live] : live_) {
+    vigil::v1::SensorRollout* row = response.add_per_sensor();
+    row->set_sensor_id(id);
+    row->set_node(live.hello.node());
+    row->set_state(vigil::v1::ROLLOUT_STATE_PENDING);
+  }
+  return response;
+}
+
+size_t Fleet::connected() const {
+  absl::MutexLock lock(&mu_);
+  return live_.size();
+}
+
+}  // namespace vigil::controller

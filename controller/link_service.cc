@@ -1,0 +1,211 @@
+#include "controller/link_service.h"
+
+#include <time.h>
+
+#include <deque>
+
+#include "absl/strings/str_cat.h"
+#include "controller/alert_codec.h"
+
+namespace vigil::controller {
+
+using vigil::v1::ControllerMessage;
+using vigil::v1::SensorMessage;
+
+namespace {
+
+int64_t NowNs() {
+  timespec ts;
+  clock_gettime(CLOCK_REALTIME, &ts);
+  return static_cast<int64_t>(ts.tv_sec) * 1000000000LL + ts.tv_nsec;
+}
+
+}  // namespace
+
+// One sensor's stream. Reads one message at a time; writes one at a time from a queue
+// that commands (from any thread) and acks feed. Acks coalesce: only the newest pending
+// ack is kept, so the queue stays small whatever the alert rate.
+class LinkReactor : public grpc::ServerBidiReactor<SensorMessage, ControllerMessage>,
+                    public SensorSession {
+ public:
+  LinkReactor(SensorLinkImpl* service) : service_(service) {
+    ++service_->counters_.streams;
+    StartRead(&in_);
+  }
+
+  bool Send(const ControllerMessage& message) override {
+    absl::MutexLock lock(&mu_);
+    if (finished_) return false;
+    queue_.push_back(message);
+    MaybeWriteLocked();
+    return true;
+  }
+
+  void OnReadDone(bool ok) override {
+    if (!ok) {
+      End(grpc::Status::OK);
+      return;
+    }
+    grpc::Status status = Handle(in_);
+    if (!status.ok()) {
+      End(status);
+      return;
+    }
+    StartRead(&in_);
+  }
+
+  void OnWriteDone(bool ok) override {
+    if (!ok) {
+      End(grpc::Status(grpc::StatusCode::UNAVAILABLE, "write to sensor failed"));
+      return;
+    }
+    absl::MutexLock lock(&mu_);
+    writing_ = false;
+    MaybeWriteLocked();
+  }
+
+  void OnCancel() override { End(grpc::Status(grpc::StatusCode::CANCELLED, "cancelled")); }
+
+  void OnDone() override {
+    if (!sensor_id_.empty()) service_->fleet_->Disconnected(sensor_id_, this);
+    delete this;
+  }
+
+ private:
+  grpc::Status Handle(const SensorMessage& message) {
+    switch (message.msg_case()) {
+      case SensorMessage::kHello: {
+        if (!sensor_id_.empty()) {
+          return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT, "a second hello");
+        }
+        absl::Status connected = service_->fleet_->Connected(message.hello(), this);
+        if (!connected.ok()) {
+          return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT,
+                              std::string(connected.message()));
+        }
+        sensor_id_ = message.hello().sensor_id();
+        return grpc::Status::OK;
+      }
+      case SensorMessage::kAlerts:
+        if (sensor_id_.empty()) break;
+        return StoreBatch(message.alerts());
+      case SensorMessage::kHealth:
+        if (sensor_id_.empty()) break;
+        service_->fleet_->ReportHealth(sensor_id_, message.health());
+        return grpc::Status::OK;
+      case SensorMessage::kResult:
+        if (sensor_id_.empty()) break;
+        service_->fleet_->Result(sensor_id_, message.result());
+        return grpc::Status::OK;
+      case SensorMessage::MSG_NOT_SET:
+        return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT, "empty message");
+    }
+    return grpc::Status(grpc::StatusCode::FAILED_PRECONDITION, "the first message must be hello");
+  }
+
+  grpc::Status StoreBatch(const vigil::v1::AlertBatch& batch) {
+    if (batch.alerts_size() > SensorLinkImpl::kMaxBatch) {
+      return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT,
+                          absl::StrCat("batch of ", batch.alerts_size(), " alerts; at most ",
+                                       SensorLinkImpl::kMaxBatch));
+    }
+    if (batch.alerts_size() == 0) return grpc::Status::OK;
+    LinkCounters& counters = service_->counters_;
+    const int64_t now = NowNs();
+    std::vector<StoredAlert> stored;
+    uint64_t last = 0;
+    for (const vigil::v1::Alert& alert : batch.alerts()) {
+      ++counters.alerts_received;
+      if (alert.sequence() <= last) {
+        return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT,
+                            "alerts in a batch must have increasing sequence numbers");
+      }
+      last = alert.sequence();
+      absl::StatusOr<StoredAlert> one = ToStored(alert, sensor_id_, now);
+      if (!one.ok()) {
+        // Refused, but never silently: a gap record takes its place and its number.
+        ++counters.alerts_refused;
+        vigil::v1::Alert gap;
+        gap.set_sequence(alert.sequence());
+        gap.set_node(alert.node());
+        gap.set_time_unix_ns(now);
+        gap.set_lost(1);
+        gap.set_lost_reason(absl::StrCat("refused by the controller: ", one.status().message()));
+        one = ToStored(gap, sensor_id_, now);
+        if (!one.ok()) return grpc::Status(grpc::StatusCode::INTERNAL, "gap record refused");
+      }
+      stored.push_back(*std::move(one));
+    }
+    absl::StatusOr<std::vector<InsertResult>> results = service_->store_->Insert(std::move(stored));
+    if (!results.ok()) {
+      // Not stored, so not acked: the sensor resends after reconnecting.
+      return grpc::Status(grpc::StatusCode::UNAVAILABLE,
+                          absl::StrCat("storing alerts failed: ", results.status().message()));
+    }
+    for (const InsertResult& r : *results) {
+      ++(r.duplicate ? counters.alerts_duplicate : counters.alerts_stored);
+    }
+    service_->hub_->Notify();
+    absl::MutexLock lock(&mu_);
+    if (!finished_) {
+      ack_ = std::max(ack_, last);
+      MaybeWriteLocked();
+    }
+    return grpc::Status::OK;
+  }
+
+  void MaybeWriteLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+    if (writing_ || finished_) return;
+    if (ack_ > acked_) {
+      out_.Clear();
+      out_.mutable_ack()->set_sequence(ack_);
+      acked_ = ack_;
+    } else if (!queue_.empty()) {
+      out_ = std::move(queue_.front());
+      queue_.pop_front();
+    } else {
+      return;
+    }
+    writing_ = true;
+    StartWrite(&out_);
+  }
+
+  void End(grpc::Status status) {
+    {
+      absl::MutexLock lock(&mu_);
+      if (finished_) return;
+      finished_ = true;
+    }
+    Finish(std::move(status));
+  }
+
+  SensorLinkImpl* service_;
+  SensorMessage in_;
+  std::string sensor_id_;  // set by hello; read and written on the reading side only
+  absl::Mutex mu_;
+  std::deque<ControllerMessage> queue_ ABSL_GUARDED_BY(mu_);
+  ControllerMessage out_ ABSL_GUARDED_BY(mu_);
+  uint64_t ack_ ABSL_GUARDED_BY(mu_) = 0;
+  uint64_t acked_ ABSL_GUARDED_BY(mu_) = 0;
+  bool writing_ ABSL_GUARDED_BY(mu_) = false;
+  bool finished_ ABSL_GUARDED_BY(mu_) = false;
+};
+
+namespace {
+
+class RefusedLink : public grpc::ServerBidiReactor<SensorMessage, ControllerMessage> {
+ public:
+  explicit RefusedLink(grpc::Status status) { Finish(std::move(status)); }
+  void OnDone() override { delete this; }
+};
+
+}  // namespace
+
+grpc::ServerBidiReactor<SensorMessage, ControllerMessage>* SensorLinkImpl::Connect(
+    grpc::CallbackServerContext* context) {
+  grpc::Status allowed = auth_->Require(*context, Role::kSensor, "SensorLink.Connect");
+  if (!allowed.ok()) return new RefusedLink(allowed);
+  return new LinkReactor(this);
+}
+
+}  // namespace vigil::controller

@@ -1,0 +1,47 @@
+#include "sensor/alert_proto.h"
+
+#include "rules/output_template.h"
+
+namespace vigil::sensor {
+
+vigil::v1::Alert ToAlertProto(const AlertLine& alert, const std::string& sensor_id,
+                              const std::string& node, const std::string& rule_set_version) {
+  vigil::v1::Alert out;
+  out.set_sensor_id(sensor_id);
+  out.set_node(node);
+  out.set_time_unix_ns(static_cast<int64_t>(alert.wall_ns));
+  out.set_rule(std::string(alert.rule));
+  // Wire priorities are the rule language's order, starting at 1.
+  out.set_priority(static_cast<vigil::v1::Priority>(static_cast<int>(alert.priority) + 1));
+  out.set_output(std::string(alert.output));
+  out.set_source(std::string(alert.source));
+  out.set_count(alert.count);
+  out.set_rule_set_version(rule_set_version);
+  if (alert.tags != nullptr) {
+    for (const std::string& tag : *alert.tags) out.add_tags(tag);
+  }
+  if (alert.fields != nullptr) {
+    std::string text;
+    for (const rules::AlertField& f : *alert.fields) {
+      vigil::v1::AlertField* field = out.add_output_fields();
+      field->set_name(f.name);
+      if (!f.present) continue;
+      switch (f.type) {
+        case rules::FieldType::kString:
+        case rules::FieldType::kPath: field->set_text(f.str); break;
+        case rules::FieldType::kBool: field->set_flag(f.num != 0); break;
+        case rules::FieldType::kInt:
+        case rules::FieldType::kUid: field->set_number(f.num); break;
+        case rules::FieldType::kFlags:
+          text.clear();
+          rules::AppendFieldText(rules::FieldInfo{f.name, f.type, 0, false, "", nullptr},
+                                 rules::FieldValue{true, f.num, {}}, &text);
+          field->set_text(text);
+          break;
+      }
+    }
+  }
+  return out;
+}
+
+}  // namespace vigil::sensor

@@ -1,0 +1,247 @@
+#include "sensor/controller_link.h"
+
+#include <fstream>
+#include <random>
+
+#include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
+#include "absl/time/time.h"
+
+namespace vigil::sensor {
+namespace {
+
+absl::StatusOr<std::string> ReadPem(const std::string& path) {
+  std::ifstream in(path);
+  if (!in) return absl::NotFoundError(absl::StrCat("cannot read ", path));
+  std::string text(1 << 20, '\0');
+  in.read(text.data(), static_cast<std::streamsize>(text.size()));
+  text.resize(static_cast<size_t>(in.gcount()));
+  if (text.empty()) return absl::InvalidArgumentError(absl::StrCat(path, " is empty"));
+  return text;
+}
+
+}  // namespace
+
+absl::StatusOr<std::unique_ptr<ControllerLink>> ControllerLink::Create(
+    const ControllerLinkOptions& options, Spool* spool, HelloFn hello, HealthFn health,
+    CommandFn on_command) {
+  if (options.address.empty()) return absl::InvalidArgumentError("no controller address");
+  std::unique_ptr<ControllerLink> link(new ControllerLink(
+      options, spool, std::move(hello), std::move(health), std::move(on_command)));
+  if (options.insecure) {
+    link->creds_ = grpc::InsecureChannelCredentials();
+  } else {
+    if (options.tls_cert.empty() || options.tls_key.empty() || options.tls_ca.empty()) {
+      return absl::InvalidArgumentError(
+          "the controller link needs --controller-cert, --controller-key and --controller-ca "
+          "(or --controller-insecure for local plaintext)");
+    }
+    grpc::SslCredentialsOptions ssl;
+    auto cert = ReadPem(options.tls_cert);
+    auto key = ReadPem(options.tls_key);
+    auto ca = ReadPem(options.tls_ca);
+    for (const auto* s : {&cert, &key, &ca}) {
+      if (!s->ok()) return s->status();
+    }
+    ssl.pem_cert_chain = *cert;
+    ssl.pem_private_key = *key;
+    ssl.pem_root_certs = *ca;
+    link->creds_ = grpc::SslCredentials(ssl);
+  }
+  return link;
+}
+
+ControllerLink::ControllerLink(const ControllerLinkOptions& options, Spool* spool, HelloFn hello,
+                               HealthFn health, CommandFn on_command)
+    : options_(options),
+      spool_(spool),
+      hello_(std::move(hello)),
+      health_(std::move(health)),
+      on_command_(std::move(on_command)) {}
+
+ControllerLink::~ControllerLink() { Stop(); }
+
+void ControllerLink::Start() { thread_ = std::thread([this] { Run(); }); }
+
+void ControllerLink::Stop() {
+  {
+    absl::MutexLock lock(&mu_);
+    stop_ = true;
+    if (context_ != nullptr) context_->TryCancel();
+  }
+  if (thread_.joinable()) thread_.join();
+}
+
+void ControllerLink::Wake() {
+  absl::MutexLock lock(&mu_);
+  woken_ = true;
+}
+
+void ControllerLink::SendResult(const vigil::v1::CommandResult& result) {
+  absl::MutexLock lock(&mu_);
+  results_.push_back(result);
+  woken_ = true;
+}
+
+void ControllerLink::Run() {
+  std::mt19937_64 rng(std::random_device{}());
+  int backoff_ms = options_.backoff_min_ms;
+  for (;;) {
+    {
+      absl::MutexLock lock(&mu_);
+      if (stop_) return;
+    }
+    const absl::Time started = absl::Now();
+    absl::Status ended = Session();
+    counters_.connected = false;
+    {
+      absl::MutexLock lock(&mu_);
+      if (stop_) return;
+    }
+    fprintf(stderr, "vigil-sensor: controller link: %s; reconnecting\n",
+            std::string(ended.message()).c_str());
+    // A session that lasted resets the backoff; quick failures grow it.
+    if (absl::Now() - started > absl::Seconds(10)) backoff_ms = options_.backoff_min_ms;
+    const int wait_ms = std::uniform_int_distribution<int>(0, backoff_ms)(rng);
+    backoff_ms = std::min(options_.backoff_max_ms, backoff_ms * 2);
+    absl::MutexLock lock(&mu_);
+    mu_.AwaitWithTimeout(absl::Condition(&stop_), absl::Milliseconds(wait_ms));
+  }
+}
+
+absl::Status ControllerLink::Session() {
+  grpc::ChannelArguments args;
+  args.SetInt(GRPC_ARG_KEEPALIVE_TIME_MS, 20000);
+  args.SetInt(GRPC_ARG_KEEPALIVE_TIMEOUT_MS, 10000);
+  args.SetInt(GRPC_ARG_KEEPALIVE_PERMIT_WITHOUT_CALLS, 1);
+  args.SetInt(GRPC_ARG_HTTP2_MAX_PINGS_WITHOUT_DATA, 0);
+  args.SetInt(GRPC_ARG_MAX_RECEIVE_MESSAGE_LENGTH, 32 << 20);
+  if (!options_.tls_server_name.empty()) {
+    args.SetSslTargetNameOverride(options_.tls_server_name);
+  }
+  std::shared_ptr<grpc::Channel> channel =
+      grpc::CreateCustomChannel(options_.address, creds_, args);
+  std::unique_ptr<vigil::v1::SensorLink::Stub> stub = vigil::v1::SensorLink::NewStub(channel);
+  grpc::ClientContext context;
+  {
+    absl::MutexLock lock(&mu_);
+    if (stop_) return absl::CancelledError("stopping");
+    context_ = &context;
+    broken_ = false;
+  }
+  auto stream = stub->Connect(&context);
+  auto clear_context = [&] {
+    absl::MutexLock lock(&mu_);
+    context_ = nullptr;
+  };
+
+  vigil::v1::SensorMessage hello;
+  *hello.mutable_hello() = hello_();
+  if (!stream->Write(hello)) {
+    clear_context();
+    grpc::Status status = stream->Finish();
+    return absl::UnavailableError(absl::StrCat("connect failed: ", status.error_message()));
+  }
+  ++counters_.connects;
+  counters_.connected = true;
+
+  // The reader: acks and commands.
+  std::thread reader([&] {
+    vigil::v1::ControllerMessage message;
+    while (stream->Read(&message)) {
+      if (message.has_ack()) {
+        ++counters_.acks;
+        absl::Status acked = spool_->Ack(message.ack().sequence());
+        if (!acked.ok()) {
+          fprintf(stderr, "vigil-sensor: controller link: bad ack: %s\n",
+                  std::string(acked.message()).c_str());
+        }
+      } else if (message.has_rule_set() || message.has_modules()) {
+        ++counters_.commands;
+        on_command_(message);
+      }
+    }
+    absl::MutexLock lock(&mu_);
+    broken_ = true;
+  });
+
+  uint64_t next = spool_->first_unacked();
+  absl::Time next_health = absl::Now();
+  absl::Status result = absl::OkStatus();
+  for (;;) {
+    std::deque<vigil::v1::CommandResult> results;
+    {
+      absl::MutexLock lock(&mu_);
+      auto ready = [this, next]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+        return stop_ || broken_ || woken_ || !results_.empty() || spool_->next_seq() > next;
+      };
+      mu_.AwaitWithDeadline(absl::Condition(&ready), next_health);
+      if (stop_ || broken_) break;
+      woken_ = false;
+      results.swap(results_);
+    }
+    bool write_failed = false;
+    for (const vigil::v1::CommandResult& r : results) {
+      vigil::v1::SensorMessage m;
+      *m.mutable_result() = r;
+      if (!stream->Write(m)) write_failed = true;
+    }
+    if (absl::Now() >= next_health) {
+      vigil::v1::SensorMessage m;
+      *m.mutable_health() = health_();
+      if (!stream->Write(m)) write_failed = true;
+      next_health = absl::Now() + absl::Seconds(options_.health_interval_s);
+    }
+    // Alerts: everything appended since `next`, a batch at a time.
+    while (!write_failed) {
+      absl::StatusOr<std::vector<SpoolRecord>> records =
+          spool_->ReadFrom(next, options_.batch_records, options_.batch_bytes);
+      if (!records.ok()) {
+        result = records.status();
+        write_failed = true;
+        break;
+      }
+      if (records->empty()) break;
+      absl::Status synced = spool_->Sync();  // durable before the controller can ack it
+      if (!synced.ok()) {
+        result = synced;
+        write_failed = true;
+        break;
+      }
+      vigil::v1::SensorMessage m;
+      vigil::v1::AlertBatch* batch = m.mutable_alerts();
+      for (const SpoolRecord& r : *records) {
+        vigil::v1::Alert* alert = batch->add_alerts();
+        if (r.kind == RecordKind::kGap) {
+          alert->set_lost(r.gap_count());
+          alert->set_lost_reason("spool full");
+        } else if (!alert->ParseFromString(r.payload)) {
+          alert->Clear();
+          alert->set_lost(1);
+          alert->set_lost_reason("spool record does not parse");
+        }
+        alert->set_sequence(r.seq);
+      }
+      if (!stream->Write(m)) {
+        write_failed = true;
+        break;
+      }
+      ++counters_.batches_sent;
+      counters_.alerts_sent += records->size();
+      next = records->back().seq + 1;
+    }
+    if (write_failed) break;
+  }
+  {
+    absl::MutexLock lock(&mu_);
+    if (context_ != nullptr) context_->TryCancel();
+  }
+  reader.join();
+  clear_context();
+  grpc::Status status = stream->Finish();
+  if (!result.ok()) return result;
+  return absl::UnavailableError(
+      absl::StrCat("stream ended: ", status.ok() ? "closed" : status.error_message()));
+}
+
+}  // namespace vigil::sensor
