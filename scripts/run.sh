@@ -1,11 +1,20 @@
 #!/usr/bin/env bash
-# The main job on one machine: installs dependencies, builds, and runs the sensor with
-# the default rule pack (deploy/rules), printing alerts live as JSON lines. With
-# arguments, they replace the defaults and go to vigil-sensor as they are.
+# The main job on one machine: installs dependencies, builds, starts vigil-controller and
+# vigil-sensor (with the default rule pack, deploy/rules) on this node, and shows alerts
+# live with `vigilctl alerts tail`. Ctrl-C stops all three.
+#
+# Local use: the controller listens on 127.0.0.1 only, in plaintext. State (the
+# controller's database, the sensor's spool) is kept in $VIGIL_STATE_DIR
+# (default /var/lib/vigil-local), so a restart resumes where it stopped.
+#
+# With arguments, only the sensor runs, with exactly those arguments
+# (e.g. `scripts/run.sh --print-events`).
 # Usage: sudo scripts/run.sh [vigil-sensor options]
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 build=${VIGIL_BUILD_DIR:-$top/build}
+state=${VIGIL_STATE_DIR:-/var/lib/vigil-local}
+port=${VIGIL_PORT:-7443}
 
 if [[ $(id -u) -ne 0 ]]; then
   echo "scripts/run.sh: run as root: the sensor loads eBPF probes" >&2
@@ -15,7 +24,39 @@ fi
 mkdir -p "$build"
 echo "scripts/run.sh: building (log: $build/build.log)" >&2
 "$top/scripts/build.sh" "$build" > "$build/build.log" 2>&1 || { tail -50 "$build/build.log"; exit 1; }
-if [[ $# -eq 0 ]]; then
-  set -- --rules "$top/deploy/rules" --print-alerts
+if [[ $# -gt 0 ]]; then
+  exec "$build/bin/vigil-sensor" "$@"
 fi
-exec "$build/bin/vigil-sensor" "$@"
+
+mkdir -p "$state"
+chmod 0700 "$state"
+pids=()
+cleanup() {
+  for pid in "${pids[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
+  wait 2>/dev/null || true
+}
+trap cleanup EXIT INT TERM
+
+"$build/bin/vigil-controller" --insecure --listen "127.0.0.1:$port" --db "$state/controller.db" \
+  2> "$state/controller.log" &
+pids+=($!)
+"$build/bin/vigil-sensor" --controller "127.0.0.1:$port" --controller-insecure \
+  --rules "$top/deploy/rules" --spool "$state/spool" --output "$state/sensor.jsonl" \
+  2> "$state/sensor.log" &
+pids+=($!)
+
+# Wait until the sensor's probes are attached (its sensor_start record) or it failed.
+for _ in $(seq 1 600); do
+  if grep -q '"sensor_start"' "$state/sensor.jsonl" 2>/dev/null; then break; fi
+  if ! kill -0 "${pids[1]}" 2>/dev/null; then
+    echo "scripts/run.sh: vigil-sensor stopped:" >&2
+    cat "$state/sensor.log" >&2
+    exit 1
+  fi
+  sleep 0.1
+done
+echo "scripts/run.sh: controller on 127.0.0.1:$port, sensor running; logs in $state" >&2
+echo "scripts/run.sh: alerts follow (try: cat /etc/shadow, or touch /tmp/.hidden)" >&2
+"$build/bin/vigilctl" --insecure --controller "127.0.0.1:$port" alerts tail &
+pids+=($!)
+wait "${pids[2]}"
