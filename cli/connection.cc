@@ -6,6 +6,7 @@
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
+#include "common/read_file.h"
 #include "common/status_macros.h"
 #include "grpcpp/create_channel.h"
 #include "grpcpp/security/credentials.h"
@@ -19,21 +20,11 @@ constexpr size_t kMaxFileBytes = 1 << 20;
 // Query pages of large alerts exceed gRPC's default 4 MiB.
 constexpr int kMaxReceiveBytes = 64 << 20;
 
+// The file `flag` names, whole; errors start with the flag.
 absl::StatusOr<std::string> ReadSmallFile(absl::string_view flag, const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) {
-    return absl::FailedPreconditionError(
-        absl::StrCat(flag, ": cannot read ", path, ": ", strerror(errno)));
-  }
-  std::string text(kMaxFileBytes + 1, '\0');
-  in.read(text.data(), static_cast<std::streamsize>(text.size()));
-  if (in.bad()) {
-    return absl::FailedPreconditionError(absl::StrCat(flag, ": cannot read ", path));
-  }
-  text.resize(static_cast<size_t>(in.gcount()));
-  if (text.size() > kMaxFileBytes) {
-    return absl::FailedPreconditionError(
-        absl::StrCat(flag, ": ", path, " is larger than ", kMaxFileBytes, " bytes"));
+  absl::StatusOr<std::string> text = vigil::ReadSmallFile(path, kMaxFileBytes);
+  if (!text.ok()) {
+    return absl::FailedPreconditionError(absl::StrCat(flag, ": ", text.status().message()));
   }
   return text;
 }

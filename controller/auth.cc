@@ -1,15 +1,15 @@
 #include "controller/auth.h"
 
 #include <algorithm>
-#include <fstream>
-#include <sstream>
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
+#include "common/read_file.h"
 #include "common/sha256.h"
+#include "common/status_macros.h"
 
 namespace vigil::controller {
 namespace {
@@ -32,15 +32,7 @@ const char* RoleName(Role role) {
 }
 
 absl::StatusOr<Authorizer> Authorizer::FromFile(const std::string& path, bool tls) {
-  std::ifstream in(path);
-  if (!in) return absl::NotFoundError(absl::StrCat("cannot read access file ", path));
-  std::string text(kMaxAccessFileBytes + 1, '\0');
-  in.read(text.data(), static_cast<std::streamsize>(text.size()));
-  text.resize(static_cast<size_t>(in.gcount()));
-  if (text.size() > kMaxAccessFileBytes) {
-    return absl::InvalidArgumentError(
-        absl::StrCat(path, ": larger than ", kMaxAccessFileBytes, " bytes"));
-  }
+  VIGIL_ASSIGN_OR_RETURN(std::string text, ReadSmallFile(path, kMaxAccessFileBytes));
   return FromText(text, path, tls);
 }
 

@@ -226,10 +226,18 @@ absl::StatusOr<vigil::v1::PutRuleSetResponse> Fleet::PutRuleSet(
   record.content = set.SerializeAsString();
 
   absl::MutexLock lock(&mu_);
-  VIGIL_ASSIGN_OR_RETURN(bool created, store_->PutRuleSet(record));
-  if (!created) {
-    VIGIL_ASSIGN_OR_RETURN(RuleSetRecord stored, store_->GetRuleSet(set.version()));
-    set.ParseFromString(stored.content);
+  // The same files again are the same version: keep the stored one (and its time).
+  bool created = false;
+  absl::StatusOr<RuleSetRecord> stored = store_->GetRuleSet(set.version());
+  if (stored.ok()) {
+    if (!set.ParseFromString(stored->content)) {
+      return absl::DataLossError(absl::StrCat("stored rule set ", set.version(),
+                                              " does not parse"));
+    }
+  } else if (absl::IsNotFound(stored.status())) {
+    VIGIL_ASSIGN_OR_RETURN(created, store_->PutRuleSet(record));
+  } else {
+    return stored.status();
   }
   VIGIL_RETURN_IF_ERROR(store_->SetDesiredRuleSet(set.version()));
   desired_rules_ = set;

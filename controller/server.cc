@@ -2,25 +2,15 @@
 
 #include <time.h>
 
-#include <fstream>
 
 #include "absl/strings/str_cat.h"
 #include "absl/time/time.h"
+#include "common/read_file.h"
 #include "common/status_macros.h"
 #include "grpcpp/ext/proto_server_reflection_plugin.h"
 #include "grpcpp/health_check_service_interface.h"
 
 namespace vigil::controller {
-
-absl::StatusOr<std::string> ReadSmallFile(const std::string& path) {
-  std::ifstream in(path);
-  if (!in) return absl::NotFoundError(absl::StrCat("cannot read ", path));
-  std::string text(1 << 20, '\0');
-  in.read(text.data(), static_cast<std::streamsize>(text.size()));
-  text.resize(static_cast<size_t>(in.gcount()));
-  if (text.empty()) return absl::InvalidArgumentError(absl::StrCat(path, " is empty"));
-  return text;
-}
 
 absl::StatusOr<std::unique_ptr<ControllerServer>> ControllerServer::Start(
     const ControllerOptions& options) {

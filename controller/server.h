@@ -75,9 +75,6 @@ class ControllerServer {
   bool shut_down_ = false;
 };
 
-// Reads a whole (small) file for TLS material; errors name the path.
-absl::StatusOr<std::string> ReadSmallFile(const std::string& path);
-
 }  // namespace vigil::controller
 
 #endif  // VIGIL_CONTROLLER_SERVER_H_

@@ -1,27 +1,13 @@
 #include "sensor/controller_link.h"
 
-#include <fstream>
 #include <random>
 
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
+#include "common/read_file.h"
 
 namespace vigil::sensor {
-namespace {
-
-absl::StatusOr<std::string> ReadPem(const std::string& path) {
-  std::ifstream in(path);
-  if (!in) return absl::NotFoundError(absl::StrCat("cannot read ", path));
-  std::string text(1 << 20, '\0');
-  in.read(text.data(), static_cast<std::streamsize>(text.size()));
-  text.resize(static_cast<size_t>(in.gcount()));
-  if (text.empty()) return absl::InvalidArgumentError(absl::StrCat(path, " is empty"));
-  return text;
-}
-
-}  // namespace
-
 absl::StatusOr<std::unique_ptr<ControllerLink>> ControllerLink::Create(
     const ControllerLinkOptions& options, Spool* spool, HelloFn hello, HealthFn health,
     CommandFn on_command) {
@@ -37,9 +23,9 @@ absl::StatusOr<std::unique_ptr<ControllerLink>> ControllerLink::Create(
           "(or --controller-insecure for local plaintext)");
     }
     grpc::SslCredentialsOptions ssl;
-    auto cert = ReadPem(options.tls_cert);
-    auto key = ReadPem(options.tls_key);
-    auto ca = ReadPem(options.tls_ca);
+    auto cert = ReadSmallFile(options.tls_cert);
+    auto key = ReadSmallFile(options.tls_key);
+    auto ca = ReadSmallFile(options.tls_ca);
     for (const auto* s : {&cert, &key, &ca}) {
       if (!s->ok()) return s->status();
     }
