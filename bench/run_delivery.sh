@@ -28,11 +28,11 @@ cat > "$work/bench.yaml" <<RULES
 RULES
 
 "$build/bin/vigil-controller" --insecure --listen "127.0.0.1:$port" --db "$work/c.db" \
-  2> "$work/controller.log" &
+  ${VIGIL_CONTROLLER_ARGS:-} 2> "$work/controller.log" &
 pids+=($!)
 "$build/bin/vigil-sensor" --controller "127.0.0.1:$port" --controller-insecure \
   --rules "$work/bench.yaml" --spool "$work/spool" --spool-bytes $((1 << 30)) \
-  --output "$work/sensor.jsonl" 2> "$work/sensor.log" &
+  --output "$work/sensor.jsonl" ${VIGIL_SENSOR_ARGS:-} 2> "$work/sensor.log" &
 pids+=($!)
 for _ in $(seq 1 300); do
   grep -q '"sensor_start"' "$work/sensor.jsonl" 2>/dev/null && break

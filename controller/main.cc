@@ -31,6 +31,9 @@ gRPC health checking and server reflection are on, so grpcurl works without .pro
   --retention-age DURATION Delete alerts received longer ago (default 720h; e.g. 30m, 7d
                            is written 168h).
   --retention-bytes N      Delete the oldest alerts beyond N bytes (default 10737418240).
+  --durability power|crash What a stored (and acked) alert survives: power loss, with a
+                           disk flush per commit (default), or the controller's crash only,
+                           which commits faster (SQLite synchronous=NORMAL).
   --help, --version
 )";
 
@@ -78,7 +81,8 @@ int main(int argc, char** argv) {
     if (arg == "--tls-key") target = &options.tls_key;
     if (arg == "--tls-ca") target = &options.tls_ca;
     if (arg == "--access") target = &options.access_file;
-    const bool numeric = arg == "--retention-age" || arg == "--retention-bytes";
+    const bool numeric =
+        arg == "--retention-age" || arg == "--retention-bytes" || arg == "--durability";
     if (target == nullptr && !numeric) {
       return Fail(absl::StrCat("unknown option '", argv[i], "' (see --help)"), 2);
     }
@@ -91,6 +95,14 @@ int main(int argc, char** argv) {
         return Fail(absl::StrCat("--retention-age: bad duration '", value, "' (e.g. 720h)"), 2);
       }
       options.retention_age_s = static_cast<int64_t>(ns / 1000000000ull);
+    } else if (arg == "--durability") {
+      if (value == "power") {
+        options.durability = vigil::controller::Durability::kPowerLoss;
+      } else if (value == "crash") {
+        options.durability = vigil::controller::Durability::kProcessCrash;
+      } else {
+        return Fail(absl::StrCat("--durability: '", value, "' (power or crash)"), 2);
+      }
     } else if (!absl::SimpleAtoi(value, &options.retention_bytes)) {
       return Fail(absl::StrCat("--retention-bytes: '", value, "' is not a number"), 2);
     }

@@ -21,7 +21,9 @@ absl::StatusOr<std::unique_ptr<ControllerServer>> ControllerServer::Start(
     return absl::InvalidArgumentError(
         "TLS needs --tls-cert, --tls-key and --tls-ca (or --insecure for local plaintext)");
   }
-  VIGIL_ASSIGN_OR_RETURN(s->store_, SqliteStore::Open(options.db_path));
+  SqliteStoreOptions store_options;
+  store_options.durability = options.durability;
+  VIGIL_ASSIGN_OR_RETURN(s->store_, SqliteStore::Open(options.db_path, store_options));
   if (options.access_file.empty()) {
     s->auth_ = std::make_unique<Authorizer>(Authorizer::Default(tls));
   } else {

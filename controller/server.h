@@ -32,6 +32,9 @@ struct ControllerOptions {
   std::string tls_ca;
   bool insecure = false;  // plaintext; for local use only
   std::string access_file;  // roles (see auth.h); empty: defaults
+  // What a stored (and so acked) alert survives: power loss (fsync per commit, default)
+  // or the controller's crash only (faster).
+  Durability durability = Durability::kPowerLoss;
   // Retention: alerts received longer ago than this, or beyond this many bytes, are
   // deleted oldest first (0: unbounded), checked every retention_interval_s.
   int64_t retention_age_s = 30 * 24 * 3600;

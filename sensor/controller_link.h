@@ -5,8 +5,12 @@
 //
 // Delivery: every (re)connection sends hello and then resends from the spool's first
 // unacked record, so a controller restart, a network cut or a sensor restart loses
-// nothing (the spool is durable: Sync() runs before each batch is sent) and duplicates
-// nothing the controller stored (it de-duplicates by sensor and sequence). Reconnects back
+// nothing and duplicates nothing the controller stored (it de-duplicates by sensor and
+// sequence). The spool is synced to disk after each burst of batches is sent: a record is
+// at risk of an OS crash only while it is neither synced nor stored by the controller, so
+// sending first is never worse than syncing first, and the flush stays off the alerts'
+// path. (The spool's leased sequence numbers are never reused even when an OS crash loses
+// unsynced records the controller already stored.) Reconnects back
 // off exponentially (0.2 s to 30 s) with full jitter. Keepalive pings every 20 s (the
 // controller accepts one per 10 s) detect dead peers on idle links.
 #ifndef VIGIL_SENSOR_CONTROLLER_LINK_H_
