@@ -1,5 +1,6 @@
 #include "controller/alert_service.h"
 
+#include <algorithm>
 #include <deque>
 #include <memory>
 #include <optional>
@@ -11,6 +12,12 @@ namespace vigil::controller {
 namespace {
 
 using vigil::v1::AlertEnvelope;
+
+// True when alerts after `cursor` were deleted by retention before they were read: the
+// oldest kept is past the next one, or everything up to `last` is gone.
+bool Expired(uint64_t cursor, uint64_t oldest, uint64_t last) {
+  return oldest > 0 ? cursor + 1 < oldest : cursor < last;
+}
 
 grpc::Status ToGrpc(const absl::Status& s) {
   return grpc::Status(static_cast<grpc::StatusCode>(s.code()), std::string(s.message()));
@@ -73,9 +80,11 @@ class SubscribeReactor : public grpc::ServerWriteReactor<AlertEnvelope> {
       absl::MutexLock lock(&mu_);
       if (finished_ || writing_) return;
       const absl::StatusOr<uint64_t> oldest_or = store_->OldestCursor();
+      const absl::StatusOr<uint64_t> last_or = store_->LastCursor();
       const uint64_t oldest = oldest_or.ok() ? *oldest_or : 0;
+      const uint64_t last = last_or.ok() ? *last_or : 0;
       absl::StatusOr<std::vector<StoredAlert>> batch;
-      if (oldest > 0 && cursor_ + 1 < oldest) {
+      if (Expired(cursor_, oldest, last)) {
         finish = grpc::Status(grpc::StatusCode::OUT_OF_RANGE,
                               absl::StrCat("alerts after cursor ", cursor_,
                                            " were removed by retention before this "
@@ -93,6 +102,12 @@ class SubscribeReactor : public grpc::ServerWriteReactor<AlertEnvelope> {
           }
           cursor_ = stored.cursor;
           queue_.push_back(*std::move(envelope));
+        }
+        // A short batch read everything committed up to `last`: alerts the filter skipped
+        // need no second look (and their removal by retention is no loss to this
+        // subscriber).
+        if (!finish && batch->size() < AlertServiceImpl::kBatch) {
+          cursor_ = std::max(cursor_, last);
         }
       }
       if (finish) {
@@ -159,7 +174,7 @@ grpc::ServerWriteReactor<AlertEnvelope>* AlertServiceImpl::Subscribe(
     return new FailedWrite(grpc::Status(
         grpc::StatusCode::NOT_FOUND,
         absl::StrCat("unknown cursor ", cursor, ": the newest alert is ", last)));
-  } else if (cursor != 0 && oldest > 0 && cursor + 1 < oldest) {
+  } else if (cursor != 0 && Expired(cursor, oldest, last)) {
     return new FailedWrite(grpc::Status(
         grpc::StatusCode::OUT_OF_RANGE,
         absl::StrCat("cursor ", cursor, " is older than retention kept (oldest ", oldest,
