@@ -190,6 +190,7 @@ void Fleet::ReportHealth(const std::string& sensor_id, const vigil::v1::Health& 
   auto it = live_.find(sensor_id);
   if (it == live_.end()) return;
   it->second.health = health;
+  if (!health.modules().empty()) *it->second.hello.mutable_modules() = health.modules();
   absl::StatusOr<SensorRecord> record = store_->GetSensor(sensor_id);
   if (record.ok()) {
     record->last_seen_ns = NowNs();

@@ -66,6 +66,7 @@ void ControllerLink::Wake() {
 void ControllerLink::SendResult(const vigil::v1::CommandResult& result) {
   absl::MutexLock lock(&mu_);
   results_.push_back(result);
+  health_due_ = true;
   woken_ = true;
 }
 
@@ -157,6 +158,7 @@ absl::Status ControllerLink::Session() {
   absl::Status result = absl::OkStatus();
   for (;;) {
     std::deque<vigil::v1::CommandResult> results;
+    bool health_due = false;
     {
       absl::MutexLock lock(&mu_);
       auto ready = [this, next]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
@@ -166,6 +168,8 @@ absl::Status ControllerLink::Session() {
       if (stop_ || broken_) break;
       woken_ = false;
       results.swap(results_);
+      health_due = health_due_;
+      health_due_ = false;
     }
     bool write_failed = false;
     for (const vigil::v1::CommandResult& r : results) {
@@ -173,7 +177,7 @@ absl::Status ControllerLink::Session() {
       *m.mutable_result() = r;
       if (!stream->Write(m)) write_failed = true;
     }
-    if (absl::Now() >= next_health) {
+    if (health_due || absl::Now() >= next_health) {
       vigil::v1::SensorMessage m;
       *m.mutable_health() = health_();
       if (!stream->Write(m)) write_failed = true;

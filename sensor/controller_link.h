@@ -81,7 +81,8 @@ class ControllerLink {
 
   // Something was appended to the spool: send it.
   void Wake();
-  // Queues a command's result for the controller.
+  // Queues a command's result for the controller; a health report (with the modules as
+  // they now run) follows it.
   void SendResult(const vigil::v1::CommandResult& result);
 
   const ControllerLinkCounters& counters() const { return counters_; }
@@ -107,6 +108,7 @@ class ControllerLink {
   bool woken_ ABSL_GUARDED_BY(mu_) = false;
   bool broken_ ABSL_GUARDED_BY(mu_) = false;
   std::deque<vigil::v1::CommandResult> results_ ABSL_GUARDED_BY(mu_);
+  bool health_due_ ABSL_GUARDED_BY(mu_) = false;
   grpc::ClientContext* context_ ABSL_GUARDED_BY(mu_) = nullptr;  // the live stream's
 };
 

@@ -212,6 +212,7 @@ void Sensor::UpdateHello() {
   timespec wall;
   clock_gettime(CLOCK_REALTIME, &wall);
   health.set_time_unix_ns(static_cast<int64_t>(wall.tv_sec) * 1000000000LL + wall.tv_nsec);
+  *health.mutable_modules() = hello.modules();
   absl::MutexLock lock(&link_mu_);
   hello_ = std::move(hello);
   health_ = std::move(health);
@@ -225,6 +226,7 @@ void Sensor::ApplyCommands() {
     absl::MutexLock lock(&link_mu_);
     commands.swap(commands_);
   }
+  std::vector<vigil::v1::CommandResult> results;
   for (const vigil::v1::ControllerMessage& message : commands) {
     vigil::v1::CommandResult result;
     if (message.has_rule_set()) {
@@ -250,9 +252,10 @@ void Sensor::ApplyCommands() {
     } else {
       continue;
     }
-    link_->SendResult(result);
+    results.push_back(std::move(result));
   }
-  UpdateHello();
+  UpdateHello();  // before the answers, so the health report that follows them is current
+  for (const vigil::v1::CommandResult& result : results) link_->SendResult(result);
 }
 
 absl::Status Sensor::ApplyModules(const vigil::v1::ModuleCommand& command) {
