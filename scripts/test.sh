@@ -23,10 +23,11 @@ ctest --output-on-failure -j "$(nproc)" -L kernel
 "$top/scripts/build.sh" "$build/sanitize" -DVIGIL_SANITIZE=ON -DVIGIL_BUILD_BENCH=OFF
 # alloc_dealloc_mismatch is off: Debian's gRPC 1.51 core allocates with new(nothrow) and
 # releases with free() (grpc_core::ChannelInit), which ASan would report in every test
-# that starts a gRPC server. Every other ASan check stays on.
+# that starts a gRPC server. Leaks inside system libraries are suppressed
+# (tests/lsan.supp). Every other check stays on.
 (cd "$build/sanitize" &&
-  ASAN_OPTIONS=alloc_dealloc_mismatch=0 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
-    ctest --output-on-failure -j "$(nproc)")
+  ASAN_OPTIONS=alloc_dealloc_mismatch=0 LSAN_OPTIONS="suppressions=$top/tests/lsan.supp" \
+    UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 ctest --output-on-failure -j "$(nproc)")
 cd "$build"
 # The test suite must not have skipped the real-kernel tests.
 if ctest -N -L kernel | grep -q 'Total Tests: 0'; then
