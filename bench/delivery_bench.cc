@@ -26,16 +26,11 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
+#include "common/clock.h"
 #include "grpcpp/grpcpp.h"
 #include "vigil/v1/alert_service.grpc.pb.h"
 
 namespace {
-
-int64_t NowNs() {
-  timespec ts;
-  clock_gettime(CLOCK_REALTIME, &ts);
-  return static_cast<int64_t>(ts.tv_sec) * 1000000000LL + ts.tv_nsec;
-}
 
 double Percentile(std::vector<int64_t>& v, double p) {
   if (v.empty()) return 0;
@@ -95,7 +90,7 @@ int main(int argc, char** argv) {
   std::thread subscriber([&] {
     vigil::v1::AlertEnvelope envelope;
     while (reader->Read(&envelope)) {
-      const int64_t now = NowNs();
+      const int64_t now = vigil::WallNowNs();
       if (envelope.alert().rule() != "bench open") continue;
       absl::MutexLock lock(&mu);
       latencies.push_back(now - envelope.alert().time_unix_ns());
@@ -108,11 +103,11 @@ int main(int argc, char** argv) {
 
   const std::string path = dir + "/bench.file";
   close(open(path.c_str(), O_CREAT | O_WRONLY, 0644));
-  const int64_t start = NowNs();
+  const int64_t start = vigil::WallNowNs();
   for (uint64_t i = 0; i < total; ++i) {
     if (rate > 0) {
       const int64_t due = start + static_cast<int64_t>(i * 1000000000ull / rate);
-      int64_t now = NowNs();
+      int64_t now = vigil::WallNowNs();
       if (due > now) {
         timespec ts{static_cast<time_t>((due - now) / 1000000000LL),
                     static_cast<long>((due - now) % 1000000000LL)};
@@ -122,7 +117,7 @@ int main(int argc, char** argv) {
     const int fd = open(path.c_str(), O_RDONLY);
     if (fd >= 0) close(fd);
   }
-  const int64_t generated = NowNs();
+  const int64_t generated = vigil::WallNowNs();
 
   // Wait for the tail (at most 60 s).
   for (int i = 0; i < 600 && received < total; ++i) usleep(100 * 1000);

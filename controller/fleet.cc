@@ -1,8 +1,7 @@
 #include "controller/fleet.h"
 
-#include <time.h>
-
 #include "absl/strings/str_cat.h"
+#include "common/clock.h"
 #include "absl/strings/str_join.h"
 #include "common/status_macros.h"
 #include "common/sha256.h"
@@ -11,12 +10,6 @@
 
 namespace vigil::controller {
 namespace {
-
-int64_t NowNs() {
-  timespec ts;
-  clock_gettime(CLOCK_REALTIME, &ts);
-  return static_cast<int64_t>(ts.tv_sec) * 1000000000LL + ts.tv_nsec;
-}
 
 vigil::v1::RolloutState ToWire(RolloutState state) {
   switch (state) {
@@ -77,7 +70,7 @@ absl::Status Fleet::Connected(const vigil::v1::Hello& hello, SensorSession* sess
   record.version = hello.version();
   record.kernel = hello.kernel();
   record.attach_modes = ModulesText(hello);
-  record.last_seen_ns = NowNs();
+  record.last_seen_ns = WallNowNs();
   record.connected = true;
   VIGIL_RETURN_IF_ERROR(store_->UpsertSensor(record));
   Live& live = live_[hello.sensor_id()];
@@ -95,7 +88,7 @@ void Fleet::Disconnected(const std::string& sensor_id, SensorSession* session) {
   absl::StatusOr<SensorRecord> record = store_->GetSensor(sensor_id);
   if (record.ok()) {
     record->connected = false;
-    record->last_seen_ns = NowNs();
+    record->last_seen_ns = WallNowNs();
     (void)store_->UpsertSensor(*record);
   }
 }
@@ -109,7 +102,7 @@ void Fleet::SetRolloutLocked(const std::string& sensor_id, RolloutKind kind,
   r.version = version;
   r.state = state;
   r.error = error;
-  r.updated_ns = NowNs();
+  r.updated_ns = WallNowNs();
   (void)store_->SetRollout(r);
 }
 
@@ -193,7 +186,7 @@ void Fleet::ReportHealth(const std::string& sensor_id, const vigil::v1::Health& 
   if (!health.modules().empty()) *it->second.hello.mutable_modules() = health.modules();
   absl::StatusOr<SensorRecord> record = store_->GetSensor(sensor_id);
   if (record.ok()) {
-    record->last_seen_ns = NowNs();
+    record->last_seen_ns = WallNowNs();
     record->health = health.SerializeAsString();
     (void)store_->UpsertSensor(*record);
   }
@@ -220,7 +213,7 @@ absl::StatusOr<vigil::v1::PutRuleSetResponse> Fleet::PutRuleSet(
   vigil::v1::RuleSet set;
   set.set_version(PushedRuleSetVersion(request.files()));
   *set.mutable_files() = request.files();
-  set.set_created_unix_ns(NowNs());
+  set.set_created_unix_ns(WallNowNs());
   RuleSetRecord record;
   record.version = set.version();
   record.created_ns = set.created_unix_ns();
@@ -374,7 +367,7 @@ absl::StatusOr<vigil::v1::SetProbeModulesResponse> Fleet::SetProbeModules(
   ModuleSettingsRecord record;
   record.settings = plan.SerializeAsString();
   record.version = "sha256:" + Sha256Hex(record.settings).substr(0, 16);
-  record.updated_ns = NowNs();
+  record.updated_ns = WallNowNs();
   VIGIL_RETURN_IF_ERROR(store_->SetDesiredModules(record));
   plan_ = std::move(plan);
   plan_version_ = record.version;

@@ -1,26 +1,15 @@
 #include "controller/link_service.h"
 
-#include <time.h>
-
 #include <deque>
 
 #include "absl/strings/str_cat.h"
+#include "common/clock.h"
 #include "controller/alert_codec.h"
 
 namespace vigil::controller {
 
 using vigil::v1::ControllerMessage;
 using vigil::v1::SensorMessage;
-
-namespace {
-
-int64_t NowNs() {
-  timespec ts;
-  clock_gettime(CLOCK_REALTIME, &ts);
-  return static_cast<int64_t>(ts.tv_sec) * 1000000000LL + ts.tv_nsec;
-}
-
-}  // namespace
 
 // One sensor's stream. Reads one message at a time; writes one at a time from a queue
 // that commands (from any thread) and acks feed. Acks coalesce: only the newest pending
@@ -111,7 +100,7 @@ class LinkReactor : public grpc::ServerBidiReactor<SensorMessage, ControllerMess
     }
     if (batch.alerts_size() == 0) return grpc::Status::OK;
     LinkCounters& counters = service_->counters_;
-    const int64_t now = NowNs();
+    const int64_t now = WallNowNs();
     std::vector<StoredAlert> stored;
     uint64_t last = 0;
     for (const vigil::v1::Alert& alert : batch.alerts()) {

@@ -25,6 +25,12 @@ SourceLocation LocationAt(const TextPart& text, size_t offset) {
 
 }  // namespace
 
+void AppendFlagsText(int64_t flags, std::string* out) {
+  char buf[32];
+  snprintf(buf, sizeof(buf), "0%llo", static_cast<unsigned long long>(flags));
+  out->append(buf);
+}
+
 void AppendFieldText(const FieldInfo& field, const FieldValue& value, std::string* out) {
   if (!value.present) {
     out->append("<NA>");
@@ -38,12 +44,9 @@ void AppendFieldText(const FieldInfo& field, const FieldValue& value, std::strin
     case FieldType::kBool:
       out->append(value.num != 0 ? "true" : "false");
       return;
-    case FieldType::kFlags: {
-      char buf[32];
-      snprintf(buf, sizeof(buf), "0%llo", static_cast<unsigned long long>(value.num));
-      out->append(buf);
+    case FieldType::kFlags:
+      AppendFlagsText(value.num, out);
       return;
-    }
     case FieldType::kInt:
     case FieldType::kUid:
       absl::StrAppend(out, value.num);

@@ -24,6 +24,9 @@ struct FieldRef {
 // field does not apply to the event (Falco's convention).
 void AppendFieldText(const FieldInfo& field, const FieldValue& value, std::string* out);
 
+// Appends a flags value (file.mode) as text: octal with a leading 0 ("0104755").
+void AppendFlagsText(int64_t flags, std::string* out);
+
 // A compiled output template. `%name` references a field (letters, digits, '_' and '.',
 // optionally followed by [N] for fields that take an argument); `%%` is a literal '%'.
 // Any other '%' is an error, as is an unknown field.

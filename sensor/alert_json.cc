@@ -54,8 +54,7 @@ void AppendAlertJson(const AlertLine& alert, absl::string_view hostname, std::st
         case rules::FieldType::kUid: w.Int(f.name, f.num); break;
         case rules::FieldType::kFlags:
           text.clear();
-          rules::AppendFieldText(rules::FieldInfo{f.name, f.type, 0, false, "", nullptr},
-                                 rules::FieldValue{true, f.num, {}}, &text);
+          rules::AppendFlagsText(f.num, &text);
           w.String(f.name, text);
           break;
       }

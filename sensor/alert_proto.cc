@@ -34,8 +34,7 @@ vigil::v1::Alert ToAlertProto(const AlertLine& alert, const std::string& sensor_
         case rules::FieldType::kUid: field->set_number(f.num); break;
         case rules::FieldType::kFlags:
           text.clear();
-          rules::AppendFieldText(rules::FieldInfo{f.name, f.type, 0, false, "", nullptr},
-                                 rules::FieldValue{true, f.num, {}}, &text);
+          rules::AppendFlagsText(f.num, &text);
           field->set_text(text);
           break;
       }

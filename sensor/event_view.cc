@@ -2,12 +2,18 @@
 
 namespace vigil::sensor {
 
-const ProcessInfo* SensorEventView::process() const { return table_->Lookup(event_.task.pid); }
+const ProcessInfo* SensorEventView::process() const {
+  if (!process_known_) {
+    process_ = table_->Lookup(event_.task.pid);
+    process_known_ = true;
+  }
+  return process_;
+}
 
 const ProcessInfo* SensorEventView::ancestor(int n) const {
   if (n < 1 || n > 16) return nullptr;
   uint32_t pid = event_.task.pid;
-  const ProcessInfo* current = table_->Lookup(pid);
+  const ProcessInfo* current = process();
   // The event knows the parent even when the table does not know the process.
   uint32_t ppid = current != nullptr ? current->ppid : event_.task.ppid;
   for (int depth = 1; depth <= n; ++depth) {

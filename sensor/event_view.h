@@ -10,8 +10,9 @@
 
 namespace vigil::sensor {
 
-// An EventView over one decoded event. The process is looked up by the event's pid and
-// ancestors by following ppid through the table (at most 16 levels, stopping at pid 0,
+// An EventView over one decoded event. The process is looked up by the event's pid (once
+// per view: every proc.* field of every rule reads it) and ancestors by following ppid
+// through the table (at most 16 levels, stopping at pid 0,
 // an unknown process or a loop). Lookups refresh the table's LRU order, so the view
 // holds the table by non-const pointer; it is used on the pipeline thread only.
 class SensorEventView : public rules::EventView {
@@ -28,6 +29,9 @@ class SensorEventView : public rules::EventView {
   const Event& event_;
   ProcessTable* table_;
   UserNames* users_;
+  // process(), looked up on first use; the table does not change while the view lives.
+  mutable const ProcessInfo* process_ = nullptr;
+  mutable bool process_known_ = false;
 };
 
 }  // namespace vigil::sensor

@@ -19,6 +19,7 @@
 #include "absl/strings/str_cat.h"
 #include "bpf/abi/vigil_event.h"
 #include "common/status_macros.h"
+#include "common/clock.h"
 #include "rules/rule_file.h"
 #include "sensor/event_json.h"
 #include "sensor/alert_proto.h"
@@ -209,9 +210,7 @@ void Sensor::UpdateHello() {
     c["spool_dropped"] = spool_->dropped();
     c["spool_corrupt"] = spool_->corrupt_records();
   }
-  timespec wall;
-  clock_gettime(CLOCK_REALTIME, &wall);
-  health.set_time_unix_ns(static_cast<int64_t>(wall.tv_sec) * 1000000000LL + wall.tv_nsec);
+  health.set_time_unix_ns(WallNowNs());
   *health.mutable_modules() = hello.modules();
   absl::MutexLock lock(&link_mu_);
   hello_ = std::move(hello);
@@ -406,14 +405,7 @@ void Sensor::WriteAlert(const AlertLine& alert) {
   WriteLine(line_);
 }
 
-int64_t Sensor::BootToWallOffset() {
-  timespec boot;
-  timespec wall;
-  clock_gettime(CLOCK_BOOTTIME, &boot);
-  clock_gettime(CLOCK_REALTIME, &wall);
-  return (static_cast<int64_t>(wall.tv_sec) - boot.tv_sec) * 1000000000LL +
-         (static_cast<int64_t>(wall.tv_nsec) - boot.tv_nsec);
-}
+int64_t Sensor::BootToWallOffset() { return WallNowNs() - ClockNs(CLOCK_BOOTTIME); }
 
 absl::StatusOr<Sensor::CompiledRules> Sensor::CompileRules() const {
   rules::RuleFileSet files;
@@ -457,10 +449,7 @@ void Sensor::RaiseSelfAlert(absl::string_view rule, absl::string_view output) {
   line.output = output;
   line.tags = &tags;
   line.source = "vigil";
-  timespec wall;
-  clock_gettime(CLOCK_REALTIME, &wall);
-  line.wall_ns =
-      static_cast<uint64_t>(wall.tv_sec) * 1000000000ull + static_cast<uint64_t>(wall.tv_nsec);
+  line.wall_ns = static_cast<uint64_t>(WallNowNs());
   WriteAlert(line);
 }
 
