@@ -30,11 +30,21 @@ class SubscribeReactor : public grpc::ServerWriteReactor<AlertEnvelope> {
   SubscribeReactor(AlertStore* store, AlertHub* hub, AlertFilter filter)
       : store_(store), hub_(hub), filter_(std::move(filter)) {}
 
-  // Starts streaming after `cursor`.
+  // Starts streaming after `cursor`. Only the initial metadata is sent from the handler's
+  // thread; the hub listener, which calls Fetch from storing threads, is registered once
+  // gRPC has bound the reactor to the call (OnSendInitialMetadataDone).
   void Start(uint64_t cursor) {
     {
       absl::MutexLock lock(&mu_);
       cursor_ = cursor;
+    }
+    StartSendInitialMetadata();
+  }
+
+  void OnSendInitialMetadataDone(bool ok) override {
+    if (!ok) {
+      End(grpc::Status(grpc::StatusCode::CANCELLED, "subscriber went away"));
+      return;
     }
     listener_ = hub_->AddListener([this] { Fetch(); });
     Fetch();
