@@ -26,6 +26,12 @@ packages=(
   passwd procps
   # development certificates (scripts/dev-ca.sh) and their tests
   openssl
+  # a real Prometheus server scraping sensor and controller in the metrics test
+  prometheus
+  # the container image: an offline base (debootstrap) built and run with podman
+  podman runc buildah debootstrap uidmap fuse-overlayfs
+  # rendering and checking the Helm chart (Go text/template + sprig, YAML parsing)
+  golang-go golang-github-masterminds-sprig-dev golang-gopkg-yaml.v3-dev
 )
 
 missing=()
