@@ -27,6 +27,8 @@ gRPC health checking and server reflection are on, so grpcurl works without .pro
   --tls-ca PATH            CA that signs client certificates (sensors, API clients);
                            clients must present one (mTLS).
   --insecure               Plaintext, no client certificates: for local use only.
+  --metrics-address H:P    Serve Prometheus /metrics, /healthz and /readyz on H:P
+                           (e.g. 0.0.0.0:9471; default: not served). docs/metrics.md.
   --access PATH            Roles of certificate identities and tokens (docs/controller.md).
   --retention-age DURATION Delete alerts received longer ago (default 720h; e.g. 30m, 7d
                            is written 168h).
@@ -81,6 +83,7 @@ int main(int argc, char** argv) {
     if (arg == "--tls-key") target = &options.tls_key;
     if (arg == "--tls-ca") target = &options.tls_ca;
     if (arg == "--access") target = &options.access_file;
+    if (arg == "--metrics-address") target = &options.metrics_address;
     const bool numeric =
         arg == "--retention-age" || arg == "--retention-bytes" || arg == "--durability";
     if (target == nullptr && !numeric) {

@@ -68,6 +68,16 @@ absl::StatusOr<std::unique_ptr<ControllerServer>> ControllerServer::Start(
     return absl::UnavailableError(absl::StrCat("cannot listen on ", options.listen));
   }
   ControllerServer* raw = s.get();
+  if (!options.metrics_address.empty()) {
+    s->metrics_ = std::make_unique<ControllerMetrics>(s->fleet_.get(), s->store_.get(),
+                                                      &s->link_->counters(), &s->hub_);
+    VIGIL_ASSIGN_OR_RETURN(
+        s->metrics_server_,
+        MetricsServer::Start(
+            options.metrics_address, s->metrics_->registry(),
+            [raw] { return raw->metrics_->NotReadyReason(); },
+            [raw] { raw->metrics_->Collect(); }));
+  }
   s->retention_ = std::thread([raw] {
     while (!raw->stop_.WaitForNotificationWithTimeout(
         absl::Seconds(raw->options_.retention_interval_s))) {
@@ -94,6 +104,7 @@ void ControllerServer::Shutdown() {
     server_->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(2));
   }
   if (retention_.joinable()) retention_.join();
+  if (metrics_server_ != nullptr) metrics_server_->Stop();
 }
 
 }  // namespace vigil::controller

@@ -11,12 +11,14 @@
 
 #include "absl/status/statusor.h"
 #include "absl/synchronization/notification.h"
+#include "common/metrics_server.h"
 #include "controller/alert_hub.h"
 #include "controller/alert_service.h"
 #include "controller/auth.h"
 #include "controller/fleet.h"
 #include "controller/fleet_service.h"
 #include "controller/link_service.h"
+#include "controller/metrics.h"
 #include "controller/store/sqlite_store.h"
 #include "grpcpp/grpcpp.h"
 
@@ -40,6 +42,8 @@ struct ControllerOptions {
   int64_t retention_age_s = 30 * 24 * 3600;
   uint64_t retention_bytes = uint64_t{10} << 30;
   int retention_interval_s = 60;
+  // Serves /metrics, /healthz and /readyz ("host:port"); empty: not served.
+  std::string metrics_address;
 };
 
 class ControllerServer {
@@ -54,6 +58,8 @@ class ControllerServer {
   Fleet& fleet() { return *fleet_; }
   const LinkCounters& link_counters() const { return link_->counters(); }
   AlertHub& hub() { return hub_; }
+  // The port /metrics is served on (0 when not served).
+  int metrics_port() const { return metrics_server_ ? metrics_server_->port() : 0; }
 
   // Blocks until Shutdown.
   void Wait();
@@ -72,6 +78,8 @@ class ControllerServer {
   std::unique_ptr<AlertServiceImpl> alerts_;
   std::unique_ptr<FleetServiceImpl> fleet_service_;
   std::unique_ptr<grpc::Server> server_;
+  std::unique_ptr<ControllerMetrics> metrics_;
+  std::unique_ptr<MetricsServer> metrics_server_;
   int port_ = 0;
   absl::Notification stop_;
   std::thread retention_;

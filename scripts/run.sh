@@ -5,7 +5,9 @@
 #
 # Local use: the controller listens on 127.0.0.1 only, in plaintext. State (the
 # controller's database, the sensor's spool) is kept in $VIGIL_STATE_DIR
-# (default /var/lib/vigil-local), so a restart resumes where it stopped.
+# (default /var/lib/vigil-local), so a restart resumes where it stopped. Prometheus
+# metrics: the sensor's on 127.0.0.1:9470, the controller's on 127.0.0.1:9471
+# (VIGIL_SENSOR_METRICS, VIGIL_CONTROLLER_METRICS).
 #
 # With arguments, only the sensor runs, with exactly those arguments
 # (e.g. `scripts/run.sh --print-events`).
@@ -15,6 +17,8 @@ top=$(cd "$(dirname "$0")/.." && pwd)
 build=${VIGIL_BUILD_DIR:-$top/build}
 state=${VIGIL_STATE_DIR:-/var/lib/vigil-local}
 port=${VIGIL_PORT:-7443}
+sensor_metrics=${VIGIL_SENSOR_METRICS:-127.0.0.1:9470}
+controller_metrics=${VIGIL_CONTROLLER_METRICS:-127.0.0.1:9471}
 
 if [[ $(id -u) -ne 0 ]]; then
   echo "scripts/run.sh: run as root: the sensor loads eBPF probes" >&2
@@ -38,11 +42,11 @@ cleanup() {
 trap cleanup EXIT INT TERM
 
 "$build/bin/vigil-controller" --insecure --listen "127.0.0.1:$port" --db "$state/controller.db" \
-  2> "$state/controller.log" &
+  --metrics-address "$controller_metrics" 2> "$state/controller.log" &
 pids+=($!)
 "$build/bin/vigil-sensor" --controller "127.0.0.1:$port" --controller-insecure \
   --rules "$top/deploy/rules" --spool "$state/spool" --output "$state/sensor.jsonl" \
-  2> "$state/sensor.log" &
+  --metrics-address "$sensor_metrics" 2> "$state/sensor.log" &
 pids+=($!)
 
 # Wait until the sensor's probes are attached (its sensor_start record) or it failed.
@@ -56,6 +60,7 @@ for _ in $(seq 1 600); do
   sleep 0.1
 done
 echo "scripts/run.sh: controller on 127.0.0.1:$port, sensor running; logs in $state" >&2
+echo "scripts/run.sh: metrics: http://$sensor_metrics/metrics, http://$controller_metrics/metrics" >&2
 echo "scripts/run.sh: alerts follow (try: cat /etc/shadow, or touch /tmp/.hidden)" >&2
 "$build/bin/vigilctl" --insecure --controller "127.0.0.1:$port" alerts tail &
 pids+=($!)

@@ -41,6 +41,10 @@ struct SensorOptions {
   uint64_t spool_bytes = 256ull << 20;
   std::string sensor_id;       // empty: the host name
   size_t max_rules = 0;        // rule sets with more rules are refused (0: no bound)
+  // Serves /metrics, /healthz and /readyz ("host:port"); empty: not served.
+  std::string metrics_address;
+  // The watchdog reports a stall once records wait this long with no consumption.
+  uint64_t stall_after_ms = 3000;
   bool print_events = false;   // JSON lines of every event
   std::string output = "-";    // where JSON lines go ("-" is stdout)
   std::optional<probes::AttachMode> attach_mode;

@@ -1,5 +1,6 @@
 #include "sensor/sensor.h"
 
+#include <fcntl.h>
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
 #include <sys/signalfd.h>
@@ -43,6 +44,9 @@ constexpr int kIdlePollMs = 1000;
 constexpr absl::string_view kReloadFailedRule = "Vigil rules reload failed";
 // ... and for a rule set the controller pushed that this sensor refused.
 constexpr absl::string_view kPushFailedRule = "Vigil rules push failed";
+// ... and for the watchdog's findings.
+constexpr absl::string_view kStalledRule = "Vigil pipeline stalled";
+constexpr absl::string_view kDetachedRule = "Vigil probe detached";
 
 // The kernel filter of a selection.
 vigil_filter_config FilterOf(const Selection& s) {
@@ -60,6 +64,7 @@ Sensor::Sensor(const SensorOptions& options)
     : options_(options), table_(options.process_table_size), users_(options.passwd_path) {}
 
 Sensor::~Sensor() {
+  if (metrics_server_ != nullptr) metrics_server_->Stop();  // its callbacks use *this
   (void)Shutdown();
   link_.reset();
   if (command_fd_ >= 0) close(command_fd_);
@@ -134,7 +139,28 @@ absl::Status Sensor::Init() {
   }
   if (!options_.controller.empty()) VIGIL_RETURN_IF_ERROR(StartLink());
   UpdateHello();
+  if (!options_.metrics_address.empty()) {
+    VIGIL_ASSIGN_OR_RETURN(
+        metrics_server_,
+        MetricsServer::Start(
+            options_.metrics_address, metrics_.registry(),
+            [this] {
+              absl::MutexLock lock(&ready_mu_);
+              return not_ready_;
+            },
+            [this] {
+              metrics_.UpdateResidentMemory();
+              metrics_.SetRingFill(ring_->Positions().pending(), ring_->size_bytes());
+            }));
+    fprintf(stderr, "vigil-sensor: metrics on %s (port %d)\n", options_.metrics_address.c_str(),
+            metrics_server_->port());
+  }
   initialized_ = true;
+  {
+    absl::MutexLock lock(&modules_mu_);
+    metrics_.SyncModules(ReadModules());
+  }
+  SyncMetrics();
   return absl::OkStatus();
 }
 
@@ -145,6 +171,7 @@ absl::Status Sensor::StartLink() {
   spool_options.segment_bytes = std::min<uint64_t>(spool_options.segment_bytes,
                                                    options_.spool_bytes / 4);
   VIGIL_ASSIGN_OR_RETURN(spool_, Spool::Open(options_.spool_dir, spool_options));
+  acked_at_start_ = spool_->acked();
   command_fd_ = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
   if (command_fd_ < 0) return absl::InternalError(absl::StrCat("eventfd: ", strerror(errno)));
   ControllerLinkOptions link_options;
@@ -271,6 +298,7 @@ absl::Status Sensor::ApplyModules(const vigil::v1::ModuleCommand& command) {
     for (size_t i = 0; i < modules_.size(); ++i) {
       probes::ProbeModule* module = modules_[i];
       if (module->name() != setting.name() || module->running() == setting.enabled()) continue;
+      absl::MutexLock lock(&modules_mu_);  // the watchdog reads module state
       if (setting.enabled()) {
         probes::ModuleOptions options = module_options_;
         options.filter = FilterOf(selection_);
@@ -377,7 +405,10 @@ void Sensor::OnRecord(const void* data, size_t size) {
 void Sensor::Evaluate(const Event& event) {
   if (engine_ == nullptr) return;
   const SensorEventView view(event, &table_, &users_);
+  const bool timed = (++evaluations_ & 63) == 0;  // 1 in 64: clock reads cost ~40 ns
+  const int64_t start = timed ? ClockNs(CLOCK_MONOTONIC) : 0;
   engine_->Process(view, [&](const rules::Alert& alert) {
+    metrics_.CountMatch(alert.rule->name, rules::PriorityName(alert.rule->priority));
     AlertLine line;
     line.rule = alert.rule->name;
     line.priority = alert.rule->priority;
@@ -389,6 +420,7 @@ void Sensor::Evaluate(const Event& event) {
     line.count = alert.count;
     WriteAlert(line);
   });
+  if (timed) metrics_.ObserveEvaluation(static_cast<double>(ClockNs(CLOCK_MONOTONIC) - start) / 1e9);
 }
 
 void Sensor::WriteAlert(const AlertLine& alert) {
@@ -396,7 +428,10 @@ void Sensor::WriteAlert(const AlertLine& alert) {
   if (spool_ != nullptr) {
     const vigil::v1::Alert proto = ToAlertProto(alert, sensor_id_, hostname_, rule_set_version_);
     // A refused append is counted by the spool and reaches the controller as a gap.
-    if (spool_->Append(proto.SerializeAsString()).ok()) link_->Wake();
+    if (spool_->Append(proto.SerializeAsString()).ok()) {
+      alerts_spooled_.fetch_add(1, std::memory_order_relaxed);
+      link_->Wake();
+    }
   }
   if (!options_.print_alerts) return;
   line_.clear();
@@ -565,6 +600,7 @@ absl::Status Sensor::Run(int signal_fd) {
     epoll_ctl(epfd, EPOLL_CTL_ADD, command_fd_, &ev);
   }
   if (link_ != nullptr) link_->Start();
+  StartWatchdog();
 
   auto next_gap_check = std::chrono::steady_clock::now() + kGapCheckInterval;
   absl::Status result = absl::OkStatus();
@@ -613,6 +649,7 @@ absl::Status Sensor::Run(int signal_fd) {
     if (std::chrono::steady_clock::now() >= next_gap_check) {
       ReportGaps();
       UpdateHello();
+      SyncMetrics();
       next_gap_check = std::chrono::steady_clock::now() + kGapCheckInterval;
     }
     if (*consumed > 0 || stop) {
@@ -625,10 +662,12 @@ absl::Status Sensor::Run(int signal_fd) {
     if (stop) break;
   }
   close(epfd);
+  StopWatchdog();
   return result;
 }
 
 absl::Status Sensor::Shutdown() {
+  StopWatchdog();
   if (shut_down_ || !initialized_) {
     for (probes::ProbeModule* module : modules_) module->Stop();
     return absl::OkStatus();
@@ -691,6 +730,156 @@ absl::Status Sensor::Shutdown() {
   WriteLine(line);
   for (probes::ProbeModule* module : modules_) module->Stop();
   return Flush();
+}
+
+}  // namespace vigil::sensor
+
+namespace vigil::sensor {
+
+void Sensor::SyncMetrics() {
+  MetricsSnapshot now;
+  now.events_by_type = events_by_type_;
+  for (uint64_t e : decoder_.errors()) now.decode_errors += e;
+  if (engine_ != nullptr) {
+    now.rule_state_evictions = engine_->evictions();
+    now.rule_set_version = rule_set_version_;
+    now.rules_loaded = engine_->rule_set().rules().size();
+  }
+  if (spool_ != nullptr) {
+    now.has_spool = true;
+    now.spool_dropped = spool_->dropped();
+    now.spool_bytes = spool_->bytes();
+    now.spool_records = spool_->records();
+    now.alerts_spooled = alerts_spooled_.load(std::memory_order_relaxed);
+    now.alerts_acked = spool_->acked() - acked_at_start_;
+  }
+  if (link_ != nullptr) {
+    const ControllerLinkCounters& c = link_->counters();
+    now.has_link = true;
+    now.link_connected = c.connected;
+    now.link_connects = c.connects;
+    now.alerts_sent = c.alerts_sent;
+  }
+  now.process_table_size = table_.size();
+  now.process_table_evictions = table_.evictions();
+  now.rule_reloads = reloads_;
+  now.rule_reload_failures = reload_failures_;
+  metrics_.Sync(now);
+  std::string why = NotReadyReason();
+  absl::MutexLock lock(&ready_mu_);
+  not_ready_ = std::move(why);
+}
+
+std::vector<ModuleSnapshot> Sensor::ReadModules() {
+  std::vector<ModuleSnapshot> out;
+  for (probes::ProbeModule* module : modules_) {
+    ModuleSnapshot m;
+    m.name = std::string(module->name());
+    m.running = module->running();
+    if (m.running) m.attach_mode = std::string(probes::AttachModeName(module->mode()));
+    absl::StatusOr<probes::ModuleStats> stats = module->ReadStats();
+    if (stats.ok()) m.stats = *stats;
+    out.push_back(std::move(m));
+  }
+  return out;
+}
+
+std::string Sensor::NotReadyReason() const {
+  if (!initialized_) return "starting";
+  if (stalled_) return "pipeline stalled: events wait in the ring buffer, none consumed";
+  bool attached = false;
+  for (const probes::ProbeModule* module : modules_) attached |= module->running();
+  if (!attached) return "no probe module attached";
+  if (engine_ == nullptr && (options_.run_rules || !options_.controller.empty())) {
+    return "no rules loaded yet (waiting for the controller's rule set)";
+  }
+  return "";
+}
+
+void Sensor::StartWatchdog() {
+  if (watchdog_.joinable() || watchdog_stop_.HasBeenNotified()) return;
+  watchdog_ = std::thread([this] { WatchdogLoop(); });
+}
+
+void Sensor::StopWatchdog() {
+  if (!watchdog_.joinable()) return;
+  watchdog_stop_.Notify();
+  watchdog_.join();
+}
+
+void Sensor::WatchdogLoop() {
+  Watchdog dog(Watchdog::Options{static_cast<int64_t>(options_.stall_after_ms) * 1'000'000, 2});
+  while (!watchdog_stop_.WaitForNotificationWithTimeout(absl::Seconds(1))) {
+    // The canary: an open and a thread start that each module's hooks see, and count as
+    // the sensor's own activity.
+    if (const int fd = open("/proc/self/stat", O_RDONLY | O_CLOEXEC); fd >= 0) close(fd);
+    std::thread([] {}).join();
+
+    WatchdogSample sample;
+    sample.now_ns = ClockNs(CLOCK_MONOTONIC);
+    const probes::RingPositions positions = ring_->Positions();
+    sample.ring_consumer = positions.consumer;
+    sample.ring_producer = positions.producer;
+    {
+      absl::MutexLock lock(&modules_mu_);
+      const std::vector<ModuleSnapshot> modules = ReadModules();
+      metrics_.SyncModules(modules);
+      for (const ModuleSnapshot& m : modules) {
+        if (!m.running) continue;
+        uint64_t sum = 0;
+        for (uint64_t v : m.stats) sum += v;
+        sample.module_activity[m.name] = sum;
+      }
+    }
+    const WatchdogVerdict verdict = dog.Check(sample);
+    stalled_ = dog.stalled();
+    metrics_.SetStalled(dog.stalled());
+    for (const auto& [name, activity] : sample.module_activity) {
+      metrics_.SetProbeAttached(name, !dog.detached(name));
+    }
+    if (verdict.stall_started) {
+      metrics_.CountStall();
+      {
+        absl::MutexLock lock(&ready_mu_);
+        not_ready_ = "pipeline stalled: events wait in the ring buffer, none consumed";
+      }
+      RaiseWatchdogAlert(
+          kStalledRule,
+          absl::StrCat("pipeline stalled: ", verdict.pending_bytes,
+                       " bytes of events wait in the ring buffer and none was consumed for ",
+                       verdict.stalled_for_ns / 1'000'000, " ms; events will be dropped (and "
+                       "counted) once the ring is full"));
+    }
+    if (verdict.stall_ended) fprintf(stderr, "vigil-sensor: pipeline consuming again\n");
+    for (const std::string& module : verdict.detached) {
+      metrics_.CountProbeDetach(module);
+      RaiseWatchdogAlert(kDetachedRule,
+                         absl::StrCat("probe module ", module, " detached: its hooks did not "
+                                      "fire for the sensor's own canary activity; events of "
+                                      "this module are not being seen"));
+    }
+    for (const std::string& module : verdict.reattached) {
+      fprintf(stderr, "vigil-sensor: probe module %s firing again\n", module.c_str());
+    }
+  }
+}
+
+void Sensor::RaiseWatchdogAlert(absl::string_view rule, absl::string_view output) {
+  fprintf(stderr, "vigil-sensor: %s\n", std::string(output).c_str());
+  if (spool_ == nullptr) return;
+  const std::vector<std::string> tags = {"vigil", "health"};
+  AlertLine line;
+  line.rule = rule;
+  line.priority = rules::Priority::kCritical;
+  line.output = output;
+  line.tags = &tags;
+  line.source = "vigil";
+  line.wall_ns = static_cast<uint64_t>(WallNowNs());
+  const vigil::v1::Alert proto = ToAlertProto(line, sensor_id_, hostname_, "");
+  if (spool_->Append(proto.SerializeAsString()).ok()) {
+    alerts_spooled_.fetch_add(1, std::memory_order_relaxed);
+    link_->Wake();
+  }
 }
 
 }  // namespace vigil::sensor

@@ -3,11 +3,13 @@
 #define VIGIL_SENSOR_SENSOR_H_
 
 #include <array>
+#include <atomic>
 #include <cstdint>
 #include <cstdio>
 #include <deque>
 #include <memory>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "absl/status/status.h"
@@ -15,9 +17,12 @@
 #include "rules/engine.h"
 #include "absl/base/thread_annotations.h"
 #include "absl/synchronization/mutex.h"
+#include "absl/synchronization/notification.h"
+#include "common/metrics_server.h"
 #include "sensor/alert_json.h"
 #include "sensor/controller_link.h"
 #include "sensor/decoder.h"
+#include "sensor/metrics.h"
 #include "sensor/options.h"
 #include "sensor/probes/file_probe.h"
 #include "sensor/probes/kernel_env.h"
@@ -27,6 +32,7 @@
 #include "sensor/selection.h"
 #include "sensor/spool.h"
 #include "sensor/user_names.h"
+#include "sensor/watchdog.h"
 
 namespace vigil::sensor {
 
@@ -40,6 +46,12 @@ namespace vigil::sensor {
 // kernel filter is then moved to what the new set needs (widened before it is narrowed).
 // A set that fails to compile changes nothing and raises a "Vigil rules reload failed"
 // alert naming the error.
+//
+// Metrics (docs/metrics.md) are copied from the pipeline's own counters once a second. A
+// watchdog thread checks, also once a second, that the pipeline consumes what the kernel
+// produces and that every running module's hooks fire; either failure is a metric and a
+// self-alert ("Vigil pipeline stalled", "Vigil probe detached"), raised from the watchdog
+// thread straight into the spool, since the pipeline may be the thing that is stuck.
 class Sensor : public probes::RecordSink {
  public:
   // Checks the environment, creates the ring buffer, loads and attaches every module
@@ -63,6 +75,9 @@ class Sensor : public probes::RecordSink {
   absl::Status Shutdown();
 
   void OnRecord(const void* data, size_t size) override;
+
+  // The port /metrics is served on (0 when not served).
+  int metrics_port() const { return metrics_server_ ? metrics_server_->port() : 0; }
 
  private:
   explicit Sensor(const SensorOptions& options);
@@ -99,6 +114,18 @@ class Sensor : public probes::RecordSink {
   void Evaluate(const Event& event);
   // Writes one alert line.
   void WriteAlert(const AlertLine& alert);
+  // Copies the pipeline's counters into the metrics and refreshes readiness.
+  void SyncMetrics();
+  // Each module's state and counters (modules_mu_ held).
+  std::vector<ModuleSnapshot> ReadModules() ABSL_EXCLUSIVE_LOCKS_REQUIRED(modules_mu_);
+  // Why the sensor is not ready ("" when it is): probes attached, rules loaded, no stall.
+  std::string NotReadyReason() const;
+  void StartWatchdog();
+  void StopWatchdog();
+  void WatchdogLoop();
+  // A self-alert from the watchdog thread: to stderr and the spool (stdout belongs to the
+  // pipeline thread, which may be the one that is stuck).
+  void RaiseWatchdogAlert(absl::string_view rule, absl::string_view output);
   // Nanoseconds to add to a CLOCK_BOOTTIME timestamp to get wall-clock time.
   static int64_t BootToWallOffset();
 
@@ -139,6 +166,20 @@ class Sensor : public probes::RecordSink {
   // Last values reported as gaps, per module and counter.
   std::vector<probes::ModuleStats> reported_;
   std::array<uint64_t, static_cast<int>(DecodeError::kCount)> reported_decode_{};
+
+  SensorMetrics metrics_;
+  std::unique_ptr<MetricsServer> metrics_server_;
+  uint64_t evaluations_ = 0;                 // events evaluated (latency sampling)
+  std::atomic<uint64_t> alerts_spooled_{0};  // pipeline and watchdog both spool
+  uint64_t acked_at_start_ = 0;              // the spool's ack watermark when opened
+  // Serializes module start and stop (pipeline thread) against the watchdog's reads of
+  // the modules' state and counters.
+  absl::Mutex modules_mu_;
+  mutable absl::Mutex ready_mu_;
+  std::string not_ready_ ABSL_GUARDED_BY(ready_mu_) = "starting";
+  std::atomic<bool> stalled_{false};
+  absl::Notification watchdog_stop_;
+  std::thread watchdog_;
 };
 
 }  // namespace vigil::sensor

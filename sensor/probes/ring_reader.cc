@@ -2,6 +2,7 @@
 
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
+#include <sys/mman.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -30,12 +31,33 @@ absl::StatusOr<std::unique_ptr<RingReader>> RingReader::Create(size_t bytes, Rec
   if (reader->ring_ == nullptr) {
     return absl::InternalError(absl::StrCat("cannot map the ring buffer: ", strerror(errno)));
   }
+  // Our own read-only view of the two position pages, for Positions().
+  reader->page_ = page;
+  void* cons = mmap(nullptr, page, PROT_READ, MAP_SHARED, reader->map_fd_, 0);
+  void* prod = mmap(nullptr, page, PROT_READ, MAP_SHARED, reader->map_fd_, page);
+  if (cons == MAP_FAILED || prod == MAP_FAILED) {
+    if (cons != MAP_FAILED) munmap(cons, page);
+    if (prod != MAP_FAILED) munmap(prod, page);
+    return absl::InternalError(
+        absl::StrCat("cannot map the ring buffer positions: ", strerror(errno)));
+  }
+  reader->consumer_pos_ = static_cast<const uint64_t*>(cons);
+  reader->producer_pos_ = static_cast<const uint64_t*>(prod);
   return reader;
 }
 
 RingReader::~RingReader() {
+  if (consumer_pos_ != nullptr) munmap(const_cast<uint64_t*>(consumer_pos_), page_);
+  if (producer_pos_ != nullptr) munmap(const_cast<uint64_t*>(producer_pos_), page_);
   ring_buffer__free(ring_);
   if (map_fd_ >= 0) close(map_fd_);
+}
+
+RingPositions RingReader::Positions() const {
+  RingPositions p;
+  p.consumer = __atomic_load_n(consumer_pos_, __ATOMIC_ACQUIRE);
+  p.producer = __atomic_load_n(producer_pos_, __ATOMIC_ACQUIRE);
+  return p;
 }
 
 int RingReader::epoll_fd() const { return ring_buffer__epoll_fd(ring_); }

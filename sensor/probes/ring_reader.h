@@ -3,6 +3,7 @@
 #define VIGIL_SENSOR_PROBES_RING_READER_H_
 
 #include <cstddef>
+#include <cstdint>
 #include <memory>
 
 #include "absl/status/statusor.h"
@@ -16,6 +17,14 @@ class RecordSink {
  public:
   virtual ~RecordSink() = default;
   virtual void OnRecord(const void* data, size_t size) = 0;
+};
+
+// The ring's byte positions: how far the kernel has written and the consumer has read.
+// Both only grow; producer - consumer is what waits to be consumed.
+struct RingPositions {
+  uint64_t consumer = 0;
+  uint64_t producer = 0;
+  uint64_t pending() const { return producer > consumer ? producer - consumer : 0; }
 };
 
 // Owns the ring-buffer map (created here, then shared with every module by fd) and the
@@ -36,6 +45,8 @@ class RingReader {
   // Delivers every record available now. Returns how many, or an error.
   absl::StatusOr<int> Consume();
   size_t size_bytes() const { return bytes_; }
+  // The current positions; safe to call from any thread (for the watchdog and metrics).
+  RingPositions Positions() const;
 
  private:
   RingReader() = default;
@@ -45,6 +56,9 @@ class RingReader {
   size_t bytes_ = 0;
   ring_buffer* ring_ = nullptr;
   RecordSink* sink_ = nullptr;
+  size_t page_ = 0;
+  const uint64_t* consumer_pos_ = nullptr;
+  const uint64_t* producer_pos_ = nullptr;
 };
 
 }  // namespace vigil::sensor::probes

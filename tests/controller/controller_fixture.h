@@ -198,6 +198,7 @@ class ControllerFixture : public ::testing::Test {
     options.access_file = dir_.WriteFile("access.txt", TokenAccessFile());
     options.retention_age_s = 0;  // the tests apply retention themselves
     options.retention_bytes = 0;
+    Configure(options);
     absl::StatusOr<std::unique_ptr<ControllerServer>> server = ControllerServer::Start(options);
     ASSERT_TRUE(server.ok()) << server.status();
     server_ = *std::move(server);
@@ -211,6 +212,9 @@ class ControllerFixture : public ::testing::Test {
   void TearDown() override {
     if (server_ != nullptr) server_->Shutdown();
   }
+
+  // Lets a test suite change the options before the controller starts.
+  virtual void Configure(ControllerOptions& options) {}
 
   std::unique_ptr<SensorStream> Sensor() {
     return std::make_unique<SensorStream>(link_.get(), kSensorToken);

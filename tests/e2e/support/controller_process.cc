@@ -54,9 +54,10 @@ int FreeLoopbackPort() {
 }
 
 absl::StatusOr<std::unique_ptr<ControllerProcess>> ControllerProcess::Start(
-    const std::string& dir) {
+    const std::string& dir, const std::vector<std::string>& extra_args) {
   std::unique_ptr<ControllerProcess> c(new ControllerProcess());
   c->dir_ = dir;
+  c->extra_args_ = extra_args;
   c->port_ = FreeLoopbackPort();
   if (c->port_ == 0) return absl::InternalError("no free loopback port");
   absl::Status started = c->Launch();
@@ -99,8 +100,9 @@ std::string ControllerProcess::log_text() const {
 }
 
 absl::Status ControllerProcess::Launch() {
-  const std::vector<std::string> args = {VIGIL_CONTROLLER_BINARY, "--insecure", "--listen",
-                                         address(), "--db", dir_ + "/c.db"};
+  std::vector<std::string> args = {VIGIL_CONTROLLER_BINARY, "--insecure", "--listen", address(),
+                                   "--db", dir_ + "/c.db"};
+  args.insert(args.end(), extra_args_.begin(), extra_args_.end());
   const std::string log = dir_ + "/controller.log";
   // Everything the child needs is prepared before fork: the test process has threads, so
   // the child may only make async-signal-safe calls.

@@ -8,6 +8,7 @@
 
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
@@ -22,9 +23,10 @@ int FreeLoopbackPort();
 // Restart(), so the controller comes back where its clients left it.
 class ControllerProcess {
  public:
-  // Starts the controller on a free port with its database in `dir` and waits (up to
-  // 30 s) until it accepts connections.
-  static absl::StatusOr<std::unique_ptr<ControllerProcess>> Start(const std::string& dir);
+  // Starts the controller on a free port with its database in `dir`, plus `extra_args`
+  // (e.g. --metrics-address), and waits (up to 30 s) until it accepts connections.
+  static absl::StatusOr<std::unique_ptr<ControllerProcess>> Start(
+      const std::string& dir, const std::vector<std::string>& extra_args = {});
   ~ControllerProcess();  // kills it (SIGKILL) if still running
   ControllerProcess(const ControllerProcess&) = delete;
   ControllerProcess& operator=(const ControllerProcess&) = delete;
@@ -49,6 +51,7 @@ class ControllerProcess {
   absl::Status Launch();
 
   std::string dir_;
+  std::vector<std::string> extra_args_;
   int port_ = 0;
   pid_t pid_ = -1;
 };

@@ -1,0 +1,99 @@
+#include "controller/metrics.h"
+
+#include <utility>
+
+#include "absl/status/statusor.h"
+
+namespace vigil::controller {
+namespace {
+
+using prometheus::BuildCounter;
+using prometheus::BuildGauge;
+
+}  // namespace
+
+ControllerMetrics::ControllerMetrics(Fleet* fleet, SqliteStore* store, const LinkCounters* link,
+                                     AlertHub* hub)
+    : fleet_(fleet),
+      store_(store),
+      link_(link),
+      hub_(hub),
+      registry_(std::make_shared<prometheus::Registry>()),
+      alerts_(BuildCounter()
+                  .Name("vigil_controller_alerts_total")
+                  .Help("Alerts from sensors, by outcome: received, stored, duplicate (already "
+                        "stored: acked again, not stored twice), refused (malformed: stored as "
+                        "a gap record).")
+                  .Register(*registry_)),
+      rollout_(BuildGauge()
+                   .Name("vigil_controller_rollout_sensors")
+                   .Help("Sensors by state (pending, applied, failed) of the desired rule set "
+                         "(kind=rules) and probe-module plan (kind=modules).")
+                   .Register(*registry_)) {
+  auto gauge = [&](const char* name, const char* help) {
+    return &BuildGauge().Name(name).Help(help).Register(*registry_).Add({});
+  };
+  sensors_connected_ =
+      gauge("vigil_controller_sensors_connected", "Sensors with a live SensorLink stream.");
+  sensors_known_ = gauge("vigil_controller_sensors_known", "Sensors that ever connected.");
+  subscribers_ = gauge("vigil_controller_subscribers", "Live AlertService.Subscribe streams.");
+  store_bytes_ = gauge("vigil_controller_store_bytes", "Size of the alert store.");
+  store_alerts_ = gauge("vigil_controller_store_alerts", "Alerts held in the store.");
+  streams_ = &BuildCounter()
+                  .Name("vigil_controller_sensor_streams_total")
+                  .Help("SensorLink streams opened (reconnects included).")
+                  .Register(*registry_)
+                  .Add({});
+  store_errors_ = &BuildCounter()
+                       .Name("vigil_controller_store_read_errors_total")
+                       .Help("Store reads for these metrics that failed.")
+                       .Register(*registry_)
+                       .Add({});
+  for (const char* outcome : {"received", "stored", "duplicate", "refused"}) {
+    alerts_.Add({{"outcome", outcome}});
+  }
+}
+
+void ControllerMetrics::Collect() {
+  absl::MutexLock lock(&mu_);
+  auto advance = [&](prometheus::Counter& counter, const std::string& key, uint64_t now) {
+    uint64_t& last = last_[key];
+    if (now > last) counter.Increment(static_cast<double>(now - last));
+    last = now;
+  };
+  advance(alerts_.Add({{"outcome", "received"}}), "received", link_->alerts_received);
+  advance(alerts_.Add({{"outcome", "stored"}}), "stored", link_->alerts_stored);
+  advance(alerts_.Add({{"outcome", "duplicate"}}), "duplicate", link_->alerts_duplicate);
+  advance(alerts_.Add({{"outcome", "refused"}}), "refused", link_->alerts_refused);
+  advance(*streams_, "streams", link_->streams);
+  sensors_connected_->Set(static_cast<double>(fleet_->connected()));
+  subscribers_->Set(static_cast<double>(hub_->listeners()));
+
+  absl::StatusOr<vigil::v1::ListSensorsResponse> sensors = fleet_->ListSensors();
+  if (sensors.ok()) {
+    sensors_known_->Set(static_cast<double>(sensors->sensors_size()));
+  } else {
+    store_errors_->Increment();
+  }
+  absl::StatusOr<uint64_t> bytes = store_->SizeBytes();
+  absl::StatusOr<uint64_t> count = store_->Count();
+  if (bytes.ok()) store_bytes_->Set(static_cast<double>(*bytes));
+  if (count.ok()) store_alerts_->Set(static_cast<double>(*count));
+  if (!bytes.ok() || !count.ok()) store_errors_->Increment();
+  for (const char* kind : {"rules", "modules"}) {
+    absl::StatusOr<vigil::v1::Rollout> rollout = fleet_->GetRollout(kind, "");
+    // NOT_FOUND: nothing desired yet; every state is then 0.
+    const bool ok = rollout.ok();
+    rollout_.Add({{"kind", kind}, {"state", "pending"}}).Set(ok ? rollout->pending() : 0);
+    rollout_.Add({{"kind", kind}, {"state", "applied"}}).Set(ok ? rollout->applied() : 0);
+    rollout_.Add({{"kind", kind}, {"state", "failed"}}).Set(ok ? rollout->failed() : 0);
+  }
+}
+
+std::string ControllerMetrics::NotReadyReason() {
+  absl::StatusOr<uint64_t> count = store_->Count();
+  if (!count.ok()) return std::string("alert store: ") + std::string(count.status().message());
+  return "";
+}
+
+}  // namespace vigil::controller
