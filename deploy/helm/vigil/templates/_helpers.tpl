@@ -126,11 +126,11 @@ app.kubernetes.io/component: {{ .component }}
 {{/* The rules ConfigMap's data (also hashed into the sensor pods' annotation). */}}
 {{- define "vigil.rules.data" -}}
 {{- if .Values.rules.default }}
-00-vigil_rules.yaml: |-
+00-vigil_rules.yaml: |
 {{ .Files.Get "rules/vigil_rules.yaml" | trimSuffix "\n" | indent 2 }}
 {{- end }}
 {{- range $name, $text := .Values.rules.custom }}
-{{ printf "50-%s.yaml" $name }}: |-
+{{ printf "50-%s.yaml" $name }}: |
 {{ $text | trimSuffix "\n" | indent 2 }}
 {{- end }}
 {{- end -}}
