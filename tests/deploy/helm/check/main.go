@@ -126,6 +126,11 @@ func cases() []expect {
 	e.defaultRules, e.criSocket, e.ctrlPort, e.sensorPort = false, "/run/k3s/containerd/containerd.sock", 9999, 9998
 	cs = append(cs, e)
 
+	e = baseExpect("tracefs-mount")
+	e.sets = []string{"sensor.tracefs.mountIfMissing=true"}
+	e.tracefsRW = true
+	cs = append(cs, e)
+
 	bad := func(name string, files, sets []string, want ...string) expect {
 		b := baseExpect(name)
 		b.files, b.sets, b.wantErr = files, sets, want
@@ -614,8 +619,12 @@ func checkSensor(c *checker, e expect, r *rendered, ds obj, fullname string, svc
 		c.check(get(sc, "privileged") == false, "sensor: privileged is false")
 		c.check(get(sc, "allowPrivilegeEscalation") == false, "sensor: allowPrivilegeEscalation is false")
 		c.check(reflect.DeepEqual(strs(sc, "capabilities", "drop"), []string{"ALL"}), "sensor: capabilities drop [ALL]")
-		c.check(reflect.DeepEqual(caps, []string{"BPF", "PERFMON", "SYS_RESOURCE", "SYS_PTRACE"}),
-			"sensor: capabilities add exactly [BPF PERFMON SYS_RESOURCE SYS_PTRACE] (got %v)", caps)
+		want := []string{"BPF", "PERFMON", "SYS_RESOURCE", "SYS_PTRACE"}
+		if e.tracefsRW {
+			want = append(want, "SYS_ADMIN")
+		}
+		c.check(reflect.DeepEqual(caps, want),
+			"sensor: capabilities add exactly %v (got %v)", want, caps)
 	}
 	c.check(str(ds, "spec", "updateStrategy", "type") == "RollingUpdate" &&
 		get(ds, "spec", "updateStrategy", "rollingUpdate", "maxUnavailable") != nil, "sensor: RollingUpdate with maxUnavailable")
@@ -674,7 +683,8 @@ func checkSensor(c *checker, e expect, r *rendered, ds obj, fullname string, svc
 	hostMount("kernel BTF", "/sys/kernel/btf", "/sys/kernel/btf", true, "Directory")
 	hostMount("tracefs", "/sys/kernel/tracing", "/sys/kernel/tracing", !e.tracefsRW, "Directory")
 	if e.tracefsRW && !e.privileged {
-		c.check(contains(caps, "SYS_ADMIN"), "sensor: SYS_ADMIN added to mount tracefs")
+		c.check(str(pod, "metadata", "annotations", "container.apparmor.security.beta.kubernetes.io/sensor") == "unconfined",
+			"sensor: AppArmor unconfined so that mount(2) is allowed")
 	}
 	procRoot, _ := flagValue(args, "--proc-root")
 	c.check(procRoot == "/host/proc", "sensor: --proc-root /host/proc")
