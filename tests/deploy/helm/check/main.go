@@ -374,6 +374,31 @@ func main() {
 			"%s/rules/vigil_rules.yaml is identical to %s (copy it again after editing the pack)", *chartDir, *rulesPack)
 		failures, passes = append(failures, c.failures...), passes+c.passes
 	}
+	// The README's values table documents every value.
+	{
+		c := &checker{cs: "readme"}
+		readme, err1 := os.ReadFile(filepath.Join(*chartDir, "README.md"))
+		raw, err2 := os.ReadFile(filepath.Join(*chartDir, "values.yaml"))
+		var values map[string]interface{}
+		if c.check(err1 == nil && err2 == nil && yaml.Unmarshal(raw, &values) == nil, "README.md and values.yaml read") {
+			for _, leaf := range leafPaths("", values) {
+				documented := false
+				for p := leaf; ; {
+					if strings.Contains(string(readme), "| `"+p+"` |") {
+						documented = true
+						break
+					}
+					i := strings.LastIndexByte(p, '.')
+					if i < 0 || !strings.Contains(p[:i], ".") {
+						break // a table row per value, or per second-level group at least
+					}
+					p = p[:i]
+				}
+				c.check(documented, "README.md values table documents %s", leaf)
+			}
+		}
+		failures, passes = append(failures, c.failures...), passes+c.passes
+	}
 	for _, e := range cases() {
 		nCases++
 		c := &checker{cs: e.name}
@@ -1036,4 +1061,22 @@ func checkMonitoring(c *checker, e expect, r *rendered, fullname string, sensor,
 	}
 	c.check(grpcFromSensors, "networkPolicy: gRPC allowed from the sensor pods")
 	c.check(metricsRule, "networkPolicy: metrics allowed only from the configured Prometheus peers")
+}
+
+// leafPaths lists the dotted paths of a values tree's leaves (scalars, lists, empty maps).
+func leafPaths(prefix string, m map[string]interface{}) []string {
+	var out []string
+	for k, v := range m {
+		p := k
+		if prefix != "" {
+			p = prefix + "." + k
+		}
+		if sub, ok := v.(map[string]interface{}); ok && len(sub) > 0 {
+			out = append(out, leafPaths(p, sub)...)
+			continue
+		}
+		out = append(out, p)
+	}
+	sort.Strings(out)
+	return out
 }
