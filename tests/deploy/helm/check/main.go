@@ -87,6 +87,7 @@ func cases() []expect {
 	e := baseExpect("privileged")
 	e.files = []string{"privileged.yaml"}
 	e.privileged, e.criSocket, e.tracefsRW = true, "", true
+	e.extraDNS = []string{"vigil.internal"}
 	cs = append(cs, e)
 
 	e = baseExpect("cert-manager")
@@ -911,7 +912,7 @@ func checkTLS(c *checker, e expect, r *rendered, fullname string, sensor, ctrl o
 		}
 		if srv := leaf(ctrlSecret, "vigil-controller", x509.ExtKeyUsageServerAuth); srv != nil {
 			c.check(srv.VerifyHostname(serverName) == nil, "generate: controller certificate is valid for --controller-server-name %s (DNS names %v)", serverName, srv.DNSNames)
-			for _, n := range []string{fullname + "-controller", fullname + "-controller." + e.namespace + ".svc.cluster.local"} {
+			for _, n := range append([]string{fullname + "-controller", fullname + "-controller." + e.namespace + ".svc.cluster.local"}, e.extraDNS...) {
 				c.check(contains(srv.DNSNames, n), "generate: controller certificate names %s", n)
 			}
 		}
