@@ -118,7 +118,8 @@ Operations:
   --metrics-address H:P    Serve Prometheus /metrics, /healthz and /readyz on H:P
                            (e.g. 0.0.0.0:9470; default: not served). docs/metrics.md.
   --stall-after-ms N       Report a stalled pipeline (metric and self-alert) once events
-                           wait N ms with none consumed (default 3000).
+                           wait N ms with none consumed (default 3000, at least 2000: an
+                           idle pipeline may leave batched events for up to 1 s).
   --proc-root PATH         procfs to seed the process table from (default /proc).
   --btf PATH               Kernel BTF to relocate the probes against
                            (default /sys/kernel/btf/vmlinux).
@@ -221,7 +222,7 @@ absl::StatusOr<SensorOptions> ParseSensorOptions(int argc, const char* const* ar
         {"--max-rules", number(&opts.max_rules, size_t{1}, size_t{1} << 20)},
         {"--hostname", path(&opts.hostname)},
         {"--metrics-address", path(&opts.metrics_address)},
-        {"--stall-after-ms", number(&opts.stall_after_ms, uint64_t{100}, uint64_t{3'600'000})},
+        {"--stall-after-ms", number(&opts.stall_after_ms, uint64_t{2000}, uint64_t{3'600'000})},
         {"--file-prefix",
          [&](const std::string& v) {
            if (v.empty() || v[0] != '/') {
