@@ -16,6 +16,9 @@ cd "$build"
 # Unit tests first (fast, no privileges needed), then the real-kernel tests.
 ctest --output-on-failure -j "$(nproc)" -L unit
 ctest --output-on-failure -j "$(nproc)" -L kernel
+# The Helm chart, rendered offline (Go text/template + sprig) with default and other
+# values, every manifest parsed and checked (deploy/helm/vigil/README.md).
+"$top/scripts/check-chart.sh" "$build"
 # The rule loader under libFuzzer (clang, ASan, UBSan) for a bounded time.
 "$top/scripts/fuzz.sh" "$build/fuzz" 60
 # Second pass: everything again with AddressSanitizer and UndefinedBehaviorSanitizer
