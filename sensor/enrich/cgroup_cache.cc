@@ -12,9 +12,7 @@
 namespace vigil::sensor::enrich {
 
 CgroupCache::CgroupCache(CgroupCacheOptions options)
-    : options_(std::move(options)),
-      by_cgroup_(options_.capacity),
-      by_pid_(options_.pid_capacity) {
+    : options_(std::move(options)), by_cgroup_(options_.capacity), by_pid_(options_.pid_capacity) {
   if (!options_.now_ns) options_.now_ns = [] { return ClockNs(CLOCK_MONOTONIC); };
 }
 
@@ -74,15 +72,14 @@ std::shared_ptr<const CgroupIdentity> CgroupCache::Lookup(uint64_t cgroup_id, ui
   // The parent may be in another cgroup than the event: its answer is never filed under
   // the event's cgroup id.
   const bool id_names_it =
-      !from_parent &&
-      (parsed.unified_names_container || (parsed.has_unified && !parsed.has_v1));
+      !from_parent && (parsed.unified_names_container || (parsed.has_unified && !parsed.has_v1));
   absl::MutexLock lock(&mu_);
   bool evicted;
   if (cgroup_id != 0 && id_names_it) {
     evicted = by_cgroup_.Put(cgroup_id, identity);
   } else {
-    evicted = by_pid_.Put(
-        pid, PidEntry{identity, now + absl::ToInt64Nanoseconds(options_.pid_ttl)});
+    evicted =
+        by_pid_.Put(pid, PidEntry{identity, now + absl::ToInt64Nanoseconds(options_.pid_ttl)});
   }
   if (evicted) evictions_.fetch_add(1, std::memory_order_relaxed);
   return identity;

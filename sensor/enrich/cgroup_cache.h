@@ -50,7 +50,8 @@ struct CgroupCacheStats {
 // When the process is gone (short-lived processes; exit events) its parent's file is
 // read instead: a child starts in its parent's cgroups, so this is right unless the
 // process was moved after fork (as runtimes do when they start a container's first
-// process). Such answers are cached per pid only, never under the cgroup id. When neither can be read the identity is unknown and nothing is cached.
+// process). Such answers are cached per pid only, never under the cgroup id. When neither can be
+// read the identity is unknown and nothing is cached.
 //
 // Thread-safe.
 class CgroupCache {

@@ -15,8 +15,7 @@ namespace {
 constexpr absl::string_view kKubeletLabelPrefix = "io.kubernetes.";
 
 std::chrono::system_clock::time_point DeadlineAfter(absl::Duration d) {
-  return std::chrono::system_clock::now() +
-         std::chrono::microseconds(absl::ToInt64Microseconds(d));
+  return std::chrono::system_clock::now() + std::chrono::microseconds(absl::ToInt64Microseconds(d));
 }
 
 const std::string* MapValue(const google::protobuf::Map<std::string, std::string>& map,
@@ -28,10 +27,9 @@ const std::string* MapValue(const google::protobuf::Map<std::string, std::string
 }  // namespace
 
 void SetPodLabels(std::vector<std::pair<std::string, std::string>> labels, PodInfo* pod) {
-  labels.erase(std::remove_if(labels.begin(), labels.end(),
-                              [](const auto& kv) {
-                                return absl::StartsWith(kv.first, kKubeletLabelPrefix);
-                              }),
+  labels.erase(std::remove_if(
+                   labels.begin(), labels.end(),
+                   [](const auto& kv) { return absl::StartsWith(kv.first, kKubeletLabelPrefix); }),
                labels.end());
   std::sort(labels.begin(), labels.end());
   pod->labels_text = absl::StrJoin(labels, ",", absl::PairFormatter("="));

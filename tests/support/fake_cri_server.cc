@@ -5,8 +5,8 @@
 
 namespace vigil::testing {
 
-absl::StatusOr<std::unique_ptr<FakeCriServer>> FakeCriServer::Start(
-    const std::string& socket_path, std::string runtime_name) {
+absl::StatusOr<std::unique_ptr<FakeCriServer>> FakeCriServer::Start(const std::string& socket_path,
+                                                                    std::string runtime_name) {
   std::unique_ptr<FakeCriServer> fake(new FakeCriServer(std::move(runtime_name)));
   grpc::ServerBuilder builder;
   builder.AddListeningPort(absl::StrCat("unix:", socket_path), grpc::InsecureServerCredentials());

@@ -30,9 +30,8 @@ struct FakeContainer {
 class FakeCriServer : public runtime::v1::RuntimeService::Service {
  public:
   // Serves on the unix socket at `socket_path` (created; must not exist).
-  static absl::StatusOr<std::unique_ptr<FakeCriServer>> Start(const std::string& socket_path,
-                                                              std::string runtime_name =
-                                                                  "containerd");
+  static absl::StatusOr<std::unique_ptr<FakeCriServer>> Start(
+      const std::string& socket_path, std::string runtime_name = "containerd");
   ~FakeCriServer() override;
 
   void AddContainer(const FakeContainer& container);

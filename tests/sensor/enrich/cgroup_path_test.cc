@@ -46,12 +46,12 @@ INSTANTIATE_TEST_SUITE_P(
                      ".scope",
                  kId, Runtime::kContainerd, kUid},
         PathCase{"CrioSystemdBestEffort",
-                 "/kubepods.slice/kubepods-besteffort.slice/kubepods-besteffort-pod" +
-                     kUidSystemd + ".slice/crio-" + kId + ".scope",
+                 "/kubepods.slice/kubepods-besteffort.slice/kubepods-besteffort-pod" + kUidSystemd +
+                     ".slice/crio-" + kId + ".scope",
                  kId, Runtime::kCrio, kUid},
         PathCase{"CrioSystemdScopeChild",
-                 "/kubepods.slice/kubepods-besteffort.slice/kubepods-besteffort-pod" +
-                     kUidSystemd + ".slice/crio-" + kId + ".scope/container",
+                 "/kubepods.slice/kubepods-besteffort.slice/kubepods-besteffort-pod" + kUidSystemd +
+                     ".slice/crio-" + kId + ".scope/container",
                  kId, Runtime::kCrio, kUid},
         PathCase{"DockerSystemdKubepods",
                  "/kubepods.slice/kubepods-burstable.slice/kubepods-burstable-pod" + kUidSystemd +
@@ -64,18 +64,17 @@ INSTANTIATE_TEST_SUITE_P(
                  Runtime::kUnknown, kUid},
         PathCase{"CgroupfsBestEffort", "/kubepods/besteffort/pod" + kUid + "/" + kId, kId,
                  Runtime::kUnknown, kUid},
-        PathCase{"CgroupfsGuaranteed", "/kubepods/pod" + kUid + "/" + kId, kId,
-                 Runtime::kUnknown, kUid},
+        PathCase{"CgroupfsGuaranteed", "/kubepods/pod" + kUid + "/" + kId, kId, Runtime::kUnknown,
+                 kUid},
         PathCase{"CgroupfsCrioPrefixed", "/kubepods/burstable/pod" + kUid + "/crio-" + kId, kId,
                  Runtime::kCrio, kUid},
-        PathCase{"CgroupfsDockerKubepods", "/kubepods/burstable/pod" + kUid + "/docker/" + kId,
-                 kId, Runtime::kDocker, kUid},
+        PathCase{"CgroupfsDockerKubepods", "/kubepods/burstable/pod" + kUid + "/docker/" + kId, kId,
+                 Runtime::kDocker, kUid},
         PathCase{"DockerCgroupfsPlain", "/docker/" + kId, kId, Runtime::kDocker, ""},
-        PathCase{"UpperCaseIdIsLowered", "/docker/" + std::string(64, 'A'),
-                 std::string(64, 'a'), Runtime::kDocker, ""},
+        PathCase{"UpperCaseIdIsLowered", "/docker/" + std::string(64, 'A'), std::string(64, 'a'),
+                 Runtime::kDocker, ""},
         // nesting: the innermost container wins; a pod after a container does not count
-        PathCase{"NestedDocker", "/docker/" + kId + "/docker/" + kId2, kId2, Runtime::kDocker,
-                 ""},
+        PathCase{"NestedDocker", "/docker/" + kId + "/docker/" + kId2, kId2, Runtime::kDocker, ""},
         PathCase{"PodAfterContainerIgnored", "/docker/" + kId + "/pod" + kUid, kId,
                  Runtime::kDocker, ""},
         // host
@@ -85,14 +84,12 @@ INSTANTIATE_TEST_SUITE_P(
         PathCase{"UserSlice", "/user.slice/user-1000.slice/session-3.scope", "", Runtime::kHost,
                  ""},
         PathCase{"InitScope", "/init.scope", "", Runtime::kHost, ""},
-        PathCase{"PodWithoutContainer", "/kubepods/burstable/pod" + kUid, "", Runtime::kHost,
-                 kUid},
+        PathCase{"PodWithoutContainer", "/kubepods/burstable/pod" + kUid, "", Runtime::kHost, kUid},
         // near misses
         PathCase{"ShortId", "/docker/" + kId.substr(1), "", Runtime::kHost, ""},
         PathCase{"LongId", "/docker/" + kId + "0", "", Runtime::kHost, ""},
         PathCase{"NonHexId", "/docker/" + std::string(63, 'a') + "g", "", Runtime::kHost, ""},
-        PathCase{"UnknownPrefix", "/system.slice/libfoo-" + kId + ".scope", "", Runtime::kHost,
-                 ""},
+        PathCase{"UnknownPrefix", "/system.slice/libfoo-" + kId + ".scope", "", Runtime::kHost, ""},
         PathCase{"BadPodUid", "/kubepods/burstable/pod1234/" + kId, kId, Runtime::kUnknown, ""},
         PathCase{"TooLong", "/docker/" + kId + "/" + std::string(kMaxPathBytes, 'x'), "",
                  Runtime::kHost, ""}),
@@ -108,10 +105,9 @@ TEST(ProcCgroupTest, PureV2) {
 }
 
 TEST(ProcCgroupTest, HybridContainerOnlyInV1) {
-  const std::string text = "12:pids:/kubepods/burstable/pod" + kUid + "/" + kId +
-                           "\n11:memory:/kubepods/burstable/pod" + kUid + "/" + kId +
-                           "\n1:name=systemd:/kubepods/burstable/pod" + kUid + "/" + kId +
-                           "\n0::/\n";
+  const std::string text =
+      "12:pids:/kubepods/burstable/pod" + kUid + "/" + kId + "\n11:memory:/kubepods/burstable/pod" +
+      kUid + "/" + kId + "\n1:name=systemd:/kubepods/burstable/pod" + kUid + "/" + kId + "\n0::/\n";
   const ProcCgroup got = ParseProcCgroup(text);
   EXPECT_EQ(got.identity.container_id, kId);
   EXPECT_EQ(got.identity.pod_uid, kUid);
@@ -122,8 +118,8 @@ TEST(ProcCgroupTest, HybridContainerOnlyInV1) {
 }
 
 TEST(ProcCgroupTest, HybridPrefersTheUnifiedLine) {
-  const std::string text = "4:memory:/docker/" + kId2 + "\n0::/kubepods/pod" + kUid + "/" + kId +
-                           "\n";
+  const std::string text =
+      "4:memory:/docker/" + kId2 + "\n0::/kubepods/pod" + kUid + "/" + kId + "\n";
   const ProcCgroup got = ParseProcCgroup(text);
   EXPECT_EQ(got.identity.container_id, kId);
   EXPECT_TRUE(got.unified_names_container);
@@ -146,9 +142,8 @@ TEST(ProcCgroupTest, PathWithColons) {
 }
 
 TEST(ProcCgroupTest, MalformedLinesAreSkipped) {
-  const ProcCgroup got =
-      ParseProcCgroup("garbage\n::\n1:cpu\n2:cpu:relative/" + kId + "\n3:cpu:/docker/" + kId +
-                      "\r\n\n0::/docker/" + kId);
+  const ProcCgroup got = ParseProcCgroup("garbage\n::\n1:cpu\n2:cpu:relative/" + kId +
+                                         "\n3:cpu:/docker/" + kId + "\r\n\n0::/docker/" + kId);
   // "3:cpu:/docker/<id>\r" has a trailing \r: the id is not 64 hex digits.
   EXPECT_EQ(got.identity.container_id, kId);  // from the last (unterminated) v2 line
   EXPECT_TRUE(got.unified_names_container);

@@ -78,8 +78,7 @@ TEST_F(CriClientTest, UnknownContainerIsNotFound) {
   absl::StatusOr<PodInfo> pod = client.PodOfContainer(std::string(64, 'e'));
   ASSERT_FALSE(pod.ok());
   EXPECT_TRUE(absl::IsNotFound(pod.status())) << pod.status();
-  EXPECT_NE(pod.status().message().find("ContainerStatus"), std::string::npos)
-      << pod.status();
+  EXPECT_NE(pod.status().message().find("ContainerStatus"), std::string::npos) << pod.status();
 }
 
 TEST_F(CriClientTest, ServerDownIsUnavailableAtOnce) {

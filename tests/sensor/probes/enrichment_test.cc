@@ -60,9 +60,9 @@ class EnrichmentTest : public ::testing::Test {
   void SetUp() override {
     VIGIL_REQUIRE_ROOT();
     id_ = RunId(1);
-    pod_uid_ = absl::StrFormat("%s-%s-4%s-8%s-%s", RunId(2).substr(0, 8), RunId(3).substr(0, 4),
-                               RunId(4).substr(0, 3), RunId(5).substr(0, 3),
-                               RunId(6).substr(0, 12));
+    pod_uid_ =
+        absl::StrFormat("%s-%s-4%s-8%s-%s", RunId(2).substr(0, 8), RunId(3).substr(0, 4),
+                        RunId(4).substr(0, 3), RunId(5).substr(0, 3), RunId(6).substr(0, 12));
     kubepods_ = UnifiedRoot() + "/kubepods";
     cgroup_ = absl::StrCat(kubepods_, "/besteffort/pod", pod_uid_, "/", id_);
     std::error_code ec;
