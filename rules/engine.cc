@@ -17,8 +17,11 @@ class CountingView : public EventView {
   const sensor::ProcessInfo* ancestor(int n) const override { return base_.ancestor(n); }
   absl::string_view user_name(uint32_t uid) const override { return base_.user_name(uid); }
   absl::string_view container_id() const override { return base_.container_id(); }
+  absl::string_view container_runtime() const override { return base_.container_runtime(); }
   absl::string_view pod_name() const override { return base_.pod_name(); }
   absl::string_view pod_namespace() const override { return base_.pod_namespace(); }
+  absl::string_view pod_uid() const override { return base_.pod_uid(); }
+  absl::string_view pod_labels() const override { return base_.pod_labels(); }
   uint64_t match_count() const override { return count_; }
 
  private:

@@ -179,14 +179,24 @@ const std::vector<FieldInfo>* BuildTable() {
        "The file has the set-group-id bit.",
        VIGIL_FIELD(return Num((FileMode(v.event()) & 02000) != 0);)},
       {"container.id", FieldType::kString, kAllEvents, false,
-       "Container id, or \"host\"; empty until container enrichment is enabled.",
+       "Container id (64 hex digits), or \"host\" for processes outside containers; empty "
+       "when it cannot be told (docs/enrichment.md).",
        VIGIL_FIELD(return Str(v.container_id());)},
+      {"container.runtime", FieldType::kString, kAllEvents, false,
+       "Container runtime: containerd, cri-o, docker, or host.",
+       VIGIL_FIELD(return Str(v.container_runtime());)},
       {"k8s.pod.name", FieldType::kString, kAllEvents, false,
-       "Kubernetes pod name; empty outside pods or until enrichment is enabled.",
+       "Kubernetes pod name (from the CRI runtime); empty outside pods.",
        VIGIL_FIELD(return Str(v.pod_name());)},
       {"k8s.ns.name", FieldType::kString, kAllEvents, false,
-       "Kubernetes namespace; empty outside pods or until enrichment is enabled.",
+       "Kubernetes namespace of the pod; empty outside pods.",
        VIGIL_FIELD(return Str(v.pod_namespace());)},
+      {"k8s.pod.uid", FieldType::kString, kAllEvents, false,
+       "Kubernetes pod UID; empty outside pods.",
+       VIGIL_FIELD(return Str(v.pod_uid());)},
+      {"k8s.pod.labels", FieldType::kString, kAllEvents, false,
+       "The pod's labels as k=v pairs sorted by key, comma-separated; empty outside pods.",
+       VIGIL_FIELD(return Str(v.pod_labels());)},
   };
 }
 

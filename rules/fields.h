@@ -33,9 +33,15 @@ class EventView {
   // The user name of `uid` (from the node's passwd), or empty when unknown.
   virtual absl::string_view user_name(uint32_t uid) const = 0;
   // Container and pod of the process; empty until enrichment knows them.
+  // container_id(): the full 64-hex id, or "host" for processes outside containers.
   virtual absl::string_view container_id() const { return {}; }
+  // "containerd", "cri-o", "docker" or "host" (or "unknown").
+  virtual absl::string_view container_runtime() const { return {}; }
   virtual absl::string_view pod_name() const { return {}; }
   virtual absl::string_view pod_namespace() const { return {}; }
+  virtual absl::string_view pod_uid() const { return {}; }
+  // The pod's labels as "k=v,k2=v2", sorted by key.
+  virtual absl::string_view pod_labels() const { return {}; }
   // evt.count: events counted by the threshold rule being rendered; 1 otherwise.
   virtual uint64_t match_count() const { return 1; }
 };

@@ -1,12 +1,24 @@
 #include "sensor/alert_json.h"
 
 #include <ctime>
+#include <utility>
 
 #include "absl/strings/str_format.h"
 #include "rules/output_template.h"
 #include "sensor/json_writer.h"
 
 namespace vigil::sensor {
+namespace {
+
+bool NamesField(const std::vector<rules::AlertField>* fields, absl::string_view name) {
+  if (fields == nullptr) return false;
+  for (const rules::AlertField& f : *fields) {
+    if (f.name == name) return true;
+  }
+  return false;
+}
+
+}  // namespace
 
 absl::string_view AlertPriorityName(rules::Priority priority) {
   switch (priority) {
@@ -59,6 +71,15 @@ void AppendAlertJson(const AlertLine& alert, absl::string_view hostname, std::st
           break;
       }
     }
+  }
+  const std::pair<absl::string_view, absl::string_view> context[] = {
+      {"container.id", alert.container_id},
+      {"k8s.pod.name", alert.pod_name},
+      {"k8s.ns.name", alert.pod_namespace},
+      {"k8s.pod.uid", alert.pod_uid}};
+  for (const auto& [name, value] : context) {
+    if (value.empty() || NamesField(alert.fields, name)) continue;
+    w.String(name, value);
   }
   w.EndObject();
   w.String("hostname", hostname);

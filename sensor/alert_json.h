@@ -29,6 +29,13 @@ struct AlertLine {
   uint64_t wall_ns = 0;
   // Threshold rules: the events counted (written as "count" when above 1).
   uint64_t count = 1;
+  // Container and pod of the event's process when known (empty otherwise): written as
+  // output_fields container.id, k8s.pod.name, k8s.ns.name and k8s.pod.uid unless the
+  // rule's output already names them.
+  absl::string_view container_id;
+  absl::string_view pod_name;
+  absl::string_view pod_namespace;
+  absl::string_view pod_uid;
 };
 
 // Appends one JSON object (no newline). Field values keep their types: numbers as

@@ -17,6 +17,10 @@ vigil::v1::Alert ToAlertProto(const AlertLine& alert, const std::string& sensor_
   out.set_source(std::string(alert.source));
   out.set_count(alert.count);
   out.set_rule_set_version(rule_set_version);
+  out.set_container_id(std::string(alert.container_id));
+  out.set_pod_name(std::string(alert.pod_name));
+  out.set_pod_namespace(std::string(alert.pod_namespace));
+  out.set_pod_uid(std::string(alert.pod_uid));
   if (alert.tags != nullptr) {
     for (const std::string& tag : *alert.tags) out.add_tags(tag);
   }

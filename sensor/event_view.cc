@@ -30,4 +30,54 @@ absl::string_view SensorEventView::user_name(uint32_t uid) const {
   return users_ != nullptr ? users_->Lookup(uid) : absl::string_view();
 }
 
+const enrich::CgroupIdentity* SensorEventView::container() const {
+  if (!container_known_ && enricher_ != nullptr) {
+    container_ = enricher_->Container(event_.task);
+    if (container_ != nullptr) runtime_ = enricher_->RuntimeOf(*container_);
+    container_known_ = true;
+  }
+  return container_.get();
+}
+
+const enrich::PodInfo* SensorEventView::pod() const {
+  if (!pod_known_ && enricher_ != nullptr) {
+    if (const enrich::CgroupIdentity* c = container()) pod_ = enricher_->Pod(*c);
+    pod_known_ = true;
+  }
+  return pod_.get();
+}
+
+absl::string_view SensorEventView::container_id() const {
+  const enrich::CgroupIdentity* c = container();
+  if (c == nullptr) return {};
+  return c->is_container() ? absl::string_view(c->container_id) : absl::string_view("host");
+}
+
+absl::string_view SensorEventView::container_runtime() const {
+  return container() != nullptr ? enrich::RuntimeName(runtime_) : absl::string_view();
+}
+
+absl::string_view SensorEventView::pod_name() const {
+  const enrich::PodInfo* p = pod();
+  return p != nullptr ? absl::string_view(p->name) : absl::string_view();
+}
+
+absl::string_view SensorEventView::pod_namespace() const {
+  const enrich::PodInfo* p = pod();
+  return p != nullptr ? absl::string_view(p->namespace_name) : absl::string_view();
+}
+
+absl::string_view SensorEventView::pod_uid() const {
+  const enrich::PodInfo* p = pod();
+  if (p != nullptr && !p->uid.empty()) return p->uid;
+  // The cgroup path names the pod even when the runtime cannot be asked.
+  const enrich::CgroupIdentity* c = container();
+  return c != nullptr ? absl::string_view(c->pod_uid) : absl::string_view();
+}
+
+absl::string_view SensorEventView::pod_labels() const {
+  const enrich::PodInfo* p = pod();
+  return p != nullptr ? absl::string_view(p->labels_text) : absl::string_view();
+}
+
 }  // namespace vigil::sensor

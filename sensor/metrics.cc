@@ -66,7 +66,12 @@ SensorMetrics::SensorMetrics()
       probe_detaches_(BuildCounter()
                           .Name("vigil_sensor_probe_detaches_total")
                           .Help("Times the watchdog found a running module's hooks silent.")
-                          .Register(*registry_)) {
+                          .Register(*registry_)),
+      enrichment_(BuildCounter()
+                      .Name("vigil_sensor_enrichment_lookups_total")
+                      .Help("Container and pod lookups, by cache (cgroup: /proc/<pid>/cgroup "
+                            "reads; pod: the container runtime's CRI API) and outcome.")
+                      .Register(*registry_)) {
   auto gauge = [&](const char* name, const char* help) {
     return &BuildGauge().Name(name).Help(help).Register(*registry_).Add({});
   };
@@ -105,6 +110,7 @@ SensorMetrics::SensorMetrics()
   stalled_ = gauge("vigil_sensor_pipeline_stalled",
                    "1 while the kernel produces events that the pipeline does not consume.");
   stalls_ = counter("vigil_sensor_pipeline_stalls_total", "Stalls the watchdog detected.");
+  pod_cache_entries_ = gauge("vigil_sensor_pod_cache_entries", "Containers whose pod is cached.");
 
   for (int t = VIGIL_EVENT_FORK; t < VIGIL_EVENT_TYPE_MAX; ++t) {
     events_.Add({{"type", std::string(EventTypeName(static_cast<EventType>(t)))}});
@@ -150,6 +156,14 @@ void SensorMetrics::Sync(const MetricsSnapshot& now) {
   advance(*reloads_, "reloads", now.rule_reloads);
   advance(*reload_failures_, "reload_failures", now.rule_reload_failures);
   rules_loaded_->Set(static_cast<double>(now.rules_loaded));
+  for (const auto& [outcome, count] : now.cgroup_lookups) {
+    advance(enrichment_.Add({{"cache", "cgroup"}, {"outcome", outcome}}), "cgroup/" + outcome,
+            count);
+  }
+  for (const auto& [outcome, count] : now.pod_lookups) {
+    advance(enrichment_.Add({{"cache", "pod"}, {"outcome", outcome}}), "pod/" + outcome, count);
+  }
+  pod_cache_entries_->Set(static_cast<double>(now.pod_cache_entries));
   if (now.rule_set_version != rule_set_version_) {
     if (rule_set_gauge_ != nullptr) rule_set_info_.Remove(rule_set_gauge_);
     rule_set_gauge_ = nullptr;

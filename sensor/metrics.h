@@ -51,6 +51,10 @@ struct MetricsSnapshot {
   uint64_t rule_reload_failures = 0;
   std::string rule_set_version;  // empty: no rules loaded
   uint64_t rules_loaded = 0;
+  // Container and pod enrichment (enrich::EnricherStats), by cache and outcome.
+  std::vector<std::pair<std::string, uint64_t>> cgroup_lookups;  // outcome -> count
+  std::vector<std::pair<std::string, uint64_t>> pod_lookups;
+  uint64_t pod_cache_entries = 0;
 };
 
 // Owns the registry and every family. Sync and the alert/latency hooks run on the
@@ -95,6 +99,8 @@ class SensorMetrics {
   prometheus::Family<prometheus::Gauge>& probe_info_;
   prometheus::Family<prometheus::Gauge>& probe_attached_;
   prometheus::Family<prometheus::Counter>& probe_detaches_;
+  prometheus::Family<prometheus::Counter>& enrichment_;
+  prometheus::Gauge* pod_cache_entries_;
   prometheus::Gauge* ringbuf_fill_;
   prometheus::Gauge* ringbuf_size_;
   prometheus::Counter* alerts_spooled_;

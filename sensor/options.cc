@@ -125,6 +125,13 @@ Operations:
                            (default /sys/kernel/btf/vmlinux).
   --verbose                Print libbpf's debug output.
 
+Container and pod enrichment (container.*, k8s.* fields; docs/enrichment.md):
+  --cri-socket PATH        The container runtime's CRI socket (default: the first that
+                           exists of /run/containerd/containerd.sock, /run/crio/crio.sock,
+                           /var/run/cri-dockerd.sock).
+  --no-cri                 Do not ask a runtime for pods (container ids still work).
+  --pod-cache-size N       Most containers whose pods are remembered (default 4096).
+
 Runs as root (or with CAP_BPF, CAP_PERFMON, CAP_SYS_RESOURCE, CAP_SYS_PTRACE).
 SIGINT/SIGTERM stop it cleanly: probes detached, remaining events drained and flushed.
 SIGHUP reloads the rules given to --rules.
@@ -181,6 +188,7 @@ absl::StatusOr<SensorOptions> ParseSensorOptions(int argc, const char* const* ar
     VIGIL_FLAG("--no-hidden", opts.hidden = false);
     VIGIL_FLAG("--failed-opens", opts.failed_opens = true);
     VIGIL_FLAG("--verbose", opts.verbose = true);
+    VIGIL_FLAG("--no-cri", opts.no_cri = true);
 #undef VIGIL_FLAG
 
     if (arg.substr(0, 1) != "-") {
@@ -210,6 +218,8 @@ absl::StatusOr<SensorOptions> ParseSensorOptions(int argc, const char* const* ar
            return absl::OkStatus();
          }},
         {"--btf", path(&opts.btf_path)},
+        {"--cri-socket", path(&opts.cri_socket)},
+        {"--pod-cache-size", number(&opts.pod_cache_size, size_t{1}, size_t{1} << 20)},
         {"--passwd", path(&opts.passwd_path)},
         {"--controller", path(&opts.controller)},
         {"--controller-ca", path(&opts.controller_ca)},
@@ -270,6 +280,9 @@ absl::StatusOr<SensorOptions> ParseSensorOptions(int argc, const char* const* ar
     return absl::InvalidArgumentError(
         absl::StrCat("unexpected argument '", opts.rule_paths[0],
                      "' (rules files are given to --rules or --validate-rules)"));
+  }
+  if (opts.no_cri && !opts.cri_socket.empty()) {
+    return absl::InvalidArgumentError("--no-cri and --cri-socket exclude each other");
   }
   if (opts.validate_rules && opts.run_rules) {
     return absl::InvalidArgumentError("--validate-rules and --rules exclude each other");

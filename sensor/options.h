@@ -58,6 +58,11 @@ struct SensorOptions {
   uint64_t wakeup_bytes = 256 * 1024;
   uint64_t wakeup_us = 10000;  // wake-up interval; also the longest an event waits
   std::string proc_root = "/proc";
+  // Container and pod enrichment (docs/enrichment.md): the CRI runtime's socket (empty:
+  // the first of containerd's, CRI-O's and cri-dockerd's that exists), or no CRI at all.
+  std::string cri_socket;
+  bool no_cri = false;
+  size_t pod_cache_size = 4096;
   std::string btf_path = "/sys/kernel/btf/vmlinux";  // kernel BTF for CO-RE
   bool verbose = false;
 };

@@ -58,6 +58,24 @@ vigil_filter_config FilterOf(const Selection& s) {
   return f;
 }
 
+// The enricher for --cri-socket / --no-cri / --pod-cache-size (docs/enrichment.md).
+std::unique_ptr<enrich::Enricher> MakeEnricher(const SensorOptions& options) {
+  enrich::EnricherOptions e;
+  e.proc_root = options.proc_root;
+  e.cri = !options.no_cri;
+  e.cri_socket = options.cri_socket;
+  e.pod_cache_size = options.pod_cache_size;
+  auto enricher = std::make_unique<enrich::Enricher>(std::move(e));
+  if (enricher->cri_socket().empty()) {
+    fprintf(stderr, "vigil-sensor: no CRI socket%s: k8s.* fields stay empty\n",
+            options.no_cri ? " (--no-cri)" : " found");
+  } else {
+    fprintf(stderr, "vigil-sensor: pods from the CRI runtime at %s\n",
+            enricher->cri_socket().c_str());
+  }
+  return enricher;
+}
+
 }  // namespace
 
 Sensor::Sensor(const SensorOptions& options)
@@ -99,6 +117,7 @@ absl::Status Sensor::Init() {
     char name[256] = {};
     if (gethostname(name, sizeof(name) - 1) == 0) hostname_ = name;
   }
+  enricher_ = MakeEnricher(options_);
   const rules::KernelFilter* rules_filter = nullptr;
   if (options_.run_rules) {
     VIGIL_ASSIGN_OR_RETURN(CompiledRules compiled, CompileRules());
@@ -404,7 +423,7 @@ void Sensor::OnRecord(const void* data, size_t size) {
 
 void Sensor::Evaluate(const Event& event) {
   if (engine_ == nullptr) return;
-  const SensorEventView view(event, &table_, &users_);
+  const SensorEventView view(event, &table_, &users_, enricher_.get());
   const bool timed = (++evaluations_ & 63) == 0;  // 1 in 64: clock reads cost ~40 ns
   const int64_t start = timed ? ClockNs(CLOCK_MONOTONIC) : 0;
   engine_->Process(view, [&](const rules::Alert& alert) {
@@ -418,6 +437,10 @@ void Sensor::Evaluate(const Event& event) {
     line.wall_ns = static_cast<uint64_t>(static_cast<int64_t>(alert.time_boot_ns) +
                                          BootToWallOffset());
     line.count = alert.count;
+    line.container_id = view.container_id();
+    line.pod_name = view.pod_name();
+    line.pod_namespace = view.pod_namespace();
+    line.pod_uid = view.pod_uid();
     WriteAlert(line);
   });
   if (timed) metrics_.ObserveEvaluation(static_cast<double>(ClockNs(CLOCK_MONOTONIC) - start) / 1e9);
@@ -764,6 +787,22 @@ void Sensor::SyncMetrics() {
   now.process_table_evictions = table_.evictions();
   now.rule_reloads = reloads_;
   now.rule_reload_failures = reload_failures_;
+  if (enricher_ != nullptr) {
+    const enrich::EnricherStats e = enricher_->Stats();
+    now.cgroup_lookups = {{"hit", e.cgroup.hits},
+                          {"read", e.cgroup.reads},
+                          {"parent_read", e.cgroup.parent_reads},
+                          {"read_failure", e.cgroup.read_failures},
+                          {"eviction", e.cgroup.evictions}};
+    now.pod_lookups = {{"hit", e.pod.hits},
+                       {"negative_hit", e.pod.negative_hits},
+                       {"miss", e.pod.misses},
+                       {"error", e.pod.errors},
+                       {"not_found", e.pod.not_found},
+                       {"backoff_skip", e.pod.backoff_skips},
+                       {"eviction", e.pod.evictions}};
+    now.pod_cache_entries = e.pod.size;
+  }
   metrics_.Sync(now);
   std::string why = NotReadyReason();
   absl::MutexLock lock(&ready_mu_);

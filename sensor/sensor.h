@@ -22,6 +22,7 @@
 #include "sensor/alert_json.h"
 #include "sensor/controller_link.h"
 #include "sensor/decoder.h"
+#include "sensor/enrich/enricher.h"
 #include "sensor/metrics.h"
 #include "sensor/options.h"
 #include "sensor/probes/file_probe.h"
@@ -138,6 +139,9 @@ class Sensor : public probes::RecordSink {
   Decoder decoder_;
   ProcessTable table_;
   UserNames users_;
+  // Container and pod of events' processes, looked up only for rules and alerts that
+  // read them.
+  std::unique_ptr<enrich::Enricher> enricher_;
   std::unique_ptr<rules::Engine> engine_;  // with --rules, or once the controller sent rules
   std::string rule_set_version_;
   std::string modules_version_;

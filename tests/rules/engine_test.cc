@@ -119,6 +119,48 @@ constexpr char kFlood[] = R"(
   priority: CRITICAL
 )";
 
+// A view that knows the event's container and pod.
+class PodView : public FakeEventView {
+ public:
+  using FakeEventView::FakeEventView;
+  absl::string_view container_id() const override { return "c0ffee"; }
+  absl::string_view container_runtime() const override { return "containerd"; }
+  absl::string_view pod_name() const override { return "web-1"; }
+  absl::string_view pod_namespace() const override { return "shop"; }
+  absl::string_view pod_uid() const override { return "uid-1"; }
+  absl::string_view pod_labels() const override { return "app=web"; }
+};
+
+// Every container and pod field reaches the output, for plain rules and for threshold
+// rules (whose output is rendered through a view that adds evt.count).
+TEST(EngineEnrichmentTest, ContainerAndPodFieldsReachTheOutput) {
+  const std::string fields =
+      "%container.id %container.runtime %k8s.pod.name %k8s.ns.name %k8s.pod.uid "
+      "%k8s.pod.labels";
+  Engine engine(MustCompile(absl::StrCat(R"(
+- rule: plain
+  condition: evt.type = clone
+  output: ")",
+                                         fields, R"("
+  priority: NOTICE
+- rule: counted
+  condition: evt.type = clone
+  threshold:
+    count: 1
+    window: 1s
+  output: ")",
+                                         fields, R"("
+  priority: NOTICE
+)")));
+  PodView view(Fork(7, kSec));
+  std::vector<std::string> outputs;
+  engine.Process(view, [&](const Alert& alert) { outputs.push_back(alert.output); });
+  ASSERT_EQ(outputs.size(), 2u);
+  for (const std::string& out : outputs) {
+    EXPECT_EQ(out, "c0ffee containerd web-1 shop uid-1 app=web");
+  }
+}
+
 TEST(EngineThresholdTest, FiresOncePerFloodWithItsCount) {
   Harness h(MustCompile(kFlood));
   EXPECT_EQ(h.Feed(Fork(10, 0)), 0u);

@@ -2,11 +2,11 @@
 #include "sensor/alert_json.h"
 
 #include <nlohmann/json.hpp>
-
 #include <string>
 #include <vector>
 
 #include "gtest/gtest.h"
+#include "sensor/alert_proto.h"
 
 namespace vigil::sensor {
 namespace {
@@ -68,13 +68,41 @@ TEST(AlertJsonTest, MinimalAlertHasEveryKey) {
   std::string text;
   AppendAlertJson(line, "h", &text);
   const nlohmann::json j = nlohmann::json::parse(text);
-  for (const char* key : {"time", "rule", "priority", "output", "output_fields", "hostname",
-                          "tags", "source"}) {
+  for (const char* key :
+       {"time", "rule", "priority", "output", "output_fields", "hostname", "tags", "source"}) {
     EXPECT_TRUE(j.contains(key)) << key;
   }
   EXPECT_FALSE(j.contains("count"));
   EXPECT_EQ(j["priority"], "Error");
   EXPECT_EQ(j["time"], "1970-01-01T00:00:00.000000000Z");
+}
+
+TEST(AlertJsonTest, ContainerAndPodAreAddedUnlessTheOutputNamesThem) {
+  std::vector<rules::AlertField> fields(1);
+  fields[0].name = "k8s.pod.name";
+  fields[0].type = rules::FieldType::kString;
+  fields[0].present = true;
+  fields[0].str = "from-rule";
+  AlertLine line;
+  line.rule = "R";
+  line.fields = &fields;
+  line.container_id = "host";
+  line.pod_name = "web-1";
+  line.pod_namespace = "shop";
+  std::string text;
+  AppendAlertJson(line, "h", &text);
+  const nlohmann::json f = nlohmann::json::parse(text)["output_fields"];
+  EXPECT_EQ(f["container.id"], "host");
+  EXPECT_EQ(f["k8s.pod.name"], "from-rule");  // named once, as the rule's output has it
+  EXPECT_EQ(f["k8s.ns.name"], "shop");
+  EXPECT_FALSE(f.contains("k8s.pod.uid"));  // unknown: left out
+  EXPECT_EQ(f.size(), 3u);
+
+  const vigil::v1::Alert proto = ToAlertProto(line, "s", "h", "v");
+  EXPECT_EQ(proto.container_id(), "host");
+  EXPECT_EQ(proto.pod_name(), "web-1");
+  EXPECT_EQ(proto.pod_namespace(), "shop");
+  EXPECT_EQ(proto.pod_uid(), "");
 }
 
 TEST(AlertJsonTest, PriorityNamesFollowFalco) {

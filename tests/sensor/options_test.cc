@@ -196,6 +196,29 @@ TEST(ParseSensorOptionsTest, OutputAndProcRoot) {
   EXPECT_EQ(opts->proc_root, "/host/proc");
 }
 
+TEST(ParseSensorOptionsTest, Enrichment) {
+  absl::StatusOr<SensorOptions> opts = Parse({"--print-events"});
+  ASSERT_TRUE(opts.ok()) << opts.status();
+  EXPECT_EQ(opts->cri_socket, "");  // autodetect
+  EXPECT_FALSE(opts->no_cri);
+  EXPECT_EQ(opts->pod_cache_size, 4096u);
+
+  opts = Parse({"--print-events", "--cri-socket", "/run/k3s/containerd/containerd.sock",
+                "--pod-cache-size=10"});
+  ASSERT_TRUE(opts.ok()) << opts.status();
+  EXPECT_EQ(opts->cri_socket, "/run/k3s/containerd/containerd.sock");
+  EXPECT_EQ(opts->pod_cache_size, 10u);
+
+  opts = Parse({"--print-events", "--no-cri"});
+  ASSERT_TRUE(opts.ok()) << opts.status();
+  EXPECT_TRUE(opts->no_cri);
+
+  EXPECT_FALSE(Parse({"--print-events", "--no-cri", "--cri-socket", "/x.sock"}).ok());
+  EXPECT_FALSE(Parse({"--print-events", "--pod-cache-size", "0"}).ok());
+  EXPECT_FALSE(Parse({"--print-events", "--cri-socket="}).ok());
+  EXPECT_FALSE(Parse({"--print-events", "--no-cri=1"}).ok());
+}
+
 TEST(ParseSensorOptionsTest, LaterValueWins) {
   absl::StatusOr<SensorOptions> opts = Parse(
       {"--print-events", "--events", "fork", "--events", "open", "--output", "a", "--output", "b"});
@@ -289,12 +312,34 @@ TEST(SensorOptionsTest, RulesTakePathsAndAlertOptions) {
 
 TEST(SensorUsageTest, MentionsEveryOption) {
   const std::string usage = SensorUsage();
-  for (const char* flag :
-       {"--print-events", "--check", "--help", "--version", "--events", "--file-prefix",
-        "--no-default-prefixes", "--all-files", "--no-hidden", "--failed-opens", "--attach-mode",
-        "--output", "--ringbuf-bytes", "--wakeup-bytes", "--wakeup-us", "--process-table-size",
-        "--proc-root", "--verbose", "--rules", "--print-alerts", "--validate-rules", "--passwd",
-        "--hostname", "--list-fields", "SIGHUP"}) {
+  for (const char* flag : {"--print-events",
+                           "--check",
+                           "--help",
+                           "--version",
+                           "--events",
+                           "--file-prefix",
+                           "--no-default-prefixes",
+                           "--all-files",
+                           "--no-hidden",
+                           "--failed-opens",
+                           "--attach-mode",
+                           "--output",
+                           "--ringbuf-bytes",
+                           "--wakeup-bytes",
+                           "--wakeup-us",
+                           "--process-table-size",
+                           "--proc-root",
+                           "--verbose",
+                           "--rules",
+                           "--print-alerts",
+                           "--validate-rules",
+                           "--passwd",
+                           "--hostname",
+                           "--list-fields",
+                           "--cri-socket",
+                           "--no-cri",
+                           "--pod-cache-size",
+                           "SIGHUP"}) {
     EXPECT_THAT(usage, HasSubstr(flag));
   }
 }
