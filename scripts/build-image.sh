@@ -46,7 +46,7 @@ for arg in "$@"; do
 done
 
 [[ $(id -u) -eq 0 ]] || die "must run as root (debootstrap and rootful podman)"
-for tool in podman debootstrap runc tar; do
+for tool in podman debootstrap runc tar flock; do
   command -v "$tool" >/dev/null || die "'$tool' not found: run scripts/install-deps.sh first"
 done
 
@@ -61,6 +61,11 @@ version=$(sed -n 's/^project(vigil VERSION \([0-9][0-9.]*\).*/\1/p' "$top/CMakeL
 [[ -n "$version" ]] || die "cannot read the project VERSION from $top/CMakeLists.txt"
 
 start=$SECONDS
+
+# One run at a time per cache directory (the base tarball, the logs).
+mkdir -p -- "$cache" || die "cannot create the cache directory $cache"
+exec 9>"$cache/lock"
+flock -w 3600 9 || die "another build-image.sh holds $cache/lock"
 
 # --- The Debian mirror apt uses on this machine --------------------------------------
 
@@ -160,10 +165,14 @@ path-exclude /usr/share/linda/*
 path-exclude /usr/share/locale/*
 path-include /usr/share/locale/locale.alias
 EOF
-  find "$rootfs/usr/share/doc" -mindepth 1 ! -type d ! -name copyright -delete
-  find "$rootfs/usr/share/doc" -mindepth 1 -type d -empty -delete
+  if [[ -d "$rootfs/usr/share/doc" ]]; then
+    find "$rootfs/usr/share/doc" -mindepth 1 ! -type d ! -name copyright -delete
+    find "$rootfs/usr/share/doc" -mindepth 1 -type d -empty -delete
+  fi
   rm -rf -- "$rootfs"/usr/share/{man,info,groff,lintian,linda}/*
-  find "$rootfs/usr/share/locale" -mindepth 1 -maxdepth 1 ! -name locale.alias -exec rm -rf -- {} +
+  if [[ -d "$rootfs/usr/share/locale" ]]; then
+    find "$rootfs/usr/share/locale" -mindepth 1 -maxdepth 1 ! -name locale.alias -exec rm -rf -- {} +
+  fi
   rm -rf -- "$rootfs"/var/cache/apt/*.bin "$rootfs"/var/cache/apt/archives/*.deb \
     "$rootfs"/var/lib/apt/lists/* "$rootfs"/var/log/*.log "$rootfs"/var/log/apt/* \
     "$rootfs"/tmp/* "$rootfs"/root/.cache
@@ -227,6 +236,7 @@ out=$(run "$image:$version" 2>&1 | head -n 1) || true
   die "the image's default command should print vigil-controller's usage, printed '$out'"
 
 # No missing shared library, no compiler, the rule pack in place, the default user.
+# shellcheck disable=SC2016 # the script runs in the image, unexpanded here
 out=$(run --entrypoint /bin/sh "$image:$version" -c '
   set -eu
   for b in /usr/bin/vigil-sensor /usr/bin/vigil-controller /usr/bin/vigilctl; do
