@@ -71,7 +71,7 @@ LABEL org.opencontainers.image.title="vigil" \
       org.opencontainers.image.description="Vigil runtime-security sensor for Kubernetes: vigil-sensor, vigil-controller, vigilctl" \
       org.opencontainers.image.version="${VIGIL_VERSION}" \
       org.opencontainers.image.revision="${VIGIL_REVISION}" \
-      org.opencontainers.image.base.name="docker.io/library/debian:bookworm-slim"
+      org.opencontainers.image.base.name="debian:bookworm-slim"
 
 USER vigil
 WORKDIR /var/lib/vigil

@@ -3,11 +3,12 @@
 #
 # Usage: scripts/build-image.sh [--refresh-base]
 #
-#   1. Makes the base image docker.io/library/debian:bookworm-slim offline when podman does
-#      not have it: debootstrap (bookworm, minbase) from the Debian mirror configured for
-#      apt on this machine, then `podman import`. The root file system is kept as a tarball
-#      in the cache directory, so a machine whose podman store was wiped re-imports it
-#      without running debootstrap again. --refresh-base rebuilds it from the mirror.
+#   1. Makes the base image debian:bookworm-slim (fully qualified, as podman names it)
+#      offline when podman does not have it: debootstrap (bookworm, minbase) from the
+#      Debian mirror configured for apt on this machine, then `podman import`. The root
+#      file system is kept as a tarball in the cache directory, so a machine whose podman
+#      store was wiped re-imports it without running debootstrap again. --refresh-base
+#      rebuilds it from the mirror.
 #   2. podman build -t vigil:VERSION -t vigil:latest . (VERSION from CMakeLists.txt).
 #   3. Checks the image: each binary's --version, no shared library missing, no compiler in
 #      the runtime image; prints the image size.
