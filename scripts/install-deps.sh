@@ -1,12 +1,39 @@
 #!/usr/bin/env bash
 # Installs every Debian 12 package that Vigil's build, tests and benchmarks need.
 # Idempotent: safe to run again; it only installs what is missing.
+#
+# VIGIL_DEPS selects the set:
+#   all    (default) build, tests, benchmarks, fuzzing, the image and chart tooling
+#   build  only what building vigil-sensor, vigil-controller and vigilctl needs
+#          (used by the Dockerfile's build stage)
 set -euo pipefail
+
+deps=${VIGIL_DEPS:-all}
+case "$deps" in
+  all | build) ;;
+  *)
+    echo "install-deps.sh: VIGIL_DEPS must be 'all' or 'build', not '$deps'" >&2
+    exit 2
+    ;;
+esac
 
 if [[ $(id -u) -ne 0 ]]; then
   echo "install-deps.sh: must run as root (it calls apt-get)" >&2
   exit 1
 fi
+
+# What building the three binaries needs (Release, no tests or benchmarks).
+build_packages=(
+  # toolchain (clang compiles the BPF programs, bpftool makes their skeletons)
+  build-essential clang cmake pkg-config ccache
+  # eBPF
+  bpftool libbpf-dev libelf-dev zlib1g-dev
+  # gRPC / protobuf / abseil
+  libgrpc++-dev libgrpc-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler
+  libabsl-dev libssl-dev
+  # config, storage
+  libyaml-cpp-dev libsqlite3-dev
+)
 
 packages=(
   # toolchain
@@ -33,6 +60,10 @@ packages=(
   # rendering and checking the Helm chart (Go text/template + sprig, YAML parsing)
   golang-go golang-github-masterminds-sprig-dev golang-gopkg-yaml.v3-dev
 )
+
+if [[ "$deps" == build ]]; then
+  packages=("${build_packages[@]}")
+fi
 
 missing=()
 for p in "${packages[@]}"; do
