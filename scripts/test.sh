@@ -19,6 +19,9 @@ ctest --output-on-failure -j "$(nproc)" -L kernel
 # The Helm chart, rendered offline (Go text/template + sprig) with default and other
 # values, every manifest parsed and checked (deploy/helm/vigil/README.md).
 "$top/scripts/check-chart.sh" "$build"
+# The container image, built with podman on an offline debootstrap base, and each binary's
+# --version run inside it (docs/image.md).
+"$top/scripts/build-image.sh"
 # The rule loader under libFuzzer (clang, ASan, UBSan) for a bounded time.
 "$top/scripts/fuzz.sh" "$build/fuzz" 60
 # Second pass: everything again with AddressSanitizer and UndefinedBehaviorSanitizer
