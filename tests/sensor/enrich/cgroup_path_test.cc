@@ -41,6 +41,14 @@ INSTANTIATE_TEST_SUITE_P(
                  "/kubepods.slice/kubepods-burstable.slice/kubepods-burstable-pod" + kUidSystemd +
                      ".slice/cri-containerd-" + kId + ".scope",
                  kId, Runtime::kContainerd, kUid},
+        // Seen from a sensor in its own cgroup namespace (Kubernetes pods on cgroup v2):
+        // paths outside the namespace start with "/..".
+        PathCase{"ContainerdSystemdFromACgroupNamespace",
+                 "/../../kubepods-burstable-pod" + kUidSystemd + ".slice/cri-containerd-" + kId +
+                     ".scope",
+                 kId, Runtime::kContainerd, kUid},
+        PathCase{"HostFromACgroupNamespace", "/../../../system.slice/containerd.service", "",
+                 Runtime::kHost, ""},
         PathCase{"ContainerdSystemdGuaranteed",
                  "/kubepods.slice/kubepods-pod" + kUidSystemd + ".slice/cri-containerd-" + kId +
                      ".scope",
