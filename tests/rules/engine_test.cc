@@ -377,7 +377,9 @@ TEST(DurationTest, ParsesUnitsAndRejectsTheRest) {
                         Case{"", false, 0}}) {
     uint64_t ns = 0;
     EXPECT_EQ(ParseDuration(c.text, &ns), c.ok) << c.text;
-    if (c.ok) EXPECT_EQ(ns, c.ns) << c.text;
+    if (c.ok) {
+      EXPECT_EQ(ns, c.ns) << c.text;
+    }
   }
 }
 

@@ -178,7 +178,9 @@ TEST(ProcCgroupTest, RandomBytesNeverCrash) {
     std::string text(rng() % 600, '\0');
     for (char& ch : text) ch = alphabet[rng() % alphabet.size()];
     const ProcCgroup got = ParseProcCgroup(text);
-    if (got.identity.is_container()) EXPECT_EQ(got.identity.container_id.size(), 64u);
+    if (got.identity.is_container()) {
+      EXPECT_EQ(got.identity.container_id.size(), 64u);
+    }
   }
 }
 
