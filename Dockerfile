@@ -41,6 +41,7 @@ RUN apt-get update \
       libelf1 \
       libgrpc++1.51 \
       libgrpc29 \
+      libprometheus-cpp-core1.0 \
       libprotobuf32 \
       libre2-9 \
       libsqlite3-0 \

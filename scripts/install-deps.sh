@@ -31,8 +31,8 @@ build_packages=(
   # gRPC / protobuf / abseil
   libgrpc++-dev libgrpc-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler
   libabsl-dev libssl-dev
-  # config, storage
-  libyaml-cpp-dev libsqlite3-dev
+  # metrics, config, storage
+  prometheus-cpp-dev libyaml-cpp-dev libsqlite3-dev
 )
 
 packages=(
