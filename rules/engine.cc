@@ -22,6 +22,9 @@ class CountingView : public EventView {
   absl::string_view pod_namespace() const override { return base_.pod_namespace(); }
   absl::string_view pod_uid() const override { return base_.pod_uid(); }
   absl::string_view pod_labels() const override { return base_.pod_labels(); }
+  absl::string_view pod_label(absl::string_view key) const override {
+    return base_.pod_label(key);
+  }
   uint64_t match_count() const override { return count_; }
 
  private:

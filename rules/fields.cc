@@ -2,6 +2,7 @@
 
 #include <fcntl.h>
 
+#include "absl/strings/ascii.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 
@@ -56,7 +57,7 @@ uint32_t FileMode(const Event& e) {
   return e.type == EventType::kExec ? e.exec.file_mode : e.open.file_mode;
 }
 
-#define VIGIL_FIELD(body) [](const EventView& v, int arg) -> FieldValue { body }
+#define VIGIL_FIELD(body) [](const EventView& v, const FieldArg& arg) -> FieldValue { body }
 
 const std::vector<FieldInfo>* BuildTable() {
   return new std::vector<FieldInfo>{
@@ -118,13 +119,12 @@ const std::vector<FieldInfo>* BuildTable() {
       {"proc.aname", FieldType::kString, kAllEvents, true,
        "Command name of the N-th ancestor: proc.aname[1] is the parent, [2] the "
        "grandparent, up to [16].",
-       VIGIL_FIELD(return AncestorComm(v, arg);)},
+       VIGIL_FIELD(return AncestorComm(v, arg.index);)},
       {"proc.is_thread", FieldType::kBool, kAllEvents, false,
        "For clone: the new task is a thread. Otherwise: the event's task is not the "
        "process's main thread.",
-       VIGIL_FIELD(const Event& e = v.event();
-                   return Num(e.type == EventType::kFork ? e.fork.is_thread
-                                                         : e.task.tid != e.task.pid);)},
+       VIGIL_FIELD(const Event& e = v.event(); return Num(
+                       e.type == EventType::kFork ? e.fork.is_thread : e.task.tid != e.task.pid);)},
       {"user.uid", FieldType::kUid, kAllEvents, false, "Real user id.",
        VIGIL_FIELD(return Num(v.event().task.uid);)},
       {"user.euid", FieldType::kUid, kAllEvents, false, "Effective user id.",
@@ -135,8 +135,7 @@ const std::vector<FieldInfo>* BuildTable() {
       {"user.loginuid", FieldType::kUid, kAllEvents, false,
        "Audit login uid; -1 (4294967295) for processes not started from a login.",
        VIGIL_FIELD(return Num(v.event().task.loginuid);)},
-      {"user.uid_before", FieldType::kUid, kExec, false,
-       "Real user id just before exec (Vigil).",
+      {"user.uid_before", FieldType::kUid, kExec, false, "Real user id just before exec (Vigil).",
        VIGIL_FIELD(const auto& x = v.event().exec;
                    return x.creds_before_known ? Num(x.uid_before) : Absent();)},
       {"user.euid_before", FieldType::kUid, kExec, false,
@@ -192,17 +191,49 @@ const std::vector<FieldInfo>* BuildTable() {
        "Kubernetes namespace of the pod; empty outside pods.",
        VIGIL_FIELD(return Str(v.pod_namespace());)},
       {"k8s.pod.uid", FieldType::kString, kAllEvents, false,
-       "Kubernetes pod UID; empty outside pods.",
-       VIGIL_FIELD(return Str(v.pod_uid());)},
+       "Kubernetes pod UID; empty outside pods.", VIGIL_FIELD(return Str(v.pod_uid());)},
       {"k8s.pod.labels", FieldType::kString, kAllEvents, false,
        "The pod's labels as k=v pairs sorted by key, comma-separated; empty outside pods.",
        VIGIL_FIELD(return Str(v.pod_labels());)},
+      {"k8s.pod.label", FieldType::kString, kAllEvents, true,
+       "Value of the pod label given as argument (k8s.pod.label[app]); empty when the pod "
+       "or the label is unknown.",
+       VIGIL_FIELD(return Str(v.pod_label(arg.key));), /*key_arg=*/true},
   };
 }
 
 #undef VIGIL_FIELD
 
 }  // namespace
+
+bool ParseFieldArg(const FieldInfo& field, absl::string_view text, FieldArg* arg,
+                   std::string* error) {
+  if (field.key_arg) {
+    // Kubernetes label keys: an optional DNS-subdomain prefix and '/', then a name.
+    constexpr size_t kMaxKey = 253 + 1 + 63;
+    bool ok = !text.empty() && text.size() <= kMaxKey;
+    for (char c : text) {
+      ok &= absl::ascii_isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '-' ||
+            c == '_' || c == '/';
+    }
+    if (!ok) {
+      *error = absl::StrCat(field.name, " needs a label key argument (letters, digits, '.', ",
+                            "'-', '_', '/'), e.g. ", field.name, "[app]; got '", text, "'");
+      return false;
+    }
+    arg->index = 0;
+    arg->key = std::string(text);
+    return true;
+  }
+  int n = 0;
+  if (!absl::SimpleAtoi(text, &n) || n < 1 || n > 16) {
+    *error = absl::StrCat(field.name, " needs an argument [1..16]");
+    return false;
+  }
+  arg->index = n;
+  arg->key.clear();
+  return true;
+}
 
 absl::string_view FieldTypeName(FieldType type) {
   switch (type) {
@@ -235,16 +266,15 @@ std::string FieldTableMarkdown() {
     if (f.event_mask == kAllEvents) {
       events = "all";
     } else {
-      for (EventType t : {EventType::kFork, EventType::kExec, EventType::kExit,
-                          EventType::kOpen}) {
+      for (EventType t : {EventType::kFork, EventType::kExec, EventType::kExit, EventType::kOpen}) {
         if (f.event_mask & EventBit(t)) {
           if (!events.empty()) events += ", ";
           events += std::string(sensor::EventTypeName(t));
         }
       }
     }
-    absl::StrAppend(&out, "| `", f.name, f.takes_arg ? "[N]" : "", "` | ", FieldTypeName(f.type),
-                    " | ", events, " | ", f.desc, " |\n");
+    absl::StrAppend(&out, "| `", f.name, f.takes_arg ? (f.key_arg ? "[KEY]" : "[N]") : "", "` | ",
+                    FieldTypeName(f.type), " | ", events, " | ", f.desc, " |\n");
   }
   return out;
 }

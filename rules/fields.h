@@ -42,6 +42,8 @@ class EventView {
   virtual absl::string_view pod_uid() const { return {}; }
   // The pod's labels as "k=v,k2=v2", sorted by key.
   virtual absl::string_view pod_labels() const { return {}; }
+  // The value of the pod's label `key`; empty when the pod or the label is unknown.
+  virtual absl::string_view pod_label(absl::string_view key) const { return {}; }
   // evt.count: events counted by the threshold rule being rendered; 1 otherwise.
   virtual uint64_t match_count() const { return 1; }
 };
@@ -49,14 +51,20 @@ class EventView {
 // A field's value for one event. `str` points into the event or the view's data and is
 // valid while they are.
 struct FieldValue {
-  bool present = false;  // false: the field does not apply to this event
-  int64_t num = 0;       // numeric and boolean types
-  absl::string_view str; // string and path types
+  bool present = false;   // false: the field does not apply to this event
+  int64_t num = 0;        // numeric and boolean types
+  absl::string_view str;  // string and path types
 };
 
-// Reads a field from a view. `arg` is the text inside [..] (e.g. "2" of proc.aname[2]),
-// already validated by ParseArg.
-using FieldExtractor = FieldValue (*)(const EventView& view, int arg);
+// A field's [argument], validated when the rule is compiled: a number for fields such as
+// proc.aname[2], a key for k8s.pod.label[app].
+struct FieldArg {
+  int index = 0;
+  std::string key;
+};
+
+// Reads a field from a view.
+using FieldExtractor = FieldValue (*)(const EventView& view, const FieldArg& arg);
 
 // One row of the field table.
 struct FieldInfo {
@@ -68,11 +76,19 @@ struct FieldInfo {
   bool takes_arg;
   absl::string_view desc;
   FieldExtractor extract;
+  // True when the argument is a key (k8s.pod.label[KEY]) rather than a number.
+  bool key_arg = false;
 };
+
+// Parses the text inside a field's [..] for `field` into `arg`; false (with the reason in
+// `error`) when it is not valid for the field: a number 1..16, or a label key (letters,
+// digits, '.', '-', '_', '/', at most 317 bytes).
+bool ParseFieldArg(const FieldInfo& field, absl::string_view text, FieldArg* arg,
+                   std::string* error);
 
 // Reads `field` for the view's event; not present when the field does not apply to the
 // event's type (fd.name on an exec, say).
-inline FieldValue ReadField(const FieldInfo& field, const EventView& view, int arg) {
+inline FieldValue ReadField(const FieldInfo& field, const EventView& view, const FieldArg& arg) {
   if ((field.event_mask & (1u << static_cast<int>(view.event().type))) == 0) return {};
   return field.extract(view, arg);
 }
@@ -83,13 +99,10 @@ const std::vector<FieldInfo>& FieldTable();
 const FieldInfo* FindField(absl::string_view name);
 
 // Event-type bits for FieldInfo::event_mask.
-inline constexpr uint32_t EventBit(sensor::EventType type) {
-  return 1u << static_cast<int>(type);
-}
-inline constexpr uint32_t kAllEvents = EventBit(sensor::EventType::kFork) |
-                                       EventBit(sensor::EventType::kExec) |
-                                       EventBit(sensor::EventType::kExit) |
-                                       EventBit(sensor::EventType::kOpen);
+inline constexpr uint32_t EventBit(sensor::EventType type) { return 1u << static_cast<int>(type); }
+inline constexpr uint32_t kAllEvents =
+    EventBit(sensor::EventType::kFork) | EventBit(sensor::EventType::kExec) |
+    EventBit(sensor::EventType::kExit) | EventBit(sensor::EventType::kOpen);
 
 // The field table as a Markdown table (name, type, events, description): the output of
 // `vigil-sensor --list-fields` and the Fields section of docs/rules.md.

@@ -38,19 +38,11 @@ void AppendFieldText(const FieldInfo& field, const FieldValue& value, std::strin
   }
   switch (field.type) {
     case FieldType::kString:
-    case FieldType::kPath:
-      out->append(value.str.data(), value.str.size());
-      return;
-    case FieldType::kBool:
-      out->append(value.num != 0 ? "true" : "false");
-      return;
-    case FieldType::kFlags:
-      AppendFlagsText(value.num, out);
-      return;
+    case FieldType::kPath: out->append(value.str.data(), value.str.size()); return;
+    case FieldType::kBool: out->append(value.num != 0 ? "true" : "false"); return;
+    case FieldType::kFlags: AppendFlagsText(value.num, out); return;
     case FieldType::kInt:
-    case FieldType::kUid:
-      absl::StrAppend(out, value.num);
-      return;
+    case FieldType::kUid: absl::StrAppend(out, value.num); return;
   }
 }
 
@@ -82,18 +74,18 @@ absl::StatusOr<OutputTemplate> OutputTemplate::Compile(const TextPart& text) {
     }
     const FieldInfo* field = FindField(name);
     if (field == nullptr) {
-      return RuleError(LocationAt(text, start), absl::StrCat("unknown field '", name,
-                                                             "' in output"));
+      return RuleError(LocationAt(text, start),
+                       absl::StrCat("unknown field '", name, "' in output"));
     }
-    int arg = 0;
+    FieldArg arg;
     std::string full = name;
     if (field->takes_arg) {
       const size_t close = s.find(']', i);
+      std::string error = absl::StrCat(
+          name, field->key_arg ? " needs a [KEY] argument" : " needs an argument [1..16]");
       if (i >= s.size() || s[i] != '[' || close == std::string::npos ||
-          !absl::SimpleAtoi(absl::string_view(s).substr(i + 1, close - i - 1), &arg) || arg < 1 ||
-          arg > 16) {
-        return RuleError(LocationAt(text, start),
-                         absl::StrCat(name, " needs an argument [1..16]"));
+          !ParseFieldArg(*field, absl::string_view(s).substr(i + 1, close - i - 1), &arg, &error)) {
+        return RuleError(LocationAt(text, start), error);
       }
       full = s.substr(start + 1, close - start);
       i = close + 1;

@@ -15,7 +15,7 @@ namespace vigil::rules {
 // A field referenced by a template, e.g. %proc.aname[2].
 struct FieldRef {
   const FieldInfo* field = nullptr;
-  int arg = 0;
+  FieldArg arg;
   std::string name;  // as written, argument included ("proc.aname[2]")
 };
 

@@ -351,13 +351,10 @@ class RuleSetCompiler {
     const FieldInfo* field = FindField(name);
     if (field == nullptr) return RuleError(where, absl::StrCat("unknown field '", name, "'"));
     node->field = field;
-    node->arg = 0;
+    node->arg = FieldArg{};
     if (field->takes_arg) {
-      int n = 0;
-      if (!absl::SimpleAtoi(arg, &n) || n < 1 || n > 16) {
-        return RuleError(where, absl::StrCat(field->name, " needs an argument [1..16]"));
-      }
-      node->arg = n;
+      std::string error;
+      if (!ParseFieldArg(*field, arg, &node->arg, &error)) return RuleError(where, error);
     } else if (!arg.empty()) {
       return RuleError(where, absl::StrCat("field '", name, "' takes no argument"));
     }

@@ -164,7 +164,7 @@ class RuleSet {
     uint32_t mask = 0;
     // kCompare/kExists: the field and its [N] argument (0 when none).
     const FieldInfo* field = nullptr;
-    int arg = 0;
+    FieldArg arg;
     // kAnd/kOr/kNot: operand node indices.
     std::vector<uint32_t> children;
     // kCompare on string/path fields: the values (lower-cased for icontains; pmatch items

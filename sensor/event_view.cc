@@ -80,4 +80,10 @@ absl::string_view SensorEventView::pod_labels() const {
   return p != nullptr ? absl::string_view(p->labels_text) : absl::string_view();
 }
 
+absl::string_view SensorEventView::pod_label(absl::string_view key) const {
+  const enrich::PodInfo* p = pod();
+  const std::string* value = p != nullptr ? p->Label(key) : nullptr;
+  return value != nullptr ? absl::string_view(*value) : absl::string_view();
+}
+
 }  // namespace vigil::sensor

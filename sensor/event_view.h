@@ -37,6 +37,7 @@ class SensorEventView : public rules::EventView {
   absl::string_view pod_namespace() const override;
   absl::string_view pod_uid() const override;
   absl::string_view pod_labels() const override;
+  absl::string_view pod_label(absl::string_view key) const override;
 
  private:
   // The container (null: unknown) and pod (null: none), looked up on first use.

@@ -128,7 +128,12 @@ class PodView : public FakeEventView {
   absl::string_view pod_name() const override { return "web-1"; }
   absl::string_view pod_namespace() const override { return "shop"; }
   absl::string_view pod_uid() const override { return "uid-1"; }
-  absl::string_view pod_labels() const override { return "app=web"; }
+  absl::string_view pod_labels() const override { return "app=web,app.kubernetes.io/tier=front"; }
+  absl::string_view pod_label(absl::string_view key) const override {
+    if (key == "app") return "web";
+    if (key == "app.kubernetes.io/tier") return "front";
+    return {};
+  }
 };
 
 // Every container and pod field reaches the output, for plain rules and for threshold
@@ -157,8 +162,54 @@ TEST(EngineEnrichmentTest, ContainerAndPodFieldsReachTheOutput) {
   engine.Process(view, [&](const Alert& alert) { outputs.push_back(alert.output); });
   ASSERT_EQ(outputs.size(), 2u);
   for (const std::string& out : outputs) {
-    EXPECT_EQ(out, "c0ffee containerd web-1 shop uid-1 app=web");
+    EXPECT_EQ(out, "c0ffee containerd web-1 shop uid-1 app=web,app.kubernetes.io/tier=front");
   }
+}
+
+// A pod label is read by key, in conditions, outputs and threshold keys.
+TEST(EngineEnrichmentTest, PodLabelsAreReadByKey) {
+  Engine engine(MustCompile(R"(
+- rule: web tier
+  condition: evt.type = clone and k8s.pod.label[app] = web and k8s.pod.label[app.kubernetes.io/tier] in (front, back)
+  output: "%k8s.pod.label[app] %k8s.pod.label[app.kubernetes.io/tier] [%k8s.pod.label[missing]]"
+  priority: NOTICE
+- rule: other app
+  condition: evt.type = clone and k8s.pod.label[app] = db
+  output: never
+  priority: NOTICE
+- rule: by app
+  condition: evt.type = clone
+  threshold:
+    count: 2
+    window: 1s
+    by:
+      - k8s.pod.label[app]
+  output: "flood in %k8s.pod.label[app]"
+  priority: NOTICE
+)"));
+  PodView view(Fork(7, kSec));
+  std::vector<std::string> outputs;
+  engine.Process(view, [&](const Alert& alert) { outputs.push_back(alert.output); });
+  engine.Process(view, [&](const Alert& alert) { outputs.push_back(alert.output); });
+  EXPECT_THAT(outputs, ::testing::ElementsAre("web front []", "web front []", "flood in web"));
+}
+
+TEST(EngineEnrichmentTest, PodLabelNeedsAValidKey) {
+  const std::pair<std::string, std::string> cases[] = {
+      {"k8s.pod.label = x", "k8s.pod.label needs a label key argument"},
+      {"k8s.pod.label[bad!key] = x", "k8s.pod.label needs a label key argument"},
+      {"k8s.pod.labels[app] = x", "field 'k8s.pod.labels' takes no argument"},
+      {"proc.aname[app] = x", "proc.aname needs an argument [1..16]"},
+  };
+  for (const auto& [condition, error] : cases) {
+    EXPECT_THAT(ErrorOf(absl::StrCat("- rule: r\n  condition: ", condition,
+                                     "\n  output: o\n  priority: NOTICE\n")),
+                HasSubstr(error))
+        << condition;
+  }
+  EXPECT_THAT(ErrorOf("- rule: r\n  condition: evt.type = clone\n  output: \"%k8s.pod.label\"\n"
+                      "  priority: NOTICE\n"),
+              HasSubstr("k8s.pod.label needs a [KEY] argument"));
 }
 
 TEST(EngineThresholdTest, FiresOncePerFloodWithItsCount) {
@@ -368,13 +419,12 @@ TEST(DurationTest, ParsesUnitsAndRejectsTheRest) {
     bool ok;
     uint64_t ns;
   };
-  for (const Case& c : {Case{"1ns", true, 1}, Case{"250us", true, 250000},
-                        Case{"500ms", true, 500 * kMs}, Case{"10s", true, 10 * kSec},
-                        Case{"2m", true, 120 * kSec}, Case{"1h", true, 3600 * kSec},
-                        Case{"10", false, 0}, Case{"0s", false, 0}, Case{"s", false, 0},
-                        Case{"-1s", false, 0}, Case{"1.5s", false, 0}, Case{"1 s", false, 0},
-                        Case{"1d", false, 0}, Case{"999999999999999999h", false, 0},
-                        Case{"", false, 0}}) {
+  for (const Case& c :
+       {Case{"1ns", true, 1}, Case{"250us", true, 250000}, Case{"500ms", true, 500 * kMs},
+        Case{"10s", true, 10 * kSec}, Case{"2m", true, 120 * kSec}, Case{"1h", true, 3600 * kSec},
+        Case{"10", false, 0}, Case{"0s", false, 0}, Case{"s", false, 0}, Case{"-1s", false, 0},
+        Case{"1.5s", false, 0}, Case{"1 s", false, 0}, Case{"1d", false, 0},
+        Case{"999999999999999999h", false, 0}, Case{"", false, 0}}) {
     uint64_t ns = 0;
     EXPECT_EQ(ParseDuration(c.text, &ns), c.ok) << c.text;
     if (c.ok) {
@@ -440,8 +490,7 @@ TEST(StatefulSyntaxTest, ErrorsNameTheLocationAndReason) {
   };
   for (const Case& c : cases) {
     EXPECT_THAT(ErrorOf(c.yaml), HasSubstr(c.error)) << c.yaml;
-    EXPECT_EQ(ErrorOf(c.yaml).rfind(c.error.substr(0, c.error.find(": ") + 2), 0), 0u)
-        << c.yaml;
+    EXPECT_EQ(ErrorOf(c.yaml).rfind(c.error.substr(0, c.error.find(": ") + 2), 0), 0u) << c.yaml;
   }
 }
 

@@ -41,7 +41,9 @@ Event BaseEvent(EventType type) {
 FieldValue Get(const EventView& view, absl::string_view name, int arg = 0) {
   const FieldInfo* field = FindField(name);
   EXPECT_NE(field, nullptr) << name;
-  return field == nullptr ? FieldValue{} : field->extract(view, arg);
+  FieldArg field_arg;
+  field_arg.index = arg;
+  return field == nullptr ? FieldValue{} : field->extract(view, field_arg);
 }
 
 TEST(FieldTableTest, NamesAreUniqueAndDescribed) {
@@ -215,7 +217,7 @@ TEST(FieldDocsTest, RulesDocListsExactlyTheTable) {
   std::vector<std::pair<std::string, std::string>> expected;
   for (const FieldInfo& f : FieldTable()) {
     std::string name(f.name);
-    if (f.takes_arg) name += "[N]";
+    if (f.takes_arg) name += f.key_arg ? "[KEY]" : "[N]";
     expected.emplace_back(name, std::string(FieldTypeName(f.type)));
   }
   EXPECT_EQ(rows, expected);

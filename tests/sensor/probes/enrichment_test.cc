@@ -83,14 +83,15 @@ class EnrichmentTest : public ::testing::Test {
 
     const std::string rules = dir_.WriteFile(
         "enrich.yaml",
-        absl::StrCat("- rule: Enrichment test open\n"
-                     "  desc: an open under the test's directory\n"
-                     "  condition: fd.name startswith '",
-                     dir_.Join("files/"),
-                     "'\n"
-                     "  output: \"%fd.name by %proc.name in %container.id (%container.runtime) "
-                     "pod %k8s.ns.name/%k8s.pod.name labels %k8s.pod.labels\"\n"
-                     "  priority: NOTICE\n"));
+        absl::StrCat(
+            "- rule: Enrichment test open\n"
+            "  desc: an open under the test's directory\n"
+            "  condition: fd.name startswith '",
+            dir_.Join("files/"),
+            "'\n"
+            "  output: \"%fd.name by %proc.name in %container.id (%container.runtime) "
+            "pod %k8s.ns.name/%k8s.pod.name labels %k8s.pod.labels tier %k8s.pod.label[tier]\"\n"
+            "  priority: NOTICE\n"));
     dir_.WriteFile("files/in-container", "x");
     dir_.WriteFile("files/on-host", "x");
     auto sensor = SensorProcess::StartWith(
@@ -143,6 +144,7 @@ TEST_F(EnrichmentTest, ContainerAlertCarriesContainerAndPod) {
   EXPECT_EQ(f["k8s.pod.name"], "web-7f9c");
   EXPECT_EQ(f["k8s.ns.name"], "shop");
   EXPECT_EQ(f["k8s.pod.labels"], "app=web,tier=front");
+  EXPECT_EQ(f["k8s.pod.label[tier]"], "front");
   // Not in the rule's output, added to every alert when known.
   EXPECT_EQ(f["k8s.pod.uid"], pod_uid_);
   EXPECT_NE(alerts[0]["output"].get<std::string>().find("pod shop/web-7f9c"), std::string::npos)
