@@ -56,16 +56,11 @@ ControllerMetrics::ControllerMetrics(Fleet* fleet, SqliteStore* store, const Lin
 
 void ControllerMetrics::Collect() {
   absl::MutexLock lock(&mu_);
-  auto advance = [&](prometheus::Counter& counter, const std::string& key, uint64_t now) {
-    uint64_t& last = last_[key];
-    if (now > last) counter.Increment(static_cast<double>(now - last));
-    last = now;
-  };
-  advance(alerts_.Add({{"outcome", "received"}}), "received", link_->alerts_received);
-  advance(alerts_.Add({{"outcome", "stored"}}), "stored", link_->alerts_stored);
-  advance(alerts_.Add({{"outcome", "duplicate"}}), "duplicate", link_->alerts_duplicate);
-  advance(alerts_.Add({{"outcome", "refused"}}), "refused", link_->alerts_refused);
-  advance(*streams_, "streams", link_->streams);
+  mirror_.Advance(alerts_.Add({{"outcome", "received"}}), "received", link_->alerts_received);
+  mirror_.Advance(alerts_.Add({{"outcome", "stored"}}), "stored", link_->alerts_stored);
+  mirror_.Advance(alerts_.Add({{"outcome", "duplicate"}}), "duplicate", link_->alerts_duplicate);
+  mirror_.Advance(alerts_.Add({{"outcome", "refused"}}), "refused", link_->alerts_refused);
+  mirror_.Advance(*streams_, "streams", link_->streams);
   sensors_connected_->Set(static_cast<double>(fleet_->connected()));
   subscribers_->Set(static_cast<double>(hub_->listeners()));
 

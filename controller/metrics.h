@@ -9,6 +9,7 @@
 
 #include "absl/base/thread_annotations.h"
 #include "absl/synchronization/mutex.h"
+#include "common/counter_mirror.h"
 #include "controller/alert_hub.h"
 #include "controller/fleet.h"
 #include "controller/link_service.h"
@@ -53,7 +54,7 @@ class ControllerMetrics {
   prometheus::Counter* store_errors_;
 
   absl::Mutex mu_;
-  std::map<std::string, uint64_t> last_ ABSL_GUARDED_BY(mu_);
+  CounterMirror mirror_ ABSL_GUARDED_BY(mu_);
 };
 
 }  // namespace vigil::controller

@@ -121,47 +121,41 @@ SensorMetrics::SensorMetrics()
   }
 }
 
-void SensorMetrics::Advance(prometheus::Counter& counter, uint64_t* last, uint64_t now) {
-  counter.Increment(static_cast<double>(now >= *last ? now - *last : now));
-  *last = now;
-}
-
 void SensorMetrics::Sync(const MetricsSnapshot& now) {
   absl::MutexLock lock(&mu_);
-  auto advance = [&](prometheus::Counter& counter, const std::string& key, uint64_t value) {
-    Advance(counter, &last_[key], value);
-  };
   for (int t = VIGIL_EVENT_FORK; t < VIGIL_EVENT_TYPE_MAX; ++t) {
     const std::string type(EventTypeName(static_cast<EventType>(t)));
-    advance(events_.Add({{"type", type}}), "events/" + type, now.events_by_type[t]);
+    mirror_.Advance(events_.Add({{"type", type}}), "events/" + type, now.events_by_type[t]);
   }
-  advance(drops_.Add({{"reason", kDecoder}}), kDecoder, now.decode_errors);
-  advance(drops_.Add({{"reason", kRuleStateEviction}}), kRuleStateEviction,
-          now.rule_state_evictions);
-  advance(drops_.Add({{"reason", kSpoolOverflow}}), kSpoolOverflow, now.spool_dropped);
+  mirror_.Advance(drops_.Add({{"reason", kDecoder}}), kDecoder, now.decode_errors);
+  mirror_.Advance(drops_.Add({{"reason", kRuleStateEviction}}), kRuleStateEviction,
+                  now.rule_state_evictions);
+  mirror_.Advance(drops_.Add({{"reason", kSpoolOverflow}}), kSpoolOverflow, now.spool_dropped);
 
   if (now.has_spool) {
     spool_bytes_->Set(static_cast<double>(now.spool_bytes));
     spool_records_->Set(static_cast<double>(now.spool_records));
-    advance(*alerts_spooled_, "spooled", now.alerts_spooled);
+    mirror_.Advance(*alerts_spooled_, "spooled", now.alerts_spooled);
   }
   if (now.has_link) {
     link_connected_->Set(now.link_connected ? 1 : 0);
-    advance(*link_connects_, "connects", now.link_connects);
-    advance(*alerts_sent_, "sent", now.alerts_sent);
-    advance(*alerts_acked_, "acked", now.alerts_acked);
+    mirror_.Advance(*link_connects_, "connects", now.link_connects);
+    mirror_.Advance(*alerts_sent_, "sent", now.alerts_sent);
+    mirror_.Advance(*alerts_acked_, "acked", now.alerts_acked);
   }
   process_table_->Set(static_cast<double>(now.process_table_size));
-  advance(*process_table_evictions_, "process_table_evictions", now.process_table_evictions);
-  advance(*reloads_, "reloads", now.rule_reloads);
-  advance(*reload_failures_, "reload_failures", now.rule_reload_failures);
+  mirror_.Advance(*process_table_evictions_, "process_table_evictions",
+                  now.process_table_evictions);
+  mirror_.Advance(*reloads_, "reloads", now.rule_reloads);
+  mirror_.Advance(*reload_failures_, "reload_failures", now.rule_reload_failures);
   rules_loaded_->Set(static_cast<double>(now.rules_loaded));
   for (const auto& [outcome, count] : now.cgroup_lookups) {
-    advance(enrichment_.Add({{"cache", "cgroup"}, {"outcome", outcome}}), "cgroup/" + outcome,
-            count);
+    mirror_.Advance(enrichment_.Add({{"cache", "cgroup"}, {"outcome", outcome}}),
+                    "cgroup/" + outcome, count);
   }
   for (const auto& [outcome, count] : now.pod_lookups) {
-    advance(enrichment_.Add({{"cache", "pod"}, {"outcome", outcome}}), "pod/" + outcome, count);
+    mirror_.Advance(enrichment_.Add({{"cache", "pod"}, {"outcome", outcome}}), "pod/" + outcome,
+                    count);
   }
   pod_cache_entries_->Set(static_cast<double>(now.pod_cache_entries));
   if (now.rule_set_version != rule_set_version_) {
@@ -177,21 +171,18 @@ void SensorMetrics::Sync(const MetricsSnapshot& now) {
 
 void SensorMetrics::SyncModules(const std::vector<ModuleSnapshot>& modules) {
   absl::MutexLock lock(&mu_);
-  auto advance = [&](prometheus::Counter& counter, const std::string& key, uint64_t value) {
-    Advance(counter, &last_[key], value);
-  };
   for (const ModuleSnapshot& m : modules) {
     // Per module, so a restarted module (counters from zero) is handled on its own.
-    advance(drops_.Add({{"reason", kRingbufFull}}), "ringbuf_full/" + m.name,
-            m.stats[VIGIL_STAT_DROP_RINGBUF_FULL]);
-    advance(drops_.Add({{"reason", kNoScratch}}), "no_scratch/" + m.name,
-            m.stats[VIGIL_STAT_DROP_SCRATCH]);
+    mirror_.Advance(drops_.Add({{"reason", kRingbufFull}}), "ringbuf_full/" + m.name,
+                    m.stats[VIGIL_STAT_DROP_RINGBUF_FULL]);
+    mirror_.Advance(drops_.Add({{"reason", kNoScratch}}), "no_scratch/" + m.name,
+                    m.stats[VIGIL_STAT_DROP_SCRATCH]);
     const std::pair<int, const char*> filters[] = {{VIGIL_STAT_FILTERED_TYPE, "type"},
                                                    {VIGIL_STAT_FILTERED_PATH, "path"},
                                                    {VIGIL_STAT_FILTERED_SELF, "self"}};
     for (const auto& [stat, filter] : filters) {
-      advance(filtered_.Add({{"module", m.name}, {"filter", filter}}),
-              absl::StrCat("filtered/", m.name, "/", filter), m.stats[stat]);
+      mirror_.Advance(filtered_.Add({{"module", m.name}, {"filter", filter}}),
+                      absl::StrCat("filtered/", m.name, "/", filter), m.stats[stat]);
     }
     const std::string state = m.running ? "running" : "disabled";
     const std::string key = absl::StrCat(m.attach_mode, "/", state);

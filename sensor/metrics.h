@@ -13,6 +13,7 @@
 #include "absl/strings/string_view.h"
 #include "absl/synchronization/mutex.h"
 #include "bpf/abi/vigil_event.h"
+#include "common/counter_mirror.h"
 #include "prometheus/counter.h"
 #include "prometheus/family.h"
 #include "prometheus/gauge.h"
@@ -87,9 +88,6 @@ class SensorMetrics {
   void UpdateResidentMemory();
 
  private:
-  // Advances `counter` from `*last` to `now` and remembers `now`.
-  static void Advance(prometheus::Counter& counter, uint64_t* last, uint64_t now);
-
   std::shared_ptr<prometheus::Registry> registry_;
   prometheus::Family<prometheus::Counter>& events_;
   prometheus::Family<prometheus::Counter>& drops_;
@@ -121,8 +119,7 @@ class SensorMetrics {
   prometheus::Counter* stalls_;
 
   absl::Mutex mu_;
-  // Last synced values, by series key.
-  std::map<std::string, uint64_t> last_ ABSL_GUARDED_BY(mu_);
+  CounterMirror mirror_ ABSL_GUARDED_BY(mu_);
   std::string rule_set_version_ ABSL_GUARDED_BY(mu_);
   prometheus::Gauge* rule_set_gauge_ ABSL_GUARDED_BY(mu_) = nullptr;
   // Per module: the info series now set (removed when the mode or state changes).

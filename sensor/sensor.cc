@@ -7,11 +7,10 @@
 #include <time.h>
 #include <unistd.h>
 
-#include <csignal>
-
-#include <cerrno>
 #include <algorithm>
+#include <cerrno>
 #include <chrono>
+#include <csignal>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
@@ -19,11 +18,11 @@
 
 #include "absl/strings/str_cat.h"
 #include "bpf/abi/vigil_event.h"
-#include "common/status_macros.h"
 #include "common/clock.h"
+#include "common/status_macros.h"
 #include "rules/rule_file.h"
-#include "sensor/event_json.h"
 #include "sensor/alert_proto.h"
+#include "sensor/event_json.h"
 #include "sensor/event_view.h"
 #include "sensor/json_writer.h"
 
@@ -47,13 +46,15 @@ constexpr absl::string_view kPushFailedRule = "Vigil rules push failed";
 // ... and for the watchdog's findings.
 constexpr absl::string_view kStalledRule = "Vigil pipeline stalled";
 constexpr absl::string_view kDetachedRule = "Vigil probe detached";
+// Readiness while stalled.
+constexpr absl::string_view kStalledReason =
+    "pipeline stalled: events wait in the ring buffer, none consumed";
 
 // The kernel filter of a selection.
 vigil_filter_config FilterOf(const Selection& s) {
   vigil_filter_config f{};
   f.type_mask = s.type_mask;
-  f.file_flags = (s.all_files ? VIGIL_FILTER_ALL_FILES : 0) |
-                 (s.hidden ? VIGIL_FILTER_HIDDEN : 0) |
+  f.file_flags = (s.all_files ? VIGIL_FILTER_ALL_FILES : 0) | (s.hidden ? VIGIL_FILTER_HIDDEN : 0) |
                  (s.failed_opens ? VIGIL_FILTER_FAILED : 0);
   return f;
 }
@@ -159,18 +160,20 @@ absl::Status Sensor::Init() {
   if (!options_.controller.empty()) VIGIL_RETURN_IF_ERROR(StartLink());
   UpdateHello();
   if (!options_.metrics_address.empty()) {
-    VIGIL_ASSIGN_OR_RETURN(
-        metrics_server_,
-        MetricsServer::Start(
-            options_.metrics_address, metrics_.registry(),
-            [this] {
-              absl::MutexLock lock(&ready_mu_);
-              return not_ready_;
-            },
-            [this] {
-              metrics_.UpdateResidentMemory();
-              metrics_.SetRingFill(ring_->Positions().pending(), ring_->size_bytes());
-            }));
+    VIGIL_ASSIGN_OR_RETURN(metrics_server_, MetricsServer::Start(
+                                                options_.metrics_address, metrics_.registry(),
+                                                [this] {
+                                                  // The watchdog's verdict first: a stalled
+                                                  // pipeline cannot refresh not_ready_.
+                                                  if (stalled_) return std::string(kStalledReason);
+                                                  absl::MutexLock lock(&ready_mu_);
+                                                  return not_ready_;
+                                                },
+                                                [this] {
+                                                  metrics_.UpdateResidentMemory();
+                                                  metrics_.SetRingFill(ring_->Positions().pending(),
+                                                                       ring_->size_bytes());
+                                                }));
     fprintf(stderr, "vigil-sensor: metrics on %s (port %d)\n", options_.metrics_address.c_str(),
             metrics_server_->port());
   }
@@ -187,8 +190,8 @@ absl::Status Sensor::StartLink() {
   sensor_id_ = options_.sensor_id.empty() ? hostname_ : options_.sensor_id;
   SpoolOptions spool_options;
   spool_options.max_bytes = options_.spool_bytes;
-  spool_options.segment_bytes = std::min<uint64_t>(spool_options.segment_bytes,
-                                                   options_.spool_bytes / 4);
+  spool_options.segment_bytes =
+      std::min<uint64_t>(spool_options.segment_bytes, options_.spool_bytes / 4);
   VIGIL_ASSIGN_OR_RETURN(spool_, Spool::Open(options_.spool_dir, spool_options));
   acked_at_start_ = spool_->acked();
   command_fd_ = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
@@ -200,25 +203,24 @@ absl::Status Sensor::StartLink() {
   link_options.tls_cert = options_.controller_cert;
   link_options.tls_key = options_.controller_key;
   link_options.tls_server_name = options_.controller_server_name;
-  VIGIL_ASSIGN_OR_RETURN(
-      link_, ControllerLink::Create(
-                 link_options, spool_.get(),
-                 [this] {
-                   absl::MutexLock lock(&link_mu_);
-                   return hello_;
-                 },
-                 [this] {
-                   absl::MutexLock lock(&link_mu_);
-                   return health_;
-                 },
-                 [this](const vigil::v1::ControllerMessage& message) {
-                   {
-                     absl::MutexLock lock(&link_mu_);
-                     commands_.push_back(message);
-                   }
-                   const uint64_t one = 1;
-                   (void)!write(command_fd_, &one, sizeof(one));
-                 }));
+  VIGIL_ASSIGN_OR_RETURN(link_, ControllerLink::Create(
+                                    link_options, spool_.get(),
+                                    [this] {
+                                      absl::MutexLock lock(&link_mu_);
+                                      return hello_;
+                                    },
+                                    [this] {
+                                      absl::MutexLock lock(&link_mu_);
+                                      return health_;
+                                    },
+                                    [this](const vigil::v1::ControllerMessage& message) {
+                                      {
+                                        absl::MutexLock lock(&link_mu_);
+                                        commands_.push_back(message);
+                                      }
+                                      const uint64_t one = 1;
+                                      (void)!write(command_fd_, &one, sizeof(one));
+                                    }));
   return absl::OkStatus();
 }
 
@@ -278,15 +280,14 @@ void Sensor::ApplyCommands() {
       result.set_command_id(message.rule_set().command_id());
       result.set_version(message.rule_set().rule_set().version());
       absl::StatusOr<CompiledRules> compiled = CompilePushed(message.rule_set().rule_set());
-      absl::Status installed = compiled.ok() ? InstallRules(*std::move(compiled))
-                                             : compiled.status();
+      absl::Status installed =
+          compiled.ok() ? InstallRules(*std::move(compiled)) : compiled.status();
       result.set_ok(installed.ok());
       if (!installed.ok()) {
         result.set_error(std::string(installed.message()));
-        RaiseSelfAlert(kPushFailedRule,
-                       absl::StrCat("rule set ", result.version(),
-                                    " refused, previous rules still running: ",
-                                    installed.message()));
+        RaiseSelfAlert(kPushFailedRule, absl::StrCat("rule set ", result.version(),
+                                                     " refused, previous rules still running: ",
+                                                     installed.message()));
       }
     } else if (message.has_modules()) {
       result.set_command_id(message.modules().command_id());
@@ -434,8 +435,8 @@ void Sensor::Evaluate(const Event& event) {
     line.output = alert.output;
     line.fields = &alert.fields;
     line.tags = &alert.rule->tags;
-    line.wall_ns = static_cast<uint64_t>(static_cast<int64_t>(alert.time_boot_ns) +
-                                         BootToWallOffset());
+    line.wall_ns =
+        static_cast<uint64_t>(static_cast<int64_t>(alert.time_boot_ns) + BootToWallOffset());
     line.count = alert.count;
     line.container_id = view.container_id();
     line.pod_name = view.pod_name();
@@ -443,7 +444,8 @@ void Sensor::Evaluate(const Event& event) {
     line.pod_uid = view.pod_uid();
     WriteAlert(line);
   });
-  if (timed) metrics_.ObserveEvaluation(static_cast<double>(ClockNs(CLOCK_MONOTONIC) - start) / 1e9);
+  if (timed)
+    metrics_.ObserveEvaluation(static_cast<double>(ClockNs(CLOCK_MONOTONIC) - start) / 1e9);
 }
 
 void Sensor::WriteAlert(const AlertLine& alert) {
@@ -492,8 +494,7 @@ absl::StatusOr<Sensor::CompiledRules> Sensor::CompilePushed(
   if (options_.max_rules > 0 && set->rules().size() > options_.max_rules) {
     return absl::ResourceExhaustedError(
         absl::StrCat("rule set ", pushed.version(), " has ", set->rules().size(),
-                     " rules; this sensor accepts at most ", options_.max_rules,
-                     " (--max-rules)"));
+                     " rules; this sensor accepts at most ", options_.max_rules, " (--max-rules)"));
   }
   return CompiledRules{std::shared_ptr<const rules::RuleSet>(std::move(set)), pushed.version()};
 }
@@ -825,7 +826,6 @@ std::vector<ModuleSnapshot> Sensor::ReadModules() {
 
 std::string Sensor::NotReadyReason() const {
   if (!initialized_) return "starting";
-  if (stalled_) return "pipeline stalled: events wait in the ring buffer, none consumed";
   bool attached = false;
   for (const probes::ProbeModule* module : modules_) attached |= module->running();
   if (!attached) return "no probe module attached";
@@ -878,22 +878,20 @@ void Sensor::WatchdogLoop() {
     }
     if (verdict.stall_started) {
       metrics_.CountStall();
-      {
-        absl::MutexLock lock(&ready_mu_);
-        not_ready_ = "pipeline stalled: events wait in the ring buffer, none consumed";
-      }
       RaiseWatchdogAlert(
           kStalledRule,
           absl::StrCat("pipeline stalled: ", verdict.pending_bytes,
                        " bytes of events wait in the ring buffer and none was consumed for ",
-                       verdict.stalled_for_ns / 1'000'000, " ms; events will be dropped (and "
+                       verdict.stalled_for_ns / 1'000'000,
+                       " ms; events will be dropped (and "
                        "counted) once the ring is full"));
     }
     if (verdict.stall_ended) fprintf(stderr, "vigil-sensor: pipeline consuming again\n");
     for (const std::string& module : verdict.detached) {
       metrics_.CountProbeDetach(module);
       RaiseWatchdogAlert(kDetachedRule,
-                         absl::StrCat("probe module ", module, " detached: its hooks did not "
+                         absl::StrCat("probe module ", module,
+                                      " detached: its hooks did not "
                                       "fire for the sensor's own canary activity; events of "
                                       "this module are not being seen"));
     }

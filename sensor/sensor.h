@@ -119,7 +119,8 @@ class Sensor : public probes::RecordSink {
   void SyncMetrics();
   // Each module's state and counters (modules_mu_ held).
   std::vector<ModuleSnapshot> ReadModules() ABSL_EXCLUSIVE_LOCKS_REQUIRED(modules_mu_);
-  // Why the sensor is not ready ("" when it is): probes attached, rules loaded, no stall.
+  // Why the sensor is not ready ("" when it is): probes attached, rules loaded (the
+  // watchdog's stall verdict is checked apart, see Init).
   std::string NotReadyReason() const;
   void StartWatchdog();
   void StopWatchdog();

@@ -14,10 +14,6 @@ namespace {
 
 constexpr absl::string_view kKubeletLabelPrefix = "io.kubernetes.";
 
-std::chrono::system_clock::time_point DeadlineAfter(absl::Duration d) {
-  return std::chrono::system_clock::now() + std::chrono::microseconds(absl::ToInt64Microseconds(d));
-}
-
 const std::string* MapValue(const google::protobuf::Map<std::string, std::string>& map,
                             absl::string_view key) {
   auto it = map.find(std::string(key));
@@ -53,25 +49,21 @@ absl::Status CriClient::Error(absl::string_view call, const grpc::Status& status
 }
 
 absl::StatusOr<runtime::v1::VersionResponse> CriClient::Version() {
-  grpc::ClientContext context;
-  context.set_deadline(DeadlineAfter(deadline_));
   runtime::v1::VersionRequest request;
   request.set_version("v1");
-  runtime::v1::VersionResponse response;
-  grpc::Status status = stub_->Version(&context, request, &response);
-  if (!status.ok()) return Error("Version", status);
-  return response;
+  return Call<runtime::v1::VersionResponse>(
+      "Version", [&](auto* ctx, auto* out) { return stub_->Version(ctx, request, out); });
 }
 
 absl::StatusOr<runtime::v1::ContainerStatus> CriClient::ContainerStatus(
     absl::string_view container_id) {
-  grpc::ClientContext context;
-  context.set_deadline(DeadlineAfter(deadline_));
   runtime::v1::ContainerStatusRequest request;
   request.set_container_id(std::string(container_id));
-  runtime::v1::ContainerStatusResponse response;
-  grpc::Status status = stub_->ContainerStatus(&context, request, &response);
-  if (!status.ok()) return Error("ContainerStatus", status);
+  VIGIL_ASSIGN_OR_RETURN(
+      runtime::v1::ContainerStatusResponse response,
+      Call<runtime::v1::ContainerStatusResponse>("ContainerStatus", [&](auto* ctx, auto* out) {
+        return stub_->ContainerStatus(ctx, request, out);
+      }));
   if (!response.has_status()) {
     return absl::NotFoundError(
         absl::StrCat("CRI ContainerStatus at ", target_, ": no status for ", container_id));
@@ -81,26 +73,26 @@ absl::StatusOr<runtime::v1::ContainerStatus> CriClient::ContainerStatus(
 
 absl::StatusOr<std::vector<runtime::v1::Container>> CriClient::ListContainersById(
     absl::string_view container_id) {
-  grpc::ClientContext context;
-  context.set_deadline(DeadlineAfter(deadline_));
   runtime::v1::ListContainersRequest request;
   request.mutable_filter()->set_id(std::string(container_id));
-  runtime::v1::ListContainersResponse response;
-  grpc::Status status = stub_->ListContainers(&context, request, &response);
-  if (!status.ok()) return Error("ListContainers", status);
+  VIGIL_ASSIGN_OR_RETURN(
+      runtime::v1::ListContainersResponse response,
+      Call<runtime::v1::ListContainersResponse>("ListContainers", [&](auto* ctx, auto* out) {
+        return stub_->ListContainers(ctx, request, out);
+      }));
   return std::vector<runtime::v1::Container>(response.containers().begin(),
                                              response.containers().end());
 }
 
 absl::StatusOr<runtime::v1::PodSandboxStatus> CriClient::PodSandboxStatus(
     absl::string_view sandbox_id) {
-  grpc::ClientContext context;
-  context.set_deadline(DeadlineAfter(deadline_));
   runtime::v1::PodSandboxStatusRequest request;
   request.set_pod_sandbox_id(std::string(sandbox_id));
-  runtime::v1::PodSandboxStatusResponse response;
-  grpc::Status status = stub_->PodSandboxStatus(&context, request, &response);
-  if (!status.ok()) return Error("PodSandboxStatus", status);
+  VIGIL_ASSIGN_OR_RETURN(
+      runtime::v1::PodSandboxStatusResponse response,
+      Call<runtime::v1::PodSandboxStatusResponse>("PodSandboxStatus", [&](auto* ctx, auto* out) {
+        return stub_->PodSandboxStatus(ctx, request, out);
+      }));
   return std::move(*response.mutable_status());
 }
 

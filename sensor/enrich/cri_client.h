@@ -3,6 +3,7 @@
 #ifndef VIGIL_SENSOR_ENRICH_CRI_CLIENT_H_
 #define VIGIL_SENSOR_ENRICH_CRI_CLIENT_H_
 
+#include <chrono>
 #include <memory>
 #include <string>
 #include <vector>
@@ -50,6 +51,17 @@ class CriClient : public PodSource {
 
  private:
   absl::Status Error(absl::string_view call, const grpc::Status& status) const;
+  // One unary call with the client's deadline: `rpc(context, &response)` sends the request.
+  template <typename Response, typename Rpc>
+  absl::StatusOr<Response> Call(absl::string_view name, Rpc rpc) const {
+    grpc::ClientContext context;
+    context.set_deadline(std::chrono::system_clock::now() +
+                         std::chrono::microseconds(absl::ToInt64Microseconds(deadline_)));
+    Response response;
+    const grpc::Status status = rpc(&context, &response);
+    if (!status.ok()) return Error(name, status);
+    return response;
+  }
 
   std::string target_;
   absl::Duration deadline_;
