@@ -45,10 +45,30 @@ struct {
 #define VIGIL_RECORD_MAX 8192
 #define VIGIL_PATH_WALK_END 4096
 #define VIGIL_PATH_WALK_MASK 8191
+
+/* State of one path walk, carried from step to step. It lives in the scratch map, not
+ * on the stack: the verifier tracks map contents as unknown values, so every step of the
+ * bounded walk loop starts from the same verifier state and the loop verifies in time
+ * linear in its length (on the stack, each step's branches would multiply the states). */
+struct vigil_walk {
+  __u64 dentry; /* struct dentry * */
+  __u64 mnt_root;    /* struct dentry * */
+  __u64 vfsmnt;      /* struct vfsmount * */
+  __u64 mnt;         /* struct mount * */
+  __u64 root_dentry; /* struct dentry * */
+  __u64 root_mnt;    /* struct vfsmount * */
+  __u32 off;
+  __u8 done;
+  __u8 hidden;
+  __u8 first; /* scan only: first byte of the last component seen (the top-level one) */
+  __u8 pad;
+};
+
 struct vigil_scratch {
   __u8 record[VIGIL_RECORD_MAX];
   char walk[VIGIL_PATH_WALK_MASK + 1];
   struct vigil_prefix_key key;
+  struct vigil_walk w;
 };
 
 struct {
@@ -165,24 +185,11 @@ struct vigil_path {
   bool hidden;
 };
 
-/* State of one path walk, carried across bpf_loop() iterations. */
-struct vigil_walk {
-  struct dentry *dentry;
-  struct dentry *mnt_root;
-  struct vfsmount *vfsmnt;
-  struct mount *mnt;
-  struct dentry *root_dentry;
-  struct vfsmount *root_mnt;
-  __u32 off;
-  bool done;
-  bool hidden;
-  __u8 first; /* scan only: first byte of the last component seen (the top-level one) */
-};
-
-/* First byte of a dentry's name. Short names live inside the dentry, where a fast
- * program reads them with a direct load; others cost one probe read. */
-static __always_inline __u8 name_first_byte(struct dentry *dentry, const unsigned char *name) {
-  if (bpf_core_field_exists(dentry->d_shortname) &&
+/* First byte of a dentry's name. In fast programs, short names live inside the dentry
+ * and are read with a direct load; others cost one probe read. */
+static __always_inline __u8 name_first_byte(struct dentry *dentry, const unsigned char *name,
+                                            const bool fast) {
+  if (fast && bpf_core_field_exists(dentry->d_shortname) &&
       (__u64)(void *)name ==
           (__u64)(void *)dentry + bpf_core_field_offset(struct dentry, d_shortname)) {
     __u8 direct = dentry->d_shortname.string[0];
@@ -197,108 +204,129 @@ static __always_inline __u8 name_first_byte(struct dentry *dentry, const unsigne
 }
 
 /* One step of the walk: prepend one component, or cross to the parent mount. With
- * `copy` false (fast programs only) nothing is written: the step only notes hidden
- * components and the first byte of each, a cheap scan that lets most uninteresting
- * opens be dropped before any path is built. */
-static __always_inline long walk_step(struct vigil_walk *w, const bool fast, const bool copy) {
-  __u32 zero = 0;
-  struct vigil_scratch *s = bpf_map_lookup_elem(&scratch, &zero);
-  if (!s) return 1;
-
-  /* Plain locals: CO-RE reads must not relocate fields of struct vigil_walk itself. */
-  struct dentry *dentry = w->dentry;
-  struct dentry *mnt_root = w->mnt_root;
-  struct mount *mnt = w->mnt;
-  if (dentry == w->root_dentry && w->vfsmnt == w->root_mnt) {
+ * `copy` false nothing is written: the step only notes hidden components and the first
+ * byte of each, a cheap scan that lets most uninteresting opens be dropped before any
+ * path is built. Returns true when the walk is over. */
+static __always_inline bool walk_step(struct vigil_scratch *s, const bool fast,
+                                      const bool copy) {
+  struct vigil_walk *w = &s->w;
+  struct dentry *dentry = VCAST(fast, struct dentry, w->dentry);
+  struct mount *mnt = VCAST(fast, struct mount, w->mnt);
+  if (w->dentry == w->root_dentry && w->vfsmnt == w->root_mnt) {
     w->done = true;
-    return 1;
+    return true;
   }
   struct dentry *parent = VREAD(fast, dentry, d_parent);
-  if (dentry == mnt_root || dentry == parent) {
+  if (w->dentry == w->mnt_root || dentry == parent) {
     struct mount *mnt_parent = VREAD(fast, mnt, mnt_parent);
-    if (dentry != mnt_root || mnt_parent == mnt) {
+    if (w->dentry != w->mnt_root || mnt_parent == mnt) {
       /* The global root, or a dentry not connected to any mount we can follow. */
       w->done = true;
-      return 1;
+      return true;
     }
     struct vfsmount *vfsmnt = mount_vfsmount(mnt_parent, fast);
-    w->dentry = VREAD(fast, mnt, mnt_mountpoint);
-    w->mnt = mnt_parent;
-    w->vfsmnt = vfsmnt;
-    w->mnt_root = VREAD(fast, vfsmnt, mnt_root);
-    return 0;
+    w->dentry = (__u64)VREAD(fast, mnt, mnt_mountpoint);
+    w->mnt = (__u64)mnt_parent;
+    w->vfsmnt = (__u64)vfsmnt;
+    w->mnt_root = (__u64)VREAD(fast, vfsmnt, mnt_root);
+    return false;
   }
-  __u32 len = VREAD(fast, dentry, d_name.len) & 255;
   const unsigned char *name = VREAD(fast, dentry, d_name.name);
   if (!copy) {
-    __u8 first = name_first_byte(dentry, name);
+    __u8 first = name_first_byte(dentry, name, fast);
     if (first == '.') w->hidden = true;
     w->first = first;
-    w->dentry = parent;
-    return 0;
+    w->dentry = (__u64)parent;
+    return false;
   }
+  __u32 len = VREAD(fast, dentry, d_name.len);
+  /* The mask is applied to the very register passed to the helper: without the asm,
+   * clang may pass a copy that carries only signed bounds, which some verifiers (6.12)
+   * refuse as an unbounded size. */
+  asm volatile("%[len] &= 255" : [len] "+r"(len));
   __u32 off = w->off;
-  if (off > VIGIL_PATH_WALK_END || len + 2 > off) return 1; /* no room: truncated */
+  if (off > VIGIL_PATH_WALK_END || len + 2 > off) return true; /* no room: truncated */
   off -= len + 1;
   s->walk[off & VIGIL_PATH_WALK_MASK] = '/';
   bpf_probe_read_kernel(&s->walk[(off + 1) & VIGIL_PATH_WALK_MASK], len, name);
   if (s->walk[(off + 1) & VIGIL_PATH_WALK_MASK] == '.') w->hidden = true;
   w->off = off;
-  w->dentry = parent;
-  return 0;
+  w->dentry = (__u64)parent;
+  return false;
 }
-
-static long walk_step_fast(__u32 index, void *ctx) { return walk_step(ctx, true, true); }
-static long walk_step_core(__u32 index, void *ctx) { return walk_step(ctx, false, true); }
-static long walk_scan_fast(__u32 index, void *ctx) { return walk_step(ctx, true, false); }
 
 /* The current task: BTF-typed in fast mode. */
 static __always_inline struct task_struct *current_task(const bool fast) {
   return fast ? bpf_get_current_task_btf() : (struct task_struct *)bpf_get_current_task();
 }
 
-/* Walks a (dentry, vfsmount) pair up to the task's root, crossing mount points, and
- * builds the absolute path right-aligned in s->walk. Records whether any component
- * starts with '.' (hidden) and whether the walk stopped early (truncated). */
-static __always_inline void walk_init(struct vigil_walk *w, struct dentry *dentry,
+/* The user registers saved at syscall entry of the current task (read with CO-RE).
+ * bpf_task_pt_regs() arrived in 5.15; before it the registers sit at the top of the
+ * task's kernel stack (x86_64: THREAD_SIZE is 16 KiB without KASAN). The branch not
+ * taken is removed by the verifier before helper ids are checked. */
+#define VIGIL_X86_THREAD_SIZE 16384
+static __always_inline struct pt_regs *current_user_regs(void) {
+  if (bpf_core_enum_value_exists(enum bpf_func_id, BPF_FUNC_task_pt_regs))
+    return (struct pt_regs *)bpf_task_pt_regs(bpf_get_current_task_btf());
+  struct task_struct *task = (struct task_struct *)bpf_get_current_task();
+  __u64 stack = (__u64)BPF_CORE_READ(task, stack);
+  return (struct pt_regs *)(stack + VIGIL_X86_THREAD_SIZE) - 1;
+}
+
+/* Starts a walk of (dentry, vfsmount) up to the current task's root in s->w. */
+static __always_inline void walk_init(struct vigil_scratch *s, struct dentry *dentry,
                                       struct vfsmount *vfsmnt, const bool fast) {
   struct task_struct *task = current_task(fast);
   struct fs_struct *fs = VREAD(fast, task, fs);
-  w->dentry = dentry;
-  w->mnt_root = VREAD(fast, vfsmnt, mnt_root);
-  w->vfsmnt = vfsmnt;
-  w->mnt = real_mount(vfsmnt, fast);
-  w->root_dentry = VREAD(fast, fs, root.dentry);
-  w->root_mnt = VREAD(fast, fs, root.mnt);
+  struct vigil_walk *w = &s->w;
+  w->dentry = (__u64)dentry;
+  w->mnt_root = (__u64)VREAD(fast, vfsmnt, mnt_root);
+  w->vfsmnt = (__u64)vfsmnt;
+  w->mnt = (__u64)real_mount(vfsmnt, fast);
+  w->root_dentry = (__u64)VREAD(fast, fs, root.dentry);
+  w->root_mnt = (__u64)VREAD(fast, fs, root.mnt);
   w->off = VIGIL_PATH_WALK_END;
   w->done = false;
   w->hidden = false;
   w->first = 0;
 }
 
-/* Scans the path of (dentry, vfsmount) without building it (fast programs only): sets
- * *hidden, and *first to the first byte of the top-level component (0 for "/").
- * Returns false when the walk did not reach the root (the caller must not rely on it). */
-static __always_inline bool scan_path(struct dentry *dentry, struct vfsmount *vfsmnt,
-                                      bool *hidden, __u8 *first) {
-  struct vigil_walk w;
-  walk_init(&w, dentry, vfsmnt, true);
-  bpf_loop(VIGIL_PATH_MAX_COMPONENTS, walk_scan_fast, &w, 0);
-  *hidden = w.hidden;
-  *first = w.first;
-  return w.done;
+/* Runs the walk in s->w to the root, for at most VIGIL_PATH_MAX_COMPONENTS steps. A
+ * bounded loop rather than bpf_loop(): it verifies on every supported kernel (bpf_loop
+ * and its callback subprograms arrived in 5.17) and costs no indirect call per step. */
+static __always_inline void walk_run(struct vigil_scratch *s, const bool fast,
+                                     const bool copy) {
+#pragma clang loop unroll(disable)
+  for (__u32 i = 0; i < VIGIL_PATH_MAX_COMPONENTS; i++) {
+    if (walk_step(s, fast, copy)) break;
+  }
 }
 
+/* Scans the path of (dentry, vfsmount) without building it: sets *hidden, and *first to
+ * the first byte of the top-level component (0 for "/"). Returns false when the walk
+ * did not reach the root (the caller must not rely on it). */
+static __always_inline bool scan_path(struct vigil_scratch *s, struct dentry *dentry,
+                                      struct vfsmount *vfsmnt, bool *hidden, __u8 *first,
+                                      const bool fast) {
+  walk_init(s, dentry, vfsmnt, fast);
+  walk_run(s, fast, false);
+  *hidden = s->w.hidden;
+  *first = s->w.first;
+  return s->w.done;
+}
+
+/* Walks a (dentry, vfsmount) pair up to the task's root, crossing mount points, and
+ * builds the absolute path right-aligned in s->walk. Records whether any component
+ * starts with '.' (hidden) and whether the walk stopped early (truncated). */
 static __always_inline void resolve_path(struct vigil_scratch *s, struct dentry *dentry,
                                          struct vfsmount *vfsmnt, struct vigil_path *out,
                                          const bool fast) {
-  struct vigil_walk w;
-  walk_init(&w, dentry, vfsmnt, fast);
-  bpf_loop(VIGIL_PATH_MAX_COMPONENTS, fast ? walk_step_fast : walk_step_core, &w, 0);
+  walk_init(s, dentry, vfsmnt, fast);
+  walk_run(s, fast, true);
 
-  __u32 off = w.off;
-  out->truncated = !w.done;
-  out->hidden = w.hidden;
+  __u32 off = s->w.off;
+  out->truncated = !s->w.done;
+  out->hidden = s->w.hidden;
   if (off > VIGIL_PATH_WALK_END) off = VIGIL_PATH_WALK_END;
   if (off == VIGIL_PATH_WALK_END) {
     off -= 1;

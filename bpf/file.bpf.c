@@ -173,11 +173,11 @@ static __always_inline void handle_sys_exit(struct pt_regs *regs, __u64 nr, long
     }
     struct dentry *dentry = VREAD(fast, file, f_path.dentry);
     struct vfsmount *vfsmnt = VREAD(fast, file, f_path.mnt);
-    if (fast && !(cfg & VIGIL_FILTER_ALL_FILES)) {
+    if (!(cfg & VIGIL_FILTER_ALL_FILES)) {
       /* Most opens are of paths no rule wants: tell so without building the path. */
       bool hidden;
       __u8 first;
-      if (scan_path(dentry, vfsmnt, &hidden, &first) &&
+      if (scan_path(s, dentry, vfsmnt, &hidden, &first, fast) &&
           !(hidden && (cfg & VIGIL_FILTER_HIDDEN)) && !first_byte_may_match(first)) {
         count(VIGIL_STAT_FILTERED_PATH);
         return;
@@ -217,22 +217,43 @@ static __always_inline void handle_sys_exit(struct pt_regs *regs, __u64 nr, long
   submit(e, size);
 }
 
-/* tp_btf: `regs` is BTF-typed, so everything reads with direct loads. */
+/* ---- fexit: the open syscalls themselves, so no other syscall pays for the probe ---- */
+#define VIGIL_FEXIT_OPEN(prog, func, nr)                  \
+  SEC("fexit/" func)                                       \
+  int BPF_PROG(prog, struct pt_regs *regs, long ret) {     \
+    handle_sys_exit(regs, nr, ret, false);                 \
+    return 0;                                              \
+  }
+
+VIGIL_FEXIT_OPEN(fe_open, "__x64_sys_open", X64_OPEN)
+VIGIL_FEXIT_OPEN(fe_creat, "__x64_sys_creat", X64_CREAT)
+VIGIL_FEXIT_OPEN(fe_openat, "__x64_sys_openat", X64_OPENAT)
+VIGIL_FEXIT_OPEN(fe_openat2, "__x64_sys_openat2", X64_OPENAT2)
+VIGIL_FEXIT_OPEN(fe_open_by_handle_at, "__x64_sys_open_by_handle_at", X64_OPEN_BY_HANDLE_AT)
+VIGIL_FEXIT_OPEN(fe_ia32_open, "__ia32_compat_sys_open", IA32_OPEN)
+VIGIL_FEXIT_OPEN(fe_ia32_creat, "__ia32_sys_creat", IA32_CREAT)
+VIGIL_FEXIT_OPEN(fe_ia32_openat, "__ia32_compat_sys_openat", IA32_OPENAT)
+VIGIL_FEXIT_OPEN(fe_ia32_openat2, "__ia32_sys_openat2", IA32_OPENAT2)
+VIGIL_FEXIT_OPEN(fe_ia32_open_by_handle_at, "__ia32_compat_sys_open_by_handle_at",
+                 IA32_OPEN_BY_HANDLE_AT)
+
+/* ---- tp_btf: `regs` is BTF-typed, so everything reads with direct loads ---- */
 SEC("tp_btf/sys_exit")
 int BPF_PROG(btf_sys_exit, struct pt_regs *regs, long ret) {
   handle_sys_exit(regs, regs->orig_ax, ret, true);
   return 0;
 }
 
+/* ---- raw_tp ---- */
 SEC("raw_tp/sys_exit")
 int BPF_PROG(raw_sys_exit, struct pt_regs *regs, long ret) {
   handle_sys_exit(regs, BPF_CORE_READ(regs, orig_ax), ret, false);
   return 0;
 }
 
+/* ---- classic tracepoint ---- */
 SEC("tracepoint/raw_syscalls/sys_exit")
 int tp_sys_exit(struct trace_event_raw_sys_exit *ctx) {
-  struct pt_regs *regs = (struct pt_regs *)bpf_task_pt_regs(bpf_get_current_task_btf());
-  handle_sys_exit(regs, ctx->id, ctx->ret, false);
+  handle_sys_exit(current_user_regs(), ctx->id, ctx->ret, false);
   return 0;
 }

@@ -8,7 +8,9 @@
  */
 #include "common.bpf.h"
 
-/* Credentials seen just before the point of no return of exec, keyed by thread id. */
+/* Credentials seen just before exec commits the new ones, keyed by thread-group id (a
+ * credential hook may run before or after de_thread() has made the exec'ing thread the
+ * group leader; the group id is the same on both sides). */
 struct exec_creds {
   __u32 uid;
   __u32 euid;
@@ -48,7 +50,8 @@ static __always_inline void handle_newtask(__u32 child_pid, __u64 clone_flags) {
   emit_fork(child_pid, thread ? (__u32)(bpf_get_current_pid_tgid() >> 32) : child_pid);
 }
 
-/* Runs at the point of no return of exec, while the task still has its old credentials. */
+/* Runs once exec is past its point of no return, while the task still has its old
+ * credentials. */
 static __always_inline void handle_prepare_exec(void) {
   if (!((filter_cfg.type_mask >> VIGIL_EVENT_EXEC) & 1)) return;
   struct task_struct *task = (struct task_struct *)bpf_get_current_task();
@@ -59,18 +62,19 @@ static __always_inline void handle_prepare_exec(void) {
       .gid = BPF_CORE_READ(cred, gid.val),
       .egid = BPF_CORE_READ(cred, egid.val),
   };
-  __u32 tid = (__u32)bpf_get_current_pid_tgid();
-  bpf_map_update_elem(&exec_creds_before, &tid, &c, BPF_ANY);
+  __u32 tgid = bpf_get_current_pid_tgid() >> 32;
+  bpf_map_update_elem(&exec_creds_before, &tgid, &c, BPF_ANY);
 }
 
 static __always_inline void handle_exec(struct file *file, __u32 old_pid) {
-  struct exec_creds *before = bpf_map_lookup_elem(&exec_creds_before, &old_pid);
+  __u32 tgid = bpf_get_current_pid_tgid() >> 32;
+  struct exec_creds *before = bpf_map_lookup_elem(&exec_creds_before, &tgid);
   struct exec_creds saved = {};
   bool have_before = false;
   if (before) {
     saved = *before;
     have_before = true;
-    bpf_map_delete_elem(&exec_creds_before, &old_pid);
+    bpf_map_delete_elem(&exec_creds_before, &tgid);
   }
   if (!type_enabled(VIGIL_EVENT_EXEC) || is_self()) return;
   struct vigil_scratch *s = get_scratch();
@@ -135,6 +139,22 @@ static __always_inline void handle_exit(void) {
   e->flags = BPF_CORE_READ(task, signal, live.counter) == 0 ? VIGIL_EXIT_GROUP_DEAD : 0;
   e->hdr.size = sizeof(*e);
   submit(e, sizeof(*e));
+}
+
+/* ---- credentials before exec where sched_prepare_exec (6.10+) is missing ----
+ * Programs named any_<slot>__<kind> stand in for a mode's <slot> program when its hook
+ * does not exist, first usable one first. bprm_committing_creds runs in exec's task
+ * just before commit_creds(). */
+SEC("lsm/bprm_committing_creds")
+int BPF_PROG(any_prepare_exec__lsm, struct linux_binprm *bprm) {
+  handle_prepare_exec();
+  return 0;
+}
+
+SEC("fentry/security_bprm_committing_creds")
+int BPF_PROG(any_prepare_exec__fentry, struct linux_binprm *bprm) {
+  handle_prepare_exec();
+  return 0;
 }
 
 /* ---- tp_btf ---- */

@@ -80,7 +80,12 @@ int main(int argc, char** argv) {
 
   vigil::sensor::probes::InstallLibbpfLog(options->verbose);
   absl::StatusOr<std::unique_ptr<Sensor>> sensor = Sensor::Create(*options);
-  if (!sensor.ok()) return Fail(std::string(sensor.status().message()), 1);
+  if (!sensor.ok()) {
+    // --check is the diagnostic command: it prints the verifier's whole log of every
+    // refused program, not only the lines that name the failing instruction.
+    if (options->check) fputs(vigil::sensor::probes::TakeRefusalLogs().c_str(), stderr);
+    return Fail(std::string(sensor.status().message()), 1);
+  }
 
   absl::Status status = (*sensor)->WriteStartRecord();
   if (status.ok() && !options->check) {

@@ -105,7 +105,9 @@ Event selection (the kernel drops what is not selected):
   --failed-opens           Also report failed opens (matched on the caller's path string).
 
 Tuning:
-  --attach-mode MODE       Force tp_btf, raw_tp or tracepoint (default: cheapest that works).
+  --attach-mode MODE       Force fentry, tp_btf, raw_tp or tracepoint on every module that
+                           has MODE; the others choose as usual (default: cheapest that
+                           works; the file module has fentry, the process module not).
   --output PATH            Write JSON lines to PATH instead of stdout.
   --ringbuf-bytes N        Ring buffer size (default 16777216).
   --wakeup-bytes N         Wake the reader once N bytes are pending (default 262144).

@@ -6,6 +6,7 @@ namespace vigil::sensor::probes {
 
 absl::string_view AttachModeName(AttachMode mode) {
   switch (mode) {
+    case AttachMode::kFentry: return "fentry";
     case AttachMode::kTpBtf: return "tp_btf";
     case AttachMode::kRawTp: return "raw_tp";
     case AttachMode::kTracepoint: return "tracepoint";
@@ -15,6 +16,7 @@ absl::string_view AttachModeName(AttachMode mode) {
 
 absl::string_view AttachModeProgramPrefix(AttachMode mode) {
   switch (mode) {
+    case AttachMode::kFentry: return "fe_";
     case AttachMode::kTpBtf: return "btf_";
     case AttachMode::kRawTp: return "raw_";
     case AttachMode::kTracepoint: return "tp_";
@@ -27,7 +29,8 @@ absl::StatusOr<AttachMode> ParseAttachMode(absl::string_view name) {
     if (name == AttachModeName(mode)) return mode;
   }
   return absl::InvalidArgumentError(
-      absl::StrCat("--attach-mode: unknown attach mode '", name, "' (expected tp_btf, raw_tp or tracepoint)"));
+      absl::StrCat("--attach-mode: unknown attach mode '", name,
+                   "' (expected fentry, tp_btf, raw_tp or tracepoint)"));
 }
 
 }  // namespace vigil::sensor::probes

@@ -6,6 +6,7 @@
 #include <cerrno>
 #include <cstring>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "bpf/abi/vigil_event.h"
 #include "bpf/file.skel.h"
@@ -21,6 +22,17 @@ FileProbe::~FileProbe() { Stop(); }
 void FileProbe::DestroySkeleton() {
   SkeletonModule::DestroySkeleton();
   loaded_ = false;
+}
+
+bool FileProbe::IsOptionalHook(absl::string_view hook) const {
+  return absl::StartsWith(hook, "__ia32_");
+}
+
+absl::Status FileProbe::CheckMode(AttachMode mode, KernelEnv& env) {
+  if (mode == AttachMode::kTpBtf && !env.HasFunction("bpf_rdonly_cast")) {
+    return absl::UnimplementedError("tp_btf needs the kfunc bpf_rdonly_cast (Linux 6.2 or newer)");
+  }
+  return absl::OkStatus();
 }
 
 absl::Status FileProbe::AfterLoad() {
@@ -39,11 +51,11 @@ absl::Status FileProbe::WritePrefix(const std::string& prefix, bool add) {
   std::memcpy(key.data, prefix.data(), prefix.size());
   const int fd = bpf_map__fd(skel_->maps.path_prefixes);
   const uint32_t value = 1;
-  const int rc = add ? bpf_map_update_elem(fd, &key, &value, BPF_ANY)
-                     : bpf_map_delete_elem(fd, &key);
+  const int rc =
+      add ? bpf_map_update_elem(fd, &key, &value, BPF_ANY) : bpf_map_delete_elem(fd, &key);
   if (rc != 0 && !(errno == ENOENT && !add)) {
-    return absl::InternalError(absl::StrCat(add ? "adding" : "removing", " path prefix '",
-                                            prefix, "': ", strerror(errno)));
+    return absl::InternalError(absl::StrCat(add ? "adding" : "removing", " path prefix '", prefix,
+                                            "': ", strerror(errno)));
   }
   return absl::OkStatus();
 }

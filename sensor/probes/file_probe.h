@@ -13,9 +13,10 @@ struct file_bpf;
 
 namespace vigil::sensor::probes {
 
-// The file module. Opens reach user space only when their resolved path starts with a
-// prefix of the interest set, has a hidden component (when asked), or when the filter
-// says all files; everything else is dropped in the kernel and counted as filtered.
+// The file module: fexit on the open syscalls (fentry mode), or the sys_exit tracepoint
+// of every syscall (tp_btf, raw_tp, tracepoint). Opens reach user space only when their resolved
+// path starts with a prefix of the interest set, has a hidden component (when asked), or when the
+// filter says all files; everything else is dropped in the kernel and counted as filtered.
 class FileProbe : public SkeletonModule<file_bpf> {
  public:
   FileProbe();
@@ -33,6 +34,10 @@ class FileProbe : public SkeletonModule<file_bpf> {
  protected:
   void DestroySkeleton() override;
   absl::Status AfterLoad() override;
+  // The 32-bit (compat) syscall functions exist only with IA32 emulation.
+  bool IsOptionalHook(absl::string_view hook) const override;
+  // tp_btf programs read through bpf_rdonly_cast (a kfunc of Linux 6.2+).
+  absl::Status CheckMode(AttachMode mode, KernelEnv& env) override;
 
  private:
   absl::Status WritePrefix(const std::string& prefix, bool add);

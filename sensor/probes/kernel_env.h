@@ -2,6 +2,7 @@
 #ifndef VIGIL_SENSOR_PROBES_KERNEL_ENV_H_
 #define VIGIL_SENSOR_PROBES_KERNEL_ENV_H_
 
+#include <map>
 #include <string>
 
 #include "absl/status/status.h"
@@ -36,6 +37,22 @@ class KernelEnv {
   // True when classic tracepoint "<category>/<name>" exists (tracefs must be mounted).
   bool HasTracepoint(absl::string_view category, absl::string_view name) const;
 
+  // True when the kernel's BTF describes a function of this name (fentry/fexit targets,
+  // kfuncs such as bpf_rdonly_cast).
+  bool HasFunction(absl::string_view name) const;
+
+  // Whether a BPF trampoline (fentry/fexit) can be attached to `function`: OK, or
+  // Unimplemented saying why not (no such function; the kernel refuses trampolines, e.g.
+  // built without DYNAMIC_FTRACE_WITH_DIRECT_CALLS). Checked once per function and
+  // kind by loading and attaching an empty program, so a later refusal of a real
+  // program is a verifier verdict on that program, not a missing kernel feature.
+  absl::Status CanAttachTracing(absl::string_view function, bool exit);
+
+  // Whether a BPF LSM program can be attached to LSM hook `hook` ("bprm_committing_creds"):
+  // OK, or Unimplemented naming why not (no CONFIG_BPF_LSM, "bpf" missing from the active
+  // LSM list in /sys/kernel/security/lsm, or the kernel refuses). Checked once per hook.
+  absl::Status CanAttachLsm(absl::string_view hook);
+
   // "6.18.44-..." from uname.
   const std::string& kernel_release() const { return release_; }
 
@@ -45,6 +62,8 @@ class KernelEnv {
   struct btf* btf_ = nullptr;
   std::string release_;
   std::string tracefs_events_;
+  // Verdicts of CanAttachTracing / CanAttachLsm, by "kind/name".
+  std::map<std::string, absl::Status> attach_verdicts_;
 };
 
 }  // namespace vigil::sensor::probes

@@ -16,10 +16,19 @@
 namespace vigil::sensor::probes {
 namespace {
 
+// Program-name prefix of a stand-in program: any_<slot>__<kind> replaces a mode's
+// <prefix><slot> program when the kernel lacks that program's hook.
+constexpr absl::string_view kStandInPrefix = "any_";
+
+// Marks per-mode errors that mean "this kernel lacks a hook or hook type", as opposed
+// to a refusal of the module's own programs.
+constexpr absl::string_view kUnsupported = "unsupported by this kernel: ";
+
 // The hook a program attaches to, from its section: "tp_btf/sched_process_exec" gives
-// "sched_process_exec"; "tracepoint/sched/sched_process_exec" gives
-// category "sched" and name "sched_process_exec".
+// kind "tp_btf" and name "sched_process_exec"; "tracepoint/sched/sched_process_exec"
+// gives category "sched" too.
 struct Hook {
+  std::string kind;
   std::string category;  // classic tracepoints only
   std::string name;
 };
@@ -27,6 +36,7 @@ struct Hook {
 Hook HookOf(absl::string_view section) {
   Hook hook;
   size_t slash = section.find('/');
+  hook.kind = std::string(section.substr(0, slash));
   absl::string_view rest = slash == absl::string_view::npos ? "" : section.substr(slash + 1);
   size_t second = rest.find('/');
   if (second != absl::string_view::npos) {
@@ -36,6 +46,29 @@ Hook HookOf(absl::string_view section) {
     hook.name = std::string(rest);
   }
   return hook;
+}
+
+// Whether the running kernel offers `hook`: OK, or Unimplemented naming what is missing.
+absl::Status HookAvailable(KernelEnv& env, const Hook& hook, absl::string_view section) {
+  bool exists = false;
+  if (hook.kind == "tracepoint") {
+    exists = env.HasTracepoint(hook.category, hook.name);
+  } else if (hook.kind == "tp_btf" || hook.kind == "raw_tp") {
+    exists = env.HasBtfTracepoint(hook.name);
+  } else if (hook.kind == "fentry" || hook.kind == "fexit") {
+    return env.CanAttachTracing(hook.name, hook.kind == "fexit");
+  } else if (hook.kind == "lsm") {
+    return env.CanAttachLsm(hook.name);
+  }
+  if (exists) return absl::OkStatus();
+  return absl::UnimplementedError(absl::StrCat("kernel has no hook ", section));
+}
+
+// The slot a program fills: its name without the mode prefix, or for a stand-in
+// without "any_" and the "__<kind>" suffix.
+absl::string_view SlotOf(absl::string_view name, absl::string_view prefix) {
+  name.remove_prefix(prefix.size());
+  return name.substr(0, name.find("__"));
 }
 
 }  // namespace
@@ -57,30 +90,49 @@ absl::string_view StatName(int stat) {
 
 ProbeModule::~ProbeModule() = default;
 
+bool ProbeModule::Offers(AttachMode mode) {
+  if (!OpenSkeleton("").ok()) return false;
+  bool offered = false;
+  bpf_program* prog;
+  bpf_object__for_each_program(prog, object()) {
+    offered = offered || absl::StartsWith(bpf_program__name(prog), AttachModeProgramPrefix(mode));
+  }
+  DestroySkeleton();
+  return offered;
+}
+
 absl::Status ProbeModule::Start(KernelEnv& env, const ModuleOptions& options) {
   Stop();
   std::vector<std::string> errors;
+  bool all_unsupported = true;
+  const bool forced = options.forced_mode && Offers(*options.forced_mode);
   for (AttachMode mode : kAttachModeOrder) {
-    if (options.forced_mode && *options.forced_mode != mode) continue;
+    if (forced && *options.forced_mode != mode) continue;
+    if (!forced && !Offers(mode)) continue;
     absl::Status status = TryMode(env, mode, options);
     if (status.ok()) {
       mode_ = mode;
       running_ = true;
       return absl::OkStatus();
     }
-    errors.push_back(absl::StrCat(AttachModeName(mode), ": ", status.message()));
+    const bool unsupported = absl::IsUnimplemented(status);
+    all_unsupported = all_unsupported && unsupported;
+    errors.push_back(absl::StrCat(AttachModeName(mode), ": ", unsupported ? kUnsupported : "",
+                                  status.message()));
   }
-  return absl::FailedPreconditionError(absl::StrCat(
-      "probe module '", name_, "' could not be attached in any mode: ",
-      absl::StrJoin(errors, "; ")));
+  const std::string message =
+      absl::StrCat("probe module '", name_, "' could not be attached in ",
+                   forced ? "the forced mode" : "any mode", ": ", absl::StrJoin(errors, "; "));
+  return all_unsupported ? absl::UnimplementedError(message)
+                         : absl::FailedPreconditionError(message);
 }
 
-absl::Status ProbeModule::TryMode(KernelEnv& env, AttachMode mode,
-                                  const ModuleOptions& options) {
+absl::Status ProbeModule::TryMode(KernelEnv& env, AttachMode mode, const ModuleOptions& options) {
   if (mode == AttachMode::kTracepoint) {
     absl::StatusOr<std::string> tracefs = env.EnsureTracefs();
     if (!tracefs.ok()) return tracefs.status();
   }
+  if (absl::Status supported = CheckMode(mode, env); !supported.ok()) return supported;
   absl::Status status = OpenSkeleton(options.btf_path);
   if (!status.ok()) return status;
   ModuleGlobals initial = globals();
@@ -94,40 +146,60 @@ absl::Status ProbeModule::TryMode(KernelEnv& env, AttachMode mode,
     return absl::InternalError(absl::StrCat("cannot share the ring buffer: ", strerror(err)));
   }
 
-  // Keep this mode's programs whose hooks exist; everything else is not loaded.
+  // Keep, for each of this mode's programs, the program itself when the kernel has its
+  // hook, else the first stand-in for its slot whose hook the kernel has; load nothing
+  // else.
   const absl::string_view prefix = AttachModeProgramPrefix(mode);
-  std::vector<bpf_program*> chosen;
-  skipped_.clear();
+  std::vector<bpf_program*> primaries;
+  std::vector<bpf_program*> stand_ins;
   bpf_program* prog;
   bpf_object__for_each_program(prog, object()) {
-    const bool mine = absl::StartsWith(bpf_program__name(prog), prefix);
-    bool keep = mine;
-    if (mine) {
-      const Hook hook = HookOf(bpf_program__section_name(prog));
-      const bool exists = mode == AttachMode::kTracepoint
-                              ? env.HasTracepoint(hook.category, hook.name)
-                              : env.HasBtfTracepoint(hook.name);
-      if (!exists) {
-        if (!IsOptionalHook(hook.name)) {
-          DestroySkeleton();
-          return absl::NotFoundError(absl::StrCat("kernel has no hook ",
-                                                  bpf_program__section_name(prog)));
-        }
-        skipped_.push_back(bpf_program__section_name(prog));
-        keep = false;
+    bpf_program__set_autoload(prog, false);
+    const absl::string_view name = bpf_program__name(prog);
+    if (absl::StartsWith(name, prefix)) primaries.push_back(prog);
+    if (absl::StartsWith(name, kStandInPrefix)) stand_ins.push_back(prog);
+  }
+  std::vector<bpf_program*> chosen;
+  skipped_.clear();
+  for (bpf_program* primary : primaries) {
+    const std::string section = bpf_program__section_name(primary);
+    const Hook hook = HookOf(section);
+    absl::Status available = HookAvailable(env, hook, section);
+    bpf_program* pick = available.ok() ? primary : nullptr;
+    std::vector<std::string> missing = {std::string(available.message())};
+    const absl::string_view slot = SlotOf(bpf_program__name(primary), prefix);
+    for (bpf_program* alt : stand_ins) {
+      if (pick != nullptr) break;
+      if (SlotOf(bpf_program__name(alt), kStandInPrefix) != slot) continue;
+      const std::string alt_section = bpf_program__section_name(alt);
+      absl::Status alt_available = HookAvailable(env, HookOf(alt_section), alt_section);
+      if (alt_available.ok()) {
+        pick = alt;
+      } else {
+        missing.push_back(absl::StrCat(alt_section, ": ", alt_available.message()));
       }
     }
-    bpf_program__set_autoload(prog, keep);
-    if (keep) chosen.push_back(prog);
+    if (pick == nullptr) {
+      const std::string why = absl::StrJoin(missing, "; ");
+      if (!IsOptionalHook(hook.name)) {
+        DestroySkeleton();
+        return absl::UnimplementedError(why);
+      }
+      skipped_.push_back(section);
+      continue;
+    }
+    bpf_program__set_autoload(pick, true);
+    chosen.push_back(pick);
   }
 
-  TakeLibbpfLogTail();
+  TakeLibbpfLog();
   if (const int rc = LoadSkeleton(); rc != 0) {
     const int err = -rc;
-    std::string log = TakeLibbpfLogTail();
+    const std::string log = TakeLibbpfLog();
+    KeepRefusalLog(absl::StrCat(name_, "/", AttachModeName(mode)), log);
     DestroySkeleton();
-    return absl::FailedPreconditionError(absl::StrCat(
-        "the kernel refused the programs (", strerror(err), "): ", absl::StripSuffix(log, "\n")));
+    return absl::FailedPreconditionError(absl::StrCat("the kernel refused the programs (",
+                                                      strerror(err), "): ", SummarizeLoadLog(log)));
   }
   globals_ = globals();  // after load: .bss now points at the kernel's memory
   status = AfterLoad();
@@ -181,8 +253,7 @@ absl::StatusOr<ModuleStats> ProbeModule::ReadStats() const {
   const int fd = bpf_map__fd(globals_.stats);
   for (uint32_t key = 0; key < VIGIL_STAT_MAX; ++key) {
     if (bpf_map_lookup_elem(fd, &key, values.data()) != 0) {
-      return absl::InternalError(
-          absl::StrCat("reading ", name_, " counters: ", strerror(errno)));
+      return absl::InternalError(absl::StrCat("reading ", name_, " counters: ", strerror(errno)));
     }
     for (uint64_t v : values) totals[key] += v;
   }

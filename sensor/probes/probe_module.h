@@ -34,9 +34,9 @@ struct ModuleOptions {
   uint32_t self_tgid = 0;                 // process whose activity is never reported
   uint64_t wakeup_bytes = 256 * 1024;     // ring-buffer batching (see common.bpf.h)
   uint64_t wakeup_ns = 10'000'000;
-  int ringbuf_fd = -1;                    // the shared ring buffer
-  vigil_filter_config filter{};           // initial runtime filter
-  std::string btf_path;                   // kernel BTF for CO-RE; empty: the running kernel's
+  int ringbuf_fd = -1;           // the shared ring buffer
+  vigil_filter_config filter{};  // initial runtime filter
+  std::string btf_path;          // kernel BTF for CO-RE; empty: the running kernel's
 };
 
 // Where a module's skeleton keeps the globals every module shares (common.bpf.h).
@@ -70,8 +70,14 @@ class ProbeModule {
   // Module name ("process", "file").
   absl::string_view name() const { return name_; }
 
-  // Loads and attaches. On failure every tried mode's error is in the status.
+  // Loads and attaches: the forced mode when the module offers it, else the cheapest
+  // mode that works. On failure every tried mode's error is in the status, which is
+  // Unimplemented when every mode failed only for lack of kernel support (hooks or hook
+  // types missing), FailedPrecondition when the kernel refused Vigil's programs.
   absl::Status Start(KernelEnv& env, const ModuleOptions& options);
+
+  // True when the module has programs for `mode` (e.g. the process module has no fentry).
+  bool Offers(AttachMode mode);
   // Detaches every program; maps stay readable (for final counters) until Stop().
   void Detach();
   // Detaches and frees everything. Safe to call twice.
@@ -79,7 +85,7 @@ class ProbeModule {
 
   bool running() const { return running_; }
   AttachMode mode() const { return mode_; }
-  // Hooks attached ("tp_btf/sched_process_exec", ...).
+  // Hooks attached ("tp_btf/sched_process_exec", "lsm/bprm_committing_creds", ...).
   const std::vector<std::string>& attached() const { return attached_; }
   // Optional hooks this kernel lacks, skipped with the mode still usable.
   const std::vector<std::string>& skipped() const { return skipped_; }
@@ -101,8 +107,12 @@ class ProbeModule {
   virtual void DestroySkeleton() = 0;
   virtual bpf_object* object() = 0;
   virtual ModuleGlobals globals() = 0;
-  // True for hooks the module works without (e.g. newer-kernel tracepoints).
+  // True for hooks the module works without (e.g. newer-kernel tracepoints) when no
+  // stand-in program (any_<slot>__<kind>) can take their place.
   virtual bool IsOptionalHook(absl::string_view hook) const { return false; }
+  // OK when the kernel can run this mode's programs at all; Unimplemented naming what
+  // is missing otherwise (e.g. a kfunc the mode's programs call).
+  virtual absl::Status CheckMode(AttachMode mode, KernelEnv& env) { return absl::OkStatus(); }
   // Called after a successful load, before attach (populate maps).
   virtual absl::Status AfterLoad() { return absl::OkStatus(); }
 

@@ -7,8 +7,8 @@
 namespace vigil::sensor::probes {
 
 ProcessProbe::ProcessProbe()
-    : SkeletonModule("process", {process_bpf__open_opts, process_bpf__load,
-                                 process_bpf__destroy}) {}
+    : SkeletonModule("process", {process_bpf__open_opts, process_bpf__load, process_bpf__destroy}) {
+}
 
 ProcessProbe::~ProcessProbe() { Stop(); }
 

@@ -8,9 +8,11 @@ struct process_bpf;
 
 namespace vigil::sensor::probes {
 
-// The process module. sched_prepare_exec (Linux 6.10+) is optional: without it exec
-// events lack the kernel's view of the credentials before exec, which the sensor then
-// takes from its process table.
+// The process module. The credentials before exec come from sched_prepare_exec (Linux
+// 6.10+) or, where it is missing, from the bprm_committing_creds BPF LSM hook or an
+// fentry program on security_bprm_committing_creds. Only when none of them can be
+// attached do exec events lack the kernel's view of the credentials before exec, which
+// the sensor then takes from its process table.
 class ProcessProbe : public SkeletonModule<process_bpf> {
  public:
   ProcessProbe();

@@ -36,8 +36,7 @@ class SkeletonModule : public ProbeModule {
     opts.btf_custom_path = btf_path.empty() ? nullptr : btf_path.c_str();
     skel_ = ops_.open(&opts);
     if (skel_ == nullptr) {
-      return absl::InternalError(
-          absl::StrCat("opening ", name(), " module: ", strerror(errno)));
+      return absl::InternalError(absl::StrCat("opening ", name(), " module: ", strerror(errno)));
     }
     return absl::OkStatus();
   }

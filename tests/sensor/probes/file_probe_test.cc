@@ -34,6 +34,7 @@ class FileProbeTest : public ::testing::TestWithParam<std::string> {
     auto sensor = SensorProcess::Start({"--attach-mode", GetParam(), "--events", "open",
                                         "--no-default-prefixes", "--file-prefix",
                                         dir_->path() + "/"});
+    VIGIL_SKIP_IF_MODE_UNSUPPORTED(sensor);
     ASSERT_TRUE(sensor.ok()) << sensor.status();
     sensor_ = std::move(*sensor);
     Json start = sensor_->start_record();
@@ -147,7 +148,7 @@ TEST_P(FileProbeTest, PathOnAnotherMountIsResolvedAcrossTheMountPoint) {
 }
 
 INSTANTIATE_TEST_SUITE_P(AttachModes, FileProbeTest,
-                         ::testing::Values("tp_btf", "raw_tp", "tracepoint"),
+                         ::testing::Values("fentry", "tp_btf", "raw_tp", "tracepoint"),
                          [](const auto& info) { return info.param; });
 
 }  // namespace

@@ -44,6 +44,7 @@ class ProcessProbeTest : public ::testing::TestWithParam<std::string> {
     VIGIL_REQUIRE_ROOT();
     auto sensor = SensorProcess::Start(
         {"--attach-mode", GetParam(), "--events", "fork,exec,exit", "--no-default-prefixes"});
+    VIGIL_SKIP_IF_MODE_UNSUPPORTED(sensor);
     ASSERT_TRUE(sensor.ok()) << sensor.status();
     sensor_ = std::move(*sensor);
     Json start = sensor_->start_record();

@@ -1,11 +1,11 @@
 // vigil-sensor as a command: clear errors and exit codes when it cannot run, --check,
 // --help and --version. Runs the real binary.
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include <sys/stat.h>
-
 #include <filesystem>
+#include <map>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -117,8 +117,24 @@ TEST(SensorCliTest, CheckReportsAttachModesAndStops) {
   Json stop = Json::parse(second);
   EXPECT_EQ(start["type"], "sensor_start");
   ASSERT_EQ(start["modules"].size(), 2u);
+  // Each module runs in the cheapest mode this kernel accepts for it: the first mode,
+  // cheapest first, in which a forced start attaches that module.
+  std::map<std::string, std::string> cheapest;
+  for (const char* mode : {"fentry", "tp_btf", "raw_tp", "tracepoint"}) {
+    RunResult forced = RunSensor({"--check", "--attach-mode", mode});
+    if (ExitCode(forced) != 0) continue;
+    std::istringstream forced_lines(forced.out);
+    std::string record;
+    ASSERT_TRUE(std::getline(forced_lines, record));
+    const Json forced_start = Json::parse(record);
+    for (const Json& module : forced_start["modules"]) {
+      if (module["attach_mode"] == mode) cheapest.emplace(module["name"].get<std::string>(), mode);
+    }
+  }
   for (const Json& module : start["modules"]) {
-    EXPECT_EQ(module["attach_mode"], "tp_btf") << module.dump();
+    const std::string name = module["name"].get<std::string>();
+    ASSERT_TRUE(cheapest.count(name)) << module.dump();
+    EXPECT_EQ(module["attach_mode"], cheapest[name]) << module.dump();
     EXPECT_FALSE(module["hooks"].empty());
   }
   EXPECT_EQ(stop["type"], "sensor_stop");
