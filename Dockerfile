@@ -3,8 +3,9 @@
 #   podman build -t vigil:0.1.0 .        (or scripts/build-image.sh, which also checks it)
 #   docker build -t vigil:0.1.0 .
 #
-# Build stage: the project's own dependency script (build set only), then a Release
-# build of the three binaries. Nothing built outside the image is copied in.
+# Build stage: the project's own dependency script (build set only), then an optimized
+# build (-O2, stripped when installed) of the three binaries. Nothing built outside the
+# image is copied in.
 FROM debian:bookworm-slim AS build
 
 ENV DEBIAN_FRONTEND=noninteractive
@@ -15,14 +16,19 @@ RUN VIGIL_DEPS=build /src/scripts/install-deps.sh \
 COPY . /src
 # The compiler cache persists between builds of this Dockerfile on the same machine
 # (a build-cache mount: never part of an image), so a rebuild after a small change
-# recompiles little.
-ENV CCACHE_DIR=/ccache
+# recompiles little. The build tree sits where scripts/build.sh puts it (<source>/build),
+# with the same build type and the same ccache settings, so a host's own cache can serve
+# this build too: scripts/build-image.sh mounts it and sets VIGIL_CCACHE_DIR.
+ARG VIGIL_CCACHE_DIR=/ccache
+ENV CCACHE_DIR=${VIGIL_CCACHE_DIR} CCACHE_BASEDIR=/src CCACHE_NOHASHDIR=true \
+    CCACHE_COMPILERCHECK=content
 RUN --mount=type=cache,target=/ccache,id=vigil-ccache \
-    cmake -S /src -B /build -DCMAKE_BUILD_TYPE=Release \
+    cmake -S /src -B /src/build -DCMAKE_BUILD_TYPE=RelWithDebInfo \
           -DVIGIL_BUILD_TESTS=OFF -DVIGIL_BUILD_BENCH=OFF \
- && cmake --build /build -j2 --target vigil-sensor vigil-controller vigilctl \
+ && cmake --build /src/build -j2 --target vigil-sensor vigil-controller vigilctl \
+ && ccache --show-stats \
  && install -D -s -m 0755 -t /out/usr/bin \
-      /build/bin/vigil-sensor /build/bin/vigil-controller /build/bin/vigilctl \
+      /src/build/bin/vigil-sensor /src/build/bin/vigil-controller /src/build/bin/vigilctl \
  && install -D -m 0755 -t /out/usr/local/bin /src/deploy/image/vigil-entrypoint \
  && install -d /out/etc/vigil/rules \
  && install -m 0644 -t /out/etc/vigil/rules /src/deploy/rules/*.yaml

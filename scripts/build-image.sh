@@ -21,6 +21,8 @@
 #   VIGIL_IMAGE          image name (default: vigil)
 #   VIGIL_IMAGE_CACHE    cache directory (default: /var/cache/vigil/image)
 #   VIGIL_DEBIAN_MIRROR  Debian mirror for the base (default: the one apt uses here)
+#   VIGIL_IMAGE_HOST_CCACHE  1 (default): mount this host's ccache directory into the
+#                        build stage, so what scripts/build.sh compiled is reused; 0: not
 #   VIGIL_IMAGE_NETWORK  network mode of the build's RUN steps (default: host, so apt in
 #                        the build reaches the mirror exactly as the host does)
 set -euo pipefail
@@ -207,7 +209,17 @@ revision=$(git -C "$top" rev-parse HEAD 2>/dev/null || true)
 log "podman build $image:$version (network: $network)"
 build_log="$cache/build.log"
 mkdir -p -- "$cache"
-if ! "${podman[@]}" build --pull=never --network "$network" \
+# The host's compiler cache (filled by scripts/build.sh with the same settings) serves the
+# build stage, so objects the host already compiled are not compiled again.
+ccache_args=()
+if [[ "${VIGIL_IMAGE_HOST_CCACHE:-1}" == 1 ]] && command -v ccache >/dev/null; then
+  host_ccache=$(ccache -k cache_dir 2>/dev/null || true)
+  if [[ -n "$host_ccache" ]] && mkdir -p -- "$host_ccache"; then
+    ccache_args=(--volume "$host_ccache:/host-ccache" --build-arg VIGIL_CCACHE_DIR=/host-ccache)
+    log "compiler cache: $host_ccache"
+  fi
+fi
+if ! "${podman[@]}" build --pull=never --network "$network" "${ccache_args[@]}" \
   --build-arg "VIGIL_VERSION=$version" --build-arg "VIGIL_REVISION=$revision" \
   -t "$image:$version" -t "$image:latest" -f "$top/Dockerfile" "$top" 2>&1 |
   tee "$build_log" >&2; then

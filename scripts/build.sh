@@ -5,5 +5,9 @@ set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 build=${1:-$top/build}
 shift || true
+# ccache settings that let a build in another checkout (a fresh clone, the image's build
+# stage) reuse objects compiled here: paths relative to the source tree, no working
+# directory in the hash, the compiler identified by content rather than by mtime.
+export CCACHE_BASEDIR="$top" CCACHE_NOHASHDIR=true CCACHE_COMPILERCHECK=content
 cmake -S "$top" -B "$build" -DCMAKE_BUILD_TYPE=RelWithDebInfo "$@"
 cmake --build "$build" -j "$(nproc)"
