@@ -78,6 +78,18 @@ struct {
   __type(value, struct vigil_scratch);
 } scratch SEC(".maps");
 
+/* x & mask, computed in the very register the next use reads: the compiler may neither
+ * drop a mask it proves redundant nor hand on an unmasked copy. Verifiers differ in how
+ * well they track bounds through clang's register allocation (6.12 refused a size with
+ * only signed bounds; 5.10 keeps contradictory bounds from dead branches); a mask at the
+ * point of use gives every one of them the bound. */
+#define VIGIL_MASK(x, mask)                                             \
+  ({                                                                    \
+    __u64 __masked = (x);                                               \
+    asm volatile("%[v] &= %[m]" : [v] "+r"(__masked) : [m] "i"(mask)); \
+    __masked;                                                           \
+  })
+
 static __always_inline void count(__u32 stat) {
   __u64 *value = bpf_map_lookup_elem(&stats, &stat);
   if (value) *value += 1;
@@ -239,17 +251,14 @@ static __always_inline bool walk_step(struct vigil_scratch *s, const bool fast,
     w->dentry = (__u64)parent;
     return false;
   }
-  __u32 len = VREAD(fast, dentry, d_name.len);
-  /* The mask is applied to the very register passed to the helper: without the asm,
-   * clang may pass a copy that carries only signed bounds, which some verifiers (6.12)
-   * refuse as an unbounded size. */
-  asm volatile("%[len] &= 255" : [len] "+r"(len));
+  __u32 len = VIGIL_MASK(VREAD(fast, dentry, d_name.len), 255);
   __u32 off = w->off;
   if (off > VIGIL_PATH_WALK_END || len + 2 > off) return true; /* no room: truncated */
   off -= len + 1;
-  s->walk[off & VIGIL_PATH_WALK_MASK] = '/';
-  bpf_probe_read_kernel(&s->walk[(off + 1) & VIGIL_PATH_WALK_MASK], len, name);
-  if (s->walk[(off + 1) & VIGIL_PATH_WALK_MASK] == '.') w->hidden = true;
+  s->walk[VIGIL_MASK(off, VIGIL_PATH_WALK_MASK)] = '/';
+  char *component = &s->walk[VIGIL_MASK(off + 1, VIGIL_PATH_WALK_MASK)];
+  bpf_probe_read_kernel(component, VIGIL_MASK(len, 255), name);
+  if (*component == '.') w->hidden = true;
   w->off = off;
   w->dentry = (__u64)parent;
   return false;
@@ -327,9 +336,11 @@ static __always_inline void resolve_path(struct vigil_scratch *s, struct dentry 
   __u32 off = s->w.off;
   out->truncated = !s->w.done;
   out->hidden = s->w.hidden;
-  if (off > VIGIL_PATH_WALK_END) off = VIGIL_PATH_WALK_END;
-  if (off == VIGIL_PATH_WALK_END) {
-    off -= 1;
+  /* The walk never moves off past the end; one comparison both catches the empty path
+   * and bounds off for the verifier (a separate clamp leaves a dead branch with
+   * contradictory bounds that 5.10's verifier still explores and then refuses). */
+  if (off >= VIGIL_PATH_WALK_END) {
+    off = VIGIL_PATH_WALK_END - 1;
     s->walk[off & VIGIL_PATH_WALK_MASK] = '/';
   }
   out->start = off;
@@ -339,8 +350,8 @@ static __always_inline void resolve_path(struct vigil_scratch *s, struct dentry 
 /* Copies a resolved path to dst (at most VIGIL_PATH_MAX bytes). Returns bytes copied. */
 static __always_inline __u32 copy_path(struct vigil_scratch *s, const struct vigil_path *p,
                                        char *dst) {
-  __u32 len = p->len & VIGIL_PATH_MAX;
-  bpf_probe_read_kernel(dst, len, &s->walk[p->start & VIGIL_PATH_WALK_MASK]);
+  __u32 len = VIGIL_MASK(p->len, VIGIL_PATH_MAX);
+  bpf_probe_read_kernel(dst, len, &s->walk[VIGIL_MASK(p->start, VIGIL_PATH_WALK_MASK)]);
   return len;
 }
 

@@ -139,12 +139,13 @@ static __always_inline bool first_byte_may_match(__u8 first) {
 
 /* True when the path walk[start, start+len) has a prefix in the interest set. */
 static __always_inline bool in_interest_set(struct vigil_scratch *s, __u32 start, __u32 len) {
-  __u8 first = len > 1 ? s->walk[(start + 1) & VIGIL_PATH_WALK_MASK] : 0;
+  __u8 first = len > 1 ? s->walk[VIGIL_MASK(start + 1, VIGIL_PATH_WALK_MASK)] : 0;
   if (!first_byte_may_match(first)) return false;
   __u32 n = len & 511;
   if (n > VIGIL_PREFIX_MAX) n = VIGIL_PREFIX_MAX;
   s->key.prefixlen = n * 8;
-  bpf_probe_read_kernel(s->key.data, n, &s->walk[start & VIGIL_PATH_WALK_MASK]);
+  bpf_probe_read_kernel(s->key.data, VIGIL_MASK(n, 511),
+                        &s->walk[VIGIL_MASK(start, VIGIL_PATH_WALK_MASK)]);
   return bpf_map_lookup_elem(&path_prefixes, &s->key) != NULL;
 }
 
@@ -218,11 +219,14 @@ static __always_inline void handle_sys_exit(struct pt_regs *regs, __u64 nr, long
 }
 
 /* ---- fexit: the open syscalls themselves, so no other syscall pays for the probe ---- */
-#define VIGIL_FEXIT_OPEN(prog, func, nr)                  \
-  SEC("fexit/" func)                                       \
-  int BPF_PROG(prog, struct pt_regs *regs, long ret) {     \
-    handle_sys_exit(regs, nr, ret, false);                 \
-    return 0;                                              \
+/* The syscall function's only argument is the task's saved user registers; they are
+ * taken from the task rather than from the argument, whose BTF type some kernels (5.10)
+ * describe as a forward declaration that the verifier will not let a program read. */
+#define VIGIL_FEXIT_OPEN(prog, func, nr)                            \
+  SEC("fexit/" func)                                                 \
+  int prog(unsigned long long *ctx) {                                \
+    handle_sys_exit(current_user_regs(), nr, (long)ctx[1], false);   \
+    return 0;                                                        \
   }
 
 VIGIL_FEXIT_OPEN(fe_open, "__x64_sys_open", X64_OPEN)
