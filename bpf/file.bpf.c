@@ -248,6 +248,14 @@ int BPF_PROG(btf_sys_exit, struct pt_regs *regs, long ret) {
   return 0;
 }
 
+/* Stands in for btf_sys_exit where the kernel lacks bpf_rdonly_cast (before 6.2): the
+ * same hook, with CO-RE reads. */
+SEC("tp_btf/sys_exit")
+int BPF_PROG(btf_sys_exit__core, struct pt_regs *regs, long ret) {
+  handle_sys_exit(regs, BPF_CORE_READ(regs, orig_ax), ret, false);
+  return 0;
+}
+
 /* ---- raw_tp ---- */
 SEC("raw_tp/sys_exit")
 int BPF_PROG(raw_sys_exit, struct pt_regs *regs, long ret) {

@@ -28,9 +28,9 @@ bool FileProbe::IsOptionalHook(absl::string_view hook) const {
   return absl::StartsWith(hook, "__ia32_");
 }
 
-absl::Status FileProbe::CheckMode(AttachMode mode, KernelEnv& env) {
-  if (mode == AttachMode::kTpBtf && !env.HasFunction("bpf_rdonly_cast")) {
-    return absl::UnimplementedError("tp_btf needs the kfunc bpf_rdonly_cast (Linux 6.2 or newer)");
+absl::Status FileProbe::ProgramSupported(absl::string_view program, KernelEnv& env) {
+  if (program == "btf_sys_exit" && !env.HasFunction("bpf_rdonly_cast")) {
+    return absl::UnimplementedError("needs the kfunc bpf_rdonly_cast (Linux 6.2 or newer)");
   }
   return absl::OkStatus();
 }

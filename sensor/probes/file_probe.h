@@ -36,8 +36,9 @@ class FileProbe : public SkeletonModule<file_bpf> {
   absl::Status AfterLoad() override;
   // The 32-bit (compat) syscall functions exist only with IA32 emulation.
   bool IsOptionalHook(absl::string_view hook) const override;
-  // tp_btf programs read through bpf_rdonly_cast (a kfunc of Linux 6.2+).
-  absl::Status CheckMode(AttachMode mode, KernelEnv& env) override;
+  // The fast tp_btf program reads through bpf_rdonly_cast (a kfunc of Linux 6.2+); before
+  // it, its CO-RE twin stands in.
+  absl::Status ProgramSupported(absl::string_view program, KernelEnv& env) override;
 
  private:
   absl::Status WritePrefix(const std::string& prefix, bool add);

@@ -16,9 +16,11 @@
 namespace vigil::sensor::probes {
 namespace {
 
-// Program-name prefix of a stand-in program: any_<slot>__<kind> replaces a mode's
-// <prefix><slot> program when the kernel lacks that program's hook.
+// Stand-in programs: <prefix><slot>__<kind> (this mode only) or any_<slot>__<kind> (any
+// mode) take the place of a mode's <prefix><slot> program when the kernel cannot run it
+// (its hook is missing, or something it calls).
 constexpr absl::string_view kStandInPrefix = "any_";
+constexpr absl::string_view kStandInSeparator = "__";
 
 // Marks per-mode errors that mean "this kernel lacks a hook or hook type", as opposed
 // to a refusal of the module's own programs.
@@ -64,11 +66,10 @@ absl::Status HookAvailable(KernelEnv& env, const Hook& hook, absl::string_view s
   return absl::UnimplementedError(absl::StrCat("kernel has no hook ", section));
 }
 
-// The slot a program fills: its name without the mode prefix, or for a stand-in
-// without "any_" and the "__<kind>" suffix.
+// The slot a program fills: its name without its prefix and any "__<kind>" suffix.
 absl::string_view SlotOf(absl::string_view name, absl::string_view prefix) {
   name.remove_prefix(prefix.size());
-  return name.substr(0, name.find("__"));
+  return name.substr(0, name.find(kStandInSeparator));
 }
 
 }  // namespace
@@ -132,7 +133,6 @@ absl::Status ProbeModule::TryMode(KernelEnv& env, AttachMode mode, const ModuleO
     absl::StatusOr<std::string> tracefs = env.EnsureTracefs();
     if (!tracefs.ok()) return tracefs.status();
   }
-  if (absl::Status supported = CheckMode(mode, env); !supported.ok()) return supported;
   absl::Status status = OpenSkeleton(options.btf_path);
   if (!status.ok()) return status;
   ModuleGlobals initial = globals();
@@ -146,37 +146,52 @@ absl::Status ProbeModule::TryMode(KernelEnv& env, AttachMode mode, const ModuleO
     return absl::InternalError(absl::StrCat("cannot share the ring buffer: ", strerror(err)));
   }
 
-  // Keep, for each of this mode's programs, the program itself when the kernel has its
-  // hook, else the first stand-in for its slot whose hook the kernel has; load nothing
-  // else.
+  // Keep, for each of this mode's programs, the program itself when the kernel can run
+  // it, else the first stand-in for its slot that the kernel can run; load nothing else.
   const absl::string_view prefix = AttachModeProgramPrefix(mode);
   std::vector<bpf_program*> primaries;
-  std::vector<bpf_program*> stand_ins;
+  std::vector<bpf_program*> mode_stand_ins;
+  std::vector<bpf_program*> any_stand_ins;
   bpf_program* prog;
   bpf_object__for_each_program(prog, object()) {
     bpf_program__set_autoload(prog, false);
     const absl::string_view name = bpf_program__name(prog);
-    if (absl::StartsWith(name, prefix)) primaries.push_back(prog);
-    if (absl::StartsWith(name, kStandInPrefix)) stand_ins.push_back(prog);
+    if (absl::StartsWith(name, prefix)) {
+      (absl::StrContains(name, kStandInSeparator) ? mode_stand_ins : primaries).push_back(prog);
+    } else if (absl::StartsWith(name, kStandInPrefix)) {
+      any_stand_ins.push_back(prog);
+    }
   }
+  std::vector<bpf_program*> stand_ins = mode_stand_ins;
+  stand_ins.insert(stand_ins.end(), any_stand_ins.begin(), any_stand_ins.end());
+  auto runnable = [&](bpf_program* p) {
+    const std::string section = bpf_program__section_name(p);
+    absl::Status status = HookAvailable(env, HookOf(section), section);
+    if (status.ok()) status = ProgramSupported(bpf_program__name(p), env);
+    return status.ok() ? status
+                       : absl::UnimplementedError(absl::StrCat(bpf_program__name(p), " (", section,
+                                                               "): ", status.message()));
+  };
   std::vector<bpf_program*> chosen;
   skipped_.clear();
   for (bpf_program* primary : primaries) {
     const std::string section = bpf_program__section_name(primary);
     const Hook hook = HookOf(section);
-    absl::Status available = HookAvailable(env, hook, section);
+    absl::Status available = runnable(primary);
     bpf_program* pick = available.ok() ? primary : nullptr;
     std::vector<std::string> missing = {std::string(available.message())};
     const absl::string_view slot = SlotOf(bpf_program__name(primary), prefix);
     for (bpf_program* alt : stand_ins) {
       if (pick != nullptr) break;
-      if (SlotOf(bpf_program__name(alt), kStandInPrefix) != slot) continue;
-      const std::string alt_section = bpf_program__section_name(alt);
-      absl::Status alt_available = HookAvailable(env, HookOf(alt_section), alt_section);
+      const absl::string_view alt_name = bpf_program__name(alt);
+      const absl::string_view alt_prefix =
+          absl::StartsWith(alt_name, kStandInPrefix) ? kStandInPrefix : prefix;
+      if (SlotOf(alt_name, alt_prefix) != slot) continue;
+      absl::Status alt_available = runnable(alt);
       if (alt_available.ok()) {
         pick = alt;
       } else {
-        missing.push_back(absl::StrCat(alt_section, ": ", alt_available.message()));
+        missing.push_back(std::string(alt_available.message()));
       }
     }
     if (pick == nullptr) {

@@ -108,11 +108,13 @@ class ProbeModule {
   virtual bpf_object* object() = 0;
   virtual ModuleGlobals globals() = 0;
   // True for hooks the module works without (e.g. newer-kernel tracepoints) when no
-  // stand-in program (any_<slot>__<kind>) can take their place.
+  // stand-in program (<prefix><slot>__<kind> or any_<slot>__<kind>) can take their place.
   virtual bool IsOptionalHook(absl::string_view hook) const { return false; }
-  // OK when the kernel can run this mode's programs at all; Unimplemented naming what
-  // is missing otherwise (e.g. a kfunc the mode's programs call).
-  virtual absl::Status CheckMode(AttachMode mode, KernelEnv& env) { return absl::OkStatus(); }
+  // OK when the kernel can run `program` once its hook exists; Unimplemented naming what
+  // is missing otherwise (e.g. a kfunc the program calls), so a stand-in is used.
+  virtual absl::Status ProgramSupported(absl::string_view program, KernelEnv& env) {
+    return absl::OkStatus();
+  }
   // Called after a successful load, before attach (populate maps).
   virtual absl::Status AfterLoad() { return absl::OkStatus(); }
 
