@@ -37,6 +37,13 @@ if [[ -s $image ]]; then
   printf '%s\n' "$image"
   exit 0
 fi
+# One builder at a time: a concurrent run must not delete the image another just made.
+exec {lock_fd}>"$vm_cache/.initrd.lock"
+flock "$lock_fd"
+if [[ -s $image ]]; then
+  printf '%s\n' "$image"
+  exit 0
+fi
 
 stage=$(mktemp -d "$vm_cache/.initrd-$id.XXXXXX")
 trap 'rm -rf "$stage"' EXIT

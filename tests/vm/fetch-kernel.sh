@@ -50,8 +50,12 @@ refresh=${VIGIL_VM_REFRESH:-0}
 kv() { sed -n "s/^$2=//p" "$1" | head -n 1; }
 
 # Already in the cache, for the same package spec: nothing to do.
-if [[ $refresh != 1 && -f $id_dir/kernel.env && $(kv "$id_dir/kernel.env" spec) == "$conf_package" &&
-  $(kv "$id_dir/kernel.env" suite) == "$conf_suite" ]]; then
+cached() {
+  [[ $refresh != 1 && -f $id_dir/kernel.env &&
+    $(kv "$id_dir/kernel.env" spec) == "$conf_package" &&
+    $(kv "$id_dir/kernel.env" suite) == "$conf_suite" ]]
+}
+if cached; then
   printf '%s\n' "$id_dir"
   exit 0
 fi
@@ -59,6 +63,11 @@ fi
 mkdir -p "$vm_cache"
 exec {lock_fd}>"$vm_cache/.fetch.lock"
 flock "$lock_fd"
+# Another run may have fetched it while this one waited for the lock.
+if cached; then
+  printf '%s\n' "$id_dir"
+  exit 0
+fi
 
 # The Debian archive (and security archive) URIs of the system's apt sources, one-line
 # (sources.list) or deb822 (*.sources) format.
@@ -148,12 +157,19 @@ fi
 # Download (unless a column of the same package already did).
 debs=$vm_cache/debs
 mkdir -p "$debs"
-deb=$debs/${package}_${version//:/%3a}_amd64.deb
-if [[ ! -s $deb ]]; then
+deb_of() { printf '%s/%s_%s_amd64.deb' "$debs" "$package" "${version//:/%3a}"; }
+download() {
   vm_log "$id: downloading $package $version"
-  if ! (cd "$debs" && apt-get "${apt_opts[@]}" -qq download "$package=$version" >&2); then
+  (cd "$debs" && apt-get "${apt_opts[@]}" -qq download "$package=$version" >&2)
+}
+deb=$(deb_of)
+if [[ ! -s $deb ]]; then
+  # Lists older than the archive name files it no longer has: update once and retry.
+  if ! download; then
     apt_update
-    (cd "$debs" && apt-get "${apt_opts[@]}" -qq download "$package=$version" >&2)
+    version=$(candidate)
+    deb=$(deb_of)
+    download
   fi
   [[ -s $deb ]] || vm_die "$id: apt-get download did not leave $deb"
 fi

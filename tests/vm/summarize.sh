@@ -103,9 +103,14 @@ for id in "${ids[@]}"; do
   kv_json "$dir/runner.status" >"$scratch/runner.json"
   kv_json "$dir/status" >"$scratch/guest.json"
   tests_json "$dir/tests.xml" >"$scratch/tests.json"
+  # The modules of the automatic --check's sensor_start record (first stdout line).
+  { head -n 1 "$dir/check.out" 2>/dev/null |
+    jq -c 'select(.type == "sensor_start") | [.modules[] | {name, attach_mode, hooks, skipped}]' \
+      2>/dev/null || true; } >"$scratch/modules.json"
+  [[ -s $scratch/modules.json ]] || echo '[]' >"$scratch/modules.json"
   jq -n --arg id "$id" --arg expect "$conf_expect" \
     --slurpfile runner "$scratch/runner.json" --slurpfile guest "$scratch/guest.json" \
-    --slurpfile tests "$scratch/tests.json" '
+    --slurpfile tests "$scratch/tests.json" --slurpfile modules "$scratch/modules.json" '
     $runner[0] as $runner | $guest[0] as $guest | $tests[0] as $tests |
     def modes(s): if (s // "") == "" then {}
                   else s | split(",") | map(split("=") | {(.[0]): (.[1] // "")}) | add end;
@@ -153,7 +158,7 @@ for id in "${ids[@]}"; do
        uname: ($guest.kernel // null), lsm: ($guest.lsm // null), btf: ($guest.btf // null),
        where: ($runner.where // null), accel: ($runner.accel // null), booted: $booted,
        check: {rc: num($check_rc), modes: $got, skipped_hooks: ($guest.check_skipped // ""),
-               error: ($guest.check_error // "")},
+               error: ($guest.check_error // ""), modules: $modules[0]},
        expect: $want, forced: $forced, tests: $t,
        timings: {fetch: num($runner.fetch_seconds), initramfs: num($runner.initramfs_seconds),
                  run: num($runner.run_seconds), boot: num($runner.boot_seconds), check: num($guest.check_seconds),
@@ -200,6 +205,21 @@ jq -r '
        ($k[] | .id as $id | .forced[] | select(.result != "ok" and .result != "not run")
          | "- **\($id)** \(.mode): \(.result): \(.error | cut(400))"), ""
      else empty end),
+    # Hooks that not every kernel (with a successful --check) attached, per module.
+    ([$k[] | select(.check.rc == 0)] as $ok
+     | [$ok[] | .check.modules[] | .name] | unique | map(. as $m
+         | [$ok[] | [.check.modules[] | select(.name == $m) | .hooks[]]] as $sets
+         | ($sets | map(unique) | if length > 0 then reduce .[1:][] as $s (.[0]; . - (. - $s))
+                                  else [] end) as $common
+         | {module: $m, rows: [$ok[] | {id, hooks: ([.check.modules[] | select(.name == $m)
+                                                     | .hooks[]] - $common)}
+                               | select(.hooks | length > 0)]})
+     | map(select(.rows | length > 0))) as $diff
+    | (if ($diff | length) > 0 then
+         "## Hooks that differ between kernels", "",
+         ($diff[] | .module as $m | .rows | group_by(.hooks)[]
+           | "- \($m) on **\(map(.id) | join(", "))**: \(.[0].hooks | join(", "))"), ""
+       else empty end),
     (if any($k[]; .check.skipped_hooks != "") then
        "## Hooks skipped by --check", "",
        ($k[] | select(.check.skipped_hooks != "") | "- **\(.id)**: \(.check.skipped_hooks)"), ""
