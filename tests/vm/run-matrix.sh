@@ -53,6 +53,9 @@ top=$(cd "$vm_dir/../.." && pwd)
 for tool in qemu-system-x86_64 jq timeout; do
   command -v "$tool" >/dev/null || vm_die "needs $tool"
 done
+# vm.env is sourced by the guest's /init, its values single-quoted.
+[[ ${VIGIL_VM_GTEST_FILTER:-} != *"'"* && $build$top != *[[:space:]\']* ]] ||
+  vm_die "quotes or blanks in VIGIL_VM_GTEST_FILTER or the build/source paths"
 [[ -x $build/bin/vigil-sensor && -x $build/tests/vigil_kernel_tests ]] ||
   vm_die "$build has no bin/vigil-sensor or tests/vigil_kernel_tests: build first"
 
