@@ -25,8 +25,20 @@ struct {
   __type(value, struct exec_creds);
 } exec_creds_before SEC(".maps");
 
+/* Processes whose end was reported, by thread-group id. When the last threads of a
+ * process exit together, each may find the group's live count at zero by the time its
+ * exit tracepoint runs; only the first to get here reports the group's end. A new
+ * process with a reused id removes the entry. */
+struct {
+  __uint(type, BPF_MAP_TYPE_LRU_HASH);
+  __uint(max_entries, 16384);
+  __type(key, __u32);
+  __type(value, __u8);
+} group_end_reported SEC(".maps");
+
 /* A new task: the header describes the parent (the current task). */
 static __always_inline void emit_fork(__u32 child_pid, __u32 child_tgid) {
+  if (child_pid == child_tgid) bpf_map_delete_elem(&group_end_reported, &child_tgid);
   if (!type_enabled(VIGIL_EVENT_FORK) || is_self()) return;
   struct vigil_scratch *s = get_scratch();
   if (!s) return;
@@ -136,7 +148,12 @@ static __always_inline void handle_exit(void) {
   struct vigil_exit_event *e = (struct vigil_exit_event *)s->record;
   fill_header(&e->hdr, VIGIL_EVENT_EXIT);
   e->exit_code = BPF_CORE_READ(task, exit_code);
-  e->flags = BPF_CORE_READ(task, signal, live.counter) == 0 ? VIGIL_EXIT_GROUP_DEAD : 0;
+  e->flags = 0;
+  if (BPF_CORE_READ(task, signal, live.counter) == 0) {
+    __u8 reported = 1;
+    if (bpf_map_update_elem(&group_end_reported, &e->hdr.tgid, &reported, BPF_NOEXIST) == 0)
+      e->flags = VIGIL_EXIT_GROUP_DEAD;
+  }
   e->hdr.size = sizeof(*e);
   submit(e, sizeof(*e));
 }
