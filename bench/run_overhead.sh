@@ -1,22 +1,34 @@
 #!/usr/bin/env bash
 # Overhead benchmark: how much slower open/close, fork/exit and fork/exec get while
-# `vigil-sensor --print-events` (default filters) is running. See bench/README.md.
+# `vigil-sensor --print-events` (default filters) is running. With --modes, the attach
+# modes side by side, each next to its floor (empty programs on the same hooks), so the
+# part Vigil's own code costs can be told from what the kernel charges for the hooks.
+# See bench/README.md.
 #
-# Usage: bench/run_overhead.sh [BUILD_DIR] [--rounds R]
+# Usage: bench/run_overhead.sh [BUILD_DIR] [--rounds R] [--modes "MODE..."] [--quick]
 #
 #   BUILD_DIR   build tree holding bin/vigil-sensor and bin/vigil-bench-workload (./build)
-#   --rounds R  baseline/attached pairs per workload (default 5); medians are reported
+#   --rounds R  rounds per workload (default 5, 3 with --quick); medians are reported
+#   --modes L   attach modes to compare, e.g. "fentry tp_btf raw_tp tracepoint" (spaces or
+#               commas). Each round runs, per workload: the baseline, and per mode the
+#               floor (bin/vigil-bench-floor MODE) and the sensor (--attach-mode MODE). A
+#               mode this kernel lacks is reported as unsupported. Without --modes: one
+#               baseline/attached pair per round, the sensor choosing its modes itself.
+#   --quick     small operation counts and short pauses, for emulated VMs (TCG); only
+#               relative figures mean anything there. Same as VIGIL_BENCH_QUICK=1.
 #
-# Environment (operation counts per run, and timing knobs):
-#   VIGIL_BENCH_OPEN_CLOSE_OPS  open+close pairs per open-close run      (default 400000)
-#   VIGIL_BENCH_FORK_EXIT_OPS   fork+_exit+waitpid per fork-exit run     (default 1000)
-#   VIGIL_BENCH_FORK_EXEC_OPS   fork+exec(/bin/true)+waitpid per run     (default 400)
-#   VIGIL_BENCH_SETTLE_S        pause before every measurement, seconds  (default 0.5)
-#   VIGIL_BENCH_START_TIMEOUT_S most seconds to wait for the sensor      (default 30)
+# Environment (operation counts per run, and timing knobs; --quick defaults in brackets):
+#   VIGIL_BENCH_OPEN_CLOSE_OPS  open+close pairs per open-close run      (default 400000 [20000])
+#   VIGIL_BENCH_FORK_EXIT_OPS   fork+_exit+waitpid per fork-exit run     (default 1000 [200])
+#   VIGIL_BENCH_FORK_EXEC_OPS   fork+exec(/bin/true)+waitpid per run     (default 400 [50])
+#   VIGIL_BENCH_SETTLE_S        pause before every measurement, seconds  (default 0.5 [0.2])
+#   VIGIL_BENCH_START_TIMEOUT_S most seconds to wait for the sensor      (default 30 [120])
+#   VIGIL_BENCH_QUICK           1: as --quick                            (default 0)
 #
 # Needs root (the sensor loads eBPF programs) and python3 (JSON parsing). Exits 0 whether
 # or not the targets are met -- the benchmark reports, it does not gate -- and non-zero
-# only when something broke (bad arguments, a workload or the sensor failing).
+# only when something broke (bad arguments, a workload or the sensor failing, a mode that
+# fails for a reason other than lack of kernel support).
 set -euo pipefail
 shopt -s inherit_errexit
 
@@ -35,7 +47,10 @@ die() {
 # --- Arguments ----------------------------------------------------------------------------
 
 build_dir=""
-rounds=5
+rounds=""
+modes_arg=""
+modes_given=0
+quick="${VIGIL_BENCH_QUICK:-0}"
 while (($# > 0)); do
   case "$1" in
     -h | --help)
@@ -51,6 +66,21 @@ while (($# > 0)); do
       rounds="${1#--rounds=}"
       shift
       ;;
+    --modes)
+      (($# >= 2)) || die "--modes: missing value"
+      modes_arg="$2"
+      modes_given=1
+      shift 2
+      ;;
+    --modes=*)
+      modes_arg="${1#--modes=}"
+      modes_given=1
+      shift
+      ;;
+    --quick)
+      quick=1
+      shift
+      ;;
     -*)
       die "unknown option '$1' (try --help)"
       ;;
@@ -63,11 +93,33 @@ while (($# > 0)); do
 done
 build_dir="${build_dir:-./build}"
 
-open_ops="${VIGIL_BENCH_OPEN_CLOSE_OPS:-400000}"
-fork_ops="${VIGIL_BENCH_FORK_EXIT_OPS:-1000}"
-exec_ops="${VIGIL_BENCH_FORK_EXEC_OPS:-400}"
-settle_s="${VIGIL_BENCH_SETTLE_S:-0.5}"
-start_timeout_s="${VIGIL_BENCH_START_TIMEOUT_S:-30}"
+[[ "$quick" == 0 || "$quick" == 1 ]] || die "VIGIL_BENCH_QUICK: '$quick' is not 0 or 1"
+if ((quick)); then
+  # Under TCG syscalls run 5-50x slower: counts that keep a --modes run within minutes.
+  defaults=(3 20000 200 50 0.2 120)
+else
+  defaults=(5 400000 1000 400 0.5 30)
+fi
+rounds="${rounds:-${defaults[0]}}"
+open_ops="${VIGIL_BENCH_OPEN_CLOSE_OPS:-${defaults[1]}}"
+fork_ops="${VIGIL_BENCH_FORK_EXIT_OPS:-${defaults[2]}}"
+exec_ops="${VIGIL_BENCH_FORK_EXEC_OPS:-${defaults[3]}}"
+settle_s="${VIGIL_BENCH_SETTLE_S:-${defaults[4]}}"
+start_timeout_s="${VIGIL_BENCH_START_TIMEOUT_S:-${defaults[5]}}"
+
+# --modes: known names, each once, in the order given.
+modes=()
+for m in ${modes_arg//,/ }; do
+  case "$m" in
+    fentry | tp_btf | raw_tp | tracepoint) ;;
+    *) die "--modes: unknown attach mode '$m' (expected fentry, tp_btf, raw_tp, tracepoint)" ;;
+  esac
+  for seen in "${modes[@]}"; do
+    [[ "$seen" != "$m" ]] || die "--modes: '$m' given twice"
+  done
+  modes+=("$m")
+done
+if ((modes_given && ${#modes[@]} == 0)); then die "--modes: no mode given"; fi
 
 is_count() { [[ "$1" =~ ^[1-9][0-9]*$ ]]; }
 is_count "$rounds" || die "--rounds: '$rounds' is not a positive integer"
@@ -81,9 +133,14 @@ is_count "$start_timeout_s" ||
 
 readonly sensor="$build_dir/bin/vigil-sensor"
 readonly workload="$build_dir/bin/vigil-bench-workload"
+readonly floor="$build_dir/bin/vigil-bench-floor"
 [[ -x "$sensor" ]] || die "$sensor not found or not executable (build first; see bench/README.md)"
 [[ -x "$workload" ]] ||
   die "$workload not found or not executable (configure with -DVIGIL_BUILD_BENCH=ON)"
+if ((${#modes[@]} > 0)); then
+  [[ -x "$floor" ]] ||
+    die "$floor not found or not executable (cmake --build BUILD_DIR --target vigil-bench-floor)"
+fi
 ((EUID == 0)) || die "must run as root: the sensor loads eBPF programs (try sudo)"
 command -v python3 >/dev/null || die "python3 is required to parse JSON"
 [[ -d /dev/shm && -w /dev/shm ]] || die "/dev/shm is not a writable directory"
@@ -99,22 +156,35 @@ ops_for() {
 # --- Cleanup: the sensor never outlives the script ----------------------------------------
 
 sensor_pid=""
+floor_pid=""
 work=""
 
-kill_sensor() {
-  [[ -n "$sensor_pid" ]] || return 0
-  kill -TERM "$sensor_pid" 2>/dev/null || true
+# kill_pid PID: SIGTERM, up to 5 s of grace, then SIGKILL; reaps it.
+kill_pid() {
+  local pid="$1"
+  [[ -n "$pid" ]] || return 0
+  kill -TERM "$pid" 2>/dev/null || true
   for _ in $(seq 50); do
-    kill -0 "$sensor_pid" 2>/dev/null || break
+    kill -0 "$pid" 2>/dev/null || break
     sleep 0.1
   done
-  kill -KILL "$sensor_pid" 2>/dev/null || true
-  wait "$sensor_pid" 2>/dev/null || true
+  kill -KILL "$pid" 2>/dev/null || true
+  wait "$pid" 2>/dev/null || true
+}
+
+kill_sensor() {
+  kill_pid "$sensor_pid"
   sensor_pid=""
+}
+
+kill_floor() {
+  kill_pid "$floor_pid"
+  floor_pid=""
 }
 
 cleanup() {
   kill_sensor
+  kill_floor
   [[ -z "$work" ]] || rm -rf -- "$work"
 }
 trap cleanup EXIT
@@ -129,10 +199,12 @@ readonly results="$work/results.tsv"
 
 # --- Sensor control -----------------------------------------------------------------------
 
-# start_sensor OUT LOG: starts the sensor writing events to OUT, waits for "running".
+# start_sensor OUT LOG [ARG...]: starts the sensor writing events to OUT (with extra
+# arguments ARG, e.g. --attach-mode MODE), waits for "running".
 start_sensor() {
   local out="$1" log="$2"
-  "$sensor" --print-events --output "$out" >"$log" 2>&1 &
+  : >"$log" # exists before the wait loop reads it
+  "$sensor" --print-events --output "$out" "${@:3}" >"$log" 2>&1 &
   sensor_pid=$!
   local tries=$((start_timeout_s * 20))
   while ! grep -q 'vigil-sensor: running' "$log"; do
@@ -215,6 +287,114 @@ print(json.dumps(out, separators=(",", ":")))
 EOF
 }
 
+# --- Floor control (--modes) --------------------------------------------------------------
+
+# start_floor MODE LOG: starts vigil-bench-floor MODE, waits for its "attached" line.
+start_floor() {
+  local mode="$1" log="$2"
+  : >"$log" # exists before the wait loop reads it
+  "$floor" "$mode" >"$log" 2>&1 &
+  floor_pid=$!
+  local tries=$((start_timeout_s * 20))
+  while ! grep -Eq 'attached [0-9]+ programs' "$log"; do
+    if ! kill -0 "$floor_pid" 2>/dev/null; then
+      local rc=0
+      wait "$floor_pid" || rc=$?
+      floor_pid=""
+      echo "--- floor log ($log) ---" >&2
+      cat "$log" >&2
+      die "vigil-bench-floor $mode exited with status $rc before it was attached"
+    fi
+    ((--tries > 0)) || {
+      cat "$log" >&2
+      die "vigil-bench-floor $mode not attached after ${start_timeout_s}s"
+    }
+    sleep 0.05
+  done
+}
+
+# stop_floor LOG: SIGTERM, then waits (up to start_timeout_s) for a clean exit.
+stop_floor() {
+  local log="$1"
+  kill -TERM "$floor_pid"
+  local tries=$((start_timeout_s * 20))
+  while kill -0 "$floor_pid" 2>/dev/null; do
+    ((--tries > 0)) || die "vigil-bench-floor did not stop within ${start_timeout_s}s of SIGTERM"
+    sleep 0.05
+  done
+  local rc=0
+  wait "$floor_pid" || rc=$?
+  floor_pid=""
+  if ((rc != 0)); then
+    cat "$log" >&2
+    die "vigil-bench-floor exited with status $rc"
+  fi
+}
+
+# What a failed start says when the kernel lacks the mode (a hook or hook type missing, or
+# the program type refused outright), as opposed to a real failure.
+UNSUPPORTED_RE='unsupported by this kernel|Operation not permitted|EPERM|ENOTSUPP'
+UNSUPPORTED_RE+='|Unknown error 524|Operation not supported'
+readonly UNSUPPORTED_RE
+
+# check_mode MODE: tries the floor and the sensor in MODE once (--check: attach, detach,
+# exit), prints their states, adds the usable ones to $configs (floor:MODE, sensor:MODE),
+# sets mode_failed=1 when one failed for a reason other than kernel support, and appends a
+# line to $modes_tsv: mode, then for the floor and the sensor each a state (ok,
+# unsupported or failed), the reason and the hooks attached, then the sensor's module
+# modes ("process=tp_btf file=fentry").
+check_mode() {
+  local mode="$1" rc
+  local flog="$work/floor-check-$mode.log"
+  local slog="$work/sensor-check-$mode.log" sout="$work/sensor-check-$mode.jsonl"
+  rc=0
+  "$floor" --check "$mode" >"$flog" 2>&1 || rc=$?
+  local fstate=ok fwhy=""
+  if ((rc != 0)); then
+    fstate=failed
+    if ((rc == 3)) || grep -Eq "$UNSUPPORTED_RE" "$flog"; then fstate=unsupported; fi
+    fwhy="$(grep -v '^libbpf: \|^---' "$flog" | tail -n 1)"
+    fwhy="${fwhy#vigil-bench-floor: }"
+    fwhy="${fwhy#"$mode: "}"
+    fwhy="${fwhy#unsupported by this kernel: }"
+  fi
+  rc=0
+  timeout "$start_timeout_s" "$sensor" --attach-mode "$mode" --check --output "$sout" \
+    >"$slog" 2>&1 || rc=$?
+  local sstate=ok swhy=""
+  if ((rc != 0)); then
+    sstate=failed
+    if grep -Eq "$UNSUPPORTED_RE" "$slog"; then sstate=unsupported; fi
+    swhy="$(tail -n 1 "$slog")"
+    swhy="${swhy#vigil-sensor: }"
+    ((rc != 124)) || swhy="vigil-sensor --check did not finish within ${start_timeout_s}s"
+  fi
+  [[ "$fstate" != ok ]] || configs+=("floor:$mode")
+  [[ "$sstate" != ok ]] || configs+=("sensor:$mode")
+  [[ "$fstate" != failed && "$sstate" != failed ]] || mode_failed=1
+  printf '  %-11s floor: %-12s sensor: %s\n' "$mode" "$fstate" "$sstate"
+  python3 - "$mode" "$fstate" "$fwhy" "$flog" "$sstate" "$swhy" "$sout" >>"$modes_tsv" <<'EOF'
+import json, sys
+
+mode, fstate, fwhy, flog, sstate, swhy, sout = sys.argv[1:]
+fhooks, shooks, smodes = [], [], []
+if fstate == "ok":
+    for line in open(flog):
+        if line.startswith("vigil-bench-floor: hook "):
+            fhooks.append(line.split()[-1])
+if sstate == "ok":
+    for line in open(sout):
+        line = line.strip()
+        if line.startswith("{") and json.loads(line).get("type") == "sensor_start":
+            for m in json.loads(line).get("modules", []):
+                smodes.append(f"{m.get('name')}={m.get('attach_mode')}")
+                shooks.extend(m.get("hooks", []))
+clean = lambda s: " ".join(s.split())
+print("\t".join([mode, fstate, clean(fwhy), " ".join(fhooks),
+                 sstate, clean(swhy), " ".join(shooks), " ".join(smodes)]))
+EOF
+}
+
 # --- Measurement --------------------------------------------------------------------------
 
 # run_workload NAME ROUND MODE: runs one workload, prints its ns_per_op.
@@ -224,7 +404,7 @@ run_workload() {
   sleep "$settle_s"
   case "$name" in
     open-close)
-      local dir="$work/open-close-r$round-$mode"
+      local dir="$work/open-close-r$round-${mode//:/-}"
       mkdir "$dir"
       json="$("$workload" open-close "$ops" "$dir")" || die "workload $name failed"
       rm -rf -- "$dir"
@@ -241,22 +421,38 @@ if rec.get("workload") != sys.argv[2]:
 print(rec["ns_per_op"])' "$json" "$name"
 }
 
-# measure NAME ROUND MODE: one run (MODE baseline or attached), appended to $results.
+# measure NAME ROUND MODE: one run, appended to $results. MODE is baseline or attached
+# (the default run), or with --modes baseline, floor:ATTACH_MODE or sensor:ATTACH_MODE.
 measure() {
   local name="$1" round="$2" mode="$3" ns counters="{}"
-  if [[ "$mode" == attached ]]; then
-    local out="$work/sensor-$name-r$round.jsonl" log="$work/sensor-$name-r$round.log"
-    start_sensor "$out" "$log"
-    ns="$(run_workload "$name" "$round" "$mode")"
-    stop_sensor "$log"
-    counters="$(sensor_counters "$out")"
-    rm -f -- "$out"
-  else
-    ns="$(run_workload "$name" "$round" "$mode")"
-  fi
+  case "$mode" in
+    attached | sensor:*)
+      local tag="" args=()
+      if [[ "$mode" == sensor:* ]]; then
+        tag="-${mode#sensor:}"
+        args=(--attach-mode "${mode#sensor:}")
+      fi
+      local out="$work/sensor-$name-r$round$tag.jsonl" log="$work/sensor-$name-r$round$tag.log"
+      start_sensor "$out" "$log" "${args[@]}"
+      ns="$(run_workload "$name" "$round" "$mode")"
+      stop_sensor "$log"
+      counters="$(sensor_counters "$out")"
+      rm -f -- "$out"
+      ;;
+    floor:*)
+      local log="$work/floor-$name-r$round-${mode#floor:}.log"
+      start_floor "${mode#floor:}" "$log"
+      ns="$(run_workload "$name" "$round" "$mode")"
+      stop_floor "$log"
+      ;;
+    *)
+      ns="$(run_workload "$name" "$round" "$mode")"
+      ;;
+  esac
   printf '%s\t%s\t%s\t%s\t%s\t%s\n' "$name" "$(ops_for "$name")" "$round" "$mode" "$ns" \
     "$counters" >>"$results"
-  printf '  round %d/%d  %-10s  %-8s  %12.1f ns/op\n' "$round" "$rounds" "$name" "$mode" "$ns"
+  printf '  round %d/%d  %-10s  %-*s  %12.1f ns/op\n' "$round" "$rounds" "$name" \
+    "$mode_width" "$mode" "$ns"
 }
 
 others="$(pgrep -d ' ' -x vigil-sensor || true)"
@@ -265,29 +461,39 @@ if [[ -n "$others" ]]; then
     "the baseline and shares the CPUs" >&2
 fi
 
-echo "vigil overhead benchmark: kernel $(uname -r), $(nproc) CPUs, $rounds rounds," \
-  "load average $(cut -d' ' -f1-3 /proc/loadavg)"
-echo "ops per run: open-close $open_ops, fork-exit $fork_ops, fork-exec $exec_ops"
-echo "sensor: $sensor --print-events --output <tmpfile> (default filters)"
-echo
+readonly QUICK_NOTE="quick run (--quick): small operation counts, noisier figures; under emulation
+(TCG) only relative figures mean anything, not the ns/op or the overhead ratios themselves"
+mode_width=8 # width of the mode column in the progress lines
 
-started=$SECONDS
-for ((round = 1; round <= rounds; round++)); do
-  # Alternate which mode goes first so slow drift (thermal, other load) cancels out.
-  if ((round % 2 == 1)); then order=(baseline attached); else order=(attached baseline); fi
-  for name in "${WORKLOADS[@]}"; do
-    for mode in "${order[@]}"; do
-      measure "$name" "$round" "$mode"
+# run_default: the baseline/attached pairs (no --modes), and their report.
+run_default() {
+  echo "vigil overhead benchmark: kernel $(uname -r), $(nproc) CPUs, $rounds rounds," \
+    "load average $(cut -d' ' -f1-3 /proc/loadavg)"
+  echo "ops per run: open-close $open_ops, fork-exit $fork_ops, fork-exec $exec_ops"
+  echo "sensor: $sensor --print-events --output <tmpfile> (default filters)"
+  ((quick == 0)) || echo "$QUICK_NOTE"
+  echo
+
+  started=$SECONDS
+  for ((round = 1; round <= rounds; round++)); do
+    # Alternate which mode goes first so slow drift (thermal, other load) cancels out.
+    if ((round % 2 == 1)); then order=(baseline attached); else order=(attached baseline); fi
+    for name in "${WORKLOADS[@]}"; do
+      for mode in "${order[@]}"; do
+        measure "$name" "$round" "$mode"
+      done
     done
   done
-done
-echo
-echo "done in $((SECONDS - started))s; load average now $(cut -d' ' -f1-3 /proc/loadavg)"
-echo
+  echo
+  echo "done in $((SECONDS - started))s; load average now $(cut -d' ' -f1-3 /proc/loadavg)"
+  echo
+  report_default
+}
 
-# --- Report -------------------------------------------------------------------------------
+# --- Report (default run) ---------------------------------------------------------------
 
-python3 - "$results" <<'EOF'
+report_default() {
+  python3 - "$results" <<'EOF'
 import json, statistics, sys
 
 TARGETS = {"open-close": 1.10, "fork-exit": 1.05, "fork-exec": 1.05}
@@ -352,3 +558,236 @@ for name in TARGETS:
           f"{per_op('file_filtered_path'):>9.3f} {per_op('filtered_self'):>9.3f} "
           f"{per_op('wakeups'):>9.3f}")
 EOF
+}
+
+# --- Attach modes side by side (--modes) ---------------------------------------------------
+
+# The CPU model, and whether it runs under a hypervisor.
+cpu_desc() {
+  local model
+  model="$(grep -m1 '^model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//' || true)"
+  printf '%s' "${model:-unknown}"
+  if grep -qw hypervisor /proc/cpuinfo; then printf ' (virtualized)'; fi
+}
+
+# run_modes: checks which modes work, measures baseline/floor/sensor per workload and
+# round, reports. Exits 1 after the report when a mode failed for another reason than
+# kernel support.
+run_modes() {
+  modes_tsv="$work/modes.tsv"
+  : >"$modes_tsv"
+  configs=(baseline)
+  mode_failed=0
+  echo "vigil attach-mode benchmark: kernel $(uname -r), $(nproc) CPUs, $rounds rounds," \
+    "load average $(cut -d' ' -f1-3 /proc/loadavg)"
+  echo "cpu: $(cpu_desc)"
+  echo "ops per run: open-close $open_ops, fork-exit $fork_ops, fork-exec $exec_ops"
+  echo "modes: ${modes[*]}"
+  echo "floor: $floor MODE (empty programs on the mode's hooks)"
+  echo "sensor: $sensor --attach-mode MODE --print-events --output <tmpfile> (default filters)"
+  if grep -q 'QEMU' /proc/cpuinfo; then
+    echo "note: the CPU looks emulated (QEMU TCG): only relative figures mean anything"
+  fi
+  ((quick == 0)) || echo "$QUICK_NOTE"
+  echo
+  echo "which modes work here (--check):"
+  for m in "${modes[@]}"; do
+    check_mode "$m"
+  done
+  echo
+
+  for c in "${configs[@]}"; do
+    ((${#c} <= mode_width)) || mode_width=${#c}
+  done
+  started=$SECONDS
+  if ((${#configs[@]} > 1)); then
+    local order=() i
+    for ((round = 1; round <= rounds; round++)); do
+      # Odd rounds in the listed order, even ones reversed, so slow drift (thermal, other
+      # load) reaches every configuration alike.
+      order=()
+      if ((round % 2 == 1)); then
+        order=("${configs[@]}")
+      else
+        for ((i = ${#configs[@]} - 1; i >= 0; i--)); do order+=("${configs[i]}"); done
+      fi
+      for name in "${WORKLOADS[@]}"; do
+        for mode in "${order[@]}"; do
+          measure "$name" "$round" "$mode"
+        done
+      done
+    done
+  else
+    echo "no mode is usable on this kernel: nothing measured"
+  fi
+  echo
+  echo "done in $((SECONDS - started))s; load average now $(cut -d' ' -f1-3 /proc/loadavg)"
+  echo
+  report_modes
+  if ((mode_failed)); then
+    echo
+    for m in "${modes[@]}"; do
+      for f in "$work/floor-check-$m.log" "$work/sensor-check-$m.log"; do
+        echo "--- $(basename "$f") ---" >&2
+        cat "$f" >&2
+      done
+    done
+    die "a mode failed for a reason other than kernel support (logs above)"
+  fi
+}
+
+report_modes() {
+  python3 - "$results" "$modes_tsv" "$quick" <<'EOF'
+import json, statistics, sys, textwrap
+
+results, modes_tsv, quick = sys.argv[1], sys.argv[2], sys.argv[3] == "1"
+WORKLOADS = ["open-close", "fork-exit", "fork-exec"]
+
+modes, info = [], {}
+for line in open(modes_tsv):
+    f = line.rstrip("\n").split("\t")
+    modes.append(f[0])
+    info[f[0]] = {
+        "floor": {"state": f[1], "why": f[2], "hooks": f[3].split()},
+        "sensor": {"state": f[4], "why": f[5], "hooks": f[6].split()},
+        "sensor_modes": f[7].split(),
+    }
+
+runs = {}  # workload -> {"ops", "ns": {config: {round: ns}}, "counters": {config: [...]}}
+for line in open(results):
+    name, ops, rnd, config, ns, counters = line.rstrip("\n").split("\t")
+    r = runs.setdefault(name, {"ops": int(ops), "ns": {}, "counters": {}})
+    r["ns"].setdefault(config, {})[int(rnd)] = float(ns)
+    if config.startswith("sensor:"):
+        r["counters"].setdefault(config, []).append(json.loads(counters))
+
+def median(r, config):
+    vals = r["ns"].get(config)
+    return statistics.median(vals.values()) if vals else None
+
+def wrap(text, indent):
+    return textwrap.fill(text, width=100, initial_indent=indent,
+                         subsequent_indent=" " * len(indent), break_on_hyphens=False)
+
+any_drops = False
+hdr = (f"  {'mode':<11} {'floor ns/op':>12} {'sensor ns/op':>13} {'floor ratio':>12} "
+       f"{'sensor ratio':>13} {'sensor-floor':>13} {'drops':>7}")
+for name in WORKLOADS:
+    if name not in runs:
+        continue
+    r = runs[name]
+    base = median(r, "baseline")
+    n = len(r["ns"]["baseline"])
+    print(f"{name}: {r['ops']} ops per run; baseline {base:.1f} ns/op "
+          f"(median of {n} run{'s' if n != 1 else ''})")
+    print(hdr)
+    print("  " + "-" * (len(hdr) - 2))
+    for mode in modes:
+        fs, ss = info[mode]["floor"]["state"], info[mode]["sensor"]["state"]
+        if fs != "ok" and ss != "ok":
+            what = ("FAILED (see below)" if "failed" in (fs, ss)
+                    else "unsupported by this kernel (see below)")
+            print(f"  {mode:<11} {what}")
+            continue
+        fl, se = median(r, "floor:" + mode), median(r, "sensor:" + mode)
+        fr = fl / base if fl is not None and base > 0 else None
+        sr = se / base if se is not None and base > 0 else None
+        cell = lambda v, state, fmt: format(v, fmt) if v is not None else state
+        drops = "-"
+        if ss == "ok":
+            n = sum(c["drops"] for c in r["counters"].get("sensor:" + mode, []))
+            any_drops = any_drops or n > 0
+            drops = str(n)
+        diff = f"{sr - fr:+.3f}" if fr is not None and sr is not None else "-"
+        print(f"  {mode:<11} {cell(fl, fs, '.1f'):>12} {cell(se, ss, '.1f'):>13} "
+              f"{cell(fr, '-', '.3f'):>12} {cell(sr, '-', '.3f'):>13} {diff:>13} {drops:>7}")
+    print()
+
+print("floor ratio  = floor / baseline: the kernel's price for calling an empty program at the")
+print("               mode's hooks (vigil-bench-floor MODE).")
+print("sensor ratio = sensor / baseline (vigil-sensor --attach-mode MODE --print-events).")
+print("sensor-floor = sensor ratio - floor ratio, in baselines: what Vigil's own code adds (probe")
+print("               bodies, ring buffer, user-space work competing for the CPUs).")
+print("ns/op are medians over the rounds; drops = events the sensor lost over all its runs.")
+if any_drops:
+    print("WARNING: the sensor dropped events; its figures are for a lossy sensor.")
+if quick:
+    print("quick run: small operation counts; under emulation (TCG) compare modes with each other,")
+    print("do not read the ratios as overhead figures.")
+print()
+
+notes = [(m, side, info[m][side]) for m in modes for side in ("floor", "sensor")
+         if info[m][side]["state"] != "ok"]
+if notes:
+    print("modes not measured:")
+    for mode, side, i in notes:
+        print(wrap(f"{side}: {i['state']}: {i['why'] or '(no message)'}", f"  {mode:<11} "))
+    print()
+
+print("hooks attached, floor vs sensor (from --check; they should be the same):")
+for mode in modes:
+    fl, se = info[mode]["floor"], info[mode]["sensor"]
+    if fl["state"] != "ok" or se["state"] != "ok":
+        print(f"  {mode:<11} -")
+        continue
+    fh, sh = set(fl["hooks"]), set(se["hooks"])
+    used = ", ".join(info[mode]["sensor_modes"])
+    if fh == sh:
+        print(wrap(f"same {len(fh)} (sensor modules: {used}): " + " ".join(fl["hooks"]),
+                   f"  {mode:<11} "))
+    else:
+        only_floor = " ".join(sorted(fh - sh)) or "-"
+        only_sensor = " ".join(sorted(sh - fh)) or "-"
+        text = (f"DIFFER (sensor modules: {used}); floor only: {only_floor}; "
+                f"sensor only: {only_sensor}")
+        print(wrap(text, f"  {mode:<11} "))
+        print("  WARNING: the floor does not cover the sensor's hooks; keep bench/floor.bpf.c "
+              "in step")
+print()
+
+print("per-run ns/op in round order | per-round ratio to that round's baseline; when the")
+print("per-round ratios disagree a lot, the machine was noisy -- add rounds or quiet it:")
+for name in WORKLOADS:
+    if name not in runs:
+        continue
+    r = runs[name]
+    base = r["ns"]["baseline"]
+    print(f"  {name}")
+    configs = ["baseline"] + [c for m in modes for c in ("floor:" + m, "sensor:" + m)
+                              if c in r["ns"]]
+    width = max(len(c) for c in configs)
+    num = max(len(f"{v:.0f}") for c in configs for v in r["ns"][c].values())
+    for config in configs:
+        vals = r["ns"][config]
+        line = " ".join(f"{vals[k]:>{num}.0f}" for k in sorted(vals))
+        if config != "baseline":
+            line += " | " + " ".join(f"{vals[k] / base[k]:.3f}" if base.get(k) else "-"
+                                     for k in sorted(vals))
+        print(f"    {config:<{width}}  {line}")
+print()
+
+print("sensor counters per workload op (sum over the sensor's runs / ops; includes other")
+print("activity on the node while the sensor ran):")
+print(f"  {'workload':<11} {'mode':<11} {'emitted':>9} {'file_emit':>9} {'filt_path':>9} "
+      f"{'filt_self':>9} {'wakeups':>9}")
+for name in WORKLOADS:
+    if name not in runs:
+        continue
+    r = runs[name]
+    for mode in modes:
+        cs = r["counters"].get("sensor:" + mode)
+        if not cs:
+            continue
+        total_ops = r["ops"] * len(cs)
+        per_op = lambda key: sum(c[key] for c in cs) / total_ops
+        print(f"  {name:<11} {mode:<11} {per_op('emitted'):>9.3f} {per_op('file_emitted'):>9.3f} "
+              f"{per_op('file_filtered_path'):>9.3f} {per_op('filtered_self'):>9.3f} "
+              f"{per_op('wakeups'):>9.3f}")
+EOF
+}
+
+if ((${#modes[@]} == 0)); then
+  run_default
+else
+  run_modes
+fi

@@ -1,0 +1,65 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/*
+ * Overhead floor: EMPTY programs on the same hooks as Vigil's file and process modules.
+ *
+ * run_overhead.sh --modes measures each attach mode twice: with vigil-bench-floor (this
+ * object, loaded by bench/floor_main.cc) and with vigil-sensor. Every program here returns
+ * at once, so the floor is what the kernel charges for running *a* BPF program at those
+ * hooks in that mode (trampoline or tracepoint dispatch, the program call); the sensor
+ * minus the floor is what Vigil's own probe bodies and user space cost.
+ *
+ * The names follow bpf/file.bpf.c and bpf/process.bpf.c so the loader can choose per mode
+ * the same way the sensor does: fe_ (fexit, file module only), btf_ (tp_btf), raw_
+ * (raw_tp), tp_ (classic tracepoint), and any_<slot>__<kind> for the stand-ins of the
+ * sched_prepare_exec slot on kernels older than 6.10. Keep the hook list in step with
+ * those two files: the benchmark report compares the floor's hooks with the sensor's.
+ */
+#include "vmlinux.h"
+#include <bpf/bpf_helpers.h>
+
+char LICENSE[] SEC("license") = "Dual BSD/GPL";
+
+/* One empty program: SEC(section) int name(void *ctx) { return 0; } */
+#define VIGIL_FLOOR_PROG(name, section) \
+  SEC(section)                          \
+  int name(void *ctx) {                 \
+    return 0;                           \
+  }
+
+/* ---- file module, fentry mode: fexit on the open syscalls (ia32 ones optional) ---- */
+VIGIL_FLOOR_PROG(fe_open, "fexit/__x64_sys_open")
+VIGIL_FLOOR_PROG(fe_creat, "fexit/__x64_sys_creat")
+VIGIL_FLOOR_PROG(fe_openat, "fexit/__x64_sys_openat")
+VIGIL_FLOOR_PROG(fe_openat2, "fexit/__x64_sys_openat2")
+VIGIL_FLOOR_PROG(fe_open_by_handle_at, "fexit/__x64_sys_open_by_handle_at")
+VIGIL_FLOOR_PROG(fe_ia32_open, "fexit/__ia32_compat_sys_open")
+VIGIL_FLOOR_PROG(fe_ia32_creat, "fexit/__ia32_sys_creat")
+VIGIL_FLOOR_PROG(fe_ia32_openat, "fexit/__ia32_compat_sys_openat")
+VIGIL_FLOOR_PROG(fe_ia32_openat2, "fexit/__ia32_sys_openat2")
+VIGIL_FLOOR_PROG(fe_ia32_open_by_handle_at, "fexit/__ia32_compat_sys_open_by_handle_at")
+
+/* ---- file module, the other modes: the exit of every syscall ---- */
+VIGIL_FLOOR_PROG(btf_sys_exit, "tp_btf/sys_exit")
+VIGIL_FLOOR_PROG(raw_sys_exit, "raw_tp/sys_exit")
+VIGIL_FLOOR_PROG(tp_sys_exit, "tracepoint/raw_syscalls/sys_exit")
+
+/* ---- process module: fork, the credentials before exec, exec, exit ---- */
+VIGIL_FLOOR_PROG(btf_fork, "tp_btf/sched_process_fork")
+VIGIL_FLOOR_PROG(btf_prepare_exec, "tp_btf/sched_prepare_exec")
+VIGIL_FLOOR_PROG(btf_exec, "tp_btf/sched_process_exec")
+VIGIL_FLOOR_PROG(btf_exit, "tp_btf/sched_process_exit")
+
+VIGIL_FLOOR_PROG(raw_fork, "raw_tp/sched_process_fork")
+VIGIL_FLOOR_PROG(raw_prepare_exec, "raw_tp/sched_prepare_exec")
+VIGIL_FLOOR_PROG(raw_exec, "raw_tp/sched_process_exec")
+VIGIL_FLOOR_PROG(raw_exit, "raw_tp/sched_process_exit")
+
+/* The classic mode sees forks through task_newtask, as bpf/process.bpf.c does. */
+VIGIL_FLOOR_PROG(tp_newtask, "tracepoint/task/task_newtask")
+VIGIL_FLOOR_PROG(tp_prepare_exec, "tracepoint/sched/sched_prepare_exec")
+VIGIL_FLOOR_PROG(tp_exec, "tracepoint/sched/sched_process_exec")
+VIGIL_FLOOR_PROG(tp_exit, "tracepoint/sched/sched_process_exit")
+
+/* Stand-ins for a missing sched_prepare_exec, first usable one first. */
+VIGIL_FLOOR_PROG(any_prepare_exec__lsm, "lsm/bprm_committing_creds")
+VIGIL_FLOOR_PROG(any_prepare_exec__fentry, "fentry/security_bprm_committing_creds")
