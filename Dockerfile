@@ -21,7 +21,7 @@ COPY . /src
 # this build too: scripts/build-image.sh mounts it and sets VIGIL_CCACHE_DIR.
 ARG VIGIL_CCACHE_DIR=/ccache
 ENV CCACHE_DIR=${VIGIL_CCACHE_DIR} CCACHE_BASEDIR=/src CCACHE_NOHASHDIR=true \
-    CCACHE_COMPILERCHECK=content
+    CCACHE_COMPILERCHECK=content LANG=C.UTF-8
 RUN --mount=type=cache,target=/ccache,id=vigil-ccache \
     cmake -S /src -B /src/build -DCMAKE_BUILD_TYPE=RelWithDebInfo \
           -DVIGIL_BUILD_TESTS=OFF -DVIGIL_BUILD_BENCH=OFF \

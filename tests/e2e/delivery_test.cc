@@ -29,6 +29,7 @@
 #include "tests/e2e/support/subscriber.h"
 #include "tests/support/sensor_process.h"
 #include "tests/support/test_dir.h"
+#include "tests/support/time_scale.h"
 #include "vigil/v1/fleet.grpc.pb.h"
 
 namespace vigil::e2e {
@@ -210,7 +211,8 @@ TEST_F(DeliveryTest, E2eDefaultPackDetectionsReachTheSubscriberOnceWithContext) 
   const std::string local = work_->WriteFile(
       "local/zz-local.yaml", absl::StrCat("- macro: known_tmp_executables\n"
                                           "  condition: or proc.exepath startswith '",
-                                          BuildTree(), "/'\n  override:\n    condition: append\n"));
+                                          BuildTree(), "/'\n  override:\n    condition: append\n",
+                                          vigil::testing::ScaledFloodRules()));
   const std::string id = SensorId("pack");
   auto sensor = StartLinkedSensor(*controller_, work_->Join("spool"), id,
                                   {"--rules", kPack, local, "--print-alerts"});

@@ -27,19 +27,23 @@ vm_conf_ids() {
   done <"$vm_conf"
 }
 
-# Sets conf_id, conf_suite, conf_package, conf_cmdline ("" for "-") and conf_expect
-# ("" for "-") from the kernels.conf line of ID. Returns 1 when ID is not listed.
+# Sets conf_id, conf_suite, conf_package, conf_cmdline ("" for "-"), conf_expect ("" for
+# "-") and conf_tests ("" for "-": every test) from the kernels.conf line of ID. Returns 1
+# when ID is not listed.
 vm_conf_load() {
-  local want=$1 id suite package cmdline expect extra
-  while read -r id suite package cmdline expect extra; do
+  local want=$1 id suite package cmdline expect tests extra
+  while read -r id suite package cmdline expect tests extra; do
     [[ -z $id || $id == \#* || $id != "$want" ]] && continue
     [[ $id =~ ^[A-Za-z0-9._-]+$ ]] || vm_die "$vm_conf: bad ID '$id' (letters, digits, . _ -)"
-    [[ -n $expect && -z $extra ]] || vm_die "$vm_conf: line '$id' needs exactly 5 fields"
+    [[ -n $tests && -z $extra ]] || vm_die "$vm_conf: line '$id' needs exactly 6 fields"
+    [[ $tests != *"'"* ]] || vm_die "$vm_conf: line '$id': quotes in TESTS"
     conf_id=$id
     conf_suite=$suite
     conf_package=$package
     conf_cmdline=${cmdline#-}
     conf_expect=${expect#-}
+    conf_tests=${tests#-}
+    [[ $tests == - ]] && conf_tests=""
     return 0
   done <"$vm_conf"
   return 1

@@ -20,6 +20,7 @@
 #include "gtest/gtest.h"
 #include "tests/support/sensor_process.h"
 #include "tests/support/test_dir.h"
+#include "tests/support/time_scale.h"
 
 namespace vigil::sensor {
 namespace {
@@ -82,7 +83,8 @@ class DefaultRulesTest : public ::testing::Test {
     const std::string local = local_->WriteFile(
         "zz-local.yaml", absl::StrCat("- macro: known_tmp_executables\n"
                                       "  condition: or proc.exepath startswith '",
-                                      BuildTree(), "/'\n  override:\n    condition: append\n"));
+                                      BuildTree(), "/'\n  override:\n    condition: append\n",
+                                          vigil::testing::ScaledFloodRules()));
     auto sensor = SensorProcess::StartWith({"--rules", kPack, local, "--print-alerts"});
     ASSERT_TRUE(sensor.ok()) << sensor.status();
     sensor_ = std::move(*sensor);
