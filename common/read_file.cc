@@ -11,8 +11,7 @@ namespace vigil {
 absl::StatusOr<std::string> ReadSmallFile(const std::string& path, size_t max_bytes) {
   std::ifstream in(path, std::ios::binary);
   if (!in) {
-    return absl::FailedPreconditionError(
-        absl::StrCat("cannot read ", path, ": ", strerror(errno)));
+    return absl::FailedPreconditionError(absl::StrCat("cannot read ", path, ": ", strerror(errno)));
   }
   std::string text(max_bytes + 1, '\0');
   in.read(text.data(), static_cast<std::streamsize>(text.size()));

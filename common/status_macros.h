@@ -9,10 +9,10 @@
 #define VIGIL_CONCAT_(a, b) VIGIL_CONCAT_INNER_(a, b)
 
 // Returns from the current function when `expr` (an absl::Status) is not OK.
-#define VIGIL_RETURN_IF_ERROR(expr)                 \
-  do {                                              \
-    ::absl::Status vigil_status_ = (expr);          \
-    if (!vigil_status_.ok()) return vigil_status_;  \
+#define VIGIL_RETURN_IF_ERROR(expr)                \
+  do {                                             \
+    ::absl::Status vigil_status_ = (expr);         \
+    if (!vigil_status_.ok()) return vigil_status_; \
   } while (0)
 
 // Evaluates `rexpr` (an absl::StatusOr<T>); returns its status on error, otherwise

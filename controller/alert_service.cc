@@ -181,14 +181,14 @@ grpc::ServerWriteReactor<AlertEnvelope>* AlertServiceImpl::Subscribe(
     return new FailedWrite(grpc::Status(grpc::StatusCode::INVALID_ARGUMENT,
                                         absl::StrCat("bad cursor '", request->cursor(), "'")));
   } else if (cursor > last) {
-    return new FailedWrite(grpc::Status(
-        grpc::StatusCode::NOT_FOUND,
-        absl::StrCat("unknown cursor ", cursor, ": the newest alert is ", last)));
+    return new FailedWrite(
+        grpc::Status(grpc::StatusCode::NOT_FOUND,
+                     absl::StrCat("unknown cursor ", cursor, ": the newest alert is ", last)));
   } else if (cursor != 0 && Expired(cursor, oldest, last)) {
-    return new FailedWrite(grpc::Status(
-        grpc::StatusCode::OUT_OF_RANGE,
-        absl::StrCat("cursor ", cursor, " is older than retention kept (oldest ", oldest,
-                     "); resume with cursor 0")));
+    return new FailedWrite(
+        grpc::Status(grpc::StatusCode::OUT_OF_RANGE,
+                     absl::StrCat("cursor ", cursor, " is older than retention kept (oldest ",
+                                  oldest, "); resume with cursor 0")));
   }
   if (cursor == 0) cursor = oldest > 0 ? oldest - 1 : last;  // "0": the oldest kept
   auto* reactor = new SubscribeReactor(store_, hub_, ToStoreFilter(request->filter()));

@@ -62,8 +62,8 @@ class Authorizer {
  private:
   struct Grant {
     Role role;
-    bool token;          // false: certificate identity
-    std::string value;   // identity, "*", or token hash (hex)
+    bool token;         // false: certificate identity
+    std::string value;  // identity, "*", or token hash (hex)
   };
 
   // Roles (bitmask) granted to a certificate identity or a token hash.

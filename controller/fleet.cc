@@ -1,10 +1,10 @@
 #include "controller/fleet.h"
 
 #include "absl/strings/str_cat.h"
-#include "common/clock.h"
 #include "absl/strings/str_join.h"
-#include "common/status_macros.h"
+#include "common/clock.h"
 #include "common/sha256.h"
+#include "common/status_macros.h"
 #include "rules/rule_file.h"
 #include "rules/rule_set.h"
 
@@ -31,7 +31,8 @@ std::string ModulesText(const vigil::v1::Hello& hello) {
 
 }  // namespace
 
-std::string PushedRuleSetVersion(const google::protobuf::RepeatedPtrField<vigil::v1::RuleFile>& files) {
+std::string PushedRuleSetVersion(
+    const google::protobuf::RepeatedPtrField<vigil::v1::RuleFile>& files) {
   std::vector<std::pair<std::string, std::string>> parts;
   for (const vigil::v1::RuleFile& f : files) parts.emplace_back(f.name(), f.content());
   return rules::RuleSetContentVersion(parts);
@@ -144,14 +145,12 @@ void Fleet::SyncLocked(const std::string& sensor_id, Live& live) {
   if (!plan_version_.empty()) {
     vigil::v1::ModuleCommand command = ModulesFor(live.hello.node());
     if (live.hello.modules_version() == command.version()) {
-      SetRolloutLocked(sensor_id, RolloutKind::kModules, plan_version_, RolloutState::kApplied,
-                       "");
+      SetRolloutLocked(sensor_id, RolloutKind::kModules, plan_version_, RolloutState::kApplied, "");
     } else {
       const uint64_t id = next_command_++;
       command.set_command_id(id);
       pending_[id] = Pending{sensor_id, RolloutKind::kModules, plan_version_, command.version()};
-      SetRolloutLocked(sensor_id, RolloutKind::kModules, plan_version_, RolloutState::kPending,
-                       "");
+      SetRolloutLocked(sensor_id, RolloutKind::kModules, plan_version_, RolloutState::kPending, "");
       vigil::v1::ControllerMessage message;
       *message.mutable_modules() = std::move(command);
       live.session->Send(message);
@@ -225,8 +224,8 @@ absl::StatusOr<vigil::v1::PutRuleSetResponse> Fleet::PutRuleSet(
   absl::StatusOr<RuleSetRecord> stored = store_->GetRuleSet(set.version());
   if (stored.ok()) {
     if (!set.ParseFromString(stored->content)) {
-      return absl::DataLossError(absl::StrCat("stored rule set ", set.version(),
-                                              " does not parse"));
+      return absl::DataLossError(
+          absl::StrCat("stored rule set ", set.version(), " does not parse"));
     }
   } else if (absl::IsNotFound(stored.status())) {
     VIGIL_ASSIGN_OR_RETURN(created, store_->PutRuleSet(record));

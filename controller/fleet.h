@@ -31,7 +31,8 @@ class SensorSession {
 };
 
 // The version of a rule set: "sha256:" and the hash of its files' names and contents.
-std::string PushedRuleSetVersion(const google::protobuf::RepeatedPtrField<vigil::v1::RuleFile>& files);
+std::string PushedRuleSetVersion(
+    const google::protobuf::RepeatedPtrField<vigil::v1::RuleFile>& files);
 
 class Fleet {
  public:
@@ -85,9 +86,9 @@ class Fleet {
   // The module settings the plan gives `node`, and their version.
   vigil::v1::ModuleCommand ModulesFor(const std::string& node) const
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
-  void SetRolloutLocked(const std::string& sensor_id, RolloutKind kind,
-                        const std::string& version, RolloutState state,
-                        const std::string& error) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  void SetRolloutLocked(const std::string& sensor_id, RolloutKind kind, const std::string& version,
+                        RolloutState state, const std::string& error)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   vigil::v1::Sensor SensorOf(const SensorRecord& record) const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 
   FleetStore* store_;

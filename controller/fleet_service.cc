@@ -42,9 +42,9 @@ grpc::ServerUnaryReactor* FleetServiceImpl::GetSensor(grpc::CallbackServerContex
                [&] { return fleet_->GetSensor(request->sensor_id()); });
 }
 
-grpc::ServerUnaryReactor* FleetServiceImpl::PutRuleSet(
-    grpc::CallbackServerContext* context, const vigil::v1::PutRuleSetRequest* request,
-    vigil::v1::PutRuleSetResponse* response) {
+grpc::ServerUnaryReactor* FleetServiceImpl::PutRuleSet(grpc::CallbackServerContext* context,
+                                                       const vigil::v1::PutRuleSetRequest* request,
+                                                       vigil::v1::PutRuleSetResponse* response) {
   return Serve(context, auth_, Role::kAdmin, "FleetService.PutRuleSet", response,
                [&] { return fleet_->PutRuleSet(*request); });
 }

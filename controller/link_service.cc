@@ -69,8 +69,7 @@ class LinkReactor : public grpc::ServerBidiReactor<SensorMessage, ControllerMess
         }
         absl::Status connected = service_->fleet_->Connected(message.hello(), this);
         if (!connected.ok()) {
-          return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT,
-                              std::string(connected.message()));
+          return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT, std::string(connected.message()));
         }
         sensor_id_ = message.hello().sensor_id();
         return grpc::Status::OK;

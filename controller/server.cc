@@ -2,7 +2,6 @@
 
 #include <time.h>
 
-
 #include "absl/strings/str_cat.h"
 #include "absl/time/time.h"
 #include "common/read_file.h"
@@ -32,15 +31,14 @@ absl::StatusOr<std::unique_ptr<ControllerServer>> ControllerServer::Start(
   }
   s->fleet_ = std::make_unique<Fleet>(s->store_.get());
   VIGIL_RETURN_IF_ERROR(s->fleet_->Load());
-  s->link_ = std::make_unique<SensorLinkImpl>(s->store_.get(), &s->hub_, s->fleet_.get(),
-                                              s->auth_.get());
+  s->link_ =
+      std::make_unique<SensorLinkImpl>(s->store_.get(), &s->hub_, s->fleet_.get(), s->auth_.get());
   s->alerts_ = std::make_unique<AlertServiceImpl>(s->store_.get(), &s->hub_, s->auth_.get());
   s->fleet_service_ = std::make_unique<FleetServiceImpl>(s->fleet_.get(), s->auth_.get());
 
   std::shared_ptr<grpc::ServerCredentials> creds;
   if (tls) {
-    grpc::SslServerCredentialsOptions ssl(
-        GRPC_SSL_REQUEST_CLIENT_CERTIFICATE_AND_VERIFY);
+    grpc::SslServerCredentialsOptions ssl(GRPC_SSL_REQUEST_CLIENT_CERTIFICATE_AND_VERIFY);
     VIGIL_ASSIGN_OR_RETURN(std::string cert, ReadSmallFile(options.tls_cert));
     VIGIL_ASSIGN_OR_RETURN(std::string key, ReadSmallFile(options.tls_key));
     VIGIL_ASSIGN_OR_RETURN(ssl.pem_root_certs, ReadSmallFile(options.tls_ca));
@@ -71,12 +69,11 @@ absl::StatusOr<std::unique_ptr<ControllerServer>> ControllerServer::Start(
   if (!options.metrics_address.empty()) {
     s->metrics_ = std::make_unique<ControllerMetrics>(s->fleet_.get(), s->store_.get(),
                                                       &s->link_->counters(), &s->hub_);
-    VIGIL_ASSIGN_OR_RETURN(
-        s->metrics_server_,
-        MetricsServer::Start(
-            options.metrics_address, s->metrics_->registry(),
-            [raw] { return raw->metrics_->NotReadyReason(); },
-            [raw] { raw->metrics_->Collect(); }));
+    VIGIL_ASSIGN_OR_RETURN(s->metrics_server_,
+                           MetricsServer::Start(
+                               options.metrics_address, s->metrics_->registry(),
+                               [raw] { return raw->metrics_->NotReadyReason(); },
+                               [raw] { raw->metrics_->Collect(); }));
   }
   s->retention_ = std::thread([raw] {
     while (!raw->stop_.WaitForNotificationWithTimeout(

@@ -32,7 +32,7 @@ struct ControllerOptions {
   std::string tls_cert;
   std::string tls_key;
   std::string tls_ca;
-  bool insecure = false;  // plaintext; for local use only
+  bool insecure = false;    // plaintext; for local use only
   std::string access_file;  // roles (see auth.h); empty: defaults
   // What a stored (and so acked) alert survives: power loss (fsync per commit, default)
   // or the controller's crash only (faster).

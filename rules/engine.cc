@@ -22,9 +22,7 @@ class CountingView : public EventView {
   absl::string_view pod_namespace() const override { return base_.pod_namespace(); }
   absl::string_view pod_uid() const override { return base_.pod_uid(); }
   absl::string_view pod_labels() const override { return base_.pod_labels(); }
-  absl::string_view pod_label(absl::string_view key) const override {
-    return base_.pod_label(key);
-  }
+  absl::string_view pod_label(absl::string_view key) const override { return base_.pod_label(key); }
   uint64_t match_count() const override { return count_; }
 
  private:
@@ -128,9 +126,7 @@ void Engine::Process(const EventView& view, absl::FunctionRef<void(const Alert&)
     const size_t index = static_cast<size_t>(&rule - base);
     ++counters_[index].matches;
     switch (rule.kind) {
-      case RuleKind::kStateless:
-        Fire(rule, view, now, 1, on_alert);
-        return;
+      case RuleKind::kStateless: Fire(rule, view, now, 1, on_alert); return;
       case RuleKind::kThreshold: {
         BuildKey(rule, view);
         std::optional<ThresholdFire> fire = states_[index]->threshold->Observe(key_, now);
@@ -160,7 +156,8 @@ void Engine::Fire(const CompiledRule& rule, const EventView& view, uint64_t firs
   alert.first_time_boot_ns = first_ns;
   alert.count = count;
   rule.output_template.Render(counted, &alert.output);
-  for (const FieldRef& ref : rule.output_template.fields()) AppendField(ref, counted, &alert.fields);
+  for (const FieldRef& ref : rule.output_template.fields())
+    AppendField(ref, counted, &alert.fields);
   for (const FieldRef& ref : rule.key_fields) AppendField(ref, counted, &alert.fields);
   ++counters_[static_cast<size_t>(&rule - set_->rules().data())].alerts;
   on_alert(alert);

@@ -29,8 +29,8 @@ struct Staged {
 // The item called `name`, or null.
 template <typename Item>
 Item* FindItem(std::vector<Item>& items, const std::string& name) {
-  auto it = std::find_if(items.begin(), items.end(),
-                         [&](const Item& item) { return item.name == name; });
+  auto it =
+      std::find_if(items.begin(), items.end(), [&](const Item& item) { return item.name == name; });
   return it == items.end() ? nullptr : &*it;
 }
 
@@ -60,8 +60,9 @@ class FileParser {
     for (const YAML::Node& doc : docs) {
       if (doc.IsNull()) continue;
       if (!doc.IsSequence()) {
-        return RuleError(Loc(doc), "a rules file is a list of items (- rule: ..., - macro: ..., "
-                                   "- list: ...)");
+        return RuleError(Loc(doc),
+                         "a rules file is a list of items (- rule: ..., - macro: ..., "
+                         "- list: ...)");
       }
       for (const YAML::Node& item : doc) VIGIL_RETURN_IF_ERROR(ParseItem(item));
     }
@@ -136,8 +137,8 @@ class FileParser {
     if (!node.IsScalar()) return RuleError(Loc(node), absl::StrCat(what, " must be a string"));
     std::string value = node.Scalar();
     if (value.size() > limits_.max_string_bytes) {
-      return RuleError(Loc(node), absl::StrCat(what, " is longer than ",
-                                               limits_.max_string_bytes, " bytes"));
+      return RuleError(Loc(node),
+                       absl::StrCat(what, " is longer than ", limits_.max_string_bytes, " bytes"));
     }
     return value;
   }
@@ -186,9 +187,9 @@ class FileParser {
     for (const auto& kv : item) {
       const std::string key = kv.first.Scalar();
       if (std::find(allowed.begin(), allowed.end(), key) == allowed.end()) {
-        return RuleError(Loc(kv.first), absl::StrCat("unknown key '", key, "' in ", kind, " '",
-                                                     name, "' (allowed: ",
-                                                     absl::StrJoin(allowed, ", "), ")"));
+        return RuleError(Loc(kv.first),
+                         absl::StrCat("unknown key '", key, "' in ", kind, " '", name,
+                                      "' (allowed: ", absl::StrJoin(allowed, ", "), ")"));
       }
     }
     return absl::OkStatus();
@@ -209,13 +210,13 @@ class FileParser {
       VIGIL_ASSIGN_OR_RETURN(std::string mode, ScalarOf(kv.second, "override mode"));
       const auto& allowed = mode == "append" ? appendable : replaceable;
       if (mode != "append" && mode != "replace") {
-        return RuleError(Loc(kv.second), absl::StrCat("override mode for '", field,
-                                                      "' must be append or replace, not '",
-                                                      mode, "'"));
+        return RuleError(Loc(kv.second),
+                         absl::StrCat("override mode for '", field,
+                                      "' must be append or replace, not '", mode, "'"));
       }
       if (std::find(allowed.begin(), allowed.end(), field) == allowed.end()) {
-        return RuleError(Loc(kv.first), absl::StrCat("'", field, "' cannot be overridden with ",
-                                                     mode));
+        return RuleError(Loc(kv.first),
+                         absl::StrCat("'", field, "' cannot be overridden with ", mode));
       }
       if (!item[field]) {
         return RuleError(Loc(kv.first),
@@ -232,12 +233,12 @@ class FileParser {
                                   std::initializer_list<absl::string_view> identity) {
     for (const auto& kv : item) {
       const std::string key = kv.first.Scalar();
-      if (key == "override" ||
-          std::find(identity.begin(), identity.end(), key) != identity.end()) {
+      if (key == "override" || std::find(identity.begin(), identity.end(), key) != identity.end()) {
         continue;
       }
       if (!modes.count(key)) {
-        return RuleError(Loc(kv.first), absl::StrCat("'", key, "' is set on an overriding item "
+        return RuleError(Loc(kv.first), absl::StrCat("'", key,
+                                                     "' is set on an overriding item "
                                                      "but has no override mode"));
       }
     }
@@ -274,7 +275,8 @@ class FileParser {
     if (size_t dot = head.find('.'); dot != absl::string_view::npos) head = head.substr(0, dot);
     if (!absl::SimpleAtoi(head, &major) || major < 0) {
       return RuleError(Loc(node), absl::StrCat("required_engine_version must be a number or "
-                                               "x.y.z, not '", value, "'"));
+                                               "x.y.z, not '",
+                                               value, "'"));
     }
     if (major > kEngineVersion) {
       return RuleError(Loc(node), absl::StrCat("needs rule engine version ", value,
@@ -342,8 +344,8 @@ class FileParser {
       RuleException ex;
       ex.where = Loc(e);
       VIGIL_ASSIGN_OR_RETURN(ex.name, ScalarOf(e["name"], "exception name"));
-      VIGIL_RETURN_IF_ERROR(CheckKeys(e, {"name", "fields", "comps", "values"}, "exception",
-                                      ex.name));
+      VIGIL_RETURN_IF_ERROR(
+          CheckKeys(e, {"name", "fields", "comps", "values"}, "exception", ex.name));
       if (!e["fields"]) {
         return RuleError(Loc(e), absl::StrCat("exception '", ex.name, "' has no fields"));
       }
@@ -351,9 +353,9 @@ class FileParser {
       if (e["comps"]) {
         VIGIL_ASSIGN_OR_RETURN(ex.comps, StringsOf(e["comps"], "comps"));
         if (ex.comps.size() != ex.fields.size()) {
-          return RuleError(Loc(e["comps"]), absl::StrCat("exception '", ex.name, "' has ",
-                                                         ex.fields.size(), " fields but ",
-                                                         ex.comps.size(), " comps"));
+          return RuleError(Loc(e["comps"]),
+                           absl::StrCat("exception '", ex.name, "' has ", ex.fields.size(),
+                                        " fields but ", ex.comps.size(), " comps"));
         }
       } else {
         ex.comps.assign(ex.fields.size(), "=");
@@ -365,9 +367,9 @@ class FileParser {
         for (const YAML::Node& tuple : e["values"]) {
           VIGIL_ASSIGN_OR_RETURN(std::vector<std::string> values, StringsOf(tuple, "values"));
           if (values.size() != ex.fields.size()) {
-            return RuleError(Loc(tuple), absl::StrCat("exception '", ex.name, "': a tuple of ",
-                                                      values.size(), " values for ",
-                                                      ex.fields.size(), " fields"));
+            return RuleError(Loc(tuple),
+                             absl::StrCat("exception '", ex.name, "': a tuple of ", values.size(),
+                                          " values for ", ex.fields.size(), " fields"));
           }
           ex.values.push_back(std::move(values));
         }
@@ -379,25 +381,24 @@ class FileParser {
 
   absl::Status ParseRule(const YAML::Node& item) {
     VIGIL_ASSIGN_OR_RETURN(std::string name, ScalarOf(item["rule"], "rule name"));
-    VIGIL_RETURN_IF_ERROR(CheckKeys(item,
-                                    {"rule", "desc", "condition", "output", "priority", "tags",
-                                     "enabled", "exceptions", "override", "append", "source",
-                                     "threshold", "sequence"},
-                                    "rule", name));
+    VIGIL_RETURN_IF_ERROR(
+        CheckKeys(item,
+                  {"rule", "desc", "condition", "output", "priority", "tags", "enabled",
+                   "exceptions", "override", "append", "source", "threshold", "sequence"},
+                  "rule", name));
     RuleItem* existing = FindItem(staged_->rules, name);
     VIGIL_ASSIGN_OR_RETURN(
-        auto modes,
-        OverridesOf(item, {"condition", "output", "desc", "tags", "exceptions"},
-                    {"condition", "output", "desc", "priority", "tags", "enabled", "exceptions",
-                     "threshold", "sequence"}));
+        auto modes, OverridesOf(item, {"condition", "output", "desc", "tags", "exceptions"},
+                                {"condition", "output", "desc", "priority", "tags", "enabled",
+                                 "exceptions", "threshold", "sequence"}));
     const bool legacy_append = LegacyAppend(item);
     // A rule item naming an existing rule with only `enabled` toggles it (Falco's form).
     const bool enable_only = modes.empty() && !legacy_append && item["enabled"] &&
                              !item["condition"] && existing != nullptr;
     if (existing == nullptr && modes.empty() && !legacy_append && item["enabled"] &&
         !item["condition"] && !item["output"] && !item["priority"] && !item["sequence"]) {
-      return RuleError(Loc(item), absl::StrCat("cannot enable or disable undefined rule '", name,
-                                               "'"));
+      return RuleError(Loc(item),
+                       absl::StrCat("cannot enable or disable undefined rule '", name, "'"));
     }
     if (!modes.empty() || legacy_append || enable_only) {
       if (existing == nullptr) {
@@ -515,8 +516,8 @@ class FileParser {
     VIGIL_ASSIGN_OR_RETURN(std::string value, ScalarOf(node, what));
     uint32_t n = 0;
     if (!absl::SimpleAtoi(value, &n) || n < min || n > max) {
-      return RuleError(Loc(node), absl::StrCat(what, " must be an integer from ", min, " to ",
-                                               max, ", not '", value, "'"));
+      return RuleError(Loc(node), absl::StrCat(what, " must be an integer from ", min, " to ", max,
+                                               ", not '", value, "'"));
     }
     return n;
   }
@@ -542,8 +543,8 @@ class FileParser {
     const YAML::Node threshold = item["threshold"];
     const YAML::Node sequence = item["sequence"];
     if (threshold && sequence) {
-      return RuleError(Loc(sequence), absl::StrCat("rule '", rule->name,
-                                                   "' has both threshold and sequence"));
+      return RuleError(Loc(sequence),
+                       absl::StrCat("rule '", rule->name, "' has both threshold and sequence"));
     }
     if (threshold) {
       if (!threshold.IsMap()) {
@@ -558,8 +559,7 @@ class FileParser {
       }
       ThresholdItem t;
       t.where = Loc(threshold);
-      VIGIL_ASSIGN_OR_RETURN(t.count,
-                             CountOf(threshold["count"], "count", 1, kMaxThresholdCount));
+      VIGIL_ASSIGN_OR_RETURN(t.count, CountOf(threshold["count"], "count", 1, kMaxThresholdCount));
       VIGIL_ASSIGN_OR_RETURN(t.window_ns, DurationOf(threshold["window"], "window"));
       t.cooldown_ns = t.window_ns;
       if (threshold["cooldown"]) {
@@ -567,8 +567,8 @@ class FileParser {
       }
       VIGIL_RETURN_IF_ERROR(KeyOf(threshold, &t.by, &t.max_keys));
       if (!threshold["max_keys"]) {
-        t.max_keys = static_cast<uint32_t>(
-            std::min<uint64_t>(kDefaultMaxKeys, std::max<uint64_t>(1, kMaxThresholdSlots / t.count)));
+        t.max_keys = static_cast<uint32_t>(std::min<uint64_t>(
+            kDefaultMaxKeys, std::max<uint64_t>(1, kMaxThresholdSlots / t.count)));
       } else if (uint64_t{t.count} * t.max_keys > kMaxThresholdSlots) {
         return RuleError(Loc(threshold["max_keys"]),
                          absl::StrCat("count x max_keys is ", uint64_t{t.count} * t.max_keys,
@@ -738,10 +738,10 @@ absl::Status RuleFileSet::AddText(absl::string_view yaml, const std::string& fil
       while (counting.HandleNextDocument(counter)) {
         if (++documents > kMaxDocuments) {
           const YAML::Mark& m = counter.last();
-          return RuleError(SourceLocation{file, m.line >= 0 ? m.line + 1 : 0,
-                                          m.column >= 0 ? m.column + 1 : 0},
-                           absl::StrCat("bad YAML: more than ", kMaxDocuments,
-                                        " documents (a stray ',' or '---' at the top level?)"));
+          return RuleError(
+              SourceLocation{file, m.line >= 0 ? m.line + 1 : 0, m.column >= 0 ? m.column + 1 : 0},
+              absl::StrCat("bad YAML: more than ", kMaxDocuments,
+                           " documents (a stray ',' or '---' at the top level?)"));
         }
       }
     }

@@ -23,8 +23,16 @@ namespace vigil::rules {
 inline constexpr int kEngineVersion = 1;
 
 // Alert priorities, most severe first (Falco's names and order).
-enum class Priority { kEmergency, kAlert, kCritical, kError, kWarning, kNotice, kInformational,
-                      kDebug };
+enum class Priority {
+  kEmergency,
+  kAlert,
+  kCritical,
+  kError,
+  kWarning,
+  kNotice,
+  kInformational,
+  kDebug
+};
 
 // Lower-case canonical name of a priority ("warning", "informational", ...).
 absl::string_view PriorityName(Priority priority);
@@ -58,8 +66,8 @@ struct MacroItem {
 struct RuleException {
   std::string name;
   std::vector<std::string> fields;
-  std::vector<std::string> comps;                 // one per field; "=" when not given
-  std::vector<std::vector<std::string>> values;   // each tuple has one value per field
+  std::vector<std::string> comps;                // one per field; "=" when not given
+  std::vector<std::vector<std::string>> values;  // each tuple has one value per field
   SourceLocation where;
 };
 
@@ -133,7 +141,7 @@ std::string RuleSetContentVersion(
 // Limits that keep a hostile or broken file from exhausting memory.
 struct RuleFileLimits {
   size_t max_file_bytes = 4u << 20;
-  size_t max_items = 10000;      // across all files
+  size_t max_items = 10000;  // across all files
   size_t max_string_bytes = 64u << 10;
 };
 

@@ -24,7 +24,7 @@ struct AlertLine {
   rules::Priority priority = rules::Priority::kWarning;
   absl::string_view output;
   const std::vector<rules::AlertField>* fields = nullptr;  // output_fields; may be null
-  const std::vector<std::string>* tags = nullptr;           // may be null
+  const std::vector<std::string>* tags = nullptr;          // may be null
   absl::string_view source = "syscall";
   uint64_t wall_ns = 0;
   // Threshold rules: the events counted (written as "count" when above 1).

@@ -47,7 +47,9 @@ ControllerLink::ControllerLink(const ControllerLinkOptions& options, Spool* spoo
 
 ControllerLink::~ControllerLink() { Stop(); }
 
-void ControllerLink::Start() { thread_ = std::thread([this] { Run(); }); }
+void ControllerLink::Start() {
+  thread_ = std::thread([this] { Run(); });
+}
 
 void ControllerLink::Stop() {
   {

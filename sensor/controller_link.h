@@ -88,8 +88,8 @@ class ControllerLink {
   const ControllerLinkCounters& counters() const { return counters_; }
 
  private:
-  ControllerLink(const ControllerLinkOptions& options, Spool* spool, HelloFn hello,
-                 HealthFn health, CommandFn on_command);
+  ControllerLink(const ControllerLinkOptions& options, Spool* spool, HelloFn hello, HealthFn health,
+                 CommandFn on_command);
   void Run();
   // One connection: returns when the stream breaks or Stop() is called.
   absl::Status Session();

@@ -17,8 +17,7 @@ T Load(const uint8_t* data) {
 }
 
 absl::string_view CommOf(const uint8_t* data) {
-  const char* comm = reinterpret_cast<const char*>(
-      data + offsetof(vigil_event_header, comm));
+  const char* comm = reinterpret_cast<const char*>(data + offsetof(vigil_event_header, comm));
   return absl::string_view(comm, strnlen(comm, VIGIL_COMM_LEN));
 }
 
@@ -45,8 +44,8 @@ absl::Status Decoder::Reject(DecodeError error, absl::string_view detail) {
 absl::Status Decoder::Decode(const void* raw, size_t size, Event* event) {
   const auto* data = static_cast<const uint8_t*>(raw);
   if (size < sizeof(vigil_event_header)) {
-    return Reject(DecodeError::kTooShort, absl::StrCat(size, " bytes, header needs ",
-                                                       sizeof(vigil_event_header)));
+    return Reject(DecodeError::kTooShort,
+                  absl::StrCat(size, " bytes, header needs ", sizeof(vigil_event_header)));
   }
   const auto hdr = Load<vigil_event_header>(data);
   if (hdr.version != VIGIL_ABI_VERSION) {
@@ -75,8 +74,7 @@ absl::Status Decoder::Decode(const void* raw, size_t size, Event* event) {
   // Checks that the record holds the body of type T and exactly `tail` more bytes.
   auto check_body = [&](size_t body, size_t tail) -> absl::Status {
     if (size < body) {
-      return Reject(DecodeError::kTooShort,
-                    absl::StrCat(size, " bytes, body needs ", body));
+      return Reject(DecodeError::kTooShort, absl::StrCat(size, " bytes, body needs ", body));
     }
     if (size - body != tail) {
       return Reject(DecodeError::kSizeMismatch,
@@ -153,8 +151,8 @@ absl::Status Decoder::Decode(const void* raw, size_t size, Event* event) {
       OpenData& o = event->open;
       event->type = EventType::kOpen;
       o.syscall = static_cast<OpenSyscall>(e.syscall);
-      o.path = absl::string_view(
-          reinterpret_cast<const char*>(data + sizeof(vigil_open_event)), e.path_len);
+      o.path = absl::string_view(reinterpret_cast<const char*>(data + sizeof(vigil_open_event)),
+                                 e.path_len);
       o.result = e.result;
       o.flags = e.open_flags;
       o.mode = e.mode;
@@ -166,8 +164,7 @@ absl::Status Decoder::Decode(const void* raw, size_t size, Event* event) {
       if (o.unresolved) o.hidden = HasHiddenComponent(o.path);
       break;
     }
-    default:
-      return Reject(DecodeError::kUnknownType, absl::StrCat("type ", hdr.type));
+    default: return Reject(DecodeError::kUnknownType, absl::StrCat("type ", hdr.type));
   }
   ++decoded_;
   return absl::OkStatus();

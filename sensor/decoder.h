@@ -14,11 +14,11 @@ namespace vigil::sensor {
 
 // Why a record was rejected. Each reason is counted separately.
 enum class DecodeError : int {
-  kTooShort = 0,    // smaller than the common header or than its type's body
-  kSizeMismatch,    // header size or variable lengths disagree with the record size
-  kBadVersion,      // written by a different ABI version
-  kUnknownType,     // type the decoder does not know
-  kBadLength,       // a variable-length field beyond its documented maximum
+  kTooShort = 0,  // smaller than the common header or than its type's body
+  kSizeMismatch,  // header size or variable lengths disagree with the record size
+  kBadVersion,    // written by a different ABI version
+  kUnknownType,   // type the decoder does not know
+  kBadLength,     // a variable-length field beyond its documented maximum
   kCount,
 };
 

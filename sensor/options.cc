@@ -27,8 +27,8 @@ absl::StatusOr<uint32_t> ParseTypes(absl::string_view list) {
     } else if (name == "open") {
       mask |= 1u << VIGIL_EVENT_OPEN;
     } else {
-      return absl::InvalidArgumentError(absl::StrCat(
-          "--events: unknown event type '", name, "' (expected fork, exec, exit, open)"));
+      return absl::InvalidArgumentError(absl::StrCat("--events: unknown event type '", name,
+                                                     "' (expected fork, exec, exit, open)"));
     }
   }
   if (mask == 0) return absl::InvalidArgumentError("--events: empty list");
@@ -40,8 +40,8 @@ absl::StatusOr<T> ParseNumber(absl::string_view flag, absl::string_view value, T
   uint64_t parsed;
   if (!absl::SimpleAtoi(value, &parsed) || parsed < static_cast<uint64_t>(min) ||
       parsed > static_cast<uint64_t>(max)) {
-    return absl::InvalidArgumentError(absl::StrCat(flag, ": '", value,
-                                                   "' is not a number in [", min, ", ", max, "]"));
+    return absl::InvalidArgumentError(
+        absl::StrCat(flag, ": '", value, "' is not a number in [", min, ", ", max, "]"));
   }
   return static_cast<T>(parsed);
 }
@@ -49,11 +49,19 @@ absl::StatusOr<T> ParseNumber(absl::string_view flag, absl::string_view value, T
 }  // namespace
 
 const std::vector<std::string>& DefaultFilePrefixes() {
-  static const auto* prefixes = new std::vector<std::string>{
-      "/etc/",          "/root/",      "/boot/",        "/bin/",
-      "/sbin/",         "/usr/bin/",   "/usr/sbin/",    "/usr/local/bin/",
-      "/usr/local/sbin/", "/lib/modules/", "/var/spool/cron/", "/run/secrets/",
-      "/var/run/secrets/"};
+  static const auto* prefixes = new std::vector<std::string>{"/etc/",
+                                                             "/root/",
+                                                             "/boot/",
+                                                             "/bin/",
+                                                             "/sbin/",
+                                                             "/usr/bin/",
+                                                             "/usr/sbin/",
+                                                             "/usr/local/bin/",
+                                                             "/usr/local/sbin/",
+                                                             "/lib/modules/",
+                                                             "/var/spool/cron/",
+                                                             "/run/secrets/",
+                                                             "/var/run/secrets/"};
   return *prefixes;
 }
 
@@ -168,12 +176,12 @@ absl::StatusOr<SensorOptions> ParseSensorOptions(int argc, const char* const* ar
       }
       return absl::OkStatus();
     };
-#define VIGIL_FLAG(name, field)                \
-  if (arg == name) {                           \
-    absl::Status s = flag_only();              \
-    if (!s.ok()) return s;                     \
-    field;                                     \
-    continue;                                  \
+#define VIGIL_FLAG(name, field)   \
+  if (arg == name) {              \
+    absl::Status s = flag_only(); \
+    if (!s.ok()) return s;        \
+    field;                        \
+    continue;                     \
   }
     VIGIL_FLAG("--help", opts.help = true);
     VIGIL_FLAG("-h", opts.help = true);
@@ -215,7 +223,8 @@ absl::StatusOr<SensorOptions> ParseSensorOptions(int argc, const char* const* ar
     };
     const std::pair<absl::string_view, Setter> value_options[] = {
         {"--output", path(&opts.output)},
-        {"--proc-root", [&](const std::string& v) {
+        {"--proc-root",
+         [&](const std::string& v) {
            opts.proc_root = v;
            return absl::OkStatus();
          }},
@@ -276,8 +285,7 @@ absl::StatusOr<SensorOptions> ParseSensorOptions(int argc, const char* const* ar
   if (default_prefixes) {
     opts.file_prefixes = DefaultFilePrefixes();
   }
-  opts.file_prefixes.insert(opts.file_prefixes.end(), extra_prefixes.begin(),
-                            extra_prefixes.end());
+  opts.file_prefixes.insert(opts.file_prefixes.end(), extra_prefixes.begin(), extra_prefixes.end());
   if (!opts.rule_paths.empty() && !opts.validate_rules && !opts.run_rules) {
     return absl::InvalidArgumentError(
         absl::StrCat("unexpected argument '", opts.rule_paths[0],
@@ -290,9 +298,8 @@ absl::StatusOr<SensorOptions> ParseSensorOptions(int argc, const char* const* ar
     return absl::InvalidArgumentError("--validate-rules and --rules exclude each other");
   }
   if ((opts.validate_rules || opts.run_rules) && opts.rule_paths.empty()) {
-    return absl::InvalidArgumentError(
-        absl::StrCat(opts.run_rules ? "--rules" : "--validate-rules",
-                     ": no rules files or directories given"));
+    return absl::InvalidArgumentError(absl::StrCat(opts.run_rules ? "--rules" : "--validate-rules",
+                                                   ": no rules files or directories given"));
   }
   const bool linked = !opts.controller.empty();
   if (opts.print_alerts && !opts.run_rules && !linked) {

@@ -21,14 +21,14 @@ const std::vector<std::string>& DefaultFilePrefixes();
 struct SensorOptions {
   bool help = false;
   bool version = false;
-  bool check = false;          // load + attach, print the sensor_start record, exit
-  bool list_fields = false;    // print the rule fields and exit
-  bool validate_rules = false; // compile rule_paths, report, exit
-  std::vector<std::string> rule_paths;  // rules files or directories, in load order
-  bool run_rules = false;      // --rules: run the engine on the live stream
-  bool print_alerts = false;   // JSON lines of every alert (Falco's shape)
+  bool check = false;                       // load + attach, print the sensor_start record, exit
+  bool list_fields = false;                 // print the rule fields and exit
+  bool validate_rules = false;              // compile rule_paths, report, exit
+  std::vector<std::string> rule_paths;      // rules files or directories, in load order
+  bool run_rules = false;                   // --rules: run the engine on the live stream
+  bool print_alerts = false;                // JSON lines of every alert (Falco's shape)
   std::string passwd_path = "/etc/passwd";  // user.name lookups
-  std::string hostname;        // alerts' hostname; empty: gethostname()
+  std::string hostname;                     // alerts' hostname; empty: gethostname()
   // The controller link (alerts are spooled and sent; rule sets and module settings come
   // back). Empty address: no link.
   std::string controller;
@@ -39,20 +39,20 @@ struct SensorOptions {
   bool controller_insecure = false;
   std::string spool_dir = "/var/lib/vigil/spool";
   uint64_t spool_bytes = 256ull << 20;
-  std::string sensor_id;       // empty: the host name
-  size_t max_rules = 0;        // rule sets with more rules are refused (0: no bound)
+  std::string sensor_id;  // empty: the host name
+  size_t max_rules = 0;   // rule sets with more rules are refused (0: no bound)
   // Serves /metrics, /healthz and /readyz ("host:port"); empty: not served.
   std::string metrics_address;
   // The watchdog reports a stall once records wait this long with no consumption.
   uint64_t stall_after_ms = 3000;
-  bool print_events = false;   // JSON lines of every event
-  std::string output = "-";    // where JSON lines go ("-" is stdout)
+  bool print_events = false;  // JSON lines of every event
+  std::string output = "-";   // where JSON lines go ("-" is stdout)
   std::optional<probes::AttachMode> attach_mode;
   std::vector<std::string> file_prefixes;  // defaults included unless disabled
   bool all_files = false;
   bool hidden = true;
   bool failed_opens = false;
-  uint32_t type_mask = 0;      // bit (1 << EventType) per reported type
+  uint32_t type_mask = 0;  // bit (1 << EventType) per reported type
   size_t ringbuf_bytes = 16u << 20;
   size_t process_table_size = 65536;
   uint64_t wakeup_bytes = 256 * 1024;

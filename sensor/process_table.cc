@@ -144,8 +144,7 @@ void ProcessTable::Apply(const Event& event) {
     case EventType::kExit:
       if (event.exit.group_dead) Erase(task.pid);
       return;
-    case EventType::kOpen:
-      return;
+    case EventType::kOpen: return;
   }
 }
 

@@ -23,7 +23,7 @@ struct ProcessInfo {
   uint32_t gid = 0;
   std::string comm;
   std::string exe;
-  std::string cmdline;  // arguments joined by single spaces
+  std::string cmdline;         // arguments joined by single spaces
   uint64_t start_boot_ns = 0;  // fork or exec time; 0 when seeded from /proc
 };
 

@@ -8,9 +8,8 @@
 namespace vigil::sensor {
 
 bool Selection::operator==(const Selection& other) const {
-  return type_mask == other.type_mask && all_files == other.all_files &&
-         hidden == other.hidden && failed_opens == other.failed_opens &&
-         prefixes == other.prefixes;
+  return type_mask == other.type_mask && all_files == other.all_files && hidden == other.hidden &&
+         failed_opens == other.failed_opens && prefixes == other.prefixes;
 }
 
 Selection ComputeSelection(const SensorOptions& options, const rules::KernelFilter* rules) {

@@ -12,13 +12,13 @@
 #include <thread>
 #include <vector>
 
+#include "absl/base/thread_annotations.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
-#include "rules/engine.h"
-#include "absl/base/thread_annotations.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/synchronization/notification.h"
 #include "common/metrics_server.h"
+#include "rules/engine.h"
 #include "sensor/alert_json.h"
 #include "sensor/controller_link.h"
 #include "sensor/decoder.h"

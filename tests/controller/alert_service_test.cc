@@ -265,8 +265,7 @@ TEST_F(AlertServiceTest, CursorOlderThanRetentionIsOutOfRange) {
 // silently misses the deleted alerts (the call just waits for new ones). AlertStore
 // documents this case: "or, with the store empty, when c < LastCursor()". DISABLED_ until
 // the controller is fixed; enable it with the fix.
-TEST_F(AlertServiceTest,
-       CursorOlderThanRetentionIsOutOfRangeWhenRetentionDeletedEverything) {
+TEST_F(AlertServiceTest, CursorOlderThanRetentionIsOutOfRangeWhenRetentionDeletedEverything) {
   const int64_t long_ago = NowNs() - int64_t{3600} * 1000000000;
   StoreDirectly({MakeAlert(1), MakeAlert(2), MakeAlert(3)}, long_ago);
   absl::StatusOr<uint64_t> deleted = server_->store().ApplyRetention(int64_t{60} * 1000000000, 0);

@@ -64,8 +64,12 @@ std::unique_ptr<SensorProcess> StartLinkedSensor(const ControllerProcess& contro
                                                  const std::string& spool,
                                                  const std::string& sensor_id,
                                                  const std::vector<std::string>& extra) {
-  std::vector<std::string> args = {"--controller", controller.address(), "--controller-insecure",
-                                   "--spool",      spool,                "--sensor-id",
+  std::vector<std::string> args = {"--controller",
+                                   controller.address(),
+                                   "--controller-insecure",
+                                   "--spool",
+                                   spool,
+                                   "--sensor-id",
                                    sensor_id};
   args.insert(args.end(), extra.begin(), extra.end());
   auto sensor = SensorProcess::StartWith(args);
@@ -75,9 +79,9 @@ std::unique_ptr<SensorProcess> StartLinkedSensor(const ControllerProcess& contro
 
 // A stateless rule named `name` on read opens of exactly `path`.
 std::string OpenRule(const std::string& name, const std::string& path) {
-  return absl::StrCat("- rule: ", name, "\n  condition: evt.is_open_read = true and fd.name = ",
-                      path, "\n  output: \"", name, " %fd.name by %proc.pid\"\n",
-                      "  priority: NOTICE\n");
+  return absl::StrCat("- rule: ", name,
+                      "\n  condition: evt.is_open_read = true and fd.name = ", path,
+                      "\n  output: \"", name, " %fd.name by %proc.pid\"\n", "  priority: NOTICE\n");
 }
 
 // The value of output field `name` as a number, or -1.
@@ -161,8 +165,8 @@ void ExpectExactlyOnce(const Subscriber& subscriber, const std::string& sensor_i
     return absl::StrJoin(out, ",");
   };
   EXPECT_GT(n, 0u);
-  EXPECT_TRUE(missing.empty()) << missing.size() << " of " << n << " lost, first: "
-                               << head(missing);
+  EXPECT_TRUE(missing.empty()) << missing.size() << " of " << n
+                               << " lost, first: " << head(missing);
   EXPECT_TRUE(repeated.empty()) << repeated.size() << " duplicated, first: " << head(repeated);
   EXPECT_TRUE(unexpected.empty()) << unexpected.size() << " beyond 1.." << n
                                   << ", first: " << head(unexpected);
@@ -248,9 +252,11 @@ TEST_F(DeliveryTest, E2eDefaultPackDetectionsReachTheSubscriberOnceWithContext) 
       {"Hidden file in world-writable directory", opener},
   };
   for (const Expected& e : expected) {
-    EXPECT_TRUE(subscriber_->WaitFor(id, [&](const std::vector<Alert>& alerts) {
-      return !OfRuleAndPid(alerts, e.rule, e.pid).empty();
-    })) << e.rule << " for " << e.pid << " never arrived; got:\n"
+    EXPECT_TRUE(subscriber_->WaitFor(id,
+                                     [&](const std::vector<Alert>& alerts) {
+                                       return !OfRuleAndPid(alerts, e.rule, e.pid).empty();
+                                     }))
+        << e.rule << " for " << e.pid << " never arrived; got:\n"
         << Describe(subscriber_->AlertsOf(id)) << sensor->stderr_text();
   }
   absl::SleepFor(absl::Milliseconds(500));  // room for a duplicate to show up

@@ -16,9 +16,7 @@ class FakeEventView : public EventView {
  public:
   explicit FakeEventView(sensor::Event event) : event_(std::move(event)) {}
   const sensor::Event& event() const override { return event_; }
-  const sensor::ProcessInfo* process() const override {
-    return has_process_ ? &process_ : nullptr;
-  }
+  const sensor::ProcessInfo* process() const override { return has_process_ ? &process_ : nullptr; }
   const sensor::ProcessInfo* ancestor(int n) const override {
     return n >= 1 && n <= static_cast<int>(ancestors_.size()) ? &ancestors_[n - 1] : nullptr;
   }

@@ -56,11 +56,12 @@ TEST(FieldTableTest, NamesAreUniqueAndDescribed) {
   }
   // The fields the rule language promises.
   for (const char* required :
-       {"evt.type", "evt.time", "proc.pid", "proc.tgid", "proc.ppid", "proc.name", "proc.exe",
-        "proc.cmdline", "proc.args", "proc.pname", "proc.pexe", "proc.aname", "proc.is_thread",
-        "user.uid", "user.euid", "user.name", "user.loginuid", "group.gid", "fd.name",
-        "fd.directory", "fd.filename", "evt.is_open_read", "evt.is_open_write", "file.mode",
-        "file.is_setuid", "container.id", "k8s.pod.name", "k8s.ns.name"}) {
+       {"evt.type",     "evt.time",         "proc.pid",          "proc.tgid", "proc.ppid",
+        "proc.name",    "proc.exe",         "proc.cmdline",      "proc.args", "proc.pname",
+        "proc.pexe",    "proc.aname",       "proc.is_thread",    "user.uid",  "user.euid",
+        "user.name",    "user.loginuid",    "group.gid",         "fd.name",   "fd.directory",
+        "fd.filename",  "evt.is_open_read", "evt.is_open_write", "file.mode", "file.is_setuid",
+        "container.id", "k8s.pod.name",     "k8s.ns.name"}) {
     EXPECT_NE(FindField(required), nullptr) << required;
   }
   EXPECT_EQ(FindField("proc.nonsense"), nullptr);
@@ -139,9 +140,9 @@ TEST(FieldsTest, OpenEventFields) {
     bool read;
     bool write;
   };
-  for (const Case& c : {Case{O_RDONLY, true, false}, Case{O_WRONLY, false, true},
-                        Case{O_RDWR, true, true}, Case{O_RDONLY | O_CREAT, true, true},
-                        Case{O_RDONLY | O_TRUNC, true, true}}) {
+  for (const Case& c :
+       {Case{O_RDONLY, true, false}, Case{O_WRONLY, false, true}, Case{O_RDWR, true, true},
+        Case{O_RDONLY | O_CREAT, true, true}, Case{O_RDONLY | O_TRUNC, true, true}}) {
     Event e = BaseEvent(EventType::kOpen);
     e.open.syscall = sensor::OpenSyscall::kOpenAt2;
     e.open.path = "/tmp/.cache/x.so";

@@ -74,10 +74,12 @@ TEST(OutputTemplateTest, ErrorsPointAtThePercent) {
   };
   for (const Case& c : {
            Case{"x %proc.nme y", "r.yaml:3:13: unknown field 'proc.nme' in output"},
-           Case{"50 % done", "r.yaml:3:14: '%' must start a field reference (write %% for a "
-                             "literal '%')"},
-           Case{"line one\n  then %bogus.field", "r.yaml:4:8: unknown field 'bogus.field' in "
-                                                 "output"},
+           Case{"50 % done",
+                "r.yaml:3:14: '%' must start a field reference (write %% for a "
+                "literal '%')"},
+           Case{"line one\n  then %bogus.field",
+                "r.yaml:4:8: unknown field 'bogus.field' in "
+                "output"},
            Case{"%proc.aname", "r.yaml:3:11: proc.aname needs an argument [1..16]"},
            Case{"%proc.aname[17]", "r.yaml:3:11: proc.aname needs an argument [1..16]"},
            Case{"%proc.aname[x]", "r.yaml:3:11: proc.aname needs an argument [1..16]"},

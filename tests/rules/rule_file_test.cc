@@ -78,16 +78,18 @@ TEST(RuleFileTest, BlockScalarKeepsSourceLinesAndColumns) {
 TEST(RuleFileTest, PrioritiesAreCaseInsensitiveWithInfoAlias) {
   for (const auto& [text, expected] :
        std::vector<std::pair<std::string, Priority>>{{"EMERGENCY", Priority::kEmergency},
-                                                      {"alert", Priority::kAlert},
-                                                      {"Critical", Priority::kCritical},
-                                                      {"error", Priority::kError},
-                                                      {"notice", Priority::kNotice},
-                                                      {"INFO", Priority::kInformational},
-                                                      {"informational", Priority::kInformational},
-                                                      {"debug", Priority::kDebug}}) {
+                                                     {"alert", Priority::kAlert},
+                                                     {"Critical", Priority::kCritical},
+                                                     {"error", Priority::kError},
+                                                     {"notice", Priority::kNotice},
+                                                     {"INFO", Priority::kInformational},
+                                                     {"informational", Priority::kInformational},
+                                                     {"debug", Priority::kDebug}}) {
     RuleFileSet set;
     ASSERT_TRUE(set.AddText("- rule: r\n  condition: evt.type = exec\n  output: o\n"
-                            "  priority: " + text + "\n", "p.yaml")
+                            "  priority: " +
+                                text + "\n",
+                            "p.yaml")
                     .ok())
         << text;
     EXPECT_EQ(set.rules()[0].priority, expected) << text;
@@ -109,7 +111,9 @@ TEST(RuleFileTest, ExceptionsAreParsedWithDefaultComps) {
       fields: fd.directory
       comps: startswith
       values: [[/var/lib]]
-)", "e.yaml").ok());
+)",
+                          "e.yaml")
+                  .ok());
   const auto& ex = set.rules()[0].exceptions;
   ASSERT_EQ(ex.size(), 2u);
   EXPECT_THAT(ex[0].fields, ElementsAre("proc.name", "fd.name"));
@@ -138,7 +142,9 @@ TEST(RuleFileTest, LaterFilesOverrideEarlierOnes) {
     condition: append
     priority: replace
     tags: append
-)", "local.yaml").ok());
+)",
+                          "local.yaml")
+                  .ok());
   EXPECT_THAT(set.lists()[0].items, ElementsAre("bash", "sh", "zsh"));
   EXPECT_EQ(JoinParts(set.macros()[0].condition), "evt.type = exec or evt.type = fork");
   const RuleItem& rule = set.rules()[0];
@@ -165,7 +171,9 @@ TEST(RuleFileTest, ReplaceOverridesAndLegacyForms) {
 - rule: Shell spawned
   condition: and proc.pname != sshd
   append: true
-)", "local.yaml").ok());
+)",
+                          "local.yaml")
+                  .ok());
   EXPECT_THAT(set.lists()[0].items, ElementsAre("ash", "dash"));
   EXPECT_FALSE(set.rules()[0].enabled);
   EXPECT_EQ(JoinParts(set.rules()[0].condition),
@@ -211,13 +219,16 @@ INSTANTIATE_TEST_SUITE_P(
     Malformed, RuleFileErrorTest,
     ::testing::Values(
         BadCase{"- rule: [unclosed\n", "bad.yaml:2:1: bad YAML: end of sequence flow not found"},
-        BadCase{"rule: x\n", "bad.yaml:1:1: a rules file is a list of items (- rule: ..., - "
-                             "macro: ..., - list: ...)"},
+        BadCase{"rule: x\n",
+                "bad.yaml:1:1: a rules file is a list of items (- rule: ..., - "
+                "macro: ..., - list: ...)"},
         BadCase{"- just a string\n", "bad.yaml:1:3: an item must be a mapping (- rule: ...)"},
-        BadCase{"- frob: x\n", "bad.yaml:1:3: unknown item: expected one of rule, macro, list, "
-                               "required_engine_version"},
-        BadCase{"- rule: x\n  macro: y\n", "bad.yaml:1:3: an item must be exactly one of rule, "
-                                           "macro, list, required_engine_version"},
+        BadCase{"- frob: x\n",
+                "bad.yaml:1:3: unknown item: expected one of rule, macro, list, "
+                "required_engine_version"},
+        BadCase{"- rule: x\n  macro: y\n",
+                "bad.yaml:1:3: an item must be exactly one of rule, "
+                "macro, list, required_engine_version"},
         BadCase{"- rule: x\n  condition: evt.type = exec\n  output: o\n  priority: info\n"
                 "  colour: red\n",
                 "bad.yaml:5:3: unknown key 'colour' in rule 'x' (allowed: rule, desc, condition, "
@@ -227,7 +238,8 @@ INSTANTIATE_TEST_SUITE_P(
                 "bad.yaml:1:3: rule 'x' has no condition"},
         BadCase{"- rule: x\n  condition: c\n  priority: info\n",
                 "bad.yaml:1:3: rule 'x' has no output"},
-        BadCase{"- rule: x\n  condition: c\n  output: o\n", "bad.yaml:1:3: rule 'x' has no priority"},
+        BadCase{"- rule: x\n  condition: c\n  output: o\n",
+                "bad.yaml:1:3: rule 'x' has no priority"},
         BadCase{"- rule: x\n  condition: c\n  output: o\n  priority: loud\n",
                 "bad.yaml:4:13: unknown priority 'loud' (expected emergency, alert, critical, "
                 "error, warning, notice, informational or debug)"},
@@ -287,9 +299,9 @@ TEST(RuleFileTest, LimitsBoundTheInput) {
 
   RuleFileLimits string_limit;
   string_limit.max_string_bytes = 8;
-  EXPECT_EQ(RuleFileSet(string_limit).AddText("- list: a\n  items: [123456789]\n", "long.yaml")
-                .message(),
-            "long.yaml:2:11: items is longer than 8 bytes");
+  EXPECT_EQ(
+      RuleFileSet(string_limit).AddText("- list: a\n  items: [123456789]\n", "long.yaml").message(),
+      "long.yaml:2:11: items is longer than 8 bytes");
 }
 
 TEST(RuleFileTest, PathsLoadDirectoriesInNameOrder) {

@@ -11,16 +11,15 @@ namespace {
 
 TEST(UserNamesTest, ReadsEntriesAndSkipsMalformedLines) {
   vigil::testing::TestDir dir("user-names");
-  const std::string path = dir.WriteFile(
-      "passwd",
-      "root:x:0:0:root:/root:/bin/bash\n"
-      "# comment\n"
-      "\n"
-      "alice:x:1000:1000::/home/alice:/bin/sh\n"
-      "broken line\n"
-      ":x:5:5::/:/bin/false\n"
-      "bob:x:notanumber:1::/:/bin/sh\n"
-      "alias:x:1000:1000::/:/bin/sh\n");
+  const std::string path = dir.WriteFile("passwd",
+                                         "root:x:0:0:root:/root:/bin/bash\n"
+                                         "# comment\n"
+                                         "\n"
+                                         "alice:x:1000:1000::/home/alice:/bin/sh\n"
+                                         "broken line\n"
+                                         ":x:5:5::/:/bin/false\n"
+                                         "bob:x:notanumber:1::/:/bin/sh\n"
+                                         "alias:x:1000:1000::/:/bin/sh\n");
   UserNames names(path);
   EXPECT_EQ(names.Lookup(0), "root");
   EXPECT_EQ(names.Lookup(1000), "alice");  // the first entry for a uid wins

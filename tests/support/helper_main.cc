@@ -35,7 +35,8 @@ int Die(const char* what) {
 
 long OpenWith(const std::string& syscall_name, const char* path) {
   if (syscall_name == "open") return syscall(SYS_open, path, O_RDONLY | O_CREAT, 0644);
-  if (syscall_name == "openat") return syscall(SYS_openat, AT_FDCWD, path, O_RDONLY | O_CREAT, 0644);
+  if (syscall_name == "openat")
+    return syscall(SYS_openat, AT_FDCWD, path, O_RDONLY | O_CREAT, 0644);
   if (syscall_name == "creat") return syscall(SYS_creat, path, 0644);
   if (syscall_name == "openat2") {
     open_how how{};

@@ -24,14 +24,14 @@ using JsonPredicate = std::function<bool(const Json&)>;
 
 // Fails the test unless it runs as root; the real-kernel tests need it and CI runs them
 // as root. Set VIGIL_ALLOW_SKIP_KERNEL_TESTS=1 to skip them instead (never in CI).
-#define VIGIL_REQUIRE_ROOT()                                                            \
-  do {                                                                                  \
-    if (geteuid() != 0) {                                                               \
-      const char* allow = getenv("VIGIL_ALLOW_SKIP_KERNEL_TESTS");                      \
+#define VIGIL_REQUIRE_ROOT()                                                           \
+  do {                                                                                 \
+    if (geteuid() != 0) {                                                              \
+      const char* allow = getenv("VIGIL_ALLOW_SKIP_KERNEL_TESTS");                     \
       if (allow != nullptr && std::string(allow) == "1") GTEST_SKIP() << "not root";   \
-      FAIL() << "real-kernel tests need root (set VIGIL_ALLOW_SKIP_KERNEL_TESTS=1 to "  \
-                "skip them outside CI)";                                                \
-    }                                                                                   \
+      FAIL() << "real-kernel tests need root (set VIGIL_ALLOW_SKIP_KERNEL_TESTS=1 to " \
+                "skip them outside CI)";                                               \
+    }                                                                                  \
   } while (0)
 
 // Skips the test, naming the reason, when the sensor could not start because this kernel
@@ -41,12 +41,12 @@ using JsonPredicate = std::function<bool(const Json&)>;
 // every skip with its message, and checks that each kernel's automatic modes are the
 // expected ones, so a mode cannot silently turn into a skip where it used to work.
 #define VIGIL_SKIP_IF_MODE_UNSUPPORTED(started)                                         \
-  do {                                                                                 \
+  do {                                                                                  \
     if (!(started).ok() &&                                                              \
         std::string((started).status().message()).find("unsupported by this kernel") != \
-            std::string::npos) {                                                       \
+            std::string::npos) {                                                        \
       GTEST_SKIP() << "attach mode unsupported by this kernel: " << (started).status(); \
-    }                                                                                  \
+    }                                                                                   \
   } while (0)
 
 // A running `vigil-sensor --print-events` whose stdout is parsed line by line on a
@@ -55,8 +55,7 @@ class SensorProcess {
  public:
   // Starts the sensor with `--print-events` plus `args` and waits (up to 60 s) for its
   // sensor_start record. Fails with the sensor's stderr if it exits or times out.
-  static absl::StatusOr<std::unique_ptr<SensorProcess>> Start(
-      const std::vector<std::string>& args);
+  static absl::StatusOr<std::unique_ptr<SensorProcess>> Start(const std::vector<std::string>& args);
   // Starts the sensor with exactly `args` (e.g. --rules ... --print-alerts), waiting for
   // its sensor_start record as Start does.
   static absl::StatusOr<std::unique_ptr<SensorProcess>> StartWith(

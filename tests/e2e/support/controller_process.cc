@@ -100,8 +100,8 @@ std::string ControllerProcess::log_text() const {
 }
 
 absl::Status ControllerProcess::Launch() {
-  std::vector<std::string> args = {VIGIL_CONTROLLER_BINARY, "--insecure", "--listen", address(),
-                                   "--db", dir_ + "/c.db"};
+  std::vector<std::string> args = {
+      VIGIL_CONTROLLER_BINARY, "--insecure", "--listen", address(), "--db", dir_ + "/c.db"};
   args.insert(args.end(), extra_args_.begin(), extra_args_.end());
   const std::string log = dir_ + "/controller.log";
   // Everything the child needs is prepared before fork: the test process has threads, so

@@ -1,7 +1,6 @@
 // Subscriber: the resuming AlertService.Subscribe client of the end-to-end tests.
 #include "tests/e2e/support/subscriber.h"
 
-
 #include "absl/time/clock.h"
 
 namespace vigil::testing {

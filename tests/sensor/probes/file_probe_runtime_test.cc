@@ -112,8 +112,7 @@ TEST_F(FileProbeRuntimeTest, HiddenAndAllFilesFlagsApplyWhileRunning) {
   const std::string hidden = b_.WriteFile(".h/f");
   const std::string plain = b_.WriteFile("plain");
   const std::string marker = a_.WriteFile("marker.txt");
-  EXPECT_EQ(OpenAndCollect({hidden, plain}, marker),
-            std::vector<std::string>({hidden, marker}));
+  EXPECT_EQ(OpenAndCollect({hidden, plain}, marker), std::vector<std::string>({hidden, marker}));
 
   probe_.SetFilter({1u << VIGIL_EVENT_OPEN, 0});
   EXPECT_EQ(OpenAndCollect({hidden, plain}, marker), std::vector<std::string>({marker}));

@@ -15,8 +15,8 @@ namespace vigil::sensor::probes {
 namespace {
 
 using ::vigil::testing::ExpectCleanStop;
-using ::vigil::testing::RunHelper;
 using ::vigil::testing::Json;
+using ::vigil::testing::RunHelper;
 using ::vigil::testing::SensorProcess;
 using ::vigil::testing::TestDir;
 
@@ -31,9 +31,9 @@ class FileProbeTest : public ::testing::TestWithParam<std::string> {
   void SetUp() override {
     VIGIL_REQUIRE_ROOT();
     dir_ = std::make_unique<TestDir>("file");
-    auto sensor = SensorProcess::Start({"--attach-mode", GetParam(), "--events", "open",
-                                        "--no-default-prefixes", "--file-prefix",
-                                        dir_->path() + "/"});
+    auto sensor =
+        SensorProcess::Start({"--attach-mode", GetParam(), "--events", "open",
+                              "--no-default-prefixes", "--file-prefix", dir_->path() + "/"});
     VIGIL_SKIP_IF_MODE_UNSUPPORTED(sensor);
     ASSERT_TRUE(sensor.ok()) << sensor.status();
     sensor_ = std::move(*sensor);
@@ -92,8 +92,8 @@ TEST_P(FileProbeTest, EveryOpenSyscallIsSeen) {
     const char* syscall;
     const char* name;
   };
-  for (const Case& c : {Case{"open", "a"}, Case{"openat", "b"}, Case{"openat2", "c"},
-                        Case{"creat", "d"}}) {
+  for (const Case& c :
+       {Case{"open", "a"}, Case{"openat", "b"}, Case{"openat2", "c"}, Case{"creat", "d"}}) {
     const std::string file = dir_->Join(std::string("sys-") + c.name);
     auto opens = RunAndCollect({"open", c.syscall, file}, 1);
     ASSERT_EQ(opens.size(), 1u) << c.syscall;
@@ -138,8 +138,7 @@ TEST_P(FileProbeTest, PathOnAnotherMountIsResolvedAcrossTheMountPoint) {
   // /dev/shm is not in the interest set: widen it by restarting with that prefix.
   sensor_->Stop();
   auto sensor = SensorProcess::Start({"--attach-mode", GetParam(), "--events", "open",
-                                      "--no-default-prefixes", "--file-prefix",
-                                      shm.path() + "/"});
+                                      "--no-default-prefixes", "--file-prefix", shm.path() + "/"});
   ASSERT_TRUE(sensor.ok()) << sensor.status();
   sensor_ = std::move(*sensor);
   auto opens = RunAndCollect({"open-rel", shm.Join("x"), "on-tmpfs.txt"}, 1);

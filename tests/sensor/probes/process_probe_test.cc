@@ -20,8 +20,8 @@ namespace {
 
 using ::vigil::testing::ExpectCleanStop;
 using ::vigil::testing::HelperBinary;
-using ::vigil::testing::RunHelper;
 using ::vigil::testing::Json;
+using ::vigil::testing::RunHelper;
 using ::vigil::testing::SensorProcess;
 using ::vigil::testing::Spawn;
 using ::vigil::testing::TestDir;

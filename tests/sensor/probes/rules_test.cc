@@ -84,7 +84,7 @@ class DefaultRulesTest : public ::testing::Test {
         "zz-local.yaml", absl::StrCat("- macro: known_tmp_executables\n"
                                       "  condition: or proc.exepath startswith '",
                                       BuildTree(), "/'\n  override:\n    condition: append\n",
-                                          vigil::testing::ScaledFloodRules()));
+                                      vigil::testing::ScaledFloodRules()));
     auto sensor = SensorProcess::StartWith({"--rules", kPack, local, "--print-alerts"});
     ASSERT_TRUE(sensor.ok()) << sensor.status();
     sensor_ = std::move(*sensor);
@@ -237,8 +237,8 @@ TEST(RulesReloadTest, SighupSwapsRulesAndMovesTheKernelFilter) {
   // Move the rule to b: alerts for b, none for a.
   dir.WriteFile("rules/r.yaml", OpenRule(b));
   ASSERT_TRUE(sensor.Signal(SIGHUP));
-  auto reloaded = sensor.WaitForCount(
-      [](const Json& j) { return j.value("type", "") == "rules_reloaded"; }, 1);
+  auto reloaded =
+      sensor.WaitForCount([](const Json& j) { return j.value("type", "") == "rules_reloaded"; }, 1);
   ASSERT_EQ(reloaded.size(), 1u) << sensor.stderr_text();
   EXPECT_THAT(reloaded[0]["file_prefixes"], ::testing::ElementsAre(b));  // moved, not widened
   const pid_t second = RunHelper({"open", "openat", a, b});
@@ -247,8 +247,9 @@ TEST(RulesReloadTest, SighupSwapsRulesAndMovesTheKernelFilter) {
   EXPECT_EQ(alerts[1]["output"], absl::StrCat("opened ", b, " by ", second));
 
   // A broken set is refused: a self-alert names the error, the running set stays.
-  dir.WriteFile("rules/r.yaml", OpenRule(b) + "- rule: broken\n  condition: proc.nmae = x\n"
-                                              "  output: o\n  priority: INFO\n");
+  dir.WriteFile("rules/r.yaml", OpenRule(b) +
+                                    "- rule: broken\n  condition: proc.nmae = x\n"
+                                    "  output: o\n  priority: INFO\n");
   ASSERT_TRUE(sensor.Signal(SIGHUP));
   auto refused = sensor.WaitForCount(AlertOf("Vigil rules reload failed"), 1);
   ASSERT_EQ(refused.size(), 1u);
@@ -274,8 +275,7 @@ TEST(RulesStartupTest, ABrokenRuleSetStopsTheSensorWithTheError) {
   VIGIL_REQUIRE_ROOT();
   TestDir dir("bad-rules");
   const std::string rules = dir.WriteFile("r.yaml", OpenRule("/etc/x") + "  bogus: 1\n");
-  auto run = vigil::testing::RunCapture(
-      {VIGIL_SENSOR_BINARY, "--rules", rules, "--print-alerts"});
+  auto run = vigil::testing::RunCapture({VIGIL_SENSOR_BINARY, "--rules", rules, "--print-alerts"});
   ASSERT_TRUE(run.ok());
   EXPECT_TRUE(WIFEXITED(run->status));
   EXPECT_EQ(WEXITSTATUS(run->status), 1);
