@@ -59,6 +59,8 @@ packages=(
   podman runc buildah debootstrap uidmap fuse-overlayfs
   # rendering and checking the Helm chart (Go text/template + sprig, YAML parsing)
   golang-go golang-github-masterminds-sprig-dev golang-gopkg-yaml.v3-dev
+  # the kernel matrix (tests/vm/): Debian kernels booted in qemu from a busybox initramfs
+  qemu-system-x86 busybox-static cpio jq xz-utils
 )
 
 if [[ "$deps" == build ]]; then
