@@ -17,6 +17,8 @@
 #
 # Env knobs:
 #   VIGIL_VM_GTEST_FILTER  gtest filter for the tests (default: all of them)
+#   VIGIL_VM_BENCH         1: also run the attach-mode benchmark (bench/run_overhead.sh
+#                          --modes ..., --quick under emulation) into OUT_DIR/bench.txt
 #   VIGIL_VM_ATTACH_MODES  modes to force (default "fentry tp_btf raw_tp tracepoint")
 #   VIGIL_VM_CHECK_TIMEOUT seconds one --check may take (default 600: the verifier is slow
 #                          under emulation)
@@ -138,6 +140,17 @@ rm -rf "$scratch"
 put tests_rc "$tests_rc"
 put tests_seconds "$(($(date +%s) - start))"
 say "tests: rc=$tests_rc, $(grep -E '^\[ *(PASSED|FAILED|SKIPPED) *\] [0-9]+ test' "$out/tests.log" | tr '\n' ' ')"
+# The attach modes side by side (bench/README.md), on request: figures from an emulated
+# guest are relative at best; on a host with KVM they are real.
+if [[ ${VIGIL_VM_BENCH:-0} == 1 ]]; then
+  bench_args=("$build" --modes "fentry tp_btf raw_tp tracepoint")
+  [[ ${VIGIL_VM_GUEST:-} == 1 && ${VIGIL_TEST_TIME_SCALE:-1} != 1 ]] && bench_args+=(--quick)
+  say "bench/run_overhead.sh ${bench_args[*]}"
+  bench_rc=0
+  "$(dirname "$0")/../../bench/run_overhead.sh" "${bench_args[@]}" >"$out/bench.txt" 2>&1 ||
+    bench_rc=$?
+  put bench_rc "$bench_rc"
+fi
 put finished "$(date -u +%Y-%m-%dT%H:%M:%SZ)"
 
 check_rc=$(sed -n 's/^check_rc=//p' "$status")

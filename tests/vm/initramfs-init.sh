@@ -18,6 +18,7 @@
 #   VM_KEEP          host paths below /tmp, /run or /var the guest needs (blank-separated)
 #   VM_GTEST_FILTER  passed to guest.sh as VIGIL_VM_GTEST_FILTER
 #   VM_TIME_SCALE    passed to the tests as VIGIL_TEST_TIME_SCALE
+#   VM_BENCH         passed to guest.sh as VIGIL_VM_BENCH
 #   VM_HOSTNAME      the guest's host name
 # shellcheck shell=sh
 
@@ -115,6 +116,6 @@ say "running $VM_GUEST_SCRIPT after $(cut -d" " -f1 /proc/uptime) s"
 chroot /newroot /usr/bin/env -i \
   PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin HOME=/root LANG=C.UTF-8 \
   TERM=dumb VIGIL_VM_GUEST=1 VIGIL_VM_GTEST_FILTER="$VM_GTEST_FILTER" \
-  VIGIL_TEST_TIME_SCALE="${VM_TIME_SCALE:-1}" \
+  VIGIL_TEST_TIME_SCALE="${VM_TIME_SCALE:-1}" VIGIL_VM_BENCH="${VM_BENCH:-0}" \
   /bin/bash "$VM_GUEST_SCRIPT" "$VM_BUILD_DIR" "$out"
 finish $?

@@ -25,6 +25,7 @@
 # Env knobs:
 #   VIGIL_VM_GTEST_FILTER  gtest filter for the real-kernel tests (default: all; `-*` runs
 #                          none, for a --check-only run)
+#   VIGIL_VM_BENCH         1: each column also runs the attach-mode benchmark (bench.txt)
 #   VIGIL_VM_TCG_TIME_SCALE  how much longer rate-based tests make their rules' time windows
 #                          under TCG (default 40; VIGIL_TEST_TIME_SCALE in the guest; 1 on KVM)
 #   VIGIL_VM_TIMEOUT       seconds one column may take before it is killed (default 1800)
@@ -167,6 +168,7 @@ boot_vm() {
     printf "VM_GTEST_FILTER='%s'\n" "${VIGIL_VM_GTEST_FILTER:-$conf_tests}"
     # Under emulation a fork takes tens of times longer: rate-based tests stretch their
     # rules' time windows by this factor (tests/support/time_scale.h), not their counts.
+    printf "VM_BENCH='%s'\n" "${VIGIL_VM_BENCH:-0}"
     printf "VM_TIME_SCALE='%s'\n" "$([[ $accel == tcg ]] && echo "${VIGIL_VM_TCG_TIME_SCALE:-40}" || echo 1)"
     printf "VM_HOSTNAME='%s'\n" "vigil-vm-$id"
   } >"$dir/vm.env"
