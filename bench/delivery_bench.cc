@@ -128,14 +128,14 @@ int main(int argc, char** argv) {
   const double gen_s = static_cast<double>(generated - start) / 1e9;
   const double recv_s = static_cast<double>(last_receive - first_receive) / 1e9;
   std::vector<int64_t> sorted = latencies;
-  printf("{\"mode\":\"%s\",\"generated\":%llu,\"received\":%llu,\"generate_per_s\":%.0f,"
-         "\"receive_per_s\":%.0f,\"latency_ms\":{\"p50\":%.2f,\"p90\":%.2f,\"p99\":%.2f,"
-         "\"max\":%.2f}}\n",
-         rate > 0 ? "rate" : "burst", static_cast<unsigned long long>(total),
-         static_cast<unsigned long long>(latencies.size()),
-         gen_s > 0 ? static_cast<double>(total) / gen_s : 0,
-         recv_s > 0 ? static_cast<double>(latencies.size()) / recv_s : 0,
-         Percentile(sorted, 0.50), Percentile(sorted, 0.90), Percentile(sorted, 0.99),
-         Percentile(sorted, 1.0));
+  printf(
+      "{\"mode\":\"%s\",\"generated\":%llu,\"received\":%llu,\"generate_per_s\":%.0f,"
+      "\"receive_per_s\":%.0f,\"latency_ms\":{\"p50\":%.2f,\"p90\":%.2f,\"p99\":%.2f,"
+      "\"max\":%.2f}}\n",
+      rate > 0 ? "rate" : "burst", static_cast<unsigned long long>(total),
+      static_cast<unsigned long long>(latencies.size()),
+      gen_s > 0 ? static_cast<double>(total) / gen_s : 0,
+      recv_s > 0 ? static_cast<double>(latencies.size()) / recv_s : 0, Percentile(sorted, 0.50),
+      Percentile(sorted, 0.90), Percentile(sorted, 0.99), Percentile(sorted, 1.0));
   return latencies.size() == total ? 0 : 1;
 }
