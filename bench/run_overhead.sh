@@ -199,6 +199,48 @@ readonly results="$work/results.tsv"
 
 # --- Sensor control -----------------------------------------------------------------------
 
+# wait_ready PID_VAR NAME LOG PATTERN: waits until LOG matches PATTERN (extended regex)
+# while the process whose pid is in the variable PID_VAR runs; dies with its log when it
+# exits first or start_timeout_s passes.
+wait_ready() {
+  local pid_var="$1" name="$2" log="$3" pattern="$4"
+  local tries=$((start_timeout_s * 20))
+  while ! grep -Eq "$pattern" "$log"; do
+    if ! kill -0 "${!pid_var}" 2>/dev/null; then
+      local rc=0
+      wait "${!pid_var}" || rc=$?
+      printf -v "$pid_var" '%s' ""
+      echo "--- $name log ($log) ---" >&2
+      cat "$log" >&2
+      die "$name exited with status $rc before it was ready"
+    fi
+    ((--tries > 0)) || {
+      cat "$log" >&2
+      die "$name not ready after ${start_timeout_s}s"
+    }
+    sleep 0.05
+  done
+}
+
+# stop_process PID_VAR NAME LOG: SIGTERM to the process in PID_VAR, then waits (up to
+# start_timeout_s) for a clean exit; dies with its log otherwise.
+stop_process() {
+  local pid_var="$1" name="$2" log="$3"
+  kill -TERM "${!pid_var}"
+  local tries=$((start_timeout_s * 20))
+  while kill -0 "${!pid_var}" 2>/dev/null; do
+    ((--tries > 0)) || die "$name did not stop within ${start_timeout_s}s of SIGTERM"
+    sleep 0.05
+  done
+  local rc=0
+  wait "${!pid_var}" || rc=$?
+  printf -v "$pid_var" '%s' ""
+  if ((rc != 0)); then
+    cat "$log" >&2
+    die "$name exited with status $rc"
+  fi
+}
+
 # start_sensor OUT LOG [ARG...]: starts the sensor writing events to OUT (with extra
 # arguments ARG, e.g. --attach-mode MODE), waits for "running".
 start_sensor() {
@@ -206,41 +248,11 @@ start_sensor() {
   : >"$log" # exists before the wait loop reads it
   "$sensor" --print-events --output "$out" "${@:3}" >"$log" 2>&1 &
   sensor_pid=$!
-  local tries=$((start_timeout_s * 20))
-  while ! grep -q 'vigil-sensor: running' "$log"; do
-    if ! kill -0 "$sensor_pid" 2>/dev/null; then
-      local rc=0
-      wait "$sensor_pid" || rc=$?
-      sensor_pid=""
-      echo "--- sensor log ($log) ---" >&2
-      cat "$log" >&2
-      die "vigil-sensor exited with status $rc before it was running"
-    fi
-    ((--tries > 0)) || {
-      cat "$log" >&2
-      die "vigil-sensor not running after ${start_timeout_s}s"
-    }
-    sleep 0.05
-  done
+  wait_ready sensor_pid vigil-sensor "$log" 'vigil-sensor: running'
 }
 
 # stop_sensor LOG: SIGTERM, then waits (up to start_timeout_s) for a clean exit.
-stop_sensor() {
-  local log="$1"
-  kill -TERM "$sensor_pid"
-  local tries=$((start_timeout_s * 20))
-  while kill -0 "$sensor_pid" 2>/dev/null; do
-    ((--tries > 0)) || die "vigil-sensor did not stop within ${start_timeout_s}s of SIGTERM"
-    sleep 0.05
-  done
-  local rc=0
-  wait "$sensor_pid" || rc=$?
-  sensor_pid=""
-  if ((rc != 0)); then
-    cat "$log" >&2
-    die "vigil-sensor exited with status $rc"
-  fi
-}
+stop_sensor() { stop_process sensor_pid vigil-sensor "$1"; }
 
 # sensor_counters OUT: prints one JSON object summarising a sensor run's output file:
 # drops (sensor_stop drop counters, or gap records if larger, plus decoder gaps) and the
@@ -295,41 +307,11 @@ start_floor() {
   : >"$log" # exists before the wait loop reads it
   "$floor" "$mode" >"$log" 2>&1 &
   floor_pid=$!
-  local tries=$((start_timeout_s * 20))
-  while ! grep -Eq 'attached [0-9]+ programs' "$log"; do
-    if ! kill -0 "$floor_pid" 2>/dev/null; then
-      local rc=0
-      wait "$floor_pid" || rc=$?
-      floor_pid=""
-      echo "--- floor log ($log) ---" >&2
-      cat "$log" >&2
-      die "vigil-bench-floor $mode exited with status $rc before it was attached"
-    fi
-    ((--tries > 0)) || {
-      cat "$log" >&2
-      die "vigil-bench-floor $mode not attached after ${start_timeout_s}s"
-    }
-    sleep 0.05
-  done
+  wait_ready floor_pid "vigil-bench-floor $mode" "$log" 'attached [0-9]+ programs'
 }
 
 # stop_floor LOG: SIGTERM, then waits (up to start_timeout_s) for a clean exit.
-stop_floor() {
-  local log="$1"
-  kill -TERM "$floor_pid"
-  local tries=$((start_timeout_s * 20))
-  while kill -0 "$floor_pid" 2>/dev/null; do
-    ((--tries > 0)) || die "vigil-bench-floor did not stop within ${start_timeout_s}s of SIGTERM"
-    sleep 0.05
-  done
-  local rc=0
-  wait "$floor_pid" || rc=$?
-  floor_pid=""
-  if ((rc != 0)); then
-    cat "$log" >&2
-    die "vigil-bench-floor exited with status $rc"
-  fi
-}
+stop_floor() { stop_process floor_pid vigil-bench-floor "$1"; }
 
 # What a failed start says when the kernel lacks the mode (a hook or hook type missing, or
 # the program type refused outright), as opposed to a real failure.
