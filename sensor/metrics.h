@@ -26,7 +26,7 @@ namespace vigil::sensor {
 struct ModuleSnapshot {
   std::string name;
   bool running = false;
-  std::string attach_mode;  // "tp_btf", "raw_tp", "tracepoint"; empty when not running
+  std::string attach_mode;  // "fentry", "tp_btf", "raw_tp", "tracepoint"; empty when not running
   std::array<uint64_t, VIGIL_STAT_MAX> stats{};
 };
 
