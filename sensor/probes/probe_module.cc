@@ -4,6 +4,7 @@
 #include <bpf/libbpf.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 
@@ -91,12 +92,17 @@ absl::string_view StatName(int stat) {
 
 ProbeModule::~ProbeModule() = default;
 
-bool ProbeModule::Offers(AttachMode mode) {
-  if (!OpenSkeleton("").ok()) return false;
-  bool offered = false;
-  bpf_program* prog;
-  bpf_object__for_each_program(prog, object()) {
-    offered = offered || absl::StartsWith(bpf_program__name(prog), AttachModeProgramPrefix(mode));
+absl::StatusOr<std::vector<AttachMode>> ProbeModule::OfferedModes() {
+  std::vector<AttachMode> offered;
+  if (absl::Status opened = OpenSkeleton(""); !opened.ok()) return opened;
+  for (AttachMode mode : kAttachModeOrder) {
+    bpf_program* prog;
+    bpf_object__for_each_program(prog, object()) {
+      if (absl::StartsWith(bpf_program__name(prog), AttachModeProgramPrefix(mode))) {
+        offered.push_back(mode);
+        break;
+      }
+    }
   }
   DestroySkeleton();
   return offered;
@@ -106,10 +112,13 @@ absl::Status ProbeModule::Start(KernelEnv& env, const ModuleOptions& options) {
   Stop();
   std::vector<std::string> errors;
   bool all_unsupported = true;
-  const bool forced = options.forced_mode && Offers(*options.forced_mode);
-  for (AttachMode mode : kAttachModeOrder) {
-    if (forced && *options.forced_mode != mode) continue;
-    if (!forced && !Offers(mode)) continue;
+  absl::StatusOr<std::vector<AttachMode>> offered = OfferedModes();
+  if (!offered.ok()) return offered.status();
+  std::vector<AttachMode> modes = *std::move(offered);
+  const bool forced = options.forced_mode &&
+                      std::find(modes.begin(), modes.end(), *options.forced_mode) != modes.end();
+  if (forced) modes = {*options.forced_mode};
+  for (AttachMode mode : modes) {
     absl::Status status = TryMode(env, mode, options);
     if (status.ok()) {
       mode_ = mode;
@@ -128,24 +137,8 @@ absl::Status ProbeModule::Start(KernelEnv& env, const ModuleOptions& options) {
                          : absl::FailedPreconditionError(message);
 }
 
-absl::Status ProbeModule::TryMode(KernelEnv& env, AttachMode mode, const ModuleOptions& options) {
-  if (mode == AttachMode::kTracepoint) {
-    absl::StatusOr<std::string> tracefs = env.EnsureTracefs();
-    if (!tracefs.ok()) return tracefs.status();
-  }
-  absl::Status status = OpenSkeleton(options.btf_path);
-  if (!status.ok()) return status;
-  ModuleGlobals initial = globals();
-  *initial.self_tgid = options.self_tgid;
-  *initial.wakeup_bytes = options.wakeup_bytes;
-  *initial.wakeup_ns = options.wakeup_ns;
-  *initial.filter = options.filter;
-  if (bpf_map__reuse_fd(initial.events, options.ringbuf_fd) != 0) {
-    const int err = errno;
-    DestroySkeleton();
-    return absl::InternalError(absl::StrCat("cannot share the ring buffer: ", strerror(err)));
-  }
-
+absl::StatusOr<std::vector<bpf_program*>> ProbeModule::SelectPrograms(KernelEnv& env,
+                                                                      AttachMode mode) {
   // Keep, for each of this mode's programs, the program itself when the kernel can run
   // it, else the first stand-in for its slot that the kernel can run; load nothing else.
   const absl::string_view prefix = AttachModeProgramPrefix(mode);
@@ -196,15 +189,38 @@ absl::Status ProbeModule::TryMode(KernelEnv& env, AttachMode mode, const ModuleO
     }
     if (pick == nullptr) {
       const std::string why = absl::StrJoin(missing, "; ");
-      if (!IsOptionalHook(hook.name)) {
-        DestroySkeleton();
-        return absl::UnimplementedError(why);
-      }
+      if (!IsOptionalHook(hook.name)) return absl::UnimplementedError(why);
       skipped_.push_back(section);
       continue;
     }
     bpf_program__set_autoload(pick, true);
     chosen.push_back(pick);
+  }
+  return chosen;
+}
+
+absl::Status ProbeModule::TryMode(KernelEnv& env, AttachMode mode, const ModuleOptions& options) {
+  if (mode == AttachMode::kTracepoint) {
+    absl::StatusOr<std::string> tracefs = env.EnsureTracefs();
+    if (!tracefs.ok()) return tracefs.status();
+  }
+  absl::Status status = OpenSkeleton(options.btf_path);
+  if (!status.ok()) return status;
+  ModuleGlobals initial = globals();
+  *initial.self_tgid = options.self_tgid;
+  *initial.wakeup_bytes = options.wakeup_bytes;
+  *initial.wakeup_ns = options.wakeup_ns;
+  *initial.filter = options.filter;
+  if (bpf_map__reuse_fd(initial.events, options.ringbuf_fd) != 0) {
+    const int err = errno;
+    DestroySkeleton();
+    return absl::InternalError(absl::StrCat("cannot share the ring buffer: ", strerror(err)));
+  }
+
+  absl::StatusOr<std::vector<bpf_program*>> chosen = SelectPrograms(env, mode);
+  if (!chosen.ok()) {
+    DestroySkeleton();
+    return chosen.status();
   }
 
   TakeLibbpfLog();
@@ -223,7 +239,7 @@ absl::Status ProbeModule::TryMode(KernelEnv& env, AttachMode mode, const ModuleO
     return status;
   }
   attached_.clear();
-  for (bpf_program* p : chosen) {
+  for (bpf_program* p : *chosen) {
     bpf_link* link = bpf_program__attach(p);
     if (link == nullptr) {
       const int err = errno;

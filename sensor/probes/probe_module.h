@@ -19,6 +19,7 @@
 struct bpf_object;
 struct bpf_map;
 struct bpf_link;
+struct bpf_program;
 
 namespace vigil::sensor::probes {
 
@@ -76,8 +77,9 @@ class ProbeModule {
   // types missing), FailedPrecondition when the kernel refused Vigil's programs.
   absl::Status Start(KernelEnv& env, const ModuleOptions& options);
 
-  // True when the module has programs for `mode` (e.g. the process module has no fentry).
-  bool Offers(AttachMode mode);
+  // The modes the module has programs for, cheapest first (e.g. the process module has no
+  // fentry mode).
+  absl::StatusOr<std::vector<AttachMode>> OfferedModes();
   // Detaches every program; maps stay readable (for final counters) until Stop().
   void Detach();
   // Detaches and frees everything. Safe to call twice.
@@ -120,6 +122,10 @@ class ProbeModule {
 
  private:
   absl::Status TryMode(KernelEnv& env, AttachMode mode, const ModuleOptions& options);
+  // Marks for loading, in the opened skeleton, each of `mode`'s programs the kernel can run
+  // or else the first stand-in for its slot that it can run (see ProgramSupported());
+  // skipped_ lists optional hooks with neither. Unimplemented when a required one has none.
+  absl::StatusOr<std::vector<bpf_program*>> SelectPrograms(KernelEnv& env, AttachMode mode);
   void DetachAll();
 
   std::string name_;
