@@ -5,15 +5,16 @@
 
 namespace vigil::controller {
 
-absl::StatusOr<StoredAlert> ToStored(const vigil::v1::Alert& alert, const std::string& sensor_id,
+absl::StatusOr<StoredAlert> ToStored(const vigil::v1::Alert& alert, const AlertSender& sender,
                                      int64_t received_ns) {
   if (alert.sequence() == 0) {
     return absl::InvalidArgumentError("alert without a sequence number");
   }
   StoredAlert stored;
-  stored.sensor_id = sensor_id;
+  stored.sensor_id = sender.sensor_id;
+  stored.epoch = sender.epoch;
   stored.sensor_seq = alert.sequence();
-  stored.node = alert.node();
+  stored.node = sender.node.empty() ? alert.node() : sender.node;
   stored.rule = alert.rule();
   // Wire priorities start at 1 (emergency); the store's at 0.
   stored.priority = alert.priority() == vigil::v1::PRIORITY_UNSPECIFIED
@@ -25,7 +26,9 @@ absl::StatusOr<StoredAlert> ToStored(const vigil::v1::Alert& alert, const std::s
   stored.gap = alert.lost() > 0;
   stored.lost = alert.lost();
   vigil::v1::Alert copy = alert;
-  copy.set_sensor_id(sensor_id);
+  copy.set_sensor_id(sender.sensor_id);
+  copy.set_node(stored.node);
+  copy.set_spool_epoch(sender.epoch);
   if (!copy.SerializeToString(&stored.payload)) {
     return absl::InvalidArgumentError("alert does not serialize");
   }

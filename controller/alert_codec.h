@@ -14,10 +14,18 @@ namespace vigil::controller {
 // Bounds on what a sensor may send (a bigger alert is refused, not truncated).
 inline constexpr size_t kMaxAlertBytes = 256 * 1024;
 
-// The stored form of an alert received from `sensor_id` (which overrides the alert's own
-// field: a sensor cannot speak for another). Refuses alerts without a sequence number or
+// Who sent an alert, as the controller established it (from the stream's credential and
+// hello), not as the alert claims.
+struct AlertSender {
+  std::string sensor_id;
+  std::string node;   // empty: the alert's own
+  std::string epoch;  // the spool epoch of the stream
+};
+
+// The stored form of an alert received from `sender` (which overrides the alert's own
+// fields: a sensor cannot speak for another). Refuses alerts without a sequence number or
 // larger than kMaxAlertBytes.
-absl::StatusOr<StoredAlert> ToStored(const vigil::v1::Alert& alert, const std::string& sensor_id,
+absl::StatusOr<StoredAlert> ToStored(const vigil::v1::Alert& alert, const AlertSender& sender,
                                      int64_t received_ns);
 
 // The wire form of a stored alert, with its cursor.

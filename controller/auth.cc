@@ -1,12 +1,14 @@
 #include "controller/auth.h"
 
 #include <algorithm>
+#include <optional>
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
+#include "common/clock.h"
 #include "common/read_file.h"
 #include "common/sha256.h"
 #include "common/status_macros.h"
@@ -16,6 +18,12 @@ namespace {
 
 // Access files are small; this bounds a mistaken path (a log, a device).
 constexpr size_t kMaxAccessFileBytes = 1 << 20;
+
+// The certificate-name prefix of per-node sensor certificates ("node:<node name>").
+constexpr char kNodePrefix[] = "node:";
+
+// Bearer tokens longer than this are ignored (service-account tokens are a few KiB).
+constexpr size_t kMaxBearerBytes = 16 * 1024;
 
 uint32_t Bit(Role role) { return 1u << static_cast<int>(role); }
 
@@ -49,7 +57,7 @@ absl::StatusOr<Authorizer> Authorizer::FromText(absl::string_view text, const st
     auto error = [&](absl::string_view reason) {
       return absl::InvalidArgumentError(absl::StrCat(name, ":", line_no, ": ", reason));
     };
-    if (words.size() != 3) return error("expected: ROLE cert|token VALUE");
+    if (words.size() != 3) return error("expected: ROLE cert|token|serviceaccount VALUE");
     Grant grant;
     if (words[0] == "admin") {
       grant.role = Role::kAdmin;
@@ -57,22 +65,55 @@ absl::StatusOr<Authorizer> Authorizer::FromText(absl::string_view text, const st
       grant.role = Role::kReader;
     } else if (words[0] == "sensor") {
       grant.role = Role::kSensor;
+    } else if (words[0] == "sensor-any") {
+      grant.role = Role::kSensor;
+      grant.any_sensor = true;
     } else {
-      return error(absl::StrCat("unknown role '", words[0], "' (admin, reader or sensor)"));
+      return error(
+          absl::StrCat("unknown role '", words[0], "' (admin, reader, sensor or sensor-any)"));
     }
+    const absl::string_view value = words[2];
     if (words[1] == "cert") {
-      grant.token = false;
-      grant.value = std::string(words[2]);
+      grant.kind = Kind::kCert;
+      if (grant.role == Role::kSensor && !grant.any_sensor) {
+        absl::string_view node = value;
+        if (!absl::ConsumePrefix(&node, kNodePrefix) || node.empty() ||
+            (node != "*" && absl::StrContains(node, '*'))) {
+          return error(absl::StrCat(
+              "'sensor cert ", value,
+              "': a sensor certificate must name its node (grant node:* for certificates "
+              "named node:<node>, or node:<node> for one); a certificate shared by many "
+              "sensors can speak for all of them and needs 'sensor-any cert ",
+              value, "', a downgrade (docs/certificates.md)"));
+        }
+      }
+      grant.value = std::string(value);
     } else if (words[1] == "token") {
-      grant.token = true;
-      absl::string_view hash = words[2];
+      grant.kind = Kind::kToken;
+      absl::string_view hash = value;
       if (!absl::ConsumePrefix(&hash, "sha256:") || hash.size() != 64 ||
           !std::all_of(hash.begin(), hash.end(), [](char c) { return absl::ascii_isxdigit(c); })) {
         return error("a token is given as sha256:<64 hex digits> of its text");
       }
+      if (grant.role == Role::kSensor && !grant.any_sensor) {
+        return error(
+            "an opaque token names no node, so it cannot prove a sensor's identity: use "
+            "service-account tokens ('sensor serviceaccount NAMESPACE/NAME') or, as a "
+            "downgrade, 'sensor-any token ...' (docs/certificates.md)");
+      }
       grant.value = absl::AsciiStrToLower(hash);
+    } else if (words[1] == "serviceaccount") {
+      grant.kind = Kind::kServiceAccount;
+      if (grant.role != Role::kSensor || grant.any_sensor) {
+        return error("a service account is granted the sensor role only");
+      }
+      std::vector<absl::string_view> parts = absl::StrSplit(value, '/');
+      if (parts.size() != 2 || parts[0].empty() || parts[1].empty()) {
+        return error("a service account is given as NAMESPACE/NAME");
+      }
+      grant.value = std::string(value);
     } else {
-      return error(absl::StrCat("unknown kind '", words[1], "' (cert or token)"));
+      return error(absl::StrCat("unknown kind '", words[1], "' (cert, token or serviceaccount)"));
     }
     auth.grants_.push_back(std::move(grant));
   }
@@ -83,11 +124,16 @@ absl::StatusOr<Authorizer> Authorizer::FromText(absl::string_view text, const st
 Authorizer Authorizer::Default(bool tls) {
   Authorizer auth;
   if (tls) {
-    auth.any_cert_is_sensor_ = true;
+    auth.grants_.push_back({Role::kSensor, Kind::kCert, absl::StrCat(kNodePrefix, "*")});
   } else {
     auth.allow_all_admin_ = true;
   }
   return auth;
+}
+
+bool Authorizer::HasServiceAccountGrants() const {
+  return std::any_of(grants_.begin(), grants_.end(),
+                     [](const Grant& g) { return g.kind == Kind::kServiceAccount; });
 }
 
 bool Principal::Holds(Role needed) const {
@@ -95,32 +141,112 @@ bool Principal::Holds(Role needed) const {
   return (roles & Bit(needed)) != 0;
 }
 
-uint32_t Authorizer::RolesOf(bool token, absl::string_view value) const {
+namespace {
+
+SensorBinding NodeBinding(std::string node, std::string credential) {
+  SensorBinding binding;
+  binding.node = std::move(node);
+  binding.credential = std::move(credential);
+  return binding;
+}
+
+SensorBinding AnyBinding(std::string credential) {
+  SensorBinding binding;
+  binding.any = true;
+  binding.credential = std::move(credential);
+  return binding;
+}
+
+// Adds an identity's roles (and the sensor it may speak for) to `who`.
+void Add(Principal* who, std::vector<SensorBinding>* bindings, const std::string& identity,
+         uint32_t roles, std::optional<SensorBinding> binding) {
+  if (roles == 0) return;
+  if (who->identity.empty() || roles > who->roles) who->identity = identity;
+  who->roles |= roles;
+  if (binding) bindings->push_back(*std::move(binding));
+}
+
+}  // namespace
+
+void Authorizer::AddCertificate(const std::string& name, Principal* who,
+                                std::vector<SensorBinding>* bindings) const {
   uint32_t roles = 0;
-  if (!token && any_cert_is_sensor_) roles |= Bit(Role::kSensor);
+  std::optional<SensorBinding> binding;
   for (const Grant& g : grants_) {
-    if (g.token == token && (g.value == value || (!token && g.value == "*"))) {
+    if (g.kind != Kind::kCert) continue;
+    if (g.role == Role::kSensor && !g.any_sensor) {
+      absl::string_view node = name;
+      if (!absl::ConsumePrefix(&node, kNodePrefix) || node.empty()) continue;
+      if (g.value != name && g.value != absl::StrCat(kNodePrefix, "*")) continue;
+      roles |= Bit(Role::kSensor);
+      binding = NodeBinding(std::string(node), "cert:" + name);
+    } else if (g.value == name || g.value == "*") {
       roles |= Bit(g.role);
+      if (g.any_sensor) binding = AnyBinding("cert:" + name);
     }
   }
-  return roles;
+  Add(who, bindings, "cert:" + name, roles, std::move(binding));
+}
+
+void Authorizer::AddToken(absl::string_view token, Principal* who,
+                          std::vector<SensorBinding>* bindings) const {
+  if (verifier_ != nullptr && LooksLikeJwt(token) && HasServiceAccountGrants()) {
+    AddServiceAccountToken(token, who, bindings);
+  }
+  const std::string hash = Sha256Hex(token);
+  const std::string identity = "token:" + hash.substr(0, 12);
+  uint32_t roles = 0;
+  std::optional<SensorBinding> binding;
+  for (const Grant& g : grants_) {
+    if (g.kind != Kind::kToken || g.value != hash) continue;
+    roles |= Bit(g.role);
+    if (g.any_sensor) binding = AnyBinding(identity);
+  }
+  Add(who, bindings, identity, roles, std::move(binding));
+}
+
+void Authorizer::AddServiceAccountToken(absl::string_view token, Principal* who,
+                                        std::vector<SensorBinding>* bindings) const {
+  absl::StatusOr<ServiceAccountClaims> claims = verifier_->Verify(token, WallNowNs() / 1000000000);
+  if (!claims.ok()) {
+    who->refusal = absl::StrCat("service-account token refused: ", claims.status().message());
+    return;
+  }
+  const std::string account = absl::StrCat(claims->namespace_name, "/", claims->service_account);
+  const bool granted = std::any_of(grants_.begin(), grants_.end(), [&](const Grant& g) {
+    return g.kind == Kind::kServiceAccount && g.value == account;
+  });
+  if (!granted) {
+    who->refusal = absl::StrCat("service account ", account, " is not granted the sensor role");
+    return;
+  }
+  if (claims->node_name.empty()) {
+    who->refusal = absl::StrCat("the token of service account ", account,
+                                " names no node (Kubernetes 1.30 or later puts the node of a "
+                                "pod's token in it)");
+    return;
+  }
+  SensorBinding binding = NodeBinding(
+      claims->node_name, absl::StrCat("serviceaccount:", account, " pod ", claims->pod_name));
+  binding.expires_s = claims->expires;
+  binding.pod_uid = claims->pod_uid;
+  binding.issued_at_s = claims->issued_at;
+  Add(who, bindings, "serviceaccount:" + account, Bit(Role::kSensor), std::move(binding));
 }
 
 Principal Authorizer::Authenticate(const grpc::ServerContextBase& context) const {
   Principal who;
-  auto add = [&who](const std::string& identity, uint32_t roles) {
-    if (roles == 0) return;
-    if (who.identity.empty() || roles > who.roles) who.identity = identity;
-    who.roles |= roles;
-  };
-  if (allow_all_admin_) add("anonymous", Bit(Role::kAdmin) | Bit(Role::kSensor));
+  std::vector<SensorBinding> bindings;
+  if (allow_all_admin_) {
+    Add(&who, &bindings, "anonymous", Bit(Role::kAdmin) | Bit(Role::kSensor),
+        AnyBinding("anonymous (plaintext controller)"));
+  }
   // Certificate identities (present only when the handshake verified a client cert).
   std::shared_ptr<const grpc::AuthContext> auth = context.auth_context();
   if (auth != nullptr && auth->IsPeerAuthenticated()) {
     for (const char* property : {"x509_common_name", "x509_subject_alternative_name"}) {
       for (const grpc::string_ref& value : auth->FindPropertyValues(property)) {
-        const std::string identity(value.data(), value.size());
-        add("cert:" + identity, RolesOf(false, identity));
+        AddCertificate(std::string(value.data(), value.size()), &who, &bindings);
       }
     }
   }
@@ -128,27 +254,54 @@ Principal Authorizer::Authenticate(const grpc::ServerContextBase& context) const
   auto it = metadata.find("authorization");
   if (it != metadata.end()) {
     absl::string_view header(it->second.data(), it->second.size());
-    if (absl::ConsumePrefix(&header, "Bearer ") && !header.empty() && header.size() < 4096) {
-      const std::string hash = Sha256Hex(header);
-      add("token:" + hash.substr(0, 12), RolesOf(true, hash));
+    if (absl::ConsumePrefix(&header, "Bearer ") && !header.empty() &&
+        header.size() <= kMaxBearerBytes) {
+      AddToken(header, &who, &bindings);
+    }
+  }
+  // The sensor binding: a sensor-any grant speaks for all; otherwise exactly one node.
+  for (const SensorBinding& b : bindings) {
+    if (b.any) {
+      who.sensor = b;
+      return who;
+    }
+  }
+  for (const SensorBinding& b : bindings) {
+    if (who.sensor.node.empty()) {
+      who.sensor = b;
+    } else if (b.node != who.sensor.node) {
+      who.roles &= ~Bit(Role::kSensor);
+      who.refusal = absl::StrCat("the credentials name two nodes (", who.sensor.credential, " and ",
+                                 b.credential, ")");
+      who.sensor = SensorBinding();
+      return who;
     }
   }
   return who;
 }
 
 grpc::Status Authorizer::Require(const grpc::ServerContextBase& context, Role needed,
-                                 absl::string_view method) const {
-  const Principal who = Authenticate(context);
-  if (who.Holds(needed)) return grpc::Status::OK;
-  if (who.roles == 0) {
-    return grpc::Status(grpc::StatusCode::UNAUTHENTICATED,
-                        absl::StrCat(method, " needs the ", RoleName(needed),
-                                     " role: present a client certificate or bearer token "
-                                     "that the controller's access file grants it"));
+                                 absl::string_view method, Principal* who_out) const {
+  Principal who = Authenticate(context);
+  grpc::Status status;
+  if (who.Holds(needed)) {
+    status = grpc::Status::OK;
+  } else if (who.roles == 0) {
+    status = grpc::Status(
+        grpc::StatusCode::UNAUTHENTICATED,
+        who.refusal.empty()
+            ? absl::StrCat(method, " needs the ", RoleName(needed),
+                           " role: present a client certificate or bearer token that the "
+                           "controller's access file grants it")
+            : absl::StrCat(method, " needs the ", RoleName(needed), " role: ", who.refusal));
+  } else {
+    status = grpc::Status(
+        grpc::StatusCode::PERMISSION_DENIED,
+        absl::StrCat(method, " needs the ", RoleName(needed), " role, which ", who.identity,
+                     " does not hold", who.refusal.empty() ? "" : ": ", who.refusal));
   }
-  return grpc::Status(grpc::StatusCode::PERMISSION_DENIED,
-                      absl::StrCat(method, " needs the ", RoleName(needed), " role, which ",
-                                   who.identity, " does not hold"));
+  if (who_out != nullptr) *who_out = std::move(who);
+  return status;
 }
 
 }  // namespace vigil::controller

@@ -1,19 +1,26 @@
-// Authorizer: who is calling the controller, and what they may do.
+// Authorizer: who is calling the controller, what they may do, and which sensor they may
+// speak for.
 //
 // Identities come from the TLS client certificate (its subject common name, or any DNS
 // or URI subject-alternative name) or from a bearer token in the `authorization`
-// metadata ("Bearer <token>"). Roles:
-//  - sensor: may call SensorLink.Connect only;
+// metadata ("Bearer <token>"): an opaque token known by its SHA-256, or a Kubernetes
+// service-account token (a JWT) verified against the cluster's signing keys. Roles:
+//  - sensor: may call SensorLink.Connect only, as the one node its credential names;
 //  - reader: AlertService (Subscribe, Query) and FleetService's read methods;
 //  - admin: everything a reader may, plus PutRuleSet and SetProbeModules.
 //
 // The access file grants roles, one grant per line ("#" starts a comment):
-//   admin  cert   vigilctl-admin        # a certificate identity (CN or SAN)
-//   reader token  sha256:9f86d08...     # a token, by the SHA-256 of its text
-//   sensor cert   *                     # any certificate the CA signed
-// Tokens are stored hashed, so the file holds no secret. Without an access file, a
-// plaintext (--insecure) controller grants admin to every caller — local use only — and
-// a TLS controller grants the sensor role to every verified certificate and nothing else.
+//   admin      cert            vigilctl-admin     # a certificate identity (CN or SAN)
+//   reader     token           sha256:9f86d08...  # a token, by the SHA-256 of its text
+//   sensor     serviceaccount  vigil/vigil-sensor # that service account's tokens, each
+//                                                 # speaking for the node it names
+//   sensor     cert            node:*             # a certificate named node:<N> speaks for N
+//   sensor-any cert            vigil-sensor       # DOWNGRADE: may speak for every sensor
+// Tokens are stored hashed, so the file holds no secret. A `sensor` grant always binds
+// to one node; a credential shared by many sensors needs `sensor-any`, which lets any
+// holder speak for every node (docs/certificates.md). Without an access file, a plaintext
+// (--insecure) controller grants admin and sensor-any to every caller — local use only —
+// and a TLS controller grants `sensor cert node:*` and nothing else.
 #ifndef VIGIL_CONTROLLER_AUTH_H_
 #define VIGIL_CONTROLLER_AUTH_H_
 
@@ -23,6 +30,7 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "controller/identity/jwt_verifier.h"
 #include "grpcpp/grpcpp.h"
 
 namespace vigil::controller {
@@ -32,10 +40,31 @@ enum class Role { kNone = 0, kSensor = 1, kReader = 2, kAdmin = 3 };
 // "sensor", "reader", "admin" or "none".
 const char* RoleName(Role role);
 
+// The sensor a principal may speak for, as its credentials prove it.
+struct SensorBinding {
+  // The one node (and sensor id) the principal speaks for; empty when `any` or unbound.
+  std::string node;
+  // A shared credential granted `sensor-any`: may speak for every sensor (a downgrade).
+  bool any = false;
+  // When the credential that proves `node` expires (unix seconds; 0: it lives with the TLS
+  // session, like a certificate).
+  int64_t expires_s = 0;
+  // A token's pod and issue time, so a superseded pod's token can be told from its
+  // successor's.
+  std::string pod_uid;
+  int64_t issued_at_s = 0;
+  // What proved it, for errors and self-alerts ("cert:node:a", "serviceaccount:ns/sa").
+  std::string credential;
+};
+
 // Who called: the identities that matched, and the roles they hold.
 struct Principal {
-  std::string identity;  // "cert:<name>", "token:<sha256 prefix>", "anonymous" or ""
+  std::string identity;  // "cert:<name>", "token:<sha256 prefix>", "serviceaccount:<ns>/<name>",
+                         // "anonymous" or ""
   uint32_t roles = 0;    // bit (1 << Role) per role held
+  SensorBinding sensor;  // meaningful when the sensor role is held
+  // Why a credential that was presented gave no role (a refused token), for the error.
+  std::string refusal;
 
   // True when the principal may act as `needed` (admin implies reader).
   bool Holds(Role needed) const;
@@ -51,27 +80,41 @@ class Authorizer {
   // No access file: see the file comment.
   static Authorizer Default(bool tls);
 
-  // The caller's principal (the strongest role among its identities).
+  // Verifies service-account tokens for the `serviceaccount` grants; must outlive this.
+  void SetTokenVerifier(const TokenVerifier* verifier) { verifier_ = verifier; }
+  // True when some grant names a service account (and so needs a token verifier).
+  bool HasServiceAccountGrants() const;
+
+  // The caller's principal (every role its identities hold).
   Principal Authenticate(const grpc::ServerContextBase& context) const;
 
   // OK when the caller holds `needed` (admin implies reader; sensor is separate), else
-  // UNAUTHENTICATED (no identity) or PERMISSION_DENIED naming the method and role.
+  // UNAUTHENTICATED (no identity) or PERMISSION_DENIED naming the method and role. The
+  // caller's principal goes to `who` when not null.
   grpc::Status Require(const grpc::ServerContextBase& context, Role needed,
-                       absl::string_view method) const;
+                       absl::string_view method, Principal* who = nullptr) const;
 
  private:
+  enum class Kind { kCert, kToken, kServiceAccount };
   struct Grant {
     Role role;
-    bool token;         // false: certificate identity
-    std::string value;  // identity, "*", or token hash (hex)
+    Kind kind;
+    std::string value;        // identity or pattern, token hash (hex), or "namespace/name"
+    bool any_sensor = false;  // sensor-any
   };
 
-  // Roles (bitmask) granted to a certificate identity or a token hash.
-  uint32_t RolesOf(bool token, absl::string_view value) const;
+  // Add to `who` what the certificate identity `name`, a bearer token, or a verified
+  // service-account token is granted, and the sensors it may speak for to `bindings`.
+  void AddCertificate(const std::string& name, Principal* who,
+                      std::vector<SensorBinding>* bindings) const;
+  void AddToken(absl::string_view token, Principal* who,
+                std::vector<SensorBinding>* bindings) const;
+  void AddServiceAccountToken(absl::string_view token, Principal* who,
+                              std::vector<SensorBinding>* bindings) const;
 
   std::vector<Grant> grants_;
   bool allow_all_admin_ = false;
-  bool any_cert_is_sensor_ = false;
+  const TokenVerifier* verifier_ = nullptr;
 };
 
 }  // namespace vigil::controller

@@ -1,5 +1,6 @@
 #include "controller/link_service.h"
 
+#include <algorithm>
 #include <deque>
 
 #include "absl/strings/str_cat.h"
@@ -17,7 +18,8 @@ using vigil::v1::SensorMessage;
 class LinkReactor : public grpc::ServerBidiReactor<SensorMessage, ControllerMessage>,
                     public SensorSession {
  public:
-  LinkReactor(SensorLinkImpl* service) : service_(service) {
+  LinkReactor(SensorLinkImpl* service, Principal who, std::string peer)
+      : service_(service), who_(std::move(who)), peer_(std::move(peer)) {
     ++service_->counters_.streams;
     StartRead(&in_);
   }
@@ -35,7 +37,7 @@ class LinkReactor : public grpc::ServerBidiReactor<SensorMessage, ControllerMess
       End(grpc::Status::OK);
       return;
     }
-    grpc::Status status = Handle(in_);
+    grpc::Status status = CredentialExpired() ? Expired() : Handle(in_);
     if (!status.ok()) {
       End(status);
       return;
@@ -67,10 +69,17 @@ class LinkReactor : public grpc::ServerBidiReactor<SensorMessage, ControllerMess
         if (!sensor_id_.empty()) {
           return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT, "a second hello");
         }
+        grpc::Status admitted = service_->Admit(who_, message.hello(), peer_);
+        if (!admitted.ok()) return admitted;
         absl::Status connected = service_->fleet_->Connected(message.hello(), this);
         if (!connected.ok()) {
           return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT, std::string(connected.message()));
         }
+        // A bound node is proven, so it overrides what alerts say; a shared credential's
+        // (sensor-any) hello is a claim like the alerts' own.
+        sender_ = AlertSender{message.hello().sensor_id(),
+                              who_.sensor.any ? std::string() : message.hello().node(),
+                              message.hello().spool_epoch()};
         sensor_id_ = message.hello().sensor_id();
         return grpc::Status::OK;
       }
@@ -109,7 +118,7 @@ class LinkReactor : public grpc::ServerBidiReactor<SensorMessage, ControllerMess
                             "alerts in a batch must have increasing sequence numbers");
       }
       last = alert.sequence();
-      absl::StatusOr<StoredAlert> one = ToStored(alert, sensor_id_, now);
+      absl::StatusOr<StoredAlert> one = ToStored(alert, sender_, now);
       if (!one.ok()) {
         // Refused, but never silently: a gap record takes its place and its number.
         ++counters.alerts_refused;
@@ -119,7 +128,7 @@ class LinkReactor : public grpc::ServerBidiReactor<SensorMessage, ControllerMess
         gap.set_time_unix_ns(now);
         gap.set_lost(1);
         gap.set_lost_reason(absl::StrCat("refused by the controller: ", one.status().message()));
-        one = ToStored(gap, sensor_id_, now);
+        one = ToStored(gap, sender_, now);
         if (!one.ok()) return grpc::Status(grpc::StatusCode::INTERNAL, "gap record refused");
       }
       stored.push_back(*std::move(one));
@@ -140,6 +149,20 @@ class LinkReactor : public grpc::ServerBidiReactor<SensorMessage, ControllerMess
       MaybeWriteLocked();
     }
     return grpc::Status::OK;
+  }
+
+  // True when the credential that proved this stream's identity has expired.
+  bool CredentialExpired() const {
+    return who_.sensor.expires_s != 0 &&
+           WallNowNs() / 1000000000 > who_.sensor.expires_s + SensorLinkImpl::kExpiryLeewayS;
+  }
+
+  grpc::Status Expired() {
+    ++service_->counters_.credential_expired;
+    return grpc::Status(
+        grpc::StatusCode::UNAUTHENTICATED,
+        absl::StrCat("the credential of this stream (", who_.sensor.credential, ") expired at ",
+                     who_.sensor.expires_s, ": reconnect with the renewed one"));
   }
 
   void MaybeWriteLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
@@ -168,8 +191,12 @@ class LinkReactor : public grpc::ServerBidiReactor<SensorMessage, ControllerMess
   }
 
   SensorLinkImpl* service_;
+  const Principal who_;  // the caller, and the sensor its credential speaks for
+  const std::string peer_;
   SensorMessage in_;
-  std::string sensor_id_;  // set by hello; read and written on the reading side only
+  // Set by hello; read and written on the reading side only.
+  std::string sensor_id_;
+  AlertSender sender_;
   absl::Mutex mu_;
   std::deque<ControllerMessage> queue_ ABSL_GUARDED_BY(mu_);
   ControllerMessage out_ ABSL_GUARDED_BY(mu_);
@@ -191,9 +218,86 @@ class RefusedLink : public grpc::ServerBidiReactor<SensorMessage, ControllerMess
 
 grpc::ServerBidiReactor<SensorMessage, ControllerMessage>* SensorLinkImpl::Connect(
     grpc::CallbackServerContext* context) {
-  grpc::Status allowed = auth_->Require(*context, Role::kSensor, "SensorLink.Connect");
-  if (!allowed.ok()) return new RefusedLink(allowed);
-  return new LinkReactor(this);
+  Principal who;
+  grpc::Status allowed = auth_->Require(*context, Role::kSensor, "SensorLink.Connect", &who);
+  if (!allowed.ok()) {
+    RefusedConnect(who, context->peer(), allowed);
+    return new RefusedLink(allowed);
+  }
+  return new LinkReactor(this, std::move(who), context->peer());
+}
+
+namespace {
+
+// The peer's address without its port ("ipv4:10.0.0.1:5000" -> "ipv4:10.0.0.1"), so a
+// rate limit by peer holds across its connections.
+std::string PeerHost(const std::string& peer) {
+  const size_t colon = peer.rfind(':');
+  return colon == std::string::npos || colon < peer.find(':') + 1 ? peer : peer.substr(0, colon);
+}
+
+// A spool epoch as sensors make it: empty (a spool older than epochs) or lower-case hex.
+bool ValidEpoch(const std::string& epoch) {
+  return epoch.size() <= 64 && std::all_of(epoch.begin(), epoch.end(), [](char c) {
+           return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f');
+         });
+}
+
+}  // namespace
+
+grpc::Status SensorLinkImpl::Admit(const Principal& who, const vigil::v1::Hello& hello,
+                                   const std::string& peer) {
+  if (!ValidEpoch(hello.spool_epoch())) {
+    return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT,
+                        "hello: spool_epoch must be at most 64 lower-case hex digits");
+  }
+  std::string refusal;
+  std::string rule;
+  if (hello.sensor_id() == kControllerSensorId) {
+    ++counters_.refused_mismatch;
+    refusal = absl::StrCat("the sensor id ", kControllerSensorId, " is the controller's own");
+    rule = "Sensor claimed another identity";
+  } else if (!who.sensor.any &&
+             (hello.sensor_id() != who.sensor.node || hello.node() != who.sensor.node)) {
+    ++counters_.refused_mismatch;
+    refusal = absl::StrCat("the credential (", who.sensor.credential, ") speaks for node '",
+                           who.sensor.node, "', but the hello claims sensor id '",
+                           hello.sensor_id(), "' on node '", hello.node(), "'");
+    rule = "Sensor claimed another identity";
+  } else if (!who.sensor.pod_uid.empty()) {
+    absl::Status admitted =
+        tokens_.Admit(who.sensor.node, who.sensor.pod_uid, who.sensor.issued_at_s);
+    if (!admitted.ok()) {
+      ++counters_.refused_replayed;
+      refusal = std::string(admitted.message());
+      rule = "Sensor credential replayed";
+    }
+  }
+  if (refusal.empty()) return grpc::Status::OK;
+  self_alerts_.Raise(SelfAlert{rule,
+                               vigil::v1::PRIORITY_CRITICAL,
+                               who.sensor.node,
+                               who.sensor.credential + " " + rule,
+                               absl::StrCat(rule, ": ", refusal, " (peer ", peer, "); refused"),
+                               {{"sensor.claimed_id", hello.sensor_id()},
+                                {"sensor.claimed_node", hello.node()},
+                                {"sensor.credential", who.sensor.credential},
+                                {"sensor.peer", peer}}});
+  return grpc::Status(grpc::StatusCode::PERMISSION_DENIED,
+                      absl::StrCat("SensorLink hello refused: ", refusal));
+}
+
+void SensorLinkImpl::RefusedConnect(const Principal& who, const std::string& peer,
+                                    const grpc::Status& why) {
+  if (who.refusal.empty()) return;  // no credential was presented: not an attempt to count
+  ++counters_.refused_credential;
+  self_alerts_.Raise(
+      SelfAlert{"Sensor credential refused",
+                vigil::v1::PRIORITY_CRITICAL,
+                "",
+                "peer " + PeerHost(peer),
+                absl::StrCat("Sensor credential refused: ", who.refusal, " (peer ", peer, ")"),
+                {{"sensor.peer", peer}, {"sensor.refusal", who.refusal}}});
 }
 
 }  // namespace vigil::controller

@@ -29,7 +29,16 @@ gRPC health checking and server reflection are on, so grpcurl works without .pro
   --insecure               Plaintext, no client certificates: for local use only.
   --metrics-address H:P    Serve Prometheus /metrics, /healthz and /readyz on H:P
                            (e.g. 0.0.0.0:9471; default: not served). docs/metrics.md.
-  --access PATH            Roles of certificate identities and tokens (docs/controller.md).
+  --access PATH            Roles of certificate identities and tokens, and which sensor
+                           each may speak for (docs/certificates.md).
+  --sensor-token-keys SRC  Verify sensors' Kubernetes service-account tokens (access-file
+                           grants "sensor serviceaccount NS/NAME") against the cluster's
+                           signing keys: "kubernetes" fetches the issuer and keys from the
+                           API server this pod runs in; a path reads a JWKS or PEM file
+                           (then --sensor-token-issuer is needed). Re-read every 10 minutes.
+  --sensor-token-issuer ISS  The tokens' issuer (default with "kubernetes": discovered).
+  --sensor-token-audience AUD  The audience sensors' tokens must carry (default
+                           vigil-controller).
   --retention-age DURATION Delete alerts received longer ago (default 720h; e.g. 30m, 7d
                            is written 168h).
   --retention-bytes N      Delete the oldest alerts beyond N bytes (default 10737418240).
@@ -84,6 +93,9 @@ int main(int argc, char** argv) {
     if (arg == "--tls-ca") target = &options.tls_ca;
     if (arg == "--access") target = &options.access_file;
     if (arg == "--metrics-address") target = &options.metrics_address;
+    if (arg == "--sensor-token-keys") target = &options.sensor_tokens.keys;
+    if (arg == "--sensor-token-issuer") target = &options.sensor_tokens.issuer;
+    if (arg == "--sensor-token-audience") target = &options.sensor_tokens.audience;
     const bool numeric =
         arg == "--retention-age" || arg == "--retention-bytes" || arg == "--durability";
     if (target == nullptr && !numeric) {

@@ -12,11 +12,12 @@ using prometheus::BuildGauge;
 
 }  // namespace
 
-ControllerMetrics::ControllerMetrics(Fleet* fleet, SqliteStore* store, const LinkCounters* link,
+ControllerMetrics::ControllerMetrics(Fleet* fleet, SqliteStore* store, const SensorLinkImpl* link,
                                      AlertHub* hub)
     : fleet_(fleet),
       store_(store),
-      link_(link),
+      link_(&link->counters()),
+      self_alerts_(&link->self_alerts()),
       hub_(hub),
       registry_(std::make_shared<prometheus::Registry>()),
       alerts_(BuildCounter()
@@ -29,7 +30,21 @@ ControllerMetrics::ControllerMetrics(Fleet* fleet, SqliteStore* store, const Lin
                    .Name("vigil_controller_rollout_sensors")
                    .Help("Sensors by state (pending, applied, failed) of the desired rule set "
                          "(kind=rules) and probe-module plan (kind=modules).")
-                   .Register(*registry_)) {
+                   .Register(*registry_)),
+      refusals_(BuildCounter()
+                    .Name("vigil_controller_sensor_refusals_total")
+                    .Help("Sensor streams refused or ended for their identity, by reason: "
+                          "credential (a token or certificate refused at connect), mismatch "
+                          "(a hello naming another sensor than the credential), replayed "
+                          "(a superseded pod's token), expired (the stream's credential "
+                          "expired; the sensor reconnects with its renewed one).")
+                    .Register(*registry_)),
+      self_alerts_total_(BuildCounter()
+                             .Name("vigil_controller_self_alerts_total")
+                             .Help("Alerts the controller raised itself, by outcome: raised "
+                                   "(stored), suppressed (rate-limited, counted into the next), "
+                                   "failed (not stored).")
+                             .Register(*registry_)) {
   auto gauge = [&](const char* name, const char* help) {
     return &BuildGauge().Name(name).Help(help).Register(*registry_).Add({});
   };
@@ -52,6 +67,12 @@ ControllerMetrics::ControllerMetrics(Fleet* fleet, SqliteStore* store, const Lin
   for (const char* outcome : {"received", "stored", "duplicate", "refused"}) {
     alerts_.Add({{"outcome", outcome}});
   }
+  for (const char* reason : {"credential", "mismatch", "replayed", "expired"}) {
+    refusals_.Add({{"reason", reason}});
+  }
+  for (const char* outcome : {"raised", "suppressed", "failed"}) {
+    self_alerts_total_.Add({{"outcome", outcome}});
+  }
 }
 
 void ControllerMetrics::Collect() {
@@ -61,6 +82,20 @@ void ControllerMetrics::Collect() {
   mirror_.Advance(alerts_.Add({{"outcome", "duplicate"}}), "duplicate", link_->alerts_duplicate);
   mirror_.Advance(alerts_.Add({{"outcome", "refused"}}), "refused", link_->alerts_refused);
   mirror_.Advance(*streams_, "streams", link_->streams);
+  mirror_.Advance(refusals_.Add({{"reason", "credential"}}), "refused_credential",
+                  link_->refused_credential);
+  mirror_.Advance(refusals_.Add({{"reason", "mismatch"}}), "refused_mismatch",
+                  link_->refused_mismatch);
+  mirror_.Advance(refusals_.Add({{"reason", "replayed"}}), "refused_replayed",
+                  link_->refused_replayed);
+  mirror_.Advance(refusals_.Add({{"reason", "expired"}}), "credential_expired",
+                  link_->credential_expired);
+  mirror_.Advance(self_alerts_total_.Add({{"outcome", "raised"}}), "self_raised",
+                  self_alerts_->raised());
+  mirror_.Advance(self_alerts_total_.Add({{"outcome", "suppressed"}}), "self_suppressed",
+                  self_alerts_->suppressed());
+  mirror_.Advance(self_alerts_total_.Add({{"outcome", "failed"}}), "self_failed",
+                  self_alerts_->errors());
   sensors_connected_->Set(static_cast<double>(fleet_->connected()));
   subscribers_->Set(static_cast<double>(hub_->listeners()));
 

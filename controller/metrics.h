@@ -27,7 +27,7 @@ namespace vigil::controller {
 // touches a metric; the counters come from the link's own atomic counters.
 class ControllerMetrics {
  public:
-  ControllerMetrics(Fleet* fleet, SqliteStore* store, const LinkCounters* link, AlertHub* hub);
+  ControllerMetrics(Fleet* fleet, SqliteStore* store, const SensorLinkImpl* link, AlertHub* hub);
 
   std::shared_ptr<prometheus::Registry> registry() const { return registry_; }
 
@@ -41,10 +41,13 @@ class ControllerMetrics {
   Fleet* fleet_;
   SqliteStore* store_;
   const LinkCounters* link_;
+  const SelfAlerts* self_alerts_;
   AlertHub* hub_;
   std::shared_ptr<prometheus::Registry> registry_;
   prometheus::Family<prometheus::Counter>& alerts_;
   prometheus::Family<prometheus::Gauge>& rollout_;
+  prometheus::Family<prometheus::Counter>& refusals_;
+  prometheus::Family<prometheus::Counter>& self_alerts_total_;
   prometheus::Gauge* sensors_connected_;
   prometheus::Gauge* sensors_known_;
   prometheus::Gauge* subscribers_;

@@ -29,6 +29,15 @@ absl::StatusOr<std::unique_ptr<ControllerServer>> ControllerServer::Start(
     VIGIL_ASSIGN_OR_RETURN(Authorizer auth, Authorizer::FromFile(options.access_file, tls));
     s->auth_ = std::make_unique<Authorizer>(std::move(auth));
   }
+  if (!options.sensor_tokens.keys.empty()) {
+    VIGIL_ASSIGN_OR_RETURN(s->sensor_tokens_, SensorTokens::Load(options.sensor_tokens));
+    s->auth_->SetTokenVerifier(s->sensor_tokens_->verifier());
+  } else if (s->auth_->HasServiceAccountGrants()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(options.access_file,
+                     " grants service accounts the sensor role: pass --sensor-token-keys "
+                     "(\"kubernetes\" in a cluster) so their tokens can be verified"));
+  }
   s->fleet_ = std::make_unique<Fleet>(s->store_.get());
   VIGIL_RETURN_IF_ERROR(s->fleet_->Load());
   s->link_ =
@@ -68,7 +77,7 @@ absl::StatusOr<std::unique_ptr<ControllerServer>> ControllerServer::Start(
   ControllerServer* raw = s.get();
   if (!options.metrics_address.empty()) {
     s->metrics_ = std::make_unique<ControllerMetrics>(s->fleet_.get(), s->store_.get(),
-                                                      &s->link_->counters(), &s->hub_);
+                                                      s->link_.get(), &s->hub_);
     VIGIL_ASSIGN_OR_RETURN(s->metrics_server_,
                            MetricsServer::Start(
                                options.metrics_address, s->metrics_->registry(),
@@ -86,6 +95,18 @@ absl::StatusOr<std::unique_ptr<ControllerServer>> ControllerServer::Start(
       }
     }
   });
+  if (s->sensor_tokens_ != nullptr) {
+    s->key_refresh_ = std::thread([raw] {
+      while (!raw->stop_.WaitForNotificationWithTimeout(
+          absl::Seconds(raw->options_.sensor_tokens.refresh_s))) {
+        absl::Status refreshed = raw->sensor_tokens_->Refresh();
+        if (!refreshed.ok()) {
+          fprintf(stderr, "vigil-controller: sensor token keys (kept the current ones): %s\n",
+                  std::string(refreshed.message()).c_str());
+        }
+      }
+    });
+  }
   return s;
 }
 
@@ -101,6 +122,7 @@ void ControllerServer::Shutdown() {
     server_->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(2));
   }
   if (retention_.joinable()) retention_.join();
+  if (key_refresh_.joinable()) key_refresh_.join();
   if (metrics_server_ != nullptr) metrics_server_->Stop();
 }
 

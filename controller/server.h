@@ -19,6 +19,7 @@
 #include "controller/fleet_service.h"
 #include "controller/link_service.h"
 #include "controller/metrics.h"
+#include "controller/sensor_tokens.h"
 #include "controller/store/sqlite_store.h"
 #include "grpcpp/grpcpp.h"
 
@@ -34,6 +35,8 @@ struct ControllerOptions {
   std::string tls_ca;
   bool insecure = false;    // plaintext; for local use only
   std::string access_file;  // roles (see auth.h); empty: defaults
+  // Verification of sensors' service-account tokens (needed by "serviceaccount" grants).
+  SensorTokenOptions sensor_tokens;
   // What a stored (and so acked) alert survives: power loss (fsync per commit, default)
   // or the controller's crash only (faster).
   Durability durability = Durability::kPowerLoss;
@@ -72,6 +75,7 @@ class ControllerServer {
   ControllerOptions options_;
   std::unique_ptr<SqliteStore> store_;
   AlertHub hub_;
+  std::unique_ptr<SensorTokens> sensor_tokens_;  // before auth_, which points into it
   std::unique_ptr<Authorizer> auth_;
   std::unique_ptr<Fleet> fleet_;
   std::unique_ptr<SensorLinkImpl> link_;
@@ -83,6 +87,7 @@ class ControllerServer {
   int port_ = 0;
   absl::Notification stop_;
   std::thread retention_;
+  std::thread key_refresh_;
   bool shut_down_ = false;
 };
 

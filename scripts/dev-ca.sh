@@ -7,7 +7,8 @@
 #   DIR/ca.pem, ca-key.pem                  the CA (EC P-256, 10 years)
 #   DIR/controller.pem, controller-key.pem  server certificate: DNS:localhost, IP:127.0.0.1
 #                                           and every NAME (DNS name or IP address)
-#   DIR/sensor.pem, sensor-key.pem          client certificate CN=sensor-<hostname>
+#   DIR/sensor.pem, sensor-key.pem          client certificate CN=node:<hostname> (speaks
+#                                           for this node only)
 #   DIR/admin.pem, admin-key.pem            client certificate CN=vigil-admin
 #   DIR/reader.pem, reader-key.pem          client certificate CN=vigil-reader
 #   DIR/access.txt                          admin/reader/sensor grants for those names
@@ -133,10 +134,13 @@ leaf_ok() {
   fi
 }
 
-# leaf BASE CN EXTENSIONS: issues DIR/BASE.pem and DIR/BASE-key.pem unless kept.
+# leaf BASE CN EXTENSIONS: issues DIR/BASE.pem and DIR/BASE-key.pem unless kept (a kept
+# certificate also carries CN).
 leaf() {
   local base=$1 cn=$2 ext=$3
-  if ((!force && !ca_made)) && leaf_ok "$base"; then
+  if ((!force && !ca_made)) && leaf_ok "$base" &&
+    [[ $(openssl x509 -in "$dir/$base.pem" -noout -subject -nameopt multiline 2> /dev/null |
+      sed -n 's/^ *commonName *= *//p') == "$cn" ]]; then
     echo "dev-ca.sh: kept $dir/$base.pem (CN=$cn)" >&2
     return
   fi
@@ -169,7 +173,7 @@ else
 fi
 
 leaf controller vigil-controller server
-leaf sensor "sensor-$(uname -n)" client
+leaf sensor "node:$(uname -n)" client
 leaf admin vigil-admin client
 leaf reader vigil-reader client
 
@@ -178,9 +182,10 @@ if ((force)) || [[ ! -e $dir/access.txt ]]; then
 # vigil-controller access file (made by scripts/dev-ca.sh): ROLE cert|token VALUE.
 # A token is granted by the SHA-256 of its text: printf %s "$TOKEN" | sha256sum
 #   reader token sha256:<64 hex digits>
+# A sensor certificate named node:<node> speaks for that node only (docs/certificates.md).
 admin  cert  vigil-admin
 reader cert  vigil-reader
-sensor cert  *
+sensor cert  node:*
 EOF
   install_file "$tmp/access.txt" 644 "$dir/access.txt"
   echo "dev-ca.sh: made $dir/access.txt" >&2

@@ -2,12 +2,21 @@
 
 #include <random>
 
+#include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
 #include "common/read_file.h"
+#include "common/status_macros.h"
 
 namespace vigil::sensor {
+namespace {
+
+// Service-account tokens are a few KiB; this bounds a mistaken path.
+constexpr size_t kMaxTokenBytes = 64 * 1024;
+
+}  // namespace
+
 absl::StatusOr<std::unique_ptr<ControllerLink>> ControllerLink::Create(
     const ControllerLinkOptions& options, Spool* spool, HelloFn hello, HealthFn health,
     CommandFn on_command) {
@@ -17,23 +26,26 @@ absl::StatusOr<std::unique_ptr<ControllerLink>> ControllerLink::Create(
   if (options.insecure) {
     link->creds_ = grpc::InsecureChannelCredentials();
   } else {
-    if (options.tls_cert.empty() || options.tls_key.empty() || options.tls_ca.empty()) {
+    const bool has_cert = !options.tls_cert.empty() && !options.tls_key.empty();
+    if (options.tls_ca.empty() || (!has_cert && options.token_file.empty())) {
       return absl::InvalidArgumentError(
-          "the controller link needs --controller-cert, --controller-key and --controller-ca "
-          "(or --controller-insecure for local plaintext)");
+          "the controller link needs --controller-ca and a credential: --controller-token-file "
+          "or --controller-cert and --controller-key (or --controller-insecure for local "
+          "plaintext)");
     }
     grpc::SslCredentialsOptions ssl;
-    auto cert = ReadSmallFile(options.tls_cert);
-    auto key = ReadSmallFile(options.tls_key);
-    auto ca = ReadSmallFile(options.tls_ca);
-    for (const auto* s : {&cert, &key, &ca}) {
-      if (!s->ok()) return s->status();
+    VIGIL_ASSIGN_OR_RETURN(ssl.pem_root_certs, ReadSmallFile(options.tls_ca));
+    if (has_cert) {
+      VIGIL_ASSIGN_OR_RETURN(ssl.pem_cert_chain, ReadSmallFile(options.tls_cert));
+      VIGIL_ASSIGN_OR_RETURN(ssl.pem_private_key, ReadSmallFile(options.tls_key));
     }
-    ssl.pem_cert_chain = *cert;
-    ssl.pem_private_key = *key;
-    ssl.pem_root_certs = *ca;
     link->creds_ = grpc::SslCredentials(ssl);
   }
+  if (options.insecure && !options.token_file.empty()) {
+    return absl::InvalidArgumentError("a credential is never sent over a plaintext link");
+  }
+  // A credential that cannot be read now is a configuration error, not a retry.
+  VIGIL_RETURN_IF_ERROR(link->ReadToken().status());
   return link;
 }
 
@@ -46,6 +58,18 @@ ControllerLink::ControllerLink(const ControllerLinkOptions& options, Spool* spoo
       on_command_(std::move(on_command)) {}
 
 ControllerLink::~ControllerLink() { Stop(); }
+
+absl::StatusOr<std::string> ControllerLink::ReadToken() const {
+  if (options_.token_file.empty()) return std::string();
+  VIGIL_ASSIGN_OR_RETURN(std::string text, ReadSmallFile(options_.token_file, kMaxTokenBytes));
+  absl::string_view token = absl::StripAsciiWhitespace(text);
+  if (token.empty()) return absl::InvalidArgumentError(options_.token_file + ": empty credential");
+  if (std::any_of(token.begin(), token.end(), [](char c) { return c <= ' ' || c > '~'; })) {
+    return absl::InvalidArgumentError(options_.token_file +
+                                      ": the credential holds a character a header cannot carry");
+  }
+  return std::string(token);
+}
 
 void ControllerLink::Start() {
   thread_ = std::thread([this] { Run(); });
@@ -112,6 +136,9 @@ absl::Status ControllerLink::Session() {
       grpc::CreateCustomChannel(options_.address, creds_, args);
   std::unique_ptr<vigil::v1::SensorLink::Stub> stub = vigil::v1::SensorLink::NewStub(channel);
   grpc::ClientContext context;
+  absl::StatusOr<std::string> token = ReadToken();
+  if (!token.ok()) return token.status();
+  if (!token->empty()) context.AddMetadata("authorization", absl::StrCat("Bearer ", *token));
   {
     absl::MutexLock lock(&mu_);
     if (stop_) return absl::CancelledError("stopping");
@@ -232,8 +259,11 @@ absl::Status ControllerLink::Session() {
     if (write_failed) break;
   }
   {
+    // A stream the controller ended carries its reason in the status, which cancelling
+    // would replace by CANCELLED: give the reader a moment to see the end first.
     absl::MutexLock lock(&mu_);
-    if (context_ != nullptr) context_->TryCancel();
+    if (!stop_ && result.ok()) mu_.AwaitWithTimeout(absl::Condition(&broken_), absl::Seconds(1));
+    if (context_ != nullptr && !broken_) context_->TryCancel();
   }
   reader.join();
   clear_context();

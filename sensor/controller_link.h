@@ -40,8 +40,11 @@ struct ControllerLinkOptions {
   std::string tls_key;
   std::string tls_ca;
   std::string tls_server_name;  // expected controller name when it differs from the host
-  bool insecure = false;        // plaintext (local use only)
-  size_t batch_records = 500;   // alerts per AlertBatch at most
+  // A bearer credential (a Kubernetes service-account token) read at every connection,
+  // since its issuer rotates it; empty: none. Never sent over plaintext.
+  std::string token_file;
+  bool insecure = false;       // plaintext (local use only)
+  size_t batch_records = 500;  // alerts per AlertBatch at most
   size_t batch_bytes = 1 << 20;
   int health_interval_s = 10;
   int backoff_min_ms = 200;
@@ -91,6 +94,8 @@ class ControllerLink {
   ControllerLink(const ControllerLinkOptions& options, Spool* spool, HelloFn hello, HealthFn health,
                  CommandFn on_command);
   void Run();
+  // The credential to send with a new stream, from token_file ("" when none).
+  absl::StatusOr<std::string> ReadToken() const;
   // One connection: returns when the stream breaks or Stop() is called.
   absl::Status Session();
 

@@ -86,6 +86,9 @@ Controller link:
   --controller-ca PATH     CA that signed the controller's certificate (PEM).
   --controller-cert PATH   This sensor's client certificate (PEM) ...
   --controller-key PATH    ... and its key.
+  --controller-token-file PATH  A credential naming this node (a Kubernetes service-account
+                           token with the controller's audience), read again at every
+                           connection; then no client certificate is needed.
   --controller-server-name NAME  The controller's name in its certificate, when it differs
                            from the host in --controller.
   --controller-insecure    Plaintext, no certificates (local use only).
@@ -236,6 +239,7 @@ absl::StatusOr<SensorOptions> ParseSensorOptions(int argc, const char* const* ar
         {"--controller-ca", path(&opts.controller_ca)},
         {"--controller-cert", path(&opts.controller_cert)},
         {"--controller-key", path(&opts.controller_key)},
+        {"--controller-token-file", path(&opts.controller_token_file)},
         {"--controller-server-name", path(&opts.controller_server_name)},
         {"--spool", path(&opts.spool_dir)},
         {"--spool-bytes", number(&opts.spool_bytes, uint64_t{1} << 20, uint64_t{1} << 40)},
@@ -310,10 +314,21 @@ absl::StatusOr<SensorOptions> ParseSensorOptions(int argc, const char* const* ar
         "--rules: alerts need a destination: pass --print-alerts or --controller");
   }
   if (linked && !opts.controller_insecure &&
-      (opts.controller_ca.empty() || opts.controller_cert.empty() || opts.controller_key.empty())) {
+      (opts.controller_ca.empty() ||
+       (opts.controller_token_file.empty() &&
+        (opts.controller_cert.empty() || opts.controller_key.empty())))) {
     return absl::InvalidArgumentError(
-        "--controller: pass --controller-ca, --controller-cert and --controller-key (mTLS), or "
-        "--controller-insecure for local plaintext");
+        "--controller: pass --controller-ca and either --controller-token-file or "
+        "--controller-cert and --controller-key (mTLS), or --controller-insecure for local "
+        "plaintext");
+  }
+  if (opts.controller_cert.empty() != opts.controller_key.empty()) {
+    return absl::InvalidArgumentError("--controller-cert and --controller-key go together");
+  }
+  if (opts.controller_insecure && !opts.controller_token_file.empty()) {
+    return absl::InvalidArgumentError(
+        "--controller-token-file: a credential is never sent in plaintext; drop "
+        "--controller-insecure");
   }
   if (!opts.help && !opts.version && !opts.check && !opts.print_events && !opts.print_alerts &&
       !opts.list_fields && !opts.validate_rules && !linked) {

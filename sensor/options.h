@@ -35,6 +35,7 @@ struct SensorOptions {
   std::string controller_ca;
   std::string controller_cert;
   std::string controller_key;
+  std::string controller_token_file;  // bearer credential, read at every connection
   std::string controller_server_name;
   bool controller_insecure = false;
   std::string spool_dir = "/var/lib/vigil/spool";

@@ -202,6 +202,7 @@ absl::Status Sensor::StartLink() {
   link_options.tls_ca = options_.controller_ca;
   link_options.tls_cert = options_.controller_cert;
   link_options.tls_key = options_.controller_key;
+  link_options.token_file = options_.controller_token_file;
   link_options.tls_server_name = options_.controller_server_name;
   VIGIL_ASSIGN_OR_RETURN(link_, ControllerLink::Create(
                                     link_options, spool_.get(),
@@ -233,6 +234,7 @@ void Sensor::UpdateHello() {
   hello.set_rule_set_version(rule_set_version_);
   hello.set_modules_version(modules_version_);
   hello.set_engine_version(rules::kEngineVersion);
+  if (spool_ != nullptr) hello.set_spool_epoch(spool_->epoch());
   for (probes::ProbeModule* module : modules_) {
     vigil::v1::ModuleState* m = hello.add_modules();
     m->set_name(std::string(module->name()));

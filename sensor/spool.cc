@@ -3,6 +3,7 @@
 #include <dirent.h>
 #include <fcntl.h>
 #include <sys/file.h>
+#include <sys/random.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -48,6 +49,9 @@ constexpr uint64_t kGapRecordBytes = kRecordOverhead + 8;
 constexpr size_t kStateSize = kMagicSize + 4 * 8 + 4;
 constexpr char kStateName[] = "state";
 constexpr char kStateTemp[] = "state.tmp";
+constexpr char kEpochName[] = "epoch";
+constexpr char kEpochTemp[] = "epoch.tmp";
+constexpr size_t kEpochHexDigits = 32;
 constexpr size_t kReadChunk = 64 << 10;
 
 void PutU32(char* p, uint32_t v) {
@@ -328,6 +332,7 @@ absl::Status Spool::Recover() {
     closedir(d);
   }
   std::sort(firsts.begin(), firsts.end());
+  VIGIL_RETURN_IF_ERROR(LoadEpoch(/*legacy=*/state_fd >= 0 || !firsts.empty()));
 
   bool gap_written = false;
   uint64_t next = std::max<uint64_t>(state.ceiling, 1);
@@ -411,6 +416,58 @@ absl::Status Spool::Recover() {
   return absl::OkStatus();
 }
 
+absl::Status Spool::LoadEpoch(bool legacy) {
+  const std::string path = absl::StrCat(dir_, "/", kEpochName);
+  const int fd = openat(dir_fd_, kEpochName, O_RDONLY | O_CLOEXEC);
+  if (fd < 0 && errno != ENOENT) return ErrnoError(errno, "cannot open", path);
+  if (fd >= 0) {
+    FdCloser closer(fd);
+    char buf[kEpochHexDigits + 2];
+    const ssize_t n = pread(fd, buf, sizeof(buf), 0);
+    if (n < 0) return ErrnoError(errno, "cannot read", path);
+    const absl::string_view text(buf, static_cast<size_t>(n));
+    if (text.size() == kEpochHexDigits + 1 && text.back() == '\n' &&
+        std::all_of(text.begin(), text.end() - 1,
+                    [](char c) { return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'); })) {
+      epoch_ = std::string(text.substr(0, kEpochHexDigits));
+      return absl::OkStatus();
+    }
+    ++corrupt_;  // a new epoch: what is resent may be stored twice, but nothing is lost
+  } else if (legacy) {
+    return absl::OkStatus();
+  }
+  unsigned char random[kEpochHexDigits / 2];
+  for (size_t got = 0; got < sizeof(random);) {
+    const ssize_t n = getrandom(random + got, sizeof(random) - got, 0);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) return ErrnoError(errno, "cannot make an epoch for", dir_);
+    got += static_cast<size_t>(n);
+  }
+  std::string epoch;
+  for (unsigned char byte : random) absl::StrAppendFormat(&epoch, "%02x", byte);
+  VIGIL_RETURN_IF_ERROR(ReplaceFile(kEpochTemp, kEpochName, epoch + "\n"));
+  epoch_ = std::move(epoch);
+  return absl::OkStatus();
+}
+
+absl::Status Spool::ReplaceFile(const char* temp_name, const char* name, absl::string_view data) {
+  const bool sync = options_.fsync != FsyncPolicy::kNever;
+  const std::string temp = absl::StrCat(dir_, "/", temp_name);
+  const int fd = openat(dir_fd_, temp_name, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+  if (fd < 0) return ErrnoError(errno, "cannot create", temp);
+  absl::Status status = PWriteAll(fd, data, 0, temp);
+  if (status.ok() && sync && fsync(fd) != 0) status = ErrnoError(errno, "cannot sync", temp);
+  close(fd);
+  if (status.ok() && renameat(dir_fd_, temp_name, dir_fd_, name) != 0) {
+    status = ErrnoError(errno, "cannot rename", temp);
+  }
+  if (status.ok() && sync && fsync(dir_fd_) != 0) {
+    status = ErrnoError(errno, "cannot sync directory", dir_);
+  }
+  if (!status.ok()) (void)unlinkat(dir_fd_, temp_name, 0);
+  return status;
+}
+
 absl::Status Spool::WriteState(StateWrite mode) {
   absl::MutexLock state_lock(&state_mu_);
   State state;
@@ -436,23 +493,7 @@ absl::Status Spool::WriteState(StateWrite mode) {
   PutU64(buf + 32, state.gap_from);
   PutU32(buf + kStateSize - 4, Crc32c(absl::string_view(buf, kStateSize - 4)));
 
-  const bool sync = options_.fsync != FsyncPolicy::kNever;
-  const std::string temp = absl::StrCat(dir_, "/", kStateTemp);
-  const int fd = openat(dir_fd_, kStateTemp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-  if (fd < 0) return ErrnoError(errno, "cannot create", temp);
-  absl::Status status = PWriteAll(fd, absl::string_view(buf, kStateSize), 0, temp);
-  if (status.ok() && sync && fsync(fd) != 0) status = ErrnoError(errno, "cannot sync", temp);
-  close(fd);
-  if (status.ok() && renameat(dir_fd_, kStateTemp, dir_fd_, kStateName) != 0) {
-    status = ErrnoError(errno, "cannot rename", temp);
-  }
-  if (status.ok() && sync && fsync(dir_fd_) != 0) {
-    status = ErrnoError(errno, "cannot sync directory", dir_);
-  }
-  if (!status.ok()) {
-    (void)unlinkat(dir_fd_, kStateTemp, 0);
-    return status;
-  }
+  VIGIL_RETURN_IF_ERROR(ReplaceFile(kStateTemp, kStateName, absl::string_view(buf, kStateSize)));
   absl::MutexLock lock(&mu_);
   if (mode != StateWrite::kExactClose) ceiling_ = std::max(ceiling_, state.ceiling);
   gap_persisted_ = state.gap_owed;

@@ -9,6 +9,7 @@
 // On disk, a directory:
 //   seg-<first seq, 20 digits>.log  append-only segments, in sequence order
 //   state                            ack watermark, sequence lease, owed gap (44 bytes)
+//   epoch                            the spool's epoch: 32 hex digits and a newline
 //   lock                             flock'ed while a Spool has the directory open
 // A segment starts with a 16-byte header, "VSPOOL01" and the u64 number of its first record,
 // followed by records, all integers little-endian:
@@ -29,7 +30,7 @@
 // losses show as gap records (refused alerts) and in corrupt_records() (damaged data).
 //
 // Delivery is at least once: an ack whose state write failed, or that a crash overtook, may
-// have records sent again after a restart; the controller drops them by (sensor, sequence).
+// have records sent again after a restart; the controller drops them by (sensor, epoch, sequence).
 //
 // Durability (SpoolOptions::fsync):
 //   kBatch (default)  Sync() makes everything appended before it durable (segment data,
@@ -51,6 +52,13 @@
 // older segment makes the rest of that segment unreadable. Either way corrupt_records()
 // counts one per such spot, and Open succeeds. Records at or below the persisted ack
 // watermark are not sent again; segments holding only acked records are removed.
+//
+// Epoch: a random 128-bit id made when the spool is created (before its first state
+// write), and made anew when the epoch file is unreadable. Sequence numbers are unique
+// within an epoch only: a spool that is wiped starts again from 1 under a new epoch, and
+// the controller de-duplicates by (sensor, epoch, sequence). A spool written before
+// epochs existed (a state file but no epoch file) keeps the empty epoch, under which its
+// numbers were stored.
 //
 // Memory: only an index of segments (numbers, sizes, path) is kept; reads open the files.
 // Files are created 0600 and the directory 0700.
@@ -174,6 +182,8 @@ class Spool {
   uint64_t corrupt_records() const ABSL_LOCKS_EXCLUDED(mu_);
   // The spool directory.
   const std::string& dir() const { return dir_; }
+  // The spool's epoch (see the file comment); fixed once Open returns.
+  const std::string& epoch() const { return epoch_; }
 
  private:
   // One segment file. Records first_seq..last_seq lie in [header, end).
@@ -202,6 +212,10 @@ class Spool {
   Spool(std::string dir, const SpoolOptions& options, int dir_fd, int lock_fd);
 
   absl::Status Recover() ABSL_LOCKS_EXCLUDED(mu_);
+  // Reads the epoch file, or makes one unless the spool predates epochs (`legacy`).
+  absl::Status LoadEpoch(bool legacy) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Replaces `name` in the spool directory by `data` (write `temp_name`, fsync, rename).
+  absl::Status ReplaceFile(const char* temp_name, const char* name, absl::string_view data);
   // Writes the state file from the current values.
   absl::Status WriteState(StateWrite mode) ABSL_LOCKS_EXCLUDED(mu_, state_mu_);
   // Stores `payload` (after the owed gap, if any) in the active segment. Sets `stored` to
@@ -223,6 +237,7 @@ class Spool {
   const int dir_fd_;
   const int lock_fd_;
   bool open_ = false;  // recovered; the destructor may write state
+  std::string epoch_;  // set by Recover
 
   absl::Mutex state_mu_ ABSL_ACQUIRED_BEFORE(mu_);
   mutable absl::Mutex mu_;

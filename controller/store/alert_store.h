@@ -20,8 +20,10 @@ struct StoredAlert {
   // Assigned by the store on insert (ignored there): strictly increasing, never reused,
   // not even after retention deleted the newest alerts or the store was reopened.
   uint64_t cursor = 0;
-  // The sending sensor (not empty) and its sequence number: the de-duplication key.
+  // The sending sensor (not empty), its spool epoch and its sequence number: the
+  // de-duplication key (a sensor whose spool was lost numbers again from 1 in a new epoch).
   std::string sensor_id;
+  std::string epoch;
   uint64_t sensor_seq = 0;
   std::string node;
   std::string rule;
@@ -58,7 +60,7 @@ struct AlertFilter {
 struct InsertResult {
   // The alert's cursor: a new one, or the one stored before for a duplicate.
   uint64_t cursor = 0;
-  // The (sensor_id, sensor_seq) pair was stored already (earlier, or earlier in the same
+  // The (sensor_id, epoch, sensor_seq) key was stored already (earlier, or earlier in the same
   // batch): nothing was stored.
   bool duplicate = false;
 };
@@ -80,7 +82,7 @@ class AlertStore {
   virtual ~AlertStore() = default;
 
   // Stores a batch in one transaction: either all new alerts are stored or none is. Alerts
-  // whose (sensor_id, sensor_seq) is stored already are not stored again. Returns one
+  // whose (sensor_id, epoch, sensor_seq) is stored already are not stored again. Returns one
   // result per alert, in order. INVALID_ARGUMENT (and nothing stored) when any alert has an
   // empty sensor_id, a priority outside 0..7, a tag containing '\0' or a payload over
   // kMaxPayloadBytes.

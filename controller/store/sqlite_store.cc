@@ -92,6 +92,13 @@ CREATE TABLE rollout (
 );
 CREATE INDEX rollout_by_version ON rollout (kind, version);
 )sql",
+    // 3: spool epochs. Sequence numbers are unique per (sensor, epoch); alerts stored
+    // before epochs existed keep the empty epoch, which such sensors keep sending.
+    R"sql(
+ALTER TABLE alerts ADD COLUMN epoch TEXT NOT NULL DEFAULT '';
+DROP INDEX alerts_by_sensor_seq;
+CREATE UNIQUE INDEX alerts_by_sensor_epoch_seq ON alerts (sensor_id, epoch, sensor_seq);
+)sql",
 };
 static_assert(std::size(kMigrations) == SqliteStore::kSchemaVersion,
               "kSchemaVersion must count the migration steps");
@@ -99,7 +106,7 @@ static_assert(std::size(kMigrations) == SqliteStore::kSchemaVersion,
 // The alert columns every read returns, in ReadAlertRow's order.
 constexpr char kAlertColumns[] =
     "cursor, sensor_id, sensor_seq, node, rule, priority, tags, time_ns, received_ns, gap, "
-    "lost, payload";
+    "lost, payload, epoch";
 
 // An error from SQLite: what was being done, and SQLite's message.
 absl::Status SqliteError(sqlite3* db, int rc, absl::string_view what) {
@@ -352,6 +359,7 @@ StoredAlert ReadAlertRow(const Statement& row) {
   alert.gap = row.ColumnInt(9) != 0;
   alert.lost = static_cast<uint64_t>(row.ColumnInt(10));
   alert.payload = row.ColumnText(11);
+  alert.epoch = row.ColumnText(12);
   return alert;
 }
 
@@ -679,8 +687,11 @@ absl::StatusOr<std::vector<InsertResult>> SqliteStore::Insert(std::vector<Stored
         VIGIL_ASSIGN_OR_RETURN(
             Statement find,
             Statement::Prepare(conn,
-                               "SELECT cursor FROM alerts WHERE sensor_id = ? AND sensor_seq = ?"));
-        find.Text(1, alert.sensor_id).Int(2, static_cast<int64_t>(alert.sensor_seq));
+                               "SELECT cursor FROM alerts WHERE sensor_id = ? AND epoch = ? "
+                               "AND sensor_seq = ?"));
+        find.Text(1, alert.sensor_id)
+            .Text(2, alert.epoch)
+            .Int(3, static_cast<int64_t>(alert.sensor_seq));
         VIGIL_ASSIGN_OR_RETURN(bool found, find.Step("storing alerts: looking up duplicates"));
         if (found) {
           result.cursor = static_cast<uint64_t>(find.ColumnInt(0));
@@ -696,8 +707,8 @@ absl::StatusOr<std::vector<InsertResult>> SqliteStore::Insert(std::vector<Stored
             Statement insert,
             Statement::Prepare(conn,
                                "INSERT INTO alerts (sensor_id, sensor_seq, node, rule, priority, "
-                               "tags, time_ns, received_ns, gap, lost, payload, bytes) "
-                               "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"));
+                               "tags, time_ns, received_ns, gap, lost, payload, bytes, epoch) "
+                               "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"));
         insert.Text(1, alert.sensor_id)
             .Int(2, static_cast<int64_t>(alert.sensor_seq))
             .Text(3, alert.node)
@@ -709,7 +720,8 @@ absl::StatusOr<std::vector<InsertResult>> SqliteStore::Insert(std::vector<Stored
             .Int(9, alert.gap ? 1 : 0)
             .Int(10, static_cast<int64_t>(alert.lost))
             .Blob(11, alert.payload)
-            .Int(12, static_cast<int64_t>(bytes));
+            .Int(12, static_cast<int64_t>(bytes))
+            .Text(13, alert.epoch);
         VIGIL_RETURN_IF_ERROR(insert.Run("storing alerts: inserting"));
       }
       result.cursor = static_cast<uint64_t>(sqlite3_last_insert_rowid(conn.db()));

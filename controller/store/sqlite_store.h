@@ -18,6 +18,8 @@
 //      UNIQUE (sensor_id, sensor_seq); indexes on time_ns and rule), alert_tags (cursor,
 //      tag) deleted with their alert, alert_stats (one row: count and accounted bytes).
 //   2: sensors, rule_sets, desired_state (one row), rollout (per sensor and kind).
+//   3: alerts.epoch (the sending spool's epoch; '' before), and the de-duplication key
+//      becomes UNIQUE (sensor_id, epoch, sensor_seq).
 //
 // Cursors are assigned without holes: each stored alert gets the previous highest + 1
 // (duplicates take none, and a failed batch's are taken back).
@@ -66,7 +68,7 @@ struct SqliteStoreOptions {
 class SqliteStore final : public AlertStore, public FleetStore {
  public:
   // The schema version Open migrates every database to.
-  static constexpr int kSchemaVersion = 2;
+  static constexpr int kSchemaVersion = 3;
   // Per alert, what SizeBytes counts besides its payload, texts and tags: the numbers,
   // row and index entry headers, and the pages' free space (measured: see SizeBytes).
   static constexpr uint64_t kRowOverheadBytes = 128;

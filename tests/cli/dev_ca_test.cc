@@ -74,7 +74,7 @@ TEST(DevCaTest, MakesVerifiableCertificatesWithPrivateKeysAndKeepsThemOnRerun) {
   }
   EXPECT_EQ(Shell(absl::StrCat(x509, "/admin.pem -subject | grep -q 'CN *= *vigil-admin'")), 0);
   EXPECT_EQ(Shell(absl::StrCat(x509, "/reader.pem -subject | grep -q 'CN *= *vigil-reader'")), 0);
-  EXPECT_EQ(Shell(absl::StrCat(x509, "/sensor.pem -subject | grep -q 'CN *= *sensor-'")), 0);
+  EXPECT_EQ(Shell(absl::StrCat(x509, "/sensor.pem -subject | grep -q 'CN *= *node:'")), 0);
   EXPECT_EQ(Shell(absl::StrCat("openssl verify -purpose sslclient -CAfile ", ca, "/ca.pem ", ca,
                                "/controller.pem")),
             2);  // a server certificate is not a client's
@@ -85,7 +85,7 @@ TEST(DevCaTest, MakesVerifiableCertificatesWithPrivateKeysAndKeepsThemOnRerun) {
   const std::string access = ReadAll(ca + "/access.txt");
   EXPECT_THAT(access, HasSubstr("\nadmin  cert  vigil-admin\n"));
   EXPECT_THAT(access, HasSubstr("\nreader cert  vigil-reader\n"));
-  EXPECT_THAT(access, HasSubstr("\nsensor cert  *\n"));
+  EXPECT_THAT(access, HasSubstr("\nsensor cert  node:*\n"));
 
   // Again with the same names: nothing is replaced.
   const std::string ca_pem = ReadAll(ca + "/ca.pem");

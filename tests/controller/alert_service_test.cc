@@ -85,7 +85,8 @@ class AlertServiceTest : public ControllerFixture {
   void StoreDirectly(const std::vector<vigil::v1::Alert>& alerts, int64_t received_ns) {
     std::vector<StoredAlert> stored;
     for (const vigil::v1::Alert& alert : alerts) {
-      absl::StatusOr<StoredAlert> one = ToStored(alert, "sensor-1", received_ns);
+      absl::StatusOr<StoredAlert> one =
+          ToStored(alert, AlertSender{"sensor-1", "", ""}, received_ns);
       ASSERT_TRUE(one.ok()) << one.status();
       stored.push_back(*std::move(one));
     }

@@ -3,6 +3,7 @@
 // the certificates scripts/dev-ca.sh makes; the access file's errors; and the gRPC health
 // and reflection services ControllerServer registers.
 #include <sys/wait.h>
+#include <unistd.h>
 
 #include <cstdlib>
 #include <fstream>
@@ -191,7 +192,7 @@ TEST(AuthDefaultsTest, StartRefusesABadAccessFileAndTlsWithoutCertificates) {
       {"# ok\nreader token sha256:abc\n", ":2: a token is given as sha256:<64 hex digits>"},
       {"owner cert x\n", ":1: unknown role 'owner'"},
       {"admin key x\n", ":1: unknown kind 'key'"},
-      {"\n\nadmin cert\n", ":3: expected: ROLE cert|token VALUE"},
+      {"\n\nadmin cert\n", ":3: expected: ROLE cert|token|serviceaccount VALUE"},
   };
   for (const auto& [text, error] : bad) {
     options.access_file = dir.WriteFile("access.txt", text);
@@ -257,12 +258,14 @@ class MtlsAuthTest : public ::testing::Test {
 };
 
 TEST_F(MtlsAuthTest, RolesComeFromClientCertificates) {
-  // The sensor certificate connects and delivers.
+  // The sensor certificate (CN=node:<this host>) connects and delivers as this node only.
+  char host[256] = {};
+  ASSERT_EQ(gethostname(host, sizeof(host) - 1), 0);
   auto sensor_channel = Channel("sensor");
   auto link = vigil::v1::SensorLink::NewStub(sensor_channel);
   {
     SensorStream sensor(link.get(), "");
-    ASSERT_TRUE(sensor.Hello("sensor-1"));
+    ASSERT_TRUE(sensor.Hello(host, host));
     ASSERT_TRUE(sensor.SendAlerts({MakeAlert(1), MakeAlert(2)}));
     EXPECT_EQ(sensor.AwaitAck(2), 2u);
     EXPECT_TRUE(sensor.Close().ok());
@@ -296,7 +299,7 @@ TEST_F(MtlsAuthTest, RolesComeFromClientCertificates) {
   EXPECT_EQ(query.alerts_size(), 2);
   ASSERT_TRUE(reader_fleet->ListSensors(Context("").get(), {}, &sensors).ok());
   ASSERT_EQ(sensors.sensors_size(), 1);
-  EXPECT_EQ(sensors.sensors(0).sensor_id(), "sensor-1");
+  EXPECT_EQ(sensors.sensors(0).sensor_id(), host);
 
   vigil::v1::PutRuleSetRequest put;
   put.add_files()->set_name(kRulesName);
@@ -321,6 +324,15 @@ TEST_F(MtlsAuthTest, RolesComeFromClientCertificates) {
             grpc::StatusCode::UNAUTHENTICATED);
   status = vigil::v1::AlertService::NewStub(anonymous)->Query(Context("").get(), {}, &query);
   EXPECT_EQ(status.error_code(), grpc::StatusCode::UNAUTHENTICATED);
+
+  // The node certificate may not speak for another sensor.
+  {
+    SensorStream sensor(link.get(), "");
+    (void)sensor.Hello("sensor-1", host);
+    const grpc::Status status = sensor.Finish();
+    EXPECT_EQ(status.error_code(), grpc::StatusCode::PERMISSION_DENIED) << status.error_message();
+    EXPECT_THAT(status.error_message(), HasSubstr(absl::StrCat("cert:node:", host)));
+  }
 }
 
 grpc::ByteBuffer Bytes(const std::string& bytes) {

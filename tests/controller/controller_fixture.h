@@ -80,7 +80,8 @@ class SensorStream {
   bool Send(const vigil::v1::SensorMessage& message) { return stream_->Write(message); }
 
   bool Hello(const std::string& sensor_id, const std::string& node = "node-a",
-             const std::string& rule_set_version = "", const std::string& modules_version = "") {
+             const std::string& rule_set_version = "", const std::string& modules_version = "",
+             const std::string& spool_epoch = "") {
     vigil::v1::SensorMessage message;
     vigil::v1::Hello* hello = message.mutable_hello();
     hello->set_sensor_id(sensor_id);
@@ -90,6 +91,7 @@ class SensorStream {
     hello->set_rule_set_version(rule_set_version);
     hello->set_modules_version(modules_version);
     hello->set_engine_version(1);
+    hello->set_spool_epoch(spool_epoch);
     vigil::v1::ModuleState* process = hello->add_modules();
     process->set_name("process");
     process->set_enabled(true);
@@ -181,11 +183,12 @@ class SensorStream {
   bool finished_ = false;
 };
 
-// The access file granting the three tokens.
+// The access file granting the three tokens. The sensor token is shared by every sensor
+// the tests play (sensor-any), so they may use any sensor id.
 inline std::string TokenAccessFile() {
   return absl::StrCat("# tokens for the tests\n", "reader token sha256:", Sha256Hex(kReaderToken),
                       "\n", "admin  token sha256:", Sha256Hex(kAdminToken), "\n",
-                      "sensor token sha256:", Sha256Hex(kSensorToken), "\n");
+                      "sensor-any token sha256:", Sha256Hex(kSensorToken), "\n");
 }
 
 class ControllerFixture : public ::testing::Test {

@@ -9,6 +9,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <fstream>
 #include <sstream>
@@ -100,8 +101,11 @@ std::string ControllerProcess::log_text() const {
 }
 
 absl::Status ControllerProcess::Launch() {
-  std::vector<std::string> args = {
-      VIGIL_CONTROLLER_BINARY, "--insecure", "--listen", address(), "--db", dir_ + "/c.db"};
+  std::vector<std::string> args = {VIGIL_CONTROLLER_BINARY, "--listen", address(), "--db",
+                                   dir_ + "/c.db"};
+  if (std::find(extra_args_.begin(), extra_args_.end(), "--tls-cert") == extra_args_.end()) {
+    args.push_back("--insecure");
+  }
   args.insert(args.end(), extra_args_.begin(), extra_args_.end());
   const std::string log = dir_ + "/controller.log";
   // Everything the child needs is prepared before fork: the test process has threads, so

@@ -18,8 +18,9 @@ namespace vigil::testing {
 // A free TCP port on 127.0.0.1 (bound to port 0, read back and released), or 0.
 int FreeLoopbackPort();
 
-// `vigil-controller --insecure --listen 127.0.0.1:PORT --db DIR/c.db`, its stdout and
-// stderr appended to DIR/controller.log. The port and database stay the same across
+// `vigil-controller --insecure --listen 127.0.0.1:PORT --db DIR/c.db` (mTLS instead of
+// --insecure when the extra arguments hold --tls-cert), its stdout and stderr appended to
+// DIR/controller.log. The port and database stay the same across
 // Restart(), so the controller comes back where its clients left it.
 class ControllerProcess {
  public:

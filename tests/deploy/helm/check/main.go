@@ -3,8 +3,10 @@
 // cluster would otherwise only reveal at install time: the sensor's privileges and host
 // mounts, flags against mounts and ports, selectors against labels, references between
 // objects (Secrets, ConfigMaps, claims, ServiceAccounts, PriorityClass), certificates
-// against the names the sensors dial, the rules ConfigMap against deploy/rules, and that
-// bad values are refused with a clear error. See scripts/check-chart.sh.
+// against the names the sensors dial, each sensor's identity (a projected service-account
+// token naming its node, the controller's token flags, RBAC and access grants, or the
+// shared-certificate downgrade), the rules ConfigMap against deploy/rules, and that bad
+// values are refused with a clear error. See scripts/check-chart.sh.
 package main
 
 import (
@@ -41,12 +43,20 @@ type obj = map[string]interface{}
 
 // expect describes one rendering and what must hold in it.
 type expect struct {
-	name       string
-	files      []string // values files under --cases
-	sets       []string
-	release    string
-	namespace  string
-	apiVersion []string
+	name        string
+	files       []string // values files under --cases
+	sets        []string
+	release     string
+	namespace   string
+	apiVersion  []string
+	kubeVersion string // --kube-version of the rendering
+
+	// Sensor identity (identity.*): "serviceAccountToken" or "sharedCertificate".
+	identity    string
+	audience    string
+	tokenExpiry int
+	issuer      string
+	sensorSA    string // the sensors' ServiceAccount ("" = <fullname>-sensor)
 
 	privileged   bool
 	tlsMode      string
@@ -74,6 +84,7 @@ type expect struct {
 
 func baseExpect(name string) expect {
 	return expect{name: name, release: "vigil", namespace: "vigil-system", tlsMode: "generate",
+		kubeVersion: "v1.30.0", identity: "serviceAccountToken", audience: "vigil-controller", tokenExpiry: 3600,
 		sensorCN: "vigil-sensor", adminCN: "vigil-admin", criSocket: "/run/containerd/containerd.sock",
 		spoolHost: "/var/lib/vigil/spool", sensorPort: 9470, ctrlPort: 9471, grpcPort: 7443,
 		pvc: true, defaultRules: true}
@@ -132,6 +143,43 @@ func cases() []expect {
 	e.tracefsRW = true
 	cs = append(cs, e)
 
+	// The downgrade: one certificate for every sensor, granted sensor-any.
+	e = baseExpect("shared-certificate")
+	e.files = []string{"shared-certificate.yaml"}
+	e.identity = "sharedCertificate"
+	cs = append(cs, e)
+
+	e = baseExpect("shared-certificate-cert-manager")
+	e.files = []string{"cert-manager.yaml", "shared-certificate.yaml"}
+	e.identity = "sharedCertificate"
+	e.release, e.namespace = "sec", "security"
+	e.tlsMode, e.sensorCN, e.adminCN, e.grpcPort = "certManager", "node-sensor", "secops-admin", 8443
+	e.extraDNS = []string{"vigil.example.com"}
+	e.apiVersion = []string{"cert-manager.io/v1"}
+	cs = append(cs, e)
+
+	e = baseExpect("shared-certificate-existing")
+	e.files = []string{"existing.yaml", "shared-certificate.yaml"}
+	e.identity = "sharedCertificate"
+	e.tlsMode, e.sensorCN, e.adminCN = "existing", "sensor.nodes.example", "admin.example"
+	e.criSocket, e.spoolHost = "/var/run/crio/crio.sock", "/var/lib/corp/vigil-spool"
+	e.sensorPort, e.ctrlPort, e.pvc = 19470, 19471, false
+	e.grants = []string{"reader cert siem-forwarder",
+		"reader token sha256:9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08"}
+	cs = append(cs, e)
+
+	// Token identity with every identity value changed and a named sensor ServiceAccount.
+	e = baseExpect("identity-overrides")
+	e.sets = []string{"identity.audience=vigil.example/sensors,identity.tokenExpirationSeconds=7200",
+		"identity.issuer=https://oidc.example/cluster-1", "sensor.serviceAccount.name=node-watch"}
+	e.audience, e.tokenExpiry, e.issuer, e.sensorSA = "vigil.example/sensors", 7200, "https://oidc.example/cluster-1", "node-watch"
+	cs = append(cs, e)
+
+	// Kubernetes 1.29: tokens do not name the node yet; NOTES.txt says so.
+	e = baseExpect("kubernetes-1.29")
+	e.kubeVersion = "v1.29.4"
+	cs = append(cs, e)
+
 	bad := func(name string, files, sets []string, want ...string) expect {
 		b := baseExpect(name)
 		b.files, b.sets, b.wantErr = files, sets, want
@@ -150,6 +198,16 @@ func cases() []expect {
 			"access.grants", "Invalid type. Expected: array"),
 		bad("reject-existing-without-secrets", []string{"bad-existing.yaml"}, nil,
 			"tls.existing.controllerSecret is required when tls.mode is existing"),
+		bad("reject-identity-mode", []string{"bad-identity-mode.yaml"}, nil,
+			"identity.mode", `must be one of the following: "serviceAccountToken", "sharedCertificate"`),
+		bad("reject-token-lifetime", nil, []string{"identity.tokenExpirationSeconds=172800"},
+			"identity.tokenExpirationSeconds", "Must be less than or equal to 86400"),
+		bad("reject-short-token-lifetime", nil, []string{"identity.tokenExpirationSeconds=300"},
+			"identity.tokenExpirationSeconds", "Must be greater than or equal to 600"),
+		bad("reject-sensor-cert-wildcard", []string{"bad-sensor-grant.yaml"}, nil,
+			"access.grants.0", "Does not match pattern"),
+		bad("reject-default-serviceaccount", nil, []string{"sensor.serviceAccount.create=false"},
+			"identity.mode serviceAccountToken needs a ServiceAccount of the sensors' own"),
 	)
 	return cs
 }
@@ -284,6 +342,9 @@ func render(e expect, out string) (*rendered, string, error) {
 	}
 	for _, a := range e.apiVersion {
 		args = append(args, "--api-versions", a)
+	}
+	if e.kubeVersion != "" {
+		args = append(args, "--kube-version", e.kubeVersion)
 	}
 	cmd := exec.Command(*renderBin, args...)
 	var stderr bytes.Buffer
@@ -448,7 +509,9 @@ func checkAll(c *checker, e expect, r *rendered, pack []byte) {
 		key := kind + "/" + str(d.o, "metadata", "namespace") + "/" + name
 		c.check(!seen[key], "%s is rendered once", key)
 		seen[key] = true
-		if kind != "PriorityClass" {
+		if kind == "PriorityClass" || kind == "ClusterRole" || kind == "ClusterRoleBinding" {
+			c.check(get(d.o, "metadata", "namespace") == nil, "%s %s: cluster-scoped, no namespace", kind, name)
+		} else {
 			c.check(str(d.o, "metadata", "namespace") == e.namespace, "%s %s: in the release namespace", kind, name)
 		}
 		for k, v := range toObj(get(d.o, "metadata", "labels")) {
@@ -494,6 +557,7 @@ func checkAll(c *checker, e expect, r *rendered, pack []byte) {
 	checkSensor(c, e, r, sensor, fullname, svc)
 	checkController(c, e, r, ctrl, fullname)
 	checkTLS(c, e, r, fullname, sensor, ctrl)
+	checkIdentity(c, e, r, fullname, sensor, ctrl)
 	checkRules(c, e, r, sensor, fullname, pack)
 	checkMonitoring(c, e, r, fullname, sensor, ctrl, svc)
 }
@@ -560,11 +624,12 @@ func checkWorkload(c *checker, e expect, r *rendered, w obj) {
 	sel := toObj(get(w, "spec", "selector", "matchLabels"))
 	c.check(labelsMatch(sel, toObj(get(pod, "metadata", "labels"))), "%s %s: selector matches the pod template labels", kind, name)
 	c.check(get(w, "spec", "selector", "matchExpressions") == nil, "%s %s: selector uses matchLabels only", kind, name)
-	c.check(get(pod, "spec", "automountServiceAccountToken") == false, "%s %s: automountServiceAccountToken is false", kind, name)
+	// Only the controller, and only to verify sensor tokens, gets an API credential.
+	wantAutomount := kind == "Deployment" && e.identity == "serviceAccountToken"
+	c.check(get(pod, "spec", "automountServiceAccountToken") == wantAutomount,
+		"%s %s: automountServiceAccountToken is %v", kind, name, wantAutomount)
 	sa := str(pod, "spec", "serviceAccountName")
 	c.check(r.find("ServiceAccount", sa) != nil, "%s %s: ServiceAccount %q is rendered", kind, name, sa)
-	c.check(len(r.all("Role"))+len(r.all("ClusterRole"))+len(r.all("RoleBinding"))+len(r.all("ClusterRoleBinding")) == 0,
-		"no RBAC roles or bindings (neither component calls the API server)")
 
 	volumes := map[string]obj{}
 	for _, v := range list(pod, "spec", "volumes") {
@@ -573,7 +638,15 @@ func checkWorkload(c *checker, e expect, r *rendered, w obj) {
 			c.check(r.find("ConfigMap", cm) != nil, "%s %s: volume %s: ConfigMap %q is rendered", kind, name, str(v, "name"), cm)
 		}
 		if s := str(v, "secret", "secretName"); s != "" {
-			c.check(secretProvided(e, r, s), "%s %s: volume %s: Secret %q is rendered, issued by a Certificate or configured as existing", kind, name, str(v, "name"), s)
+			keys := []string{"tls.crt", "tls.key", "ca.crt"}
+			if items := list(v, "secret", "items"); len(items) > 0 {
+				keys = nil
+				for _, it := range items {
+					keys = append(keys, str(it, "key"))
+				}
+			}
+			c.check(secretProvided(e, r, s, keys), "%s %s: volume %s: Secret %q with keys %v is rendered, issued by a Certificate or configured as existing",
+				kind, name, str(v, "name"), s, keys)
 		}
 		if pvc := str(v, "persistentVolumeClaim", "claimName"); pvc != "" {
 			c.check(r.find("PersistentVolumeClaim", pvc) != nil || pvc == e.existingPVC,
@@ -613,7 +686,7 @@ func checkWorkload(c *checker, e expect, r *rendered, w obj) {
 	}
 }
 
-func secretProvided(e expect, r *rendered, name string) bool {
+func secretProvided(e expect, r *rendered, name string, keys []string) bool {
 	switch e.tlsMode {
 	case "existing":
 		return name == "corp-vigil-controller" || name == "corp-vigil-sensor"
@@ -626,7 +699,12 @@ func secretProvided(e expect, r *rendered, name string) bool {
 		return false
 	}
 	s := r.find("Secret", name)
-	return s != nil && get(s, "data", "tls.crt") != nil && get(s, "data", "tls.key") != nil && get(s, "data", "ca.crt") != nil
+	for _, k := range keys {
+		if get(s, "data", k) == nil {
+			return false
+		}
+	}
+	return s != nil
 }
 
 func checkSensor(c *checker, e expect, r *rendered, ds obj, fullname string, svc obj) {
@@ -670,10 +748,24 @@ func checkSensor(c *checker, e expect, r *rendered, ds obj, fullname string, svc
 
 	args := strs(ct, "args")
 	c.check(len(args) > 0 && args[0] == "vigil-sensor", "sensor: args start with vigil-sensor")
-	for _, f := range []string{"--controller", "--controller-ca", "--controller-cert", "--controller-key",
+	for _, f := range []string{"--controller", "--controller-ca",
 		"--controller-server-name", "--spool", "--spool-bytes", "--sensor-id", "--hostname", "--proc-root", "--rules", "--metrics-address"} {
 		_, n := flagValue(args, f)
 		c.check(n == 1, "sensor: %s given once", f)
+	}
+	// The credential: a token file (each node its own) or the shared certificate, never both.
+	credFlags := map[string]int{}
+	for _, f := range []string{"--controller-token-file", "--controller-cert", "--controller-key"} {
+		_, credFlags[f] = flagValue(args, f)
+	}
+	if e.identity == "serviceAccountToken" {
+		c.check(credFlags["--controller-token-file"] == 1, "sensor: --controller-token-file given once")
+		c.check(credFlags["--controller-cert"] == 0 && credFlags["--controller-key"] == 0,
+			"sensor: presents no client certificate (no --controller-cert/--controller-key)")
+	} else {
+		c.check(credFlags["--controller-token-file"] == 0, "sensor: no --controller-token-file with sharedCertificate")
+		c.check(credFlags["--controller-cert"] == 1 && credFlags["--controller-key"] == 1,
+			"sensor: --controller-cert and --controller-key given once (sharedCertificate)")
 	}
 	sid, _ := flagValue(args, "--sensor-id")
 	nodeFromDownward := false
@@ -738,8 +830,64 @@ func checkSensor(c *checker, e expect, r *rendered, ds obj, fullname string, svc
 		v := volume(pod, str(m, "name"))
 		c.check(str(v, "configMap", "name") == fullname+"-rules", "sensor: rules mount is the %s-rules ConfigMap", fullname)
 	}
-	// TLS client files from one secret volume holding the three keys.
-	checkTLSFiles(c, "sensor", pod, ct, args, map[string]string{"--controller-ca": "ca.crt", "--controller-cert": "tls.crt", "--controller-key": "tls.key"})
+	// TLS files from one secret volume: the CA, plus the shared client certificate in
+	// sharedCertificate mode.
+	if e.identity == "serviceAccountToken" {
+		checkTLSFiles(c, "sensor", pod, ct, args, map[string]string{"--controller-ca": "ca.crt"})
+		ca, _ := flagValue(args, "--controller-ca")
+		if m := mountFor(ct, ca); m != nil {
+			items := list(volume(pod, str(m, "name")), "secret", "items")
+			c.check(len(items) == 1 && str(items[0], "key") == "ca.crt",
+				"sensor: its TLS volume projects ca.crt only (got %v)", items)
+		}
+		checkTokenFile(c, e, pod, ct, args)
+	} else {
+		checkTLSFiles(c, "sensor", pod, ct, args, map[string]string{"--controller-ca": "ca.crt", "--controller-cert": "tls.crt", "--controller-key": "tls.key"})
+		for _, v := range list(pod, "spec", "volumes") {
+			for _, src := range list(v, "projected", "sources") {
+				c.check(get(src, "serviceAccountToken") == nil, "sensor: no projected service-account token with sharedCertificate")
+			}
+		}
+	}
+}
+
+// checkTokenFile: --controller-token-file is the file "path" of a projected
+// serviceAccountToken source with the configured audience and lifetime, mounted
+// read-only; the pod mounts no other API credential.
+func checkTokenFile(c *checker, e expect, pod interface{}, ct obj, args []string) {
+	file, _ := flagValue(args, "--controller-token-file")
+	m := mountFor(ct, file)
+	if !c.check(m != nil && path.IsAbs(file), "sensor: --controller-token-file %s lies in a volume mount", file) {
+		return
+	}
+	c.check(boolean(m, "readOnly"), "sensor: the token mount %s is read-only", str(m, "mountPath"))
+	c.check(str(m, "subPath") == "", "sensor: the token mount has no subPath (a subPath mount never sees the kubelet's renewals)")
+	rel := strings.TrimPrefix(file, strings.TrimSuffix(str(m, "mountPath"), "/")+"/")
+	v := volume(pod, str(m, "name"))
+	var tok obj
+	for _, src := range list(v, "projected", "sources") {
+		if t := toObj(get(src, "serviceAccountToken")); t != nil && str(t, "path") == rel {
+			tok = t
+		}
+	}
+	if !c.check(tok != nil, "sensor: %s is the path %q of a projected serviceAccountToken source of volume %s", file, rel, str(v, "name")) {
+		return
+	}
+	c.check(str(tok, "audience") == e.audience, "sensor: token audience is %q (got %q)", e.audience, str(tok, "audience"))
+	exp, _ := num(get(tok, "expirationSeconds"))
+	c.check(exp == e.tokenExpiry, "sensor: token expirationSeconds is %d (got %d)", e.tokenExpiry, exp)
+	c.check(exp >= 600 && exp <= 86400, "sensor: token lifetime %ds within the API server's minimum and the controller's one day", exp)
+	// The token of the controller's audience is the only credential in the pod.
+	tokens := 0
+	for _, vol := range list(pod, "spec", "volumes") {
+		for _, src := range list(vol, "projected", "sources") {
+			if t := get(src, "serviceAccountToken"); t != nil {
+				tokens++
+				c.check(str(t, "audience") == e.audience, "sensor: every projected token is for the controller's audience, not the API server")
+			}
+		}
+	}
+	c.check(tokens == 1, "sensor: exactly one projected token (got %d)", tokens)
 }
 
 func contains(l []string, s string) bool {
@@ -828,6 +976,22 @@ func checkController(c *checker, e expect, r *rendered, d obj, fullname string) 
 	c.check(err == nil, "controller: --retention-bytes is a plain integer (got %q)", rb)
 	checkTLSFiles(c, "controller", pod, ct, args, map[string]string{"--tls-ca": "ca.crt", "--tls-cert": "tls.crt", "--tls-key": "tls.key"})
 
+	// Sensor tokens: verified with the cluster's keys, for the sensors' audience.
+	keys, nKeys := flagValue(args, "--sensor-token-keys")
+	aud, nAud := flagValue(args, "--sensor-token-audience")
+	iss, nIss := flagValue(args, "--sensor-token-issuer")
+	if e.identity == "serviceAccountToken" {
+		c.check(nKeys == 1 && keys == "kubernetes", "controller: --sensor-token-keys kubernetes (got %q x%d)", keys, nKeys)
+		c.check(nAud == 1 && aud == e.audience, "controller: --sensor-token-audience %s, the sensors' token audience (got %q x%d)", e.audience, aud, nAud)
+		if e.issuer != "" {
+			c.check(nIss == 1 && iss == e.issuer, "controller: --sensor-token-issuer %s (got %q)", e.issuer, iss)
+		} else {
+			c.check(nIss == 0, "controller: no --sensor-token-issuer (the discovered issuer)")
+		}
+	} else {
+		c.check(nKeys+nAud+nIss == 0, "controller: no --sensor-token-* flags with sharedCertificate")
+	}
+
 	// Access file: from the access ConfigMap, granting the sensor and admin identities.
 	access, _ := flagValue(args, "--access")
 	m := mountFor(ct, access)
@@ -849,11 +1013,35 @@ func checkController(c *checker, e expect, r *rendered, d obj, fullname string) 
 		if len(f) == 0 {
 			continue
 		}
-		c.check(len(f) == 3 && (f[0] == "sensor" || f[0] == "reader" || f[0] == "admin") && (f[1] == "cert" || f[1] == "token"),
+		c.check(len(f) == 3 && contains([]string{"sensor", "sensor-any", "reader", "admin"}, f[0]) &&
+			contains([]string{"cert", "token", "serviceaccount"}, f[1]),
 			"access file line %q is ROLE KIND VALUE", line)
+		if len(f) == 3 && f[0] == "sensor" && f[1] == "cert" {
+			c.check(strings.HasPrefix(f[2], "node:"), "access file line %q: a sensor cert grant names per-node certificates (node:...), which the controller requires", line)
+		}
 		grants[strings.Join(f, " ")] = true
 	}
-	c.check(grants["sensor cert "+e.sensorCN], "access file grants sensor to cert %s", e.sensorCN)
+	// The sensors' grant: their ServiceAccount (the one the DaemonSet runs under), or the
+	// shared certificate as sensor-any; never both, never a plain sensor cert.
+	sensorGrants := []string{}
+	for g := range grants {
+		if strings.HasPrefix(g, "sensor ") || strings.HasPrefix(g, "sensor-any ") {
+			sensorGrants = append(sensorGrants, g)
+		}
+	}
+	var want string
+	if e.identity == "serviceAccountToken" {
+		sa := str(r.find("DaemonSet", fullname+"-sensor"), "spec", "template", "spec", "serviceAccountName")
+		wantSA := e.sensorSA
+		if wantSA == "" {
+			wantSA = fullname + "-sensor"
+		}
+		c.check(sa == wantSA, "sensor: DaemonSet runs under ServiceAccount %s (got %q)", wantSA, sa)
+		want = "sensor serviceaccount " + e.namespace + "/" + sa
+	} else {
+		want = "sensor-any cert " + e.sensorCN
+	}
+	c.check(len(sensorGrants) == 1 && sensorGrants[0] == want, "access file grants the sensors exactly %q (got %v)", want, sensorGrants)
 	c.check(grants["admin cert "+e.adminCN], "access file grants admin to cert %s", e.adminCN)
 	for _, g := range e.grants {
 		c.check(grants[g], "access file has the grant %q from values", g)
@@ -916,7 +1104,15 @@ func checkTLS(c *checker, e expect, r *rendered, fullname string, sensor, ctrl o
 				c.check(contains(srv.DNSNames, n), "generate: controller certificate names %s", n)
 			}
 		}
-		leaf(sensorSecret, e.sensorCN, x509.ExtKeyUsageClientAuth)
+		if e.identity == "sharedCertificate" {
+			leaf(sensorSecret, e.sensorCN, x509.ExtKeyUsageClientAuth)
+		} else {
+			c.check(r.find("Secret", fullname+"-sensor-tls") == nil, "generate: no sensor client certificate (serviceAccountToken)")
+			b := r.find("Secret", sensorSecret)
+			c.check(sensorSecret == fullname+"-ca-bundle" && b != nil, "generate: sensors mount the CA bundle Secret %s-ca-bundle (got %q)", fullname, sensorSecret)
+			c.check(len(toObj(get(b, "data"))) == 1 && str(b, "data", "ca.crt") == str(r.find("Secret", fullname+"-ca"), "data", "tls.crt"),
+				"generate: %s holds the chart CA as ca.crt and nothing else (no key)", sensorSecret)
+		}
 		leaf(fullname+"-admin-tls", e.adminCN, x509.ExtKeyUsageClientAuth)
 	case "certManager":
 		c.check(len(r.all("Secret")) == 0, "certManager: the chart renders no Secrets")
@@ -946,7 +1142,24 @@ func checkTLS(c *checker, e expect, r *rendered, fullname string, sensor, ctrl o
 			c.check(contains(strs(srv, "spec", "usages"), "server auth"), "certManager: controller Certificate for server auth")
 			c.check(str(srv, "spec", "issuerRef", "name") == fullname+"-ca", "certManager: controller Certificate from the CA Issuer")
 		}
-		for secret, cn := range map[string]string{sensorSecret: e.sensorCN, fullname + "-admin-tls": e.adminCN} {
+		clients := map[string]string{fullname + "-admin-tls": e.adminCN}
+		if e.identity == "sharedCertificate" {
+			clients[sensorSecret] = e.sensorCN
+		} else {
+			// The sensors' CA comes from a Certificate whose key opens nothing: its Secret
+			// is readable by every node's kubelet.
+			bundle := certs[sensorSecret]
+			if c.check(sensorSecret == fullname+"-ca-bundle" && bundle != nil, "certManager: a Certificate writes the sensors' CA bundle %s-ca-bundle (got %q)", fullname, sensorSecret) {
+				u := strs(bundle, "spec", "usages")
+				c.check(!contains(u, "client auth") && !contains(u, "server auth") && contains(u, "code signing"),
+					"certManager: the CA bundle's certificate is good for no TLS peer (usages %v)", u)
+				c.check(str(bundle, "spec", "issuerRef", "name") == fullname+"-ca", "certManager: the CA bundle is from the CA Issuer (its ca.crt is the chart CA)")
+			}
+			for _, cert := range r.all("Certificate") {
+				c.check(str(cert, "spec", "commonName") != e.sensorCN, "certManager: no sensor client certificate (serviceAccountToken)")
+			}
+		}
+		for secret, cn := range clients {
 			cert := certs[secret]
 			if c.check(cert != nil, "certManager: a Certificate writes %s", secret) {
 				c.check(str(cert, "spec", "commonName") == cn, "certManager: %s CN %s", secret, cn)
@@ -1080,4 +1293,46 @@ func leafPaths(prefix string, m map[string]interface{}) []string {
 	}
 	sort.Strings(out)
 	return out
+}
+
+// checkIdentity: the controller's API access for token verification (a ClusterRoleBinding
+// of its ServiceAccount to the issuer-discovery ClusterRole, nothing more), and what
+// NOTES.txt says about the sensors' identity.
+func checkIdentity(c *checker, e expect, r *rendered, fullname string, sensor, ctrl obj) {
+	crbs := r.all("ClusterRoleBinding")
+	c.check(len(r.all("Role"))+len(r.all("ClusterRole"))+len(r.all("RoleBinding")) == 0,
+		"no Role, ClusterRole or RoleBinding rendered")
+	if e.identity != "serviceAccountToken" {
+		c.check(len(crbs) == 0, "sharedCertificate: no RBAC (neither component calls the API server)")
+		c.check(strings.Contains(r.notes, "WARNING: identity.mode=sharedCertificate") && strings.Contains(r.notes, "EVERY node"),
+			"sharedCertificate: NOTES.txt warns that every sensor can speak for every node")
+		return
+	}
+	c.check(!strings.Contains(r.notes, "sharedCertificate: every sensor"), "serviceAccountToken: NOTES.txt has no shared-certificate warning")
+	var major, minor int
+	fmt.Sscanf(e.kubeVersion, "v%d.%d", &major, &minor)
+	old := strings.Contains(r.notes, "WARNING: Kubernetes")
+	c.check(old == (major == 1 && minor < 30), "NOTES.txt warns about tokens without the node claim iff Kubernetes %s is older than 1.30", e.kubeVersion)
+	if !c.check(len(crbs) == 1, "serviceAccountToken: one ClusterRoleBinding (got %d)", len(crbs)) {
+		return
+	}
+	crb := crbs[0]
+	name := str(crb, "metadata", "name")
+	c.check(strings.HasPrefix(name, fullname) && strings.Contains(name, e.namespace),
+		"ClusterRoleBinding %s is named after the release %s and its namespace", name, fullname)
+	c.check(str(crb, "roleRef", "apiGroup") == "rbac.authorization.k8s.io" && str(crb, "roleRef", "kind") == "ClusterRole" &&
+		str(crb, "roleRef", "name") == "system:service-account-issuer-discovery",
+		"ClusterRoleBinding %s refers to the built-in ClusterRole system:service-account-issuer-discovery", name)
+	ctrlSA := str(ctrl, "spec", "template", "spec", "serviceAccountName")
+	sensorSA := str(sensor, "spec", "template", "spec", "serviceAccountName")
+	subjects := list(crb, "subjects")
+	if c.check(len(subjects) == 1, "ClusterRoleBinding %s has one subject", name) {
+		sub := subjects[0]
+		c.check(str(sub, "kind") == "ServiceAccount" && str(sub, "name") == ctrlSA && str(sub, "namespace") == e.namespace,
+			"ClusterRoleBinding %s binds the controller's ServiceAccount %s/%s (got %s %s/%s)", name, e.namespace, ctrlSA,
+			str(sub, "kind"), str(sub, "namespace"), str(sub, "name"))
+		c.check(str(sub, "name") != sensorSA, "ClusterRoleBinding %s does not bind the sensors' ServiceAccount", name)
+	}
+	c.check(r.find("ServiceAccount", ctrlSA) != nil, "the bound controller ServiceAccount %s is rendered", ctrlSA)
+	c.check(ctrlSA != sensorSA, "controller and sensors run under different ServiceAccounts")
 }
