@@ -29,6 +29,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/string_view.h"
+#include "common/openssl_ptr.h"
 #include "common/status_macros.h"
 #include "common/unique_fd.h"
 
@@ -49,21 +50,9 @@ constexpr size_t kMaxTokenBytes = 16 * 1024;
 // Socket reads and writes move at most this much at a time.
 constexpr size_t kIoChunk = 16 * 1024;
 
-struct SslCtxDeleter {
-  void operator()(SSL_CTX* ctx) const { SSL_CTX_free(ctx); }
-};
-struct SslDeleter {
-  void operator()(SSL* ssl) const { SSL_free(ssl); }
-};
-struct BioDeleter {
-  void operator()(BIO* bio) const { BIO_free(bio); }
-};
 struct AddrinfoDeleter {
   void operator()(addrinfo* list) const { freeaddrinfo(list); }
 };
-using SslCtxPtr = std::unique_ptr<SSL_CTX, SslCtxDeleter>;
-using SslPtr = std::unique_ptr<SSL, SslDeleter>;
-using BioPtr = std::unique_ptr<BIO, BioDeleter>;
 using AddrinfoPtr = std::unique_ptr<addrinfo, AddrinfoDeleter>;
 
 // The monotonic instant past which the request fails.

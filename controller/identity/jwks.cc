@@ -16,38 +16,13 @@
 #include "absl/strings/escaping.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "common/openssl_ptr.h"
 #include "common/status_macros.h"
 #include "google/protobuf/util/json_util.h"
 
 namespace vigil::controller {
 
-void EvpPkeyDeleter::operator()(EVP_PKEY* key) const { EVP_PKEY_free(key); }
-
 namespace {
-
-struct BnDeleter {
-  void operator()(BIGNUM* bn) const { BN_free(bn); }
-};
-struct PkeyCtxDeleter {
-  void operator()(EVP_PKEY_CTX* ctx) const { EVP_PKEY_CTX_free(ctx); }
-};
-struct ParamBldDeleter {
-  void operator()(OSSL_PARAM_BLD* bld) const { OSSL_PARAM_BLD_free(bld); }
-};
-struct ParamDeleter {
-  void operator()(OSSL_PARAM* params) const { OSSL_PARAM_free(params); }
-};
-struct BioDeleter {
-  void operator()(BIO* bio) const { BIO_free(bio); }
-};
-struct OpenSslFree {
-  void operator()(void* ptr) const { OPENSSL_free(ptr); }
-};
-using BnPtr = std::unique_ptr<BIGNUM, BnDeleter>;
-using PkeyCtxPtr = std::unique_ptr<EVP_PKEY_CTX, PkeyCtxDeleter>;
-using ParamBldPtr = std::unique_ptr<OSSL_PARAM_BLD, ParamBldDeleter>;
-using ParamPtr = std::unique_ptr<OSSL_PARAM, ParamDeleter>;
-using BioPtr = std::unique_ptr<BIO, BioDeleter>;
 
 constexpr int kMinRsaBits = 2048;
 constexpr int kMaxRsaBits = 8192;
@@ -96,7 +71,7 @@ absl::StatusOr<std::string> BytesMember(const google::protobuf::Struct& object,
 
 // Runs OpenSSL's public-key validation (on-curve point, odd modulus, sane exponent...).
 absl::Status CheckPublicKey(EVP_PKEY* key) {
-  PkeyCtxPtr ctx(EVP_PKEY_CTX_new_from_pkey(nullptr, key, nullptr));
+  EvpPkeyCtxPtr ctx(EVP_PKEY_CTX_new_from_pkey(nullptr, key, nullptr));
   if (ctx == nullptr) return absl::InternalError("EVP_PKEY_CTX_new_from_pkey: " + OpenSslError());
   if (EVP_PKEY_public_check(ctx.get()) != 1) {
     return absl::InvalidArgumentError("invalid public key: " + OpenSslError());
@@ -133,7 +108,7 @@ absl::StatusOr<std::optional<JwkType>> Classify(EVP_PKEY* key) {
 
 // A public key of OpenSSL type `type` ("RSA", "EC") from `params`.
 absl::StatusOr<EvpPkeyPtr> KeyFromParams(const char* type, const OSSL_PARAM* params) {
-  PkeyCtxPtr ctx(EVP_PKEY_CTX_new_from_name(nullptr, type, nullptr));
+  EvpPkeyCtxPtr ctx(EVP_PKEY_CTX_new_from_name(nullptr, type, nullptr));
   if (ctx == nullptr || EVP_PKEY_fromdata_init(ctx.get()) != 1) {
     return absl::InternalError(
         absl::StrCat("EVP_PKEY_fromdata_init(", type, "): ", OpenSslError()));
@@ -148,10 +123,10 @@ absl::StatusOr<EvpPkeyPtr> KeyFromParams(const char* type, const OSSL_PARAM* par
 
 // An RSA public key from its big-endian modulus and exponent.
 absl::StatusOr<EvpPkeyPtr> RsaKey(const std::string& n, const std::string& e) {
-  BnPtr bn_n(BN_bin2bn(reinterpret_cast<const unsigned char*>(n.data()), static_cast<int>(n.size()),
-                       nullptr));
-  BnPtr bn_e(BN_bin2bn(reinterpret_cast<const unsigned char*>(e.data()), static_cast<int>(e.size()),
-                       nullptr));
+  BignumPtr bn_n(BN_bin2bn(reinterpret_cast<const unsigned char*>(n.data()),
+                           static_cast<int>(n.size()), nullptr));
+  BignumPtr bn_e(BN_bin2bn(reinterpret_cast<const unsigned char*>(e.data()),
+                           static_cast<int>(e.size()), nullptr));
   if (bn_n == nullptr || bn_e == nullptr)
     return absl::InternalError("BN_bin2bn: " + OpenSslError());
   const int bits = BN_num_bits(bn_n.get());
@@ -163,12 +138,12 @@ absl::StatusOr<EvpPkeyPtr> RsaKey(const std::string& n, const std::string& e) {
     return absl::InvalidArgumentError(
         absl::StrCat("RSA exponent above ", kMaxRsaExponentBits, " bits"));
   }
-  ParamBldPtr bld(OSSL_PARAM_BLD_new());
+  OsslParamBldPtr bld(OSSL_PARAM_BLD_new());
   if (bld == nullptr || OSSL_PARAM_BLD_push_BN(bld.get(), OSSL_PKEY_PARAM_RSA_N, bn_n.get()) != 1 ||
       OSSL_PARAM_BLD_push_BN(bld.get(), OSSL_PKEY_PARAM_RSA_E, bn_e.get()) != 1) {
     return absl::InternalError("OSSL_PARAM_BLD (RSA): " + OpenSslError());
   }
-  ParamPtr params(OSSL_PARAM_BLD_to_param(bld.get()));
+  OsslParamPtr params(OSSL_PARAM_BLD_to_param(bld.get()));
   if (params == nullptr) return absl::InternalError("OSSL_PARAM_BLD_to_param: " + OpenSslError());
   return KeyFromParams("RSA", params.get());
 }
@@ -181,7 +156,7 @@ absl::StatusOr<EvpPkeyPtr> P256Key(const std::string& x, const std::string& y) {
                                                    ", y has ", y.size(), ")"));
   }
   const std::string point = absl::StrCat("\x04", x, y);
-  ParamBldPtr bld(OSSL_PARAM_BLD_new());
+  OsslParamBldPtr bld(OSSL_PARAM_BLD_new());
   if (bld == nullptr ||
       OSSL_PARAM_BLD_push_utf8_string(bld.get(), OSSL_PKEY_PARAM_GROUP_NAME, "prime256v1", 0) !=
           1 ||
@@ -189,7 +164,7 @@ absl::StatusOr<EvpPkeyPtr> P256Key(const std::string& x, const std::string& y) {
                                        point.size()) != 1) {
     return absl::InternalError("OSSL_PARAM_BLD (EC): " + OpenSslError());
   }
-  ParamPtr params(OSSL_PARAM_BLD_to_param(bld.get()));
+  OsslParamPtr params(OSSL_PARAM_BLD_to_param(bld.get()));
   if (params == nullptr) return absl::InternalError("OSSL_PARAM_BLD_to_param: " + OpenSslError());
   return KeyFromParams("EC", params.get());
 }
@@ -285,9 +260,9 @@ absl::Status KeysFromPem(absl::string_view text, std::vector<Jwk>* keys, size_t*
       }
       return absl::InvalidArgumentError(absl::StrCat("PEM block #", block, ": ", OpenSslError()));
     }
-    std::unique_ptr<char, OpenSslFree> name_owner(name);
-    std::unique_ptr<char, OpenSslFree> header_owner(header);
-    std::unique_ptr<unsigned char, OpenSslFree> data_owner(data);
+    OpenSslBufferPtr<char> name_owner(name);
+    OpenSslBufferPtr<char> header_owner(header);
+    OpenSslBufferPtr<unsigned char> data_owner(data);
     if (block >= JwkSet::kMaxKeys) {
       return absl::InvalidArgumentError(
           absl::StrCat("PEM: more than ", JwkSet::kMaxKeys, " blocks"));

@@ -17,15 +17,14 @@
 
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+#include "common/openssl_ptr.h"
 #include "google/protobuf/struct.pb.h"
 
 namespace vigil::controller {
 
-// Frees an EVP_PKEY (for std::unique_ptr).
-struct EvpPkeyDeleter {
-  void operator()(EVP_PKEY* key) const;
-};
-using EvpPkeyPtr = std::unique_ptr<EVP_PKEY, EvpPkeyDeleter>;
+// Owner of an EVP_PKEY: the one from common/openssl_ptr.h, named here too because Jwk
+// holds one and callers spell it through this header.
+using EvpPkeyPtr = ::vigil::EvpPkeyPtr;
 
 // The kinds of key a token may be verified with.
 enum class JwkType { kRsa, kEcP256 };

@@ -19,6 +19,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "absl/time/time.h"
+#include "common/openssl_ptr.h"
 #include "common/status_macros.h"
 
 namespace vigil::controller {
@@ -26,19 +27,6 @@ namespace {
 
 using google::protobuf::Struct;
 using google::protobuf::Value;
-
-struct BnDeleter {
-  void operator()(BIGNUM* bn) const { BN_free(bn); }
-};
-struct EcdsaSigDeleter {
-  void operator()(ECDSA_SIG* sig) const { ECDSA_SIG_free(sig); }
-};
-struct MdCtxDeleter {
-  void operator()(EVP_MD_CTX* ctx) const { EVP_MD_CTX_free(ctx); }
-};
-using BnPtr = std::unique_ptr<BIGNUM, BnDeleter>;
-using EcdsaSigPtr = std::unique_ptr<ECDSA_SIG, EcdsaSigDeleter>;
-using MdCtxPtr = std::unique_ptr<EVP_MD_CTX, MdCtxDeleter>;
 
 constexpr int64_t kMaxLeewaySeconds = 86400;
 constexpr int64_t kMaxNumericDate = 253402300799;  // 9999-12-31T23:59:59Z
@@ -175,8 +163,8 @@ absl::StatusOr<Header> ParseHeader(absl::string_view encoded) {
 absl::StatusOr<std::string> DerFromRawEcdsa(absl::string_view raw) {
   const auto* bytes = reinterpret_cast<const unsigned char*>(raw.data());
   const int half = static_cast<int>(raw.size() / 2);
-  BnPtr r(BN_bin2bn(bytes, half, nullptr));
-  BnPtr s(BN_bin2bn(bytes + half, half, nullptr));
+  BignumPtr r(BN_bin2bn(bytes, half, nullptr));
+  BignumPtr s(BN_bin2bn(bytes + half, half, nullptr));
   EcdsaSigPtr sig(ECDSA_SIG_new());
   if (r == nullptr || s == nullptr || sig == nullptr) {
     return absl::InternalError("ECDSA signature allocation failed");
@@ -198,7 +186,7 @@ absl::StatusOr<std::string> DerFromRawEcdsa(absl::string_view raw) {
 // `data`. Errors are OpenSSL failures, not bad signatures.
 absl::StatusOr<bool> SignatureVerifies(const Jwk& key, absl::string_view data,
                                        absl::string_view signature) {
-  MdCtxPtr ctx(EVP_MD_CTX_new());
+  EvpMdCtxPtr ctx(EVP_MD_CTX_new());
   EVP_PKEY_CTX* pkey_ctx = nullptr;
   if (ctx == nullptr ||
       EVP_DigestVerifyInit(ctx.get(), &pkey_ctx, EVP_sha256(), nullptr, key.key.get()) != 1 ||

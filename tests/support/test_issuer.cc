@@ -16,23 +16,10 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
+#include "common/openssl_ptr.h"
 
 namespace vigil::testing {
 namespace {
-
-struct BnDeleter {
-  void operator()(BIGNUM* bn) const { BN_free(bn); }
-};
-struct BioDeleter {
-  void operator()(BIO* bio) const { BIO_free(bio); }
-};
-struct MdCtxDeleter {
-  void operator()(EVP_MD_CTX* ctx) const { EVP_MD_CTX_free(ctx); }
-};
-struct EcdsaSigDeleter {
-  void operator()(ECDSA_SIG* sig) const { ECDSA_SIG_free(sig); }
-};
-using BnPtr = std::unique_ptr<BIGNUM, BnDeleter>;
 
 constexpr int kP256CoordinateBytes = 32;
 
@@ -73,7 +60,7 @@ std::string Quoted(absl::string_view text) { return absl::StrCat("\"", JsonEscap
 std::string BnParam(EVP_PKEY* key, const char* name, int width) {
   BIGNUM* raw = nullptr;
   Require(EVP_PKEY_get_bn_param(key, name, &raw) == 1, "EVP_PKEY_get_bn_param");
-  BnPtr bn(raw);
+  BignumPtr bn(raw);
   const int len = width > 0 ? width : BN_num_bytes(bn.get());
   std::string bytes(static_cast<size_t>(len), '\0');
   Require(BN_bn2binpad(bn.get(), reinterpret_cast<unsigned char*>(bytes.data()), len) == len,
@@ -83,7 +70,7 @@ std::string BnParam(EVP_PKEY* key, const char* name, int width) {
 
 // The JWS signature (RS256: PKCS #1 v1.5; ES256: raw r || s) of `input` with `key`.
 std::string KeySignature(EVP_PKEY* key, TestIssuer::Alg alg, absl::string_view input) {
-  std::unique_ptr<EVP_MD_CTX, MdCtxDeleter> ctx(EVP_MD_CTX_new());
+  EvpMdCtxPtr ctx(EVP_MD_CTX_new());
   Require(ctx != nullptr, "EVP_MD_CTX_new");
   Require(EVP_DigestSignInit(ctx.get(), nullptr, EVP_sha256(), nullptr, key) == 1,
           "EVP_DigestSignInit");
@@ -97,8 +84,7 @@ std::string KeySignature(EVP_PKEY* key, TestIssuer::Alg alg, absl::string_view i
   signature.resize(len);
   if (alg == TestIssuer::Alg::kRS256) return signature;
   const auto* der = reinterpret_cast<const unsigned char*>(signature.data());
-  std::unique_ptr<ECDSA_SIG, EcdsaSigDeleter> sig(
-      d2i_ECDSA_SIG(nullptr, &der, static_cast<long>(signature.size())));
+  EcdsaSigPtr sig(d2i_ECDSA_SIG(nullptr, &der, static_cast<long>(signature.size())));
   Require(sig != nullptr, "d2i_ECDSA_SIG");
   std::string raw(2 * kP256CoordinateBytes, '\0');
   auto* out = reinterpret_cast<unsigned char*>(raw.data());
@@ -140,7 +126,7 @@ std::string TestIssuer::Jwks() const {
 }
 
 std::string TestIssuer::PublicPem() const {
-  std::unique_ptr<BIO, BioDeleter> bio(BIO_new(BIO_s_mem()));
+  BioPtr bio(BIO_new(BIO_s_mem()));
   Require(bio != nullptr, "BIO_new");
   Require(PEM_write_bio_PUBKEY(bio.get(), key_.get()) == 1, "PEM_write_bio_PUBKEY");
   char* data = nullptr;
@@ -208,6 +194,17 @@ std::string TestIssuer::SignRaw(absl::string_view header_json,
                                 absl::string_view payload_json) const {
   const std::string input = absl::StrCat(Base64Url(header_json), ".", Base64Url(payload_json));
   return absl::StrCat(input, ".", Base64Url(KeySignature(key_.get(), alg_, input)));
+}
+
+const TestIssuer& RsaIssuer() {
+  static const TestIssuer* issuer = new TestIssuer(TestIssuer::Create(TestIssuer::Alg::kRS256));
+  return *issuer;
+}
+
+const TestIssuer& EcIssuer() {
+  static const TestIssuer* issuer =
+      new TestIssuer(TestIssuer::Create(TestIssuer::Alg::kES256, "ec-key"));
+  return *issuer;
 }
 
 }  // namespace vigil::testing

@@ -70,6 +70,13 @@ class TestIssuer {
   std::shared_ptr<EVP_PKEY> key_;
 };
 
+// Issuers made on first use and kept for the life of the test program, for tests that
+// need a valid issuer but not a key of their own (generating one, RSA above all, is too slow
+// to repeat in every test): RS256 under kid "test-key", and ES256 under kid "ec-key", both
+// with the default issuer name.
+const TestIssuer& RsaIssuer();
+const TestIssuer& EcIssuer();
+
 }  // namespace vigil::testing
 
 #endif  // VIGIL_TESTS_SUPPORT_TEST_ISSUER_H_

@@ -4,37 +4,22 @@
 // name verification, the timeout, connection failures and request validation.
 #include "controller/identity/https_get.h"
 
-#include <netinet/in.h>
-#include <openssl/bio.h>
-#include <openssl/evp.h>
-#include <openssl/pem.h>
-#include <openssl/ssl.h>
-#include <openssl/x509.h>
-#include <openssl/x509v3.h>
 #include <poll.h>
-#include <pthread.h>
-#include <signal.h>
-#include <sys/socket.h>
 
-#include <atomic>
-#include <cerrno>
 #include <chrono>
-#include <functional>
-#include <memory>
 #include <string>
-#include <thread>
 #include <utility>
 #include <vector>
 
 #include "absl/status/status.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
-#include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "common/unique_fd.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "tests/support/test_dir.h"
+#include "tests/support/tls_test_server.h"
 
 namespace vigil::controller {
 namespace {
@@ -43,226 +28,22 @@ using ::testing::EndsWith;
 using ::testing::HasSubstr;
 using ::testing::Not;
 using ::testing::StartsWith;
-
-struct PkeyFree {
-  void operator()(EVP_PKEY* key) const { EVP_PKEY_free(key); }
-};
-struct X509Free {
-  void operator()(X509* cert) const { X509_free(cert); }
-};
-struct SslCtxFree {
-  void operator()(SSL_CTX* ctx) const { SSL_CTX_free(ctx); }
-};
-struct SslFree {
-  void operator()(SSL* ssl) const { SSL_free(ssl); }
-};
-struct BioFree {
-  void operator()(BIO* bio) const { BIO_free(bio); }
-};
-using PkeyPtr = std::unique_ptr<EVP_PKEY, PkeyFree>;
-using X509Ptr = std::unique_ptr<X509, X509Free>;
-using SslCtxPtr = std::unique_ptr<SSL_CTX, SslCtxFree>;
-using SslPtr = std::unique_ptr<SSL, SslFree>;
-using BioPtr = std::unique_ptr<BIO, BioFree>;
-
-// A certificate and its private key.
-struct Credential {
-  PkeyPtr key;
-  X509Ptr cert;
-};
-
-// A P-256 certificate for `common_name` with the given extensions (nid, config value),
-// signed by `issuer` (self-signed when null). Null members (and a test failure) on error.
-Credential MakeCredential(const std::string& common_name, const Credential* issuer,
-                          const std::vector<std::pair<int, std::string>>& extensions) {
-  static std::atomic<long> serial{1};
-  Credential made;
-  PkeyPtr key(EVP_EC_gen("P-256"));
-  X509Ptr cert(X509_new());
-  if (key == nullptr || cert == nullptr) {
-    ADD_FAILURE() << "cannot allocate a key or certificate";
-    return made;
-  }
-  X509_NAME* name = X509_get_subject_name(cert.get());
-  bool ok = X509_set_version(cert.get(), X509_VERSION_3) == 1 &&
-            ASN1_INTEGER_set(X509_get_serialNumber(cert.get()), serial++) == 1 &&
-            X509_gmtime_adj(X509_getm_notBefore(cert.get()), -3600) != nullptr &&
-            X509_gmtime_adj(X509_getm_notAfter(cert.get()), 86400) != nullptr &&
-            X509_set_pubkey(cert.get(), key.get()) == 1 &&
-            X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_ASC,
-                                       reinterpret_cast<const unsigned char*>(common_name.c_str()),
-                                       -1, -1, 0) == 1;
-  X509* issuer_cert = issuer != nullptr ? issuer->cert.get() : cert.get();
-  EVP_PKEY* issuer_key = issuer != nullptr ? issuer->key.get() : key.get();
-  ok = ok && X509_set_issuer_name(cert.get(), X509_get_subject_name(issuer_cert)) == 1;
-  X509V3_CTX context;
-  X509V3_set_ctx_nodb(&context);
-  X509V3_set_ctx(&context, issuer_cert, cert.get(), nullptr, nullptr, 0);
-  for (const auto& [nid, value] : extensions) {
-    X509_EXTENSION* extension = X509V3_EXT_conf_nid(nullptr, &context, nid, value.c_str());
-    ok = ok && extension != nullptr && X509_add_ext(cert.get(), extension, -1) == 1;
-    X509_EXTENSION_free(extension);
-  }
-  ok = ok && X509_sign(cert.get(), issuer_key, EVP_sha256()) > 0;
-  if (!ok) {
-    ADD_FAILURE() << "cannot build the certificate for " << common_name;
-    return made;
-  }
-  made.key = std::move(key);
-  made.cert = std::move(cert);
-  return made;
-}
-
-Credential MakeCa(const std::string& common_name) {
-  return MakeCredential(common_name, nullptr,
-                        {{NID_basic_constraints, "critical,CA:TRUE"},
-                         {NID_key_usage, "critical,keyCertSign,cRLSign"}});
-}
-
-// A server certificate; `san` like "DNS:kubernetes.default.svc,IP:127.0.0.1".
-Credential MakeServer(const Credential& ca, const std::string& san) {
-  return MakeCredential("vigil-test-server", &ca,
-                        {{NID_basic_constraints, "CA:FALSE"},
-                         {NID_key_usage, "critical,digitalSignature"},
-                         {NID_ext_key_usage, "serverAuth"},
-                         {NID_subject_alt_name, san}});
-}
-
-void WritePem(const Credential& credential, const std::string& path) {
-  BioPtr file(BIO_new_file(path.c_str(), "w"));
-  ASSERT_NE(file, nullptr) << path;
-  ASSERT_EQ(PEM_write_bio_X509(file.get(), credential.cert.get()), 1) << path;
-}
-
-// A listening TCP socket on 127.0.0.1 (ephemeral port); `listening` false: bound only.
-UniqueFd BindLoopback(bool listening, int* port) {
-  UniqueFd fd(socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0));
-  sockaddr_in address{};
-  address.sin_family = AF_INET;
-  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  socklen_t length = sizeof(address);
-  if (!fd.valid() || bind(fd.get(), reinterpret_cast<sockaddr*>(&address), length) != 0 ||
-      (listening && listen(fd.get(), 16) != 0) ||
-      getsockname(fd.get(), reinterpret_cast<sockaddr*>(&address), &length) != 0) {
-    ADD_FAILURE() << "cannot bind 127.0.0.1: " << strerror(errno);
-    return UniqueFd();
-  }
-  *port = ntohs(address.sin_port);
-  return fd;
-}
-
-// A TLS server on 127.0.0.1 that answers each connection's request with the raw bytes its
-// responder returns, then closes the session cleanly. It records the last request and the
-// SNI name it carried.
-class TlsTestServer {
- public:
-  using Responder = std::function<std::string(const std::string& request)>;
-
-  // `close_notify` false: the server drops the TCP connection without closing TLS.
-  TlsTestServer(const Credential& credential, Responder responder, bool close_notify = true)
-      : responder_(std::move(responder)), close_notify_(close_notify) {
-    listener_ = BindLoopback(/*listening=*/true, &port_);
-    ctx_.reset(SSL_CTX_new(TLS_server_method()));
-    if (ctx_ == nullptr || SSL_CTX_use_certificate(ctx_.get(), credential.cert.get()) != 1 ||
-        SSL_CTX_use_PrivateKey(ctx_.get(), credential.key.get()) != 1) {
-      ADD_FAILURE() << "cannot set up the server's TLS context";
-      return;
-    }
-    thread_ = std::thread([this] { Run(); });
-  }
-
-  ~TlsTestServer() {
-    stop_ = true;
-    if (thread_.joinable()) thread_.join();
-  }
-
-  int port() const { return port_; }
-
-  std::string last_request() const {
-    absl::MutexLock lock(&mu_);
-    return last_request_;
-  }
-
-  std::string last_sni() const {
-    absl::MutexLock lock(&mu_);
-    return last_sni_;
-  }
-
- private:
-  void Run() {
-    sigset_t pipe;  // writes to a client that went away fail with EPIPE instead
-    sigemptyset(&pipe);
-    sigaddset(&pipe, SIGPIPE);
-    pthread_sigmask(SIG_BLOCK, &pipe, nullptr);
-    while (!stop_) {
-      pollfd entry{listener_.get(), POLLIN, 0};
-      if (poll(&entry, 1, 20) <= 0) continue;
-      UniqueFd client(accept4(listener_.get(), nullptr, nullptr, SOCK_CLOEXEC));
-      if (!client.valid()) continue;
-      timeval limit{5, 0};
-      setsockopt(client.get(), SOL_SOCKET, SO_RCVTIMEO, &limit, sizeof(limit));
-      setsockopt(client.get(), SOL_SOCKET, SO_SNDTIMEO, &limit, sizeof(limit));
-      Serve(client.get());
-    }
-  }
-
-  void Serve(int fd) {
-    SslPtr ssl(SSL_new(ctx_.get()));
-    if (ssl == nullptr || SSL_set_fd(ssl.get(), fd) != 1 || SSL_accept(ssl.get()) != 1) return;
-    const char* sni = SSL_get_servername(ssl.get(), TLSEXT_NAMETYPE_host_name);
-    std::string request;
-    char buffer[4096];
-    while (request.find("\r\n\r\n") == std::string::npos && request.size() < 65536) {
-      int got = SSL_read(ssl.get(), buffer, sizeof(buffer));
-      if (got <= 0) return;
-      request.append(buffer, static_cast<size_t>(got));
-    }
-    {
-      absl::MutexLock lock(&mu_);
-      last_request_ = request;
-      last_sni_ = sni != nullptr ? sni : "";
-    }
-    std::string response = responder_(request);
-    size_t sent = 0;
-    while (sent < response.size()) {
-      int wrote = SSL_write(ssl.get(), response.data() + sent,
-                            static_cast<int>(std::min<size_t>(response.size() - sent, 16384)));
-      if (wrote <= 0) return;
-      sent += static_cast<size_t>(wrote);
-    }
-    if (close_notify_) SSL_shutdown(ssl.get());
-  }
-
-  Responder responder_;
-  bool close_notify_;
-  UniqueFd listener_;
-  int port_ = 0;
-  SslCtxPtr ctx_;
-  std::atomic<bool> stop_{false};
-  std::thread thread_;
-  mutable absl::Mutex mu_;
-  std::string last_request_;
-  std::string last_sni_;
-};
-
-// A responder that always answers `response`.
-TlsTestServer::Responder Always(std::string response) {
-  return [response = std::move(response)](const std::string&) { return response; };
-}
-
-std::string Ok(const std::string& body) {
-  return absl::StrCat("HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: ",
-                      body.size(), "\r\n\r\n", body);
-}
+using ::vigil::testing::Always;
+using ::vigil::testing::BindLoopback;
+using ::vigil::testing::JsonResponse;
+using ::vigil::testing::MakeTestCa;
+using ::vigil::testing::MakeTestServerCert;
+using ::vigil::testing::TlsCredential;
+using ::vigil::testing::TlsTestServer;
 
 class HttpsGetTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    ca_ = MakeCa("vigil-test-ca");
+    ca_ = MakeTestCa("vigil-test-ca");
     ASSERT_NE(ca_.cert, nullptr);
     ca_file_ = dir_.Join("ca.crt");
-    WritePem(ca_, ca_file_);
-    server_ = MakeServer(ca_, "DNS:kubernetes.default.svc,IP:127.0.0.1");
+    ASSERT_NO_FATAL_FAILURE(vigil::testing::WriteCertificatePem(ca_, ca_file_));
+    server_ = MakeTestServerCert(ca_, "DNS:kubernetes.default.svc,IP:127.0.0.1");
     ASSERT_NE(server_.cert, nullptr);
   }
 
@@ -277,13 +58,13 @@ class HttpsGetTest : public ::testing::Test {
   }
 
   vigil::testing::TestDir dir_{"https-get"};
-  Credential ca_;
-  Credential server_;
+  TlsCredential ca_;
+  TlsCredential server_;
   std::string ca_file_;
 };
 
 TEST_F(HttpsGetTest, ReturnsContentLengthBody) {
-  TlsTestServer server(server_, Always(Ok("{\"a\":1}")));
+  TlsTestServer server(server_, Always(JsonResponse("{\"a\":1}")));
   absl::StatusOr<std::string> body = HttpsGet(Request(server.port(), "/v1/doc?x=1"));
   ASSERT_TRUE(body.ok()) << body.status();
   EXPECT_EQ(*body, "{\"a\":1}");
@@ -324,7 +105,7 @@ TEST_F(HttpsGetTest, ReadToCloseNeedsTlsCloseNotify) {
   EXPECT_THAT(std::string(body.status().message()),
               HasSubstr("reading response: connection closed by the server (no TLS close_notify)"));
 
-  TlsTestServer framed(server_, Always(Ok("{}")), /*close_notify=*/false);
+  TlsTestServer framed(server_, Always(JsonResponse("{}")), /*close_notify=*/false);
   absl::StatusOr<std::string> complete = HttpsGet(Request(framed.port()));
   ASSERT_TRUE(complete.ok()) << complete.status();
   EXPECT_EQ(*complete, "{}");
@@ -356,7 +137,7 @@ TEST_F(HttpsGetTest, ErrorBodyIsSanitizedAndCut) {
 TEST_F(HttpsGetTest, RefusesBodyOverLimit) {
   std::string body(5000, 'b');
   std::vector<std::string> responses = {
-      Ok(body),
+      JsonResponse(body),
       absl::StrCat("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n", "9c4\r\n",
                    body.substr(0, 2500), "\r\n9c4\r\n", body.substr(0, 2500), "\r\n0\r\n\r\n"),
       "HTTP/1.1 200 OK\r\nConnection: close\r\n\r\n" + body};
@@ -372,7 +153,7 @@ TEST_F(HttpsGetTest, RefusesBodyOverLimit) {
 }
 
 TEST_F(HttpsGetTest, AcceptsBodyExactlyAtLimit) {
-  TlsTestServer server(server_, Always(Ok(std::string(4000, 'b'))));
+  TlsTestServer server(server_, Always(JsonResponse(std::string(4000, 'b'))));
   HttpsGetRequest request = Request(server.port());
   request.max_body_bytes = 4000;
   absl::StatusOr<std::string> body = HttpsGet(request);
@@ -419,18 +200,18 @@ TEST_F(HttpsGetTest, RefusesMalformedResponses) {
 }
 
 TEST_F(HttpsGetTest, SkipsInterimResponses) {
-  TlsTestServer server(server_, Always("HTTP/1.1 100 Continue\r\n\r\n" + Ok("[]")));
+  TlsTestServer server(server_, Always("HTTP/1.1 100 Continue\r\n\r\n" + JsonResponse("[]")));
   absl::StatusOr<std::string> body = HttpsGet(Request(server.port()));
   ASSERT_TRUE(body.ok()) << body.status();
   EXPECT_EQ(*body, "[]");
 }
 
 TEST_F(HttpsGetTest, RefusesCertificateFromAnotherCa) {
-  Credential other_ca = MakeCa("other-ca");
+  TlsCredential other_ca = MakeTestCa("other-ca");
   ASSERT_NE(other_ca.cert, nullptr);
-  Credential stranger = MakeServer(other_ca, "DNS:kubernetes.default.svc,IP:127.0.0.1");
+  TlsCredential stranger = MakeTestServerCert(other_ca, "DNS:kubernetes.default.svc,IP:127.0.0.1");
   ASSERT_NE(stranger.cert, nullptr);
-  TlsTestServer server(stranger, Always(Ok("{}")));
+  TlsTestServer server(stranger, Always(JsonResponse("{}")));
   absl::StatusOr<std::string> body = HttpsGet(Request(server.port()));
   ASSERT_FALSE(body.ok());
   EXPECT_EQ(body.status().code(), absl::StatusCode::kUnavailable);
@@ -441,9 +222,9 @@ TEST_F(HttpsGetTest, RefusesCertificateFromAnotherCa) {
 }
 
 TEST_F(HttpsGetTest, VerifiesServerName) {
-  Credential named = MakeServer(ca_, "DNS:kubernetes.default.svc");
+  TlsCredential named = MakeTestServerCert(ca_, "DNS:kubernetes.default.svc");
   ASSERT_NE(named.cert, nullptr);
-  TlsTestServer server(named, Always(Ok("{}")));
+  TlsTestServer server(named, Always(JsonResponse("{}")));
 
   absl::StatusOr<std::string> by_ip = HttpsGet(Request(server.port()));
   ASSERT_FALSE(by_ip.ok());
@@ -466,7 +247,7 @@ TEST_F(HttpsGetTest, VerifiesServerName) {
 }
 
 TEST_F(HttpsGetTest, ResolvesHostNames) {
-  TlsTestServer server(server_, Always(Ok("{\"named\":true}")));
+  TlsTestServer server(server_, Always(JsonResponse("{\"named\":true}")));
   HttpsGetRequest request = Request(server.port());
   request.host = "localhost";  // may resolve to ::1 first, which refuses: the next is tried
   request.server_name = "kubernetes.default.svc";
@@ -482,9 +263,9 @@ TEST_F(HttpsGetTest, ResolvesHostNames) {
 }
 
 TEST_F(HttpsGetTest, AcceptsIpSubjectAltName) {
-  Credential by_ip = MakeServer(ca_, "IP:127.0.0.1");
+  TlsCredential by_ip = MakeTestServerCert(ca_, "IP:127.0.0.1");
   ASSERT_NE(by_ip.cert, nullptr);
-  TlsTestServer server(by_ip, Always(Ok("{\"ip\":true}")));
+  TlsTestServer server(by_ip, Always(JsonResponse("{\"ip\":true}")));
   absl::StatusOr<std::string> body = HttpsGet(Request(server.port()));
   ASSERT_TRUE(body.ok()) << body.status();
   EXPECT_EQ(*body, "{\"ip\":true}");
@@ -520,7 +301,7 @@ TEST_F(HttpsGetTest, ReportsConnectionRefused) {
 TEST_F(HttpsGetTest, SendsBearerToken) {
   TlsTestServer server(server_, [](const std::string& request) {
     return request.find("\r\nAuthorization: Bearer tok.en-123\r\n") != std::string::npos
-               ? Ok("{\"authorized\":true}")
+               ? JsonResponse("{\"authorized\":true}")
                : std::string("HTTP/1.1 401 Unauthorized\r\nContent-Length: 0\r\n\r\n");
   });
   HttpsGetRequest request = Request(server.port());

@@ -18,18 +18,9 @@ namespace vigil::controller {
 namespace {
 
 using ::testing::HasSubstr;
+using ::vigil::testing::EcIssuer;
+using ::vigil::testing::RsaIssuer;
 using ::vigil::testing::TestIssuer;
-
-const TestIssuer& RsaIssuer() {
-  static const TestIssuer* issuer = new TestIssuer(TestIssuer::Create(TestIssuer::Alg::kRS256));
-  return *issuer;
-}
-
-const TestIssuer& EcIssuer() {
-  static const TestIssuer* issuer =
-      new TestIssuer(TestIssuer::Create(TestIssuer::Alg::kES256, "ec-key"));
-  return *issuer;
-}
 
 // The single key object of an issuer's JWKS document.
 std::string KeyEntry(const TestIssuer& issuer) {

@@ -23,22 +23,13 @@ namespace {
 
 using ::testing::HasSubstr;
 using ::testing::Not;
+using ::vigil::testing::EcIssuer;
+using ::vigil::testing::RsaIssuer;
 using ::vigil::testing::TestIssuer;
 
 constexpr int64_t kNow = 1767225600;  // 2026-01-01T00:00:00Z
 constexpr char kAudience[] = "vigil-controller";
 constexpr char kApiServerAudience[] = "https://kubernetes.default.svc.cluster.local";
-
-const TestIssuer& RsaIssuer() {
-  static const TestIssuer* issuer = new TestIssuer(TestIssuer::Create(TestIssuer::Alg::kRS256));
-  return *issuer;
-}
-
-const TestIssuer& EcIssuer() {
-  static const TestIssuer* issuer =
-      new TestIssuer(TestIssuer::Create(TestIssuer::Alg::kES256, "ec-key"));
-  return *issuer;
-}
 
 // An issuer with the same name and kid as RsaIssuer() but its own key.
 const TestIssuer& ImpostorIssuer() {
