@@ -230,7 +230,7 @@ TEST_F(SensorIdentityTest, SensorThatLostItsSpoolGetsEveryNewAlertStored) {
 }
 
 TEST_F(SensorIdentityTest, MalformedEpochIsRefused) {
-  for (const std::string epoch : {std::string("XYZ"), std::string(65, 'a'), std::string("a b")}) {
+  for (const std::string& epoch : {std::string("XYZ"), std::string(65, 'a'), std::string("a b")}) {
     const grpc::Status status = Speak(TokenFor("node-a"), "node-a", "node-a", {}, epoch);
     EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT) << epoch;
   }

@@ -750,7 +750,7 @@ TEST(SpoolEpochTest, ACorruptEpochFileIsReplacedAndCounted) {
     ASSERT_NE(spool, nullptr);
     first = spool->epoch();
   }
-  for (const std::string bad : {std::string("xyz\n"), std::string(32, 'A') + "\n", first}) {
+  for (const std::string& bad : {std::string("xyz\n"), std::string(32, 'A') + "\n", first}) {
     FILE* f = fopen((path + "/epoch").c_str(), "w");
     ASSERT_NE(f, nullptr);
     fputs(bad.c_str(), f);
