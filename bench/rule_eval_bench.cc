@@ -28,26 +28,26 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/string_view.h"
 #include "benchmark/benchmark.h"
+#include "event/event.h"
 #include "rules/engine.h"
 #include "rules/fields.h"
 #include "rules/rule_file.h"
 #include "rules/rule_set.h"
-#include "sensor/event.h"
 #include "sensor/process_table.h"
 
 namespace vigil::rules {
 namespace {
 
-using sensor::Event;
-using sensor::EventType;
-using sensor::ProcessInfo;
+using event::Event;
+using event::EventType;
+using event::ProcessInfo;
 
 constexpr uint64_t kStepNs = 20 * 1000;
 
 // What the pipeline knows around one event: the process table, user names and
 // containers, each a small hash table.
 struct World {
-  absl::flat_hash_map<uint32_t, ProcessInfo> processes;
+  absl::flat_hash_map<uint32_t, event::ProcessInfo> processes;
   absl::flat_hash_map<uint32_t, std::string> containers;  // by pid
   absl::flat_hash_map<uint32_t, std::string> users;
 };
@@ -58,16 +58,16 @@ class BenchView : public EventView {
   explicit BenchView(const World& world) : world_(world) {}
 
   // Points the view at `event` (and its process).
-  void Reset(const Event* event) {
+  void Reset(const event::Event* event) {
     event_ = event;
     auto it = world_.processes.find(event->task.pid);
     process_ = it == world_.processes.end() ? nullptr : &it->second;
   }
 
-  const Event& event() const override { return *event_; }
-  const ProcessInfo* process() const override { return process_; }
-  const ProcessInfo* ancestor(int n) const override {
-    const ProcessInfo* p = process_;
+  const event::Event& event() const override { return *event_; }
+  const event::ProcessInfo* process() const override { return process_; }
+  const event::ProcessInfo* ancestor(int n) const override {
+    const event::ProcessInfo* p = process_;
     for (int i = 0; i < n && p != nullptr; ++i) {
       auto it = world_.processes.find(p->ppid);
       p = it == world_.processes.end() ? nullptr : &it->second;
@@ -85,15 +85,15 @@ class BenchView : public EventView {
 
  private:
   const World& world_;
-  const Event* event_ = nullptr;
-  const ProcessInfo* process_ = nullptr;
+  const event::Event* event_ = nullptr;
+  const event::ProcessInfo* process_ = nullptr;
 };
 
 // The pre-built events and everything they point into.
 struct Mix {
   World world;
   std::deque<std::string> strings;  // backs the events' string_views
-  std::vector<Event> events;
+  std::vector<event::Event> events;
 
   absl::string_view Keep(absl::string_view s) { return strings.emplace_back(s); }
 };
@@ -166,7 +166,7 @@ std::unique_ptr<Mix> BuildMix(int mix, size_t n) {
   const std::string containers[] = {"", "", "", "", "3f2a9c", "77be01", "c0ffee", "d00d42"};
   // 48 processes: pid 1000 + i, parents forming short chains.
   for (uint32_t i = 0; i < 48; ++i) {
-    ProcessInfo p;
+    event::ProcessInfo p;
     p.pid = 1000 + i;
     p.ppid = i < 4 ? 1 : 1000 + i / 4;
     p.uid = p.euid = i % 5 == 0 ? 0 : 1000 + i % 2;
@@ -176,7 +176,7 @@ std::unique_ptr<Mix> BuildMix(int mix, size_t n) {
     m->world.processes[p.pid] = p;
     m->world.containers[p.pid] = containers[i % std::size(containers)];
   }
-  ProcessInfo init;
+  event::ProcessInfo init;
   init.pid = 1;
   init.comm = "systemd";
   init.exe = "/usr/lib/systemd/systemd";
@@ -185,20 +185,21 @@ std::unique_ptr<Mix> BuildMix(int mix, size_t n) {
 
   std::mt19937 rng(42);
   for (size_t i = 0; i < n; ++i) {
-    EventType type;
+    event::EventType type;
     if (mix == 0) {
       const uint32_t r = rng() % 10;
-      type = r < 7    ? EventType::kOpen
-             : r == 7 ? EventType::kExec
-             : r == 8 ? EventType::kFork
-                      : EventType::kExit;
+      type = r < 7    ? event::EventType::kOpen
+             : r == 7 ? event::EventType::kExec
+             : r == 8 ? event::EventType::kFork
+                      : event::EventType::kExit;
     } else {
-      constexpr EventType kOnly[] = {EventType::kOpen, EventType::kOpen, EventType::kExec,
-                                     EventType::kFork, EventType::kExit};
+      constexpr event::EventType kOnly[] = {event::EventType::kOpen, event::EventType::kOpen,
+                                            event::EventType::kExec, event::EventType::kFork,
+                                            event::EventType::kExit};
       type = kOnly[mix];
     }
-    const ProcessInfo& p = m->world.processes[1000 + rng() % 48];
-    Event e;
+    const event::ProcessInfo& p = m->world.processes[1000 + rng() % 48];
+    event::Event e;
     e.type = type;
     e.task.pid = p.pid;
     e.task.tid = rng() % 4 == 0 ? p.pid + 100000 : p.pid;
@@ -209,9 +210,9 @@ std::unique_ptr<Mix> BuildMix(int mix, size_t n) {
     e.task.loginuid = p.uid;
     e.task.comm = m->Keep(p.comm);
     switch (type) {
-      case EventType::kOpen: {
+      case event::EventType::kOpen: {
         const char* path = kOpenPaths[rng() % std::size(kOpenPaths)];
-        e.open.syscall = rng() % 8 == 0 ? sensor::OpenSyscall::kOpen : sensor::OpenSyscall::kOpenAt;
+        e.open.syscall = rng() % 8 == 0 ? event::OpenSyscall::kOpen : event::OpenSyscall::kOpenAt;
         e.open.path = m->Keep(path);
         const uint32_t r = rng() % 10;
         e.open.flags = r < 7 ? O_RDONLY | O_CLOEXEC : r < 9 ? O_WRONLY | O_CREAT | O_TRUNC : O_RDWR;
@@ -222,10 +223,10 @@ std::unique_ptr<Mix> BuildMix(int mix, size_t n) {
         }
         e.open.result = rng() % 16 == 0 ? -2 : 3;
         e.open.file_mode = 0100644;
-        e.open.hidden = sensor::HasHiddenComponent(path);
+        e.open.hidden = event::HasHiddenComponent(path);
         break;
       }
-      case EventType::kExec: {
+      case event::EventType::kExec: {
         const ExecKind& x = kExecs[rng() % std::size(kExecs)];
         e.exec.exe = m->Keep(x.exe);
         std::string argv = x.cmdline;
@@ -242,12 +243,12 @@ std::unique_ptr<Mix> BuildMix(int mix, size_t n) {
         e.task.tid = p.pid;
         break;
       }
-      case EventType::kFork:
+      case event::EventType::kFork:
         e.fork.is_thread = rng() % 3 == 0;
         e.fork.child_pid = e.fork.is_thread ? p.pid : 50000 + static_cast<uint32_t>(i);
         e.fork.child_tid = 50000 + static_cast<uint32_t>(i);
         break;
-      case EventType::kExit:
+      case event::EventType::kExit:
         e.exit.raw_status = 0;
         e.exit.group_dead = true;
         break;
@@ -288,7 +289,7 @@ void BM_EngineProcess(benchmark::State& state) {
   uint64_t alerts = 0;
   size_t i = 0;
   for (auto _ : state) {
-    Event& e = mix->events[i];
+    event::Event& e = mix->events[i];
     e.task.time_boot_ns = now;
     now += kStepNs;
     view.Reset(&e);
@@ -310,7 +311,7 @@ void BM_RuleSetEvaluate(benchmark::State& state) {
   uint64_t matches = 0;
   size_t i = 0;
   for (auto _ : state) {
-    Event& e = mix->events[i];
+    event::Event& e = mix->events[i];
     e.task.time_boot_ns = now;
     now += kStepNs;
     view.Reset(&e);

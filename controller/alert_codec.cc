@@ -2,6 +2,7 @@
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "proto/wire_enums.h"
 
 namespace vigil::controller {
 
@@ -16,10 +17,7 @@ absl::StatusOr<StoredAlert> ToStored(const vigil::v1::Alert& alert, const AlertS
   stored.sensor_seq = alert.sequence();
   stored.node = sender.node.empty() ? alert.node() : sender.node;
   stored.rule = alert.rule();
-  // Wire priorities start at 1 (emergency); the store's at 0.
-  stored.priority = alert.priority() == vigil::v1::PRIORITY_UNSPECIFIED
-                        ? 7
-                        : static_cast<int>(alert.priority()) - 1;
+  stored.priority = wire::PriorityLevel(alert.priority());
   stored.tags.assign(alert.tags().begin(), alert.tags().end());
   stored.time_ns = alert.time_unix_ns();
   stored.received_ns = received_ns;
@@ -52,7 +50,7 @@ absl::StatusOr<vigil::v1::AlertEnvelope> ToEnvelope(const StoredAlert& stored) {
 AlertFilter ToStoreFilter(const vigil::v1::AlertFilter& filter) {
   AlertFilter out;
   if (filter.min_priority() != vigil::v1::PRIORITY_UNSPECIFIED) {
-    out.max_priority = static_cast<int>(filter.min_priority()) - 1;
+    out.max_priority = wire::PriorityLevel(filter.min_priority());
   }
   out.rules.assign(filter.rules().begin(), filter.rules().end());
   out.tags.assign(filter.tags().begin(), filter.tags().end());

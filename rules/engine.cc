@@ -12,9 +12,9 @@ namespace {
 class CountingView : public EventView {
  public:
   CountingView(const EventView& base, uint64_t count) : base_(base), count_(count) {}
-  const sensor::Event& event() const override { return base_.event(); }
-  const sensor::ProcessInfo* process() const override { return base_.process(); }
-  const sensor::ProcessInfo* ancestor(int n) const override { return base_.ancestor(n); }
+  const event::Event& event() const override { return base_.event(); }
+  const event::ProcessInfo* process() const override { return base_.process(); }
+  const event::ProcessInfo* ancestor(int n) const override { return base_.ancestor(n); }
   absl::string_view user_name(uint32_t uid) const override { return base_.user_name(uid); }
   absl::string_view container_id() const override { return base_.container_id(); }
   absl::string_view container_runtime() const override { return base_.container_runtime(); }

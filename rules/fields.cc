@@ -9,14 +9,14 @@
 namespace vigil::rules {
 namespace {
 
-using sensor::Event;
-using sensor::EventType;
-using sensor::ProcessInfo;
+using event::Event;
+using event::EventType;
+using event::ProcessInfo;
 
-constexpr uint32_t kFork = EventBit(EventType::kFork);
-constexpr uint32_t kExec = EventBit(EventType::kExec);
-constexpr uint32_t kExit = EventBit(EventType::kExit);
-constexpr uint32_t kOpen = EventBit(EventType::kOpen);
+constexpr uint32_t kFork = EventBit(event::EventType::kFork);
+constexpr uint32_t kExec = EventBit(event::EventType::kExec);
+constexpr uint32_t kExit = EventBit(event::EventType::kExit);
+constexpr uint32_t kOpen = EventBit(event::EventType::kOpen);
 
 FieldValue Str(absl::string_view s) { return FieldValue{true, 0, s}; }
 FieldValue Num(int64_t n) { return FieldValue{true, n, {}}; }
@@ -32,29 +32,29 @@ absl::string_view AfterFirstWord(absl::string_view cmdline) {
 }
 
 absl::string_view Argv0(const EventView& v) {
-  const Event& e = v.event();
-  if (e.type == EventType::kExec) {
+  const event::Event& e = v.event();
+  if (e.type == event::EventType::kExec) {
     absl::string_view arg;
-    sensor::ArgvIterator it(e.exec.argv);
+    event::ArgvIterator it(e.exec.argv);
     return it.Next(&arg) ? arg : absl::string_view();
   }
-  const ProcessInfo* p = v.process();
+  const event::ProcessInfo* p = v.process();
   return p != nullptr ? FirstWord(p->cmdline) : absl::string_view();
 }
 
 absl::string_view ExePath(const EventView& v) {
-  if (v.event().type == EventType::kExec) return v.event().exec.exe;
-  const ProcessInfo* p = v.process();
+  if (v.event().type == event::EventType::kExec) return v.event().exec.exe;
+  const event::ProcessInfo* p = v.process();
   return p != nullptr ? absl::string_view(p->exe) : absl::string_view();
 }
 
 FieldValue AncestorComm(const EventView& v, int n) {
-  const ProcessInfo* p = v.ancestor(n);
+  const event::ProcessInfo* p = v.ancestor(n);
   return p != nullptr ? Str(p->comm) : Absent();
 }
 
-uint32_t FileMode(const Event& e) {
-  return e.type == EventType::kExec ? e.exec.file_mode : e.open.file_mode;
+uint32_t FileMode(const event::Event& e) {
+  return e.type == event::EventType::kExec ? e.exec.file_mode : e.open.file_mode;
 }
 
 #define VIGIL_FIELD(body) [](const EventView& v, const FieldArg& arg) -> FieldValue { body }
@@ -101,20 +101,20 @@ const std::vector<FieldInfo>* BuildTable() {
        VIGIL_FIELD(absl::string_view p = ExePath(v); return p.empty() ? Absent() : Str(p);)},
       {"proc.cmdline", FieldType::kString, kAllEvents, false,
        "The arguments joined by spaces, argv[0] first.",
-       VIGIL_FIELD(const ProcessInfo* p = v.process();
+       VIGIL_FIELD(const event::ProcessInfo* p = v.process();
                    return p != nullptr ? Str(p->cmdline) : Absent();)},
       {"proc.args", FieldType::kString, kAllEvents, false,
        "The arguments after argv[0], joined by spaces.",
-       VIGIL_FIELD(const ProcessInfo* p = v.process();
+       VIGIL_FIELD(const event::ProcessInfo* p = v.process();
                    return p != nullptr ? Str(AfterFirstWord(p->cmdline)) : Absent();)},
       {"proc.pname", FieldType::kString, kAllEvents, false, "Command name of the parent.",
        VIGIL_FIELD(return AncestorComm(v, 1);)},
       {"proc.pexe", FieldType::kString, kAllEvents, false, "argv[0] of the parent.",
-       VIGIL_FIELD(const ProcessInfo* p = v.ancestor(1);
+       VIGIL_FIELD(const event::ProcessInfo* p = v.ancestor(1);
                    return p != nullptr ? Str(FirstWord(p->cmdline)) : Absent();)},
       {"proc.pexepath", FieldType::kPath, kAllEvents, false,
        "Absolute path of the parent's executable.",
-       VIGIL_FIELD(const ProcessInfo* p = v.ancestor(1);
+       VIGIL_FIELD(const event::ProcessInfo* p = v.ancestor(1);
                    return p != nullptr ? Str(p->exe) : Absent();)},
       {"proc.aname", FieldType::kString, kAllEvents, true,
        "Command name of the N-th ancestor: proc.aname[1] is the parent, [2] the "
@@ -123,8 +123,9 @@ const std::vector<FieldInfo>* BuildTable() {
       {"proc.is_thread", FieldType::kBool, kAllEvents, false,
        "For clone: the new task is a thread. Otherwise: the event's task is not the "
        "process's main thread.",
-       VIGIL_FIELD(const Event& e = v.event(); return Num(
-                       e.type == EventType::kFork ? e.fork.is_thread : e.task.tid != e.task.pid);)},
+       VIGIL_FIELD(const event::Event& e = v.event();
+                   return Num(e.type == event::EventType::kFork ? e.fork.is_thread
+                                                                : e.task.tid != e.task.pid);)},
       {"user.uid", FieldType::kUid, kAllEvents, false, "Real user id.",
        VIGIL_FIELD(return Num(v.event().task.uid);)},
       {"user.euid", FieldType::kUid, kAllEvents, false, "Effective user id.",
@@ -266,10 +267,11 @@ std::string FieldTableMarkdown() {
     if (f.event_mask == kAllEvents) {
       events = "all";
     } else {
-      for (EventType t : {EventType::kFork, EventType::kExec, EventType::kExit, EventType::kOpen}) {
+      for (event::EventType t : {event::EventType::kFork, event::EventType::kExec,
+                                 event::EventType::kExit, event::EventType::kOpen}) {
         if (f.event_mask & EventBit(t)) {
           if (!events.empty()) events += ", ";
-          events += std::string(sensor::EventTypeName(t));
+          events += std::string(event::EventTypeName(t));
         }
       }
     }
@@ -279,12 +281,12 @@ std::string FieldTableMarkdown() {
   return out;
 }
 
-absl::string_view EvtTypeName(const Event& event) {
+absl::string_view EvtTypeName(const event::Event& event) {
   switch (event.type) {
-    case EventType::kFork: return "clone";
-    case EventType::kExec: return "execve";
-    case EventType::kExit: return "procexit";
-    case EventType::kOpen: return sensor::OpenSyscallName(event.open.syscall);
+    case event::EventType::kFork: return "clone";
+    case event::EventType::kExec: return "execve";
+    case event::EventType::kExit: return "procexit";
+    case event::EventType::kOpen: return event::OpenSyscallName(event.open.syscall);
   }
   return "unknown";
 }

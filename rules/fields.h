@@ -8,8 +8,8 @@
 #include <vector>
 
 #include "absl/strings/string_view.h"
-#include "sensor/event.h"
-#include "sensor/process_table.h"
+#include "event/event.h"
+#include "event/process_info.h"
 
 namespace vigil::rules {
 
@@ -25,11 +25,11 @@ absl::string_view FieldTypeName(FieldType type);
 class EventView {
  public:
   virtual ~EventView() = default;
-  virtual const sensor::Event& event() const = 0;
+  virtual const event::Event& event() const = 0;
   // The process the event belongs to, as the process table knows it, or null.
-  virtual const sensor::ProcessInfo* process() const = 0;
+  virtual const event::ProcessInfo* process() const = 0;
   // The n-th ancestor (1 is the parent), or null when unknown.
-  virtual const sensor::ProcessInfo* ancestor(int n) const = 0;
+  virtual const event::ProcessInfo* ancestor(int n) const = 0;
   // The user name of `uid` (from the node's passwd), or empty when unknown.
   virtual absl::string_view user_name(uint32_t uid) const = 0;
   // Container and pod of the process; empty until enrichment knows them.
@@ -99,10 +99,10 @@ const std::vector<FieldInfo>& FieldTable();
 const FieldInfo* FindField(absl::string_view name);
 
 // Event-type bits for FieldInfo::event_mask.
-inline constexpr uint32_t EventBit(sensor::EventType type) { return 1u << static_cast<int>(type); }
+inline constexpr uint32_t EventBit(event::EventType type) { return 1u << static_cast<int>(type); }
 inline constexpr uint32_t kAllEvents =
-    EventBit(sensor::EventType::kFork) | EventBit(sensor::EventType::kExec) |
-    EventBit(sensor::EventType::kExit) | EventBit(sensor::EventType::kOpen);
+    EventBit(event::EventType::kFork) | EventBit(event::EventType::kExec) |
+    EventBit(event::EventType::kExit) | EventBit(event::EventType::kOpen);
 
 // The field table as a Markdown table (name, type, events, description): the output of
 // `vigil-sensor --list-fields` and the Fields section of docs/rules.md.
@@ -111,7 +111,7 @@ std::string FieldTableMarkdown();
 // The value of evt.type for an event, in Falco's vocabulary: "execve", "clone",
 // "procexit", or the open syscall's name ("open", "openat", "openat2", "creat",
 // "open_by_handle_at").
-absl::string_view EvtTypeName(const sensor::Event& event);
+absl::string_view EvtTypeName(const event::Event& event);
 
 }  // namespace vigil::rules
 

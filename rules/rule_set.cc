@@ -18,11 +18,11 @@
 
 namespace vigil::rules {
 
-using sensor::EventType;
+using event::EventType;
 
 namespace {
 
-constexpr uint32_t kOpenBit = EventBit(EventType::kOpen);
+constexpr uint32_t kOpenBit = EventBit(event::EventType::kOpen);
 
 // The file name of the private start location multi-part conditions are parsed from.
 constexpr absl::string_view kJoinedFile = "\x01vigil-joined-condition";
@@ -134,12 +134,12 @@ bool OpApplies(FieldType type, CompareOp op) {
 }
 
 // Falco event names and the event type each stands for.
-bool EventTypeOfName(absl::string_view name, EventType* type) {
-  static constexpr std::pair<absl::string_view, EventType> kNames[] = {
-      {"execve", EventType::kExec},   {"clone", EventType::kFork},
-      {"procexit", EventType::kExit}, {"open", EventType::kOpen},
-      {"openat", EventType::kOpen},   {"openat2", EventType::kOpen},
-      {"creat", EventType::kOpen},    {"open_by_handle_at", EventType::kOpen},
+bool EventTypeOfName(absl::string_view name, event::EventType* type) {
+  static constexpr std::pair<absl::string_view, event::EventType> kNames[] = {
+      {"execve", event::EventType::kExec},   {"clone", event::EventType::kFork},
+      {"procexit", event::EventType::kExit}, {"open", event::EventType::kOpen},
+      {"openat", event::EventType::kOpen},   {"openat2", event::EventType::kOpen},
+      {"creat", event::EventType::kOpen},    {"open_by_handle_at", event::EventType::kOpen},
   };
   for (const auto& [n, t] : kNames) {
     if (n == name) {
@@ -427,7 +427,7 @@ class RuleSetCompiler {
       for (const Item& v : items) {
         std::string s(v.text);
         if (is_evt_type && (op == CompareOp::kEq || op == CompareOp::kNe || op == CompareOp::kIn)) {
-          EventType type;
+          event::EventType type;
           if (!EventTypeOfName(s, &type)) {
             return RuleError(*v.where, absl::StrCat("unknown event type '", s, "'"));
           }

@@ -1,8 +1,15 @@
 #include "sensor/alert_proto.h"
 
+#include "proto/wire_enums.h"
 #include "rules/output_template.h"
 
 namespace vigil::sensor {
+
+// The rule language's priorities are the wire table's levels.
+static_assert(static_cast<int>(rules::Priority::kEmergency) == 0 &&
+              static_cast<int>(rules::Priority::kDebug) == wire::kPriorityLevels - 1);
+static_assert(wire::WirePriority(static_cast<int>(rules::Priority::kWarning)) ==
+              v1::PRIORITY_WARNING);
 
 vigil::v1::Alert ToAlertProto(const AlertLine& alert, const std::string& sensor_id,
                               const std::string& node, const std::string& rule_set_version) {
@@ -11,8 +18,7 @@ vigil::v1::Alert ToAlertProto(const AlertLine& alert, const std::string& sensor_
   out.set_node(node);
   out.set_time_unix_ns(static_cast<int64_t>(alert.wall_ns));
   out.set_rule(std::string(alert.rule));
-  // Wire priorities are the rule language's order, starting at 1.
-  out.set_priority(static_cast<vigil::v1::Priority>(static_cast<int>(alert.priority) + 1));
+  out.set_priority(wire::WirePriority(static_cast<int>(alert.priority)));
   out.set_output(std::string(alert.output));
   out.set_source(std::string(alert.source));
   out.set_count(alert.count);

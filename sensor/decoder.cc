@@ -41,7 +41,7 @@ absl::Status Decoder::Reject(DecodeError error, absl::string_view detail) {
       absl::StrCat("malformed record (", DecodeErrorName(error), "): ", detail));
 }
 
-absl::Status Decoder::Decode(const void* raw, size_t size, Event* event) {
+absl::Status Decoder::Decode(const void* raw, size_t size, event::Event* event) {
   const auto* data = static_cast<const uint8_t*>(raw);
   if (size < sizeof(vigil_event_header)) {
     return Reject(DecodeError::kTooShort,
@@ -57,7 +57,7 @@ absl::Status Decoder::Decode(const void* raw, size_t size, Event* event) {
                   absl::StrCat("header says ", hdr.size, " bytes, record has ", size));
   }
 
-  TaskContext& task = event->task;
+  event::TaskContext& task = event->task;
   task.time_boot_ns = hdr.ts_boot_ns;
   task.pid = hdr.tgid;
   task.tid = hdr.pid;
@@ -88,7 +88,7 @@ absl::Status Decoder::Decode(const void* raw, size_t size, Event* event) {
       absl::Status s = check_body(sizeof(vigil_fork_event), 0);
       if (!s.ok()) return s;
       const auto e = Load<vigil_fork_event>(data);
-      event->type = EventType::kFork;
+      event->type = event::EventType::kFork;
       event->fork.child_pid = e.child_tgid;
       event->fork.child_tid = e.child_pid;
       event->fork.is_thread = e.flags & VIGIL_FORK_THREAD;
@@ -107,8 +107,8 @@ absl::Status Decoder::Decode(const void* raw, size_t size, Event* event) {
       absl::Status s = check_body(sizeof(vigil_exec_event), size_t{e.path_len} + e.argv_len);
       if (!s.ok()) return s;
       const char* tail = reinterpret_cast<const char*>(data + sizeof(vigil_exec_event));
-      ExecData& x = event->exec;
-      event->type = EventType::kExec;
+      event::ExecData& x = event->exec;
+      event->type = event::EventType::kExec;
       x.exe = absl::string_view(tail, e.path_len);
       x.argv = absl::string_view(tail + e.path_len, e.argv_len);
       x.exe_truncated = e.flags & VIGIL_EXEC_PATH_TRUNCATED;
@@ -129,7 +129,7 @@ absl::Status Decoder::Decode(const void* raw, size_t size, Event* event) {
       absl::Status s = check_body(sizeof(vigil_exit_event), 0);
       if (!s.ok()) return s;
       const auto e = Load<vigil_exit_event>(data);
-      event->type = EventType::kExit;
+      event->type = event::EventType::kExit;
       event->exit.raw_status = e.exit_code;
       event->exit.group_dead = e.flags & VIGIL_EXIT_GROUP_DEAD;
       break;
@@ -148,9 +148,9 @@ absl::Status Decoder::Decode(const void* raw, size_t size, Event* event) {
       }
       absl::Status s = check_body(sizeof(vigil_open_event), e.path_len);
       if (!s.ok()) return s;
-      OpenData& o = event->open;
-      event->type = EventType::kOpen;
-      o.syscall = static_cast<OpenSyscall>(e.syscall);
+      event::OpenData& o = event->open;
+      event->type = event::EventType::kOpen;
+      o.syscall = static_cast<event::OpenSyscall>(e.syscall);
       o.path = absl::string_view(reinterpret_cast<const char*>(data + sizeof(vigil_open_event)),
                                  e.path_len);
       o.result = e.result;
@@ -161,7 +161,7 @@ absl::Status Decoder::Decode(const void* raw, size_t size, Event* event) {
       o.hidden = e.flags & VIGIL_OPEN_PATH_HIDDEN;
       o.unresolved = e.flags & VIGIL_OPEN_PATH_UNRESOLVED;
       o.compat = e.flags & VIGIL_OPEN_COMPAT;
-      if (o.unresolved) o.hidden = HasHiddenComponent(o.path);
+      if (o.unresolved) o.hidden = event::HasHiddenComponent(o.path);
       break;
     }
     default: return Reject(DecodeError::kUnknownType, absl::StrCat("type ", hdr.type));

@@ -8,7 +8,7 @@
 
 #include "absl/status/status.h"
 #include "absl/strings/string_view.h"
-#include "sensor/event.h"
+#include "event/event.h"
 
 namespace vigil::sensor {
 
@@ -31,7 +31,7 @@ class Decoder {
  public:
   // Decodes `size` bytes at `data` into *event (whose strings then point into data).
   // Returns InvalidArgument naming the reason when the record is malformed.
-  absl::Status Decode(const void* data, size_t size, Event* event);
+  absl::Status Decode(const void* data, size_t size, event::Event* event);
 
   // Records rejected, per DecodeError.
   const std::array<uint64_t, static_cast<int>(DecodeError::kCount)>& errors() const {

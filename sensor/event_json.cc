@@ -4,11 +4,12 @@
 
 namespace vigil::sensor {
 
-void AppendEventJson(const Event& event, const ProcessInfo* parent, std::string* out) {
+void AppendEventJson(const event::Event& event, const event::ProcessInfo* parent,
+                     std::string* out) {
   JsonWriter w(out);
-  const TaskContext& t = event.task;
+  const event::TaskContext& t = event.task;
   w.BeginObject();
-  w.String("type", EventTypeName(event.type));
+  w.String("type", event::EventTypeName(event.type));
   w.Uint("time_boot_ns", t.time_boot_ns);
   w.Uint("pid", t.pid);
   w.Uint("tid", t.tid);
@@ -26,16 +27,16 @@ void AppendEventJson(const Event& event, const ProcessInfo* parent, std::string*
     w.String("pexe", parent->exe);
   }
   switch (event.type) {
-    case EventType::kFork:
+    case event::EventType::kFork:
       w.Uint("child_pid", event.fork.child_pid);
       w.Uint("child_tid", event.fork.child_tid);
       w.Bool("is_thread", event.fork.is_thread);
       break;
-    case EventType::kExec: {
-      const ExecData& x = event.exec;
+    case event::EventType::kExec: {
+      const event::ExecData& x = event.exec;
       w.String("exe", x.exe);
       w.BeginArray("args");
-      ArgvIterator it(x.argv);
+      event::ArgvIterator it(x.argv);
       absl::string_view arg;
       while (it.Next(&arg)) w.ArrayString(arg);
       w.EndArray();
@@ -57,14 +58,14 @@ void AppendEventJson(const Event& event, const ProcessInfo* parent, std::string*
       }
       break;
     }
-    case EventType::kExit:
+    case event::EventType::kExit:
       w.Int("exit_status", event.exit.exit_status());
       w.Int("signal", event.exit.signal());
       w.Bool("group_dead", event.exit.group_dead);
       break;
-    case EventType::kOpen: {
-      const OpenData& o = event.open;
-      w.String("syscall", OpenSyscallName(o.syscall));
+    case event::EventType::kOpen: {
+      const event::OpenData& o = event.open;
+      w.String("syscall", event::OpenSyscallName(o.syscall));
       w.String("path", o.path);
       w.Int("result", o.result);
       w.Uint("flags", o.flags);

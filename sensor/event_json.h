@@ -5,14 +5,14 @@
 
 #include <string>
 
-#include "sensor/event.h"
+#include "event/event.h"
 #include "sensor/process_table.h"
 
 namespace vigil::sensor {
 
 // Appends `event` as one JSON object and a newline to *out. `parent` (may be null) is
 // the process table's entry for the event's parent process, adding pcomm/pexe.
-void AppendEventJson(const Event& event, const ProcessInfo* parent, std::string* out);
+void AppendEventJson(const event::Event& event, const event::ProcessInfo* parent, std::string* out);
 
 }  // namespace vigil::sensor
 

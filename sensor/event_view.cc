@@ -2,7 +2,7 @@
 
 namespace vigil::sensor {
 
-const ProcessInfo* SensorEventView::process() const {
+const event::ProcessInfo* SensorEventView::process() const {
   if (!process_known_) {
     process_ = table_->Lookup(event_.task.pid);
     process_known_ = true;
@@ -10,10 +10,10 @@ const ProcessInfo* SensorEventView::process() const {
   return process_;
 }
 
-const ProcessInfo* SensorEventView::ancestor(int n) const {
+const event::ProcessInfo* SensorEventView::ancestor(int n) const {
   if (n < 1 || n > 16) return nullptr;
   uint32_t pid = event_.task.pid;
-  const ProcessInfo* current = process();
+  const event::ProcessInfo* current = process();
   // The event knows the parent even when the table does not know the process.
   uint32_t ppid = current != nullptr ? current->ppid : event_.task.ppid;
   for (int depth = 1; depth <= n; ++depth) {

@@ -5,9 +5,9 @@
 
 #include <memory>
 
+#include "event/event.h"
 #include "rules/fields.h"
 #include "sensor/enrich/enricher.h"
-#include "sensor/event.h"
 #include "sensor/process_table.h"
 #include "sensor/user_names.h"
 
@@ -23,13 +23,13 @@ namespace vigil::sensor {
 // whose rules do not read them cost nothing; the answers are kept for the view's life.
 class SensorEventView : public rules::EventView {
  public:
-  SensorEventView(const Event& event, ProcessTable* table, UserNames* users,
+  SensorEventView(const event::Event& event, ProcessTable* table, UserNames* users,
                   enrich::Enricher* enricher = nullptr)
       : event_(event), table_(table), users_(users), enricher_(enricher) {}
 
-  const Event& event() const override { return event_; }
-  const ProcessInfo* process() const override;
-  const ProcessInfo* ancestor(int n) const override;
+  const event::Event& event() const override { return event_; }
+  const event::ProcessInfo* process() const override;
+  const event::ProcessInfo* ancestor(int n) const override;
   absl::string_view user_name(uint32_t uid) const override;
   absl::string_view container_id() const override;
   absl::string_view container_runtime() const override;
@@ -44,11 +44,11 @@ class SensorEventView : public rules::EventView {
   const enrich::CgroupIdentity* container() const;
   const enrich::PodInfo* pod() const;
 
-  const Event& event_;
+  const event::Event& event_;
   ProcessTable* table_;
   UserNames* users_;
   // process(), looked up on first use; the table does not change while the view lives.
-  mutable const ProcessInfo* process_ = nullptr;
+  mutable const event::ProcessInfo* process_ = nullptr;
   mutable bool process_known_ = false;
   enrich::Enricher* enricher_;
   mutable std::shared_ptr<const enrich::CgroupIdentity> container_;

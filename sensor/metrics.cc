@@ -5,7 +5,7 @@
 #include <cstdio>
 
 #include "absl/strings/str_cat.h"
-#include "sensor/event.h"
+#include "event/event.h"
 
 namespace vigil::sensor {
 namespace {
@@ -113,7 +113,7 @@ SensorMetrics::SensorMetrics()
   pod_cache_entries_ = gauge("vigil_sensor_pod_cache_entries", "Containers whose pod is cached.");
 
   for (int t = VIGIL_EVENT_FORK; t < VIGIL_EVENT_TYPE_MAX; ++t) {
-    events_.Add({{"type", std::string(EventTypeName(static_cast<EventType>(t)))}});
+    events_.Add({{"type", std::string(event::EventTypeName(static_cast<event::EventType>(t)))}});
   }
   for (const char* reason :
        {kRingbufFull, kNoScratch, kDecoder, kRuleStateEviction, kSpoolOverflow}) {
@@ -124,7 +124,7 @@ SensorMetrics::SensorMetrics()
 void SensorMetrics::Sync(const MetricsSnapshot& now) {
   absl::MutexLock lock(&mu_);
   for (int t = VIGIL_EVENT_FORK; t < VIGIL_EVENT_TYPE_MAX; ++t) {
-    const std::string type(EventTypeName(static_cast<EventType>(t)));
+    const std::string type(event::EventTypeName(static_cast<event::EventType>(t)));
     mirror_.Advance(events_.Add({{"type", type}}), "events/" + type, now.events_by_type[t]);
   }
   mirror_.Advance(drops_.Add({{"reason", kDecoder}}), kDecoder, now.decode_errors);

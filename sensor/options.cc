@@ -107,8 +107,8 @@ Controller link:
   --help                   Show this text.
   --version                Print the version.
 
-Event selection (the kernel drops what is not selected):
-  --events LIST            Event types to report: fork,exec,exit,open (default: all).
+event::Event selection (the kernel drops what is not selected):
+  --events LIST            event::Event types to report: fork,exec,exit,open (default: all).
   --file-prefix PATH       Report opens of paths starting with PATH (repeatable).
   --no-default-prefixes    Do not include the default prefixes (/etc/, /root/, /bin/, ...).
   --all-files              Report every open.

@@ -36,7 +36,7 @@ void ParseIds(absl::string_view value, uint32_t* real, uint32_t* effective) {
 
 std::string JoinArgs(absl::string_view argv) {
   std::string out;
-  ArgvIterator it(argv);
+  event::ArgvIterator it(argv);
   absl::string_view arg;
   while (it.Next(&arg)) {
     if (!out.empty()) out.push_back(' ');
@@ -61,7 +61,7 @@ absl::Status ProcessTable::SeedFromProc(const std::string& proc_root) {
     const std::string base = absl::StrCat(proc_root, "/", entry->d_name);
     if (!ReadSmallFile(base + "/status", 8192, &buf)) continue;
 
-    ProcessInfo info;
+    event::ProcessInfo info;
     info.pid = pid;
     for (absl::string_view line : absl::StrSplit(buf, '\n')) {
       if (absl::ConsumePrefix(&line, "Name:")) {
@@ -80,13 +80,13 @@ absl::Status ProcessTable::SeedFromProc(const std::string& proc_root) {
     if (n > 0) info.exe.assign(target, static_cast<size_t>(n));
     if (ReadSmallFile(base + "/cmdline", 4096, &buf)) info.cmdline = JoinArgs(buf);
 
-    ProcessInfo* slot = Upsert(pid);
+    event::ProcessInfo* slot = Upsert(pid);
     *slot = std::move(info);
   }
   return absl::OkStatus();
 }
 
-ProcessInfo* ProcessTable::Upsert(uint32_t pid) {
+event::ProcessInfo* ProcessTable::Upsert(uint32_t pid) {
   auto it = index_.find(pid);
   if (it != index_.end()) {
     lru_.splice(lru_.begin(), lru_, it->second);
@@ -110,15 +110,15 @@ void ProcessTable::Erase(uint32_t pid) {
   index_.erase(it);
 }
 
-void ProcessTable::Apply(const Event& event) {
-  const TaskContext& task = event.task;
+void ProcessTable::Apply(const event::Event& event) {
+  const event::TaskContext& task = event.task;
   switch (event.type) {
-    case EventType::kFork: {
+    case event::EventType::kFork: {
       if (event.fork.is_thread) return;
       // The header describes the parent; the child starts as its copy.
-      ProcessInfo parent;
-      if (const ProcessInfo* known = Lookup(task.pid)) parent = *known;
-      ProcessInfo* child = Upsert(event.fork.child_pid);
+      event::ProcessInfo parent;
+      if (const event::ProcessInfo* known = Lookup(task.pid)) parent = *known;
+      event::ProcessInfo* child = Upsert(event.fork.child_pid);
       child->ppid = task.pid;
       child->uid = task.uid;
       child->euid = task.euid;
@@ -129,8 +129,8 @@ void ProcessTable::Apply(const Event& event) {
       child->start_boot_ns = task.time_boot_ns;
       return;
     }
-    case EventType::kExec: {
-      ProcessInfo* p = Upsert(task.pid);
+    case event::EventType::kExec: {
+      event::ProcessInfo* p = Upsert(task.pid);
       p->ppid = task.ppid;
       p->uid = task.uid;
       p->euid = task.euid;
@@ -141,30 +141,30 @@ void ProcessTable::Apply(const Event& event) {
       p->start_boot_ns = task.time_boot_ns;
       return;
     }
-    case EventType::kExit:
+    case event::EventType::kExit:
       if (event.exit.group_dead) Erase(task.pid);
       return;
-    case EventType::kOpen: return;
+    case event::EventType::kOpen: return;
   }
 }
 
-const ProcessInfo* ProcessTable::Lookup(uint32_t pid) {
+const event::ProcessInfo* ProcessTable::Lookup(uint32_t pid) {
   auto it = index_.find(pid);
   if (it == index_.end()) return nullptr;
   lru_.splice(lru_.begin(), lru_, it->second);
   return &*it->second;
 }
 
-std::vector<const ProcessInfo*> ProcessTable::Ancestors(uint32_t pid, size_t max_depth) {
-  std::vector<const ProcessInfo*> chain;
-  const ProcessInfo* start = Lookup(pid);
-  const ProcessInfo* current = start;
+std::vector<const event::ProcessInfo*> ProcessTable::Ancestors(uint32_t pid, size_t max_depth) {
+  std::vector<const event::ProcessInfo*> chain;
+  const event::ProcessInfo* start = Lookup(pid);
+  const event::ProcessInfo* current = start;
   while (current != nullptr && chain.size() < max_depth) {
     uint32_t parent = current->ppid;
     if (parent == 0 || parent == current->pid) break;
-    const ProcessInfo* next = Lookup(parent);
+    const event::ProcessInfo* next = Lookup(parent);
     if (next == nullptr || next == start) break;
-    for (const ProcessInfo* seen : chain) {
+    for (const event::ProcessInfo* seen : chain) {
       if (seen == next) return chain;  // loop (pid reuse); stop
     }
     chain.push_back(next);

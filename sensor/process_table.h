@@ -10,22 +10,10 @@
 #include "absl/container/flat_hash_map.h"
 #include "absl/status/status.h"
 #include "absl/strings/string_view.h"
-#include "sensor/event.h"
+#include "event/event.h"
+#include "event/process_info.h"
 
 namespace vigil::sensor {
-
-// One process (thread group).
-struct ProcessInfo {
-  uint32_t pid = 0;
-  uint32_t ppid = 0;
-  uint32_t uid = 0;
-  uint32_t euid = 0;
-  uint32_t gid = 0;
-  std::string comm;
-  std::string exe;
-  std::string cmdline;         // arguments joined by single spaces
-  uint64_t start_boot_ns = 0;  // fork or exec time; 0 when seeded from /proc
-};
 
 // Tracks processes from a /proc snapshot and then fork/exec/exit events. Bounded: when
 // full, the least recently touched process is evicted (and counted), so a fork storm
@@ -43,14 +31,14 @@ class ProcessTable {
 
   // Updates the table from a kernel event (fork adds, exec replaces the image, exit of
   // the last thread removes). Thread events do not create entries.
-  void Apply(const Event& event);
+  void Apply(const event::Event& event);
 
   // The process with this pid, or nullptr. Marks it recently used.
-  const ProcessInfo* Lookup(uint32_t pid);
+  const event::ProcessInfo* Lookup(uint32_t pid);
 
   // Up to `max_depth` ancestors of `pid`, nearest first (parent, grandparent, ...),
   // stopping at pid 0, a loop, or a process the table does not know.
-  std::vector<const ProcessInfo*> Ancestors(uint32_t pid, size_t max_depth);
+  std::vector<const event::ProcessInfo*> Ancestors(uint32_t pid, size_t max_depth);
 
   size_t size() const { return index_.size(); }
   size_t capacity() const { return capacity_; }
@@ -58,10 +46,10 @@ class ProcessTable {
   uint64_t evictions() const { return evictions_; }
 
  private:
-  using Lru = std::list<ProcessInfo>;
+  using Lru = std::list<event::ProcessInfo>;
 
   // Returns the entry for pid, creating (and evicting if full) when missing.
-  ProcessInfo* Upsert(uint32_t pid);
+  event::ProcessInfo* Upsert(uint32_t pid);
   void Erase(uint32_t pid);
 
   size_t capacity_;

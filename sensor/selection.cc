@@ -38,9 +38,9 @@ Selection ComputeSelection(const SensorOptions& options, const rules::KernelFilt
   return s;
 }
 
-bool PrintSelected(const SensorOptions& options, const Event& event) {
+bool PrintSelected(const SensorOptions& options, const event::Event& event) {
   if ((options.type_mask & (1u << static_cast<int>(event.type))) == 0) return false;
-  if (event.type != EventType::kOpen || options.all_files) return true;
+  if (event.type != event::EventType::kOpen || options.all_files) return true;
   if (options.hidden && event.open.hidden) return true;
   if (event.open.result < 0 && !options.failed_opens) return false;
   for (const std::string& p : options.file_prefixes) {

@@ -6,8 +6,8 @@
 #include <string>
 #include <vector>
 
+#include "event/event.h"
 #include "rules/rule_set.h"
-#include "sensor/event.h"
 #include "sensor/options.h"
 
 namespace vigil::sensor {
@@ -37,7 +37,7 @@ Selection ComputeSelection(const SensorOptions& options, const rules::KernelFilt
 // True when --print-events asked for this event: its type is selected and, for opens,
 // its path matches the command line's file selection. Needed when rules widen the
 // kernel filter beyond what the user asked to print.
-bool PrintSelected(const SensorOptions& options, const Event& event);
+bool PrintSelected(const SensorOptions& options, const event::Event& event);
 
 }  // namespace vigil::sensor
 

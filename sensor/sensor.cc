@@ -246,7 +246,8 @@ void Sensor::UpdateHello() {
   vigil::v1::Health health;
   auto& c = *health.mutable_counters();
   for (int t = VIGIL_EVENT_FORK; t < VIGIL_EVENT_TYPE_MAX; ++t) {
-    c[absl::StrCat("events_", EventTypeName(static_cast<EventType>(t)))] = events_by_type_[t];
+    c[absl::StrCat("events_", event::EventTypeName(static_cast<event::EventType>(t)))] =
+        events_by_type_[t];
   }
   c["alerts"] = alerts_;
   uint64_t decode_errors = 0;
@@ -394,14 +395,14 @@ absl::Status Sensor::Flush() {
 }
 
 void Sensor::OnRecord(const void* data, size_t size) {
-  Event event;
+  event::Event event;
   absl::Status status = decoder_.Decode(data, size, &event);
   if (!status.ok()) return;  // counted by the decoder, reported as a gap
   ++events_by_type_[static_cast<int>(event.type)];
 
-  if (event.type == EventType::kExec && !event.exec.creds_before_known) {
+  if (event.type == event::EventType::kExec && !event.exec.creds_before_known) {
     // Kernels without sched_prepare_exec: the table knows the credentials before exec.
-    if (const ProcessInfo* before = table_.Lookup(event.task.pid)) {
+    if (const event::ProcessInfo* before = table_.Lookup(event.task.pid)) {
       event.exec.creds_before_known = true;
       event.exec.uid_before = before->uid;
       event.exec.euid_before = before->euid;
@@ -415,7 +416,7 @@ void Sensor::OnRecord(const void* data, size_t size) {
   }
   // Rules see the process as the event leaves it (an exec's new image), except at exit,
   // which removes it.
-  if (event.type == EventType::kExit) {
+  if (event.type == event::EventType::kExit) {
     Evaluate(event);
     table_.Apply(event);
   } else {
@@ -424,7 +425,7 @@ void Sensor::OnRecord(const void* data, size_t size) {
   }
 }
 
-void Sensor::Evaluate(const Event& event) {
+void Sensor::Evaluate(const event::Event& event) {
   if (engine_ == nullptr) return;
   const SensorEventView view(event, &table_, &users_, enricher_.get());
   const bool timed = (++evaluations_ & 63) == 0;  // 1 in 64: clock reads cost ~40 ns
@@ -709,7 +710,7 @@ absl::Status Sensor::Shutdown() {
   w.String("type", "sensor_stop");
   w.BeginObject("events");
   for (int t = VIGIL_EVENT_FORK; t < VIGIL_EVENT_TYPE_MAX; ++t) {
-    w.Uint(EventTypeName(static_cast<EventType>(t)), events_by_type_[t]);
+    w.Uint(event::EventTypeName(static_cast<event::EventType>(t)), events_by_type_[t]);
   }
   w.EndObject();
   w.BeginObject("modules");

@@ -112,7 +112,7 @@ class Sensor : public probes::RecordSink {
   // Moves the probes to `selection` (prefixes widened before narrowed).
   absl::Status ApplySelection(const Selection& selection);
   // Evaluates one event (with its process already in the table) and writes its alerts.
-  void Evaluate(const Event& event);
+  void Evaluate(const event::Event& event);
   // Writes one alert line.
   void WriteAlert(const AlertLine& alert);
   // Copies the pipeline's counters into the metrics and refreshes readiness.

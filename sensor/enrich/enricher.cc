@@ -57,7 +57,7 @@ Enricher::Enricher(EnricherOptions options)
   pods_ = std::make_unique<PodCache>(cri_.get(), std::move(p));
 }
 
-std::shared_ptr<const CgroupIdentity> Enricher::Container(const TaskContext& task) {
+std::shared_ptr<const CgroupIdentity> Enricher::Container(const event::TaskContext& task) {
   return cgroups_.Lookup(task.cgroup_id, task.pid, task.ppid);
 }
 

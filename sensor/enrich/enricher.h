@@ -13,11 +13,11 @@
 #include "absl/base/thread_annotations.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
+#include "event/event.h"
 #include "sensor/enrich/cgroup_cache.h"
 #include "sensor/enrich/cgroup_path.h"
 #include "sensor/enrich/cri_client.h"
 #include "sensor/enrich/pod_cache.h"
-#include "sensor/event.h"
 
 namespace vigil::sensor::enrich {
 
@@ -58,7 +58,7 @@ class Enricher {
 
   // The container (or host) of the task, or null when it cannot be told (the process and
   // its parent are gone and the cgroup was not seen before).
-  std::shared_ptr<const CgroupIdentity> Container(const TaskContext& task);
+  std::shared_ptr<const CgroupIdentity> Container(const event::TaskContext& task);
 
   // The pod of a container, or null: host processes, containers outside pods (no pod UID
   // in the cgroup path: the runtime is not asked), no CRI socket, or the runtime does not

@@ -17,20 +17,20 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/string_view.h"
+#include "event/event.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "rules/engine.h"
 #include "rules/rule_file.h"
 #include "rules/rule_set.h"
-#include "sensor/event.h"
 #include "tests/rules/fake_event_view.h"
 
 namespace vigil::rules {
 namespace {
 
-using sensor::Event;
-using sensor::EventType;
-using sensor::ProcessInfo;
+using event::Event;
+using event::EventType;
+using event::ProcessInfo;
 using ::testing::ElementsAre;
 using ::testing::ElementsAreArray;
 using ::testing::HasSubstr;
@@ -141,7 +141,7 @@ class DefaultRulesTest : public ::testing::Test {
 
   // `e` as done by `p`: the task fields, the process table's entry, its parent, the
   // container and pod.
-  PodEventView ViewOf(const Proc& p, Event e) {
+  PodEventView ViewOf(const Proc& p, event::Event e) {
     e.task.pid = p.pid;
     e.task.tid = p.pid;
     e.task.ppid = p.ppid;
@@ -158,7 +158,7 @@ class DefaultRulesTest : public ::testing::Test {
     view.process_.comm = p.comm;
     view.process_.exe = p.exe;
     view.process_.cmdline = p.cmdline;
-    ProcessInfo parent;
+    event::ProcessInfo parent;
     parent.pid = p.ppid;
     parent.comm = p.parent_comm;
     parent.exe = absl::StrCat("/usr/sbin/", p.parent_comm);
@@ -173,8 +173,8 @@ class DefaultRulesTest : public ::testing::Test {
 
   // A clone by `parent` at time t.
   PodEventView Fork(const Proc& parent, uint64_t t, bool thread = false) {
-    Event e;
-    e.type = EventType::kFork;
+    event::Event e;
+    e.type = event::EventType::kFork;
     e.task.time_boot_ns = t;
     e.fork.child_pid = thread ? parent.pid : parent.pid + 1;
     e.fork.child_tid = parent.pid + 1;
@@ -196,8 +196,8 @@ class DefaultRulesTest : public ::testing::Test {
       if (ch == ' ') ch = '\0';
     }
     argv.push_back('\0');
-    Event e;
-    e.type = EventType::kExec;
+    event::Event e;
+    e.type = event::EventType::kExec;
     e.task.time_boot_ns = t;
     e.exec.exe = Keep(exe);
     e.exec.argv = Keep(argv);
@@ -217,15 +217,15 @@ class DefaultRulesTest : public ::testing::Test {
   // kernel computes for the path.
   PodEventView Open(const Proc& p, absl::string_view path, uint32_t flags, int64_t result = 3,
                     uint64_t t = kT0) {
-    Event e;
-    e.type = EventType::kOpen;
+    event::Event e;
+    e.type = event::EventType::kOpen;
     e.task.time_boot_ns = t;
-    e.open.syscall = sensor::OpenSyscall::kOpenAt;
+    e.open.syscall = event::OpenSyscall::kOpenAt;
     e.open.path = Keep(path);
     e.open.flags = flags;
     e.open.result = result;
     e.open.file_mode = 0100644;
-    e.open.hidden = sensor::HasHiddenComponent(path);
+    e.open.hidden = event::HasHiddenComponent(path);
     return ViewOf(p, e);
   }
 
@@ -297,7 +297,7 @@ TEST_F(DefaultRulesTest, EveryRuleIsEnabledDocumentedTaggedAndGivesFullContext) 
     for (const char* field : kContextFields) {
       EXPECT_TRUE(referenced.count(field)) << "output lacks %" << field;
     }
-    if (rule.event_mask == EventBit(EventType::kOpen)) {
+    if (rule.event_mask == EventBit(event::EventType::kOpen)) {
       EXPECT_TRUE(referenced.count("fd.name")) << "open rule output lacks %fd.name";
     }
     if (rule.kind == RuleKind::kThreshold) {
@@ -313,9 +313,9 @@ TEST_F(DefaultRulesTest, PriorityAndKindOfEachRule) {
     RuleKind kind;
     uint32_t event_mask;
   };
-  const uint32_t kFork = EventBit(EventType::kFork);
-  const uint32_t kExec = EventBit(EventType::kExec);
-  const uint32_t kOpen = EventBit(EventType::kOpen);
+  const uint32_t kFork = EventBit(event::EventType::kFork);
+  const uint32_t kExec = EventBit(event::EventType::kExec);
+  const uint32_t kOpen = EventBit(event::EventType::kOpen);
   const Expected expected[] = {
       {kForkByProcess, Priority::kWarning, RuleKind::kThreshold, kFork},
       {kForkByContainer, Priority::kCritical, RuleKind::kThreshold, kFork},
@@ -339,8 +339,9 @@ TEST_F(DefaultRulesTest, PriorityAndKindOfEachRule) {
 TEST_F(DefaultRulesTest, KernelFilterIsNarrow) {
   const KernelFilter& filter = (*pack_)->kernel_filter();
   // No rule looks at exits.
-  EXPECT_EQ(filter.event_mask,
-            EventBit(EventType::kFork) | EventBit(EventType::kExec) | EventBit(EventType::kOpen));
+  EXPECT_EQ(filter.event_mask, EventBit(event::EventType::kFork) |
+                                   EventBit(event::EventType::kExec) |
+                                   EventBit(event::EventType::kOpen));
   EXPECT_FALSE(filter.all_files);
   // Hidden paths cover the hidden-entry rule and authorized_keys (under .ssh); the /etc
   // files are exact names, so no prefix takes in all of /etc, /tmp or /home.
@@ -357,8 +358,8 @@ TEST_F(DefaultRulesTest, NoRuleMatchesAnExit) {
   p.exe = "/tmp/x";
   p.uid = 1000;
   p.euid = 0;
-  Event e;
-  e.type = EventType::kExit;
+  event::Event e;
+  e.type = event::EventType::kExit;
   PodEventView view = ViewOf(p, e);
   std::vector<std::string> matched;
   (*pack_)->Evaluate(view, [&](const CompiledRule& r) { matched.push_back(r.name); });

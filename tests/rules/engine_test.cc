@@ -17,8 +17,8 @@
 namespace vigil::rules {
 namespace {
 
-using sensor::Event;
-using sensor::EventType;
+using event::Event;
+using event::EventType;
 using ::testing::HasSubstr;
 
 constexpr uint64_t kMs = 1000 * 1000;
@@ -43,9 +43,9 @@ std::string ErrorOf(const std::string& yaml) {
   return set.ok() ? "ok" : std::string(set.status().message());
 }
 
-Event Fork(uint32_t pid, uint64_t t) {
-  Event e;
-  e.type = EventType::kFork;
+event::Event Fork(uint32_t pid, uint64_t t) {
+  event::Event e;
+  e.type = event::EventType::kFork;
   e.task.pid = pid;
   e.task.tid = pid;
   e.task.time_boot_ns = t;
@@ -55,9 +55,9 @@ Event Fork(uint32_t pid, uint64_t t) {
   return e;
 }
 
-Event Exec(uint32_t pid, uint64_t t, absl::string_view exe) {
-  Event e;
-  e.type = EventType::kExec;
+event::Event Exec(uint32_t pid, uint64_t t, absl::string_view exe) {
+  event::Event e;
+  e.type = event::EventType::kExec;
   e.task.pid = pid;
   e.task.tid = pid;
   e.task.time_boot_ns = t;
@@ -66,14 +66,14 @@ Event Exec(uint32_t pid, uint64_t t, absl::string_view exe) {
   return e;
 }
 
-Event Open(uint32_t pid, uint64_t t, absl::string_view path) {
-  Event e;
-  e.type = EventType::kOpen;
+event::Event Open(uint32_t pid, uint64_t t, absl::string_view path) {
+  event::Event e;
+  e.type = event::EventType::kOpen;
   e.task.pid = pid;
   e.task.tid = pid;
   e.task.time_boot_ns = t;
   e.task.comm = "cat";
-  e.open.syscall = sensor::OpenSyscall::kOpenAt;
+  e.open.syscall = event::OpenSyscall::kOpenAt;
   e.open.path = path;
   e.open.result = 3;
   return e;
@@ -85,7 +85,7 @@ class Harness {
   explicit Harness(std::shared_ptr<const RuleSet> set) : engine_(std::move(set)) {}
 
   // Processes one event; returns how many alerts it raised.
-  size_t Feed(const Event& event) {
+  size_t Feed(const event::Event& event) {
     FakeEventView view(event);
     view.process_.pid = event.task.pid;
     view.process_.comm = std::string(event.task.comm);

@@ -14,10 +14,10 @@ namespace vigil::rules {
 
 class FakeEventView : public EventView {
  public:
-  explicit FakeEventView(sensor::Event event) : event_(std::move(event)) {}
-  const sensor::Event& event() const override { return event_; }
-  const sensor::ProcessInfo* process() const override { return has_process_ ? &process_ : nullptr; }
-  const sensor::ProcessInfo* ancestor(int n) const override {
+  explicit FakeEventView(event::Event event) : event_(std::move(event)) {}
+  const event::Event& event() const override { return event_; }
+  const event::ProcessInfo* process() const override { return has_process_ ? &process_ : nullptr; }
+  const event::ProcessInfo* ancestor(int n) const override {
     return n >= 1 && n <= static_cast<int>(ancestors_.size()) ? &ancestors_[n - 1] : nullptr;
   }
   absl::string_view user_name(uint32_t uid) const override {
@@ -26,10 +26,10 @@ class FakeEventView : public EventView {
   }
   absl::string_view container_id() const override { return container_id_; }
 
-  sensor::Event event_;
+  event::Event event_;
   bool has_process_ = true;
-  sensor::ProcessInfo process_;
-  std::vector<sensor::ProcessInfo> ancestors_;  // parent first
+  event::ProcessInfo process_;
+  std::vector<event::ProcessInfo> ancestors_;  // parent first
   std::map<uint32_t, std::string> users_ = {{1000, "alice"}, {0, "root"}};
   std::string container_id_;
 };

@@ -17,14 +17,14 @@
 namespace vigil::rules {
 namespace {
 
-using sensor::Event;
-using sensor::EventType;
-using sensor::ProcessInfo;
+using event::Event;
+using event::EventType;
+using event::ProcessInfo;
 
 using FakeView = FakeEventView;
 
-Event BaseEvent(EventType type) {
-  Event e;
+event::Event BaseEvent(event::EventType type) {
+  event::Event e;
   e.type = type;
   e.task.time_boot_ns = 123456789;
   e.task.pid = 42;
@@ -70,7 +70,7 @@ TEST(FieldTableTest, NamesAreUniqueAndDescribed) {
 }
 
 TEST(FieldsTest, ExecEventFields) {
-  Event e = BaseEvent(EventType::kExec);
+  event::Event e = BaseEvent(event::EventType::kExec);
   static const char kArgv[] = "/usr/bin/sudo\0-u\0root\0";
   e.exec.argv = absl::string_view(kArgv, sizeof(kArgv) - 1);
   e.exec.exe = "/usr/bin/sudo";
@@ -83,11 +83,11 @@ TEST(FieldsTest, ExecEventFields) {
   v.container_id_ = "c0ffee";
   v.process_.cmdline = "/usr/bin/sudo -u root";
   v.process_.exe = "/usr/bin/sudo";
-  ProcessInfo parent;
+  event::ProcessInfo parent;
   parent.comm = "bash";
   parent.exe = "/usr/bin/bash";
   parent.cmdline = "-bash --login";
-  ProcessInfo grandparent;
+  event::ProcessInfo grandparent;
   grandparent.comm = "sshd";
   v.ancestors_ = {parent, grandparent};
 
@@ -143,8 +143,8 @@ TEST(FieldsTest, OpenEventFields) {
   for (const Case& c :
        {Case{O_RDONLY, true, false}, Case{O_WRONLY, false, true}, Case{O_RDWR, true, true},
         Case{O_RDONLY | O_CREAT, true, true}, Case{O_RDONLY | O_TRUNC, true, true}}) {
-    Event e = BaseEvent(EventType::kOpen);
-    e.open.syscall = sensor::OpenSyscall::kOpenAt2;
+    event::Event e = BaseEvent(event::EventType::kOpen);
+    e.open.syscall = event::OpenSyscall::kOpenAt2;
     e.open.path = "/tmp/.cache/x.so";
     e.open.flags = c.flags;
     e.open.result = 3;
@@ -172,7 +172,7 @@ TEST(FieldsTest, PathPartsAtTheEdges) {
   };
   for (const Case& c : {Case{"/etc", "/", "etc"}, Case{"/", "/", ""},
                         Case{"relative", "", "relative"}, Case{"a/b", "a", "b"}}) {
-    Event e = BaseEvent(EventType::kOpen);
+    event::Event e = BaseEvent(event::EventType::kOpen);
     e.open.path = c.path;
     FakeView v(e);
     EXPECT_EQ(Get(v, "fd.directory").str, c.dir) << c.path;
@@ -181,12 +181,12 @@ TEST(FieldsTest, PathPartsAtTheEdges) {
 }
 
 TEST(FieldsTest, EventTypeNamesFollowFalco) {
-  EXPECT_EQ(EvtTypeName(BaseEvent(EventType::kFork)), "clone");
-  EXPECT_EQ(EvtTypeName(BaseEvent(EventType::kExit)), "procexit");
-  Event open = BaseEvent(EventType::kOpen);
-  open.open.syscall = sensor::OpenSyscall::kCreat;
+  EXPECT_EQ(EvtTypeName(BaseEvent(event::EventType::kFork)), "clone");
+  EXPECT_EQ(EvtTypeName(BaseEvent(event::EventType::kExit)), "procexit");
+  event::Event open = BaseEvent(event::EventType::kOpen);
+  open.open.syscall = event::OpenSyscall::kCreat;
   EXPECT_EQ(EvtTypeName(open), "creat");
-  Event fork = BaseEvent(EventType::kFork);
+  event::Event fork = BaseEvent(event::EventType::kFork);
   fork.fork.is_thread = true;
   FakeView v(fork);
   EXPECT_EQ(Get(v, "proc.is_thread").num, 1);

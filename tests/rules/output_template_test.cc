@@ -8,15 +8,15 @@
 namespace vigil::rules {
 namespace {
 
-using sensor::Event;
-using sensor::EventType;
-using sensor::ProcessInfo;
+using event::Event;
+using event::EventType;
+using event::ProcessInfo;
 
 // A view over one exec event whose parent is "bash".
 class ExecView : public EventView {
  public:
   ExecView() {
-    event_.type = EventType::kExec;
+    event_.type = event::EventType::kExec;
     event_.task.pid = 42;
     event_.task.uid = 1000;
     event_.task.euid = 0;
@@ -25,13 +25,13 @@ class ExecView : public EventView {
     event_.exec.file_mode = 0104755;
     parent_.comm = "bash";
   }
-  const Event& event() const override { return event_; }
-  const ProcessInfo* process() const override { return nullptr; }
-  const ProcessInfo* ancestor(int n) const override { return n == 1 ? &parent_ : nullptr; }
+  const event::Event& event() const override { return event_; }
+  const event::ProcessInfo* process() const override { return nullptr; }
+  const event::ProcessInfo* ancestor(int n) const override { return n == 1 ? &parent_ : nullptr; }
   absl::string_view user_name(uint32_t uid) const override { return {}; }
 
-  Event event_;
-  ProcessInfo parent_;
+  event::Event event_;
+  event::ProcessInfo parent_;
 };
 
 std::string Render(const std::string& text) {

@@ -43,23 +43,23 @@ void operator delete[](void* p, std::size_t) noexcept { std::free(p); }
 namespace vigil::rules {
 namespace {
 
-using sensor::Event;
-using sensor::EventType;
-using sensor::ProcessInfo;
+using event::Event;
+using event::EventType;
+using event::ProcessInfo;
 using ::testing::ElementsAre;
 using ::testing::IsEmpty;
 
-constexpr uint32_t kFork = EventBit(EventType::kFork);
-constexpr uint32_t kExec = EventBit(EventType::kExec);
-constexpr uint32_t kExit = EventBit(EventType::kExit);
-constexpr uint32_t kOpen = EventBit(EventType::kOpen);
+constexpr uint32_t kFork = EventBit(event::EventType::kFork);
+constexpr uint32_t kExec = EventBit(event::EventType::kExec);
+constexpr uint32_t kExit = EventBit(event::EventType::kExit);
+constexpr uint32_t kOpen = EventBit(event::EventType::kOpen);
 
 using FakeView = FakeEventView;
 
 constexpr char kArgv[] = "bash\0-c\0ls\0";
 
-Event TaskEvent(EventType type) {
-  Event e;
+event::Event TaskEvent(event::EventType type) {
+  event::Event e;
   e.type = type;
   e.task.pid = 42;
   e.task.tid = 42;
@@ -73,7 +73,7 @@ Event TaskEvent(EventType type) {
 }
 
 FakeView ExecView() {
-  Event e = TaskEvent(EventType::kExec);
+  event::Event e = TaskEvent(event::EventType::kExec);
   e.exec.exe = "/usr/bin/bash";
   e.exec.argv = absl::string_view(kArgv, sizeof(kArgv) - 1);
   e.exec.file_mode = 0104755;
@@ -85,11 +85,11 @@ FakeView ExecView() {
   view.process_.comm = "bash";
   view.process_.exe = "/usr/bin/bash";
   view.process_.cmdline = "bash -c ls";
-  ProcessInfo parent;
+  event::ProcessInfo parent;
   parent.comm = "sshd";
   parent.exe = "/usr/sbin/sshd";
   parent.cmdline = "sshd: alice";
-  ProcessInfo grandparent;
+  event::ProcessInfo grandparent;
   grandparent.comm = "systemd";
   view.ancestors_ = {parent, grandparent};
   return view;
@@ -97,8 +97,8 @@ FakeView ExecView() {
 
 FakeView OpenView(absl::string_view path) {
   FakeView view = ExecView();
-  Event e = TaskEvent(EventType::kOpen);
-  e.open.syscall = sensor::OpenSyscall::kOpenAt;
+  event::Event e = TaskEvent(event::EventType::kOpen);
+  e.open.syscall = event::OpenSyscall::kOpenAt;
   e.open.path = path;
   e.open.flags = O_RDONLY;
   e.open.result = 3;
@@ -624,7 +624,7 @@ TEST(RuleSetIndexTest, EvaluateVisitsOnlyMatchingTypes) {
   EXPECT_THAT(Fired(**set, ExecView()), ElementsAre("Exec", "Any"));
   EXPECT_THAT(Fired(**set, OpenView("/x")), ElementsAre("Any", "Open"));
   FakeView exit_view = ExecView();
-  exit_view.event_.type = EventType::kExit;
+  exit_view.event_.type = event::EventType::kExit;
   EXPECT_THAT(Fired(**set, exit_view), ElementsAre("Any"));
 }
 

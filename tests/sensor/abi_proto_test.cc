@@ -1,12 +1,12 @@
 // The numeric event enums agree across the three places that define them: the kernel ABI
-// (bpf/abi/vigil_event.h), the sensor's typed events (sensor/event.h) and the wire format
+// (bpf/abi/vigil_event.h), the event model (event/event.h) and the wire format
 // (proto/vigil/v1/event.proto).
 #include <cstdint>
 #include <string>
 
 #include "bpf/abi/vigil_event.h"
+#include "event/event.h"
 #include "gtest/gtest.h"
-#include "sensor/event.h"
 #include "vigil/v1/event.pb.h"
 
 namespace vigil::sensor {
@@ -15,15 +15,15 @@ namespace {
 TEST(AbiProtoTest, EventTypesAgree) {
   struct Case {
     vigil_event_type abi;
-    EventType sensor;
+    event::EventType sensor;
     v1::EventType proto;
     const char* proto_name;
   };
   const Case cases[] = {
-      {VIGIL_EVENT_FORK, EventType::kFork, v1::EVENT_TYPE_FORK, "EVENT_TYPE_FORK"},
-      {VIGIL_EVENT_EXEC, EventType::kExec, v1::EVENT_TYPE_EXEC, "EVENT_TYPE_EXEC"},
-      {VIGIL_EVENT_EXIT, EventType::kExit, v1::EVENT_TYPE_EXIT, "EVENT_TYPE_EXIT"},
-      {VIGIL_EVENT_OPEN, EventType::kOpen, v1::EVENT_TYPE_OPEN, "EVENT_TYPE_OPEN"},
+      {VIGIL_EVENT_FORK, event::EventType::kFork, v1::EVENT_TYPE_FORK, "EVENT_TYPE_FORK"},
+      {VIGIL_EVENT_EXEC, event::EventType::kExec, v1::EVENT_TYPE_EXEC, "EVENT_TYPE_EXEC"},
+      {VIGIL_EVENT_EXIT, event::EventType::kExit, v1::EVENT_TYPE_EXIT, "EVENT_TYPE_EXIT"},
+      {VIGIL_EVENT_OPEN, event::EventType::kOpen, v1::EVENT_TYPE_OPEN, "EVENT_TYPE_OPEN"},
   };
   for (const Case& c : cases) {
     SCOPED_TRACE(c.proto_name);
@@ -34,7 +34,7 @@ TEST(AbiProtoTest, EventTypesAgree) {
     ASSERT_TRUE(v1::EventType_Parse(c.proto_name, &parsed));
     EXPECT_EQ(static_cast<int>(parsed), static_cast<int>(c.abi));
     // The proto name ends with the sensor's stable name in upper case.
-    std::string lower(EventTypeName(c.sensor));
+    std::string lower(event::EventTypeName(c.sensor));
     for (char& ch : lower) ch = static_cast<char>(ch - 'a' + 'A');
     EXPECT_EQ(std::string(c.proto_name), "EVENT_TYPE_" + lower);
   }
@@ -55,16 +55,18 @@ TEST(AbiProtoTest, EventTypeRangesAgree) {
 TEST(AbiProtoTest, OpenSyscallsAgree) {
   struct Case {
     vigil_open_syscall abi;
-    OpenSyscall sensor;
+    event::OpenSyscall sensor;
     v1::OpenSyscall proto;
     const char* proto_name;
   };
   const Case cases[] = {
-      {VIGIL_SYS_OPEN, OpenSyscall::kOpen, v1::OPEN_SYSCALL_OPEN, "OPEN_SYSCALL_OPEN"},
-      {VIGIL_SYS_OPENAT, OpenSyscall::kOpenAt, v1::OPEN_SYSCALL_OPENAT, "OPEN_SYSCALL_OPENAT"},
-      {VIGIL_SYS_OPENAT2, OpenSyscall::kOpenAt2, v1::OPEN_SYSCALL_OPENAT2, "OPEN_SYSCALL_OPENAT2"},
-      {VIGIL_SYS_CREAT, OpenSyscall::kCreat, v1::OPEN_SYSCALL_CREAT, "OPEN_SYSCALL_CREAT"},
-      {VIGIL_SYS_OPEN_BY_HANDLE_AT, OpenSyscall::kOpenByHandleAt,
+      {VIGIL_SYS_OPEN, event::OpenSyscall::kOpen, v1::OPEN_SYSCALL_OPEN, "OPEN_SYSCALL_OPEN"},
+      {VIGIL_SYS_OPENAT, event::OpenSyscall::kOpenAt, v1::OPEN_SYSCALL_OPENAT,
+       "OPEN_SYSCALL_OPENAT"},
+      {VIGIL_SYS_OPENAT2, event::OpenSyscall::kOpenAt2, v1::OPEN_SYSCALL_OPENAT2,
+       "OPEN_SYSCALL_OPENAT2"},
+      {VIGIL_SYS_CREAT, event::OpenSyscall::kCreat, v1::OPEN_SYSCALL_CREAT, "OPEN_SYSCALL_CREAT"},
+      {VIGIL_SYS_OPEN_BY_HANDLE_AT, event::OpenSyscall::kOpenByHandleAt,
        v1::OPEN_SYSCALL_OPEN_BY_HANDLE_AT, "OPEN_SYSCALL_OPEN_BY_HANDLE_AT"},
   };
   for (const Case& c : cases) {
@@ -73,7 +75,7 @@ TEST(AbiProtoTest, OpenSyscallsAgree) {
     EXPECT_EQ(static_cast<int64_t>(c.abi), static_cast<int64_t>(c.proto));
     EXPECT_EQ(v1::OpenSyscall_Name(c.proto), c.proto_name);
     // The proto name ends with the sensor's stable syscall name in upper case.
-    std::string upper(OpenSyscallName(c.sensor));
+    std::string upper(event::OpenSyscallName(c.sensor));
     for (char& ch : upper) {
       if (ch >= 'a' && ch <= 'z') ch = static_cast<char>(ch - 'a' + 'A');
     }
@@ -92,10 +94,10 @@ TEST(AbiProtoTest, OpenSyscallRangesAgree) {
   EXPECT_EQ(v1::OpenSyscall_descriptor()->value_count(), VIGIL_SYS_OPEN_BY_HANDLE_AT + 1);
 }
 
-// The enum underlying types in sensor/event.h hold the ABI fields without narrowing.
+// The enum underlying types in event/event.h hold the ABI fields without narrowing.
 TEST(AbiProtoTest, SensorEnumWidthsMatchAbiFields) {
-  EXPECT_EQ(sizeof(EventType), sizeof(vigil_event_header{}.type));
-  EXPECT_EQ(sizeof(OpenSyscall), sizeof(vigil_open_event{}.syscall));
+  EXPECT_EQ(sizeof(event::EventType), sizeof(vigil_event_header{}.type));
+  EXPECT_EQ(sizeof(event::OpenSyscall), sizeof(vigil_open_event{}.syscall));
 }
 
 }  // namespace

@@ -11,9 +11,9 @@
 #include "absl/status/status.h"
 #include "absl/strings/string_view.h"
 #include "bpf/abi/vigil_event.h"
+#include "event/event.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
-#include "sensor/event.h"
 
 namespace vigil::sensor {
 namespace {
@@ -125,14 +125,14 @@ Bytes OpenRecord(absl::string_view path, uint32_t syscall = VIGIL_SYS_OPENAT, ui
 // Decodes from an exactly-sized heap copy so that AddressSanitizer (when enabled) flags
 // any read past the end of the record. The decoded event's strings point into that copy,
 // which is kept alive until the next call.
-absl::Status DecodeExact(Decoder* decoder, const Bytes& record, Event* event) {
+absl::Status DecodeExact(Decoder* decoder, const Bytes& record, event::Event* event) {
   static auto* last_copy = new std::unique_ptr<uint8_t[]>();
   last_copy->reset(new uint8_t[record.empty() ? 1 : record.size()]);
   if (!record.empty()) std::memcpy(last_copy->get(), record.data(), record.size());
   return decoder->Decode(last_copy->get(), record.size(), event);
 }
 
-void ExpectHeaderDecoded(const TaskContext& task) {
+void ExpectHeaderDecoded(const event::TaskContext& task) {
   EXPECT_EQ(task.time_boot_ns, 0x0123456789abcdefULL);
   EXPECT_EQ(task.pid, 1000u);  // tgid
   EXPECT_EQ(task.tid, 1001u);  // kernel pid
@@ -149,7 +149,7 @@ void ExpectHeaderDecoded(const TaskContext& task) {
 
 std::vector<absl::string_view> Args(absl::string_view argv) {
   std::vector<absl::string_view> out;
-  ArgvIterator it(argv);
+  event::ArgvIterator it(argv);
   absl::string_view arg;
   while (it.Next(&arg)) out.push_back(arg);
   return out;
@@ -165,9 +165,9 @@ TEST(DecodeErrorNameTest, EveryReasonHasAStableName) {
 
 TEST(DecoderTest, DecodesFork) {
   Decoder decoder;
-  Event event;
+  event::Event event;
   ASSERT_TRUE(DecodeExact(&decoder, Serialize(MakeFork()), &event).ok());
-  EXPECT_EQ(event.type, EventType::kFork);
+  EXPECT_EQ(event.type, event::EventType::kFork);
   ExpectHeaderDecoded(event.task);
   EXPECT_EQ(event.fork.child_pid, 2001u);  // child's tgid
   EXPECT_EQ(event.fork.child_tid, 2002u);  // child's kernel pid
@@ -179,7 +179,7 @@ TEST(DecoderTest, DecodesThreadFork) {
   vigil_fork_event fork = MakeFork();
   fork.flags = VIGIL_FORK_THREAD;
   Decoder decoder;
-  Event event;
+  event::Event event;
   ASSERT_TRUE(DecodeExact(&decoder, Serialize(fork), &event).ok());
   EXPECT_TRUE(event.fork.is_thread);
 }
@@ -188,7 +188,7 @@ TEST(DecoderTest, CommWithoutNulUsesAllSixteenBytes) {
   vigil_fork_event fork = MakeFork();
   std::memcpy(fork.hdr.comm, "0123456789abcdef", VIGIL_COMM_LEN);  // no terminating NUL
   Decoder decoder;
-  Event event;
+  event::Event event;
   ASSERT_TRUE(DecodeExact(&decoder, Serialize(fork), &event).ok());
   EXPECT_EQ(event.task.comm, "0123456789abcdef");
 }
@@ -197,12 +197,12 @@ TEST(DecoderTest, DecodesExec) {
   const std::string path = "/usr/bin/sudo";
   const std::string argv = std::string("sudo\0-u\0root\0", 13);
   Decoder decoder;
-  Event event;
+  event::Event event;
   const Bytes record = ExecRecord(path, argv);
   ASSERT_TRUE(DecodeExact(&decoder, record, &event).ok());
-  EXPECT_EQ(event.type, EventType::kExec);
+  EXPECT_EQ(event.type, event::EventType::kExec);
   ExpectHeaderDecoded(event.task);
-  const ExecData& x = event.exec;
+  const event::ExecData& x = event.exec;
   EXPECT_EQ(x.exe, path);
   EXPECT_EQ(x.argv, argv);
   EXPECT_THAT(Args(x.argv), ElementsAre("sudo", "-u", "root"));
@@ -223,7 +223,7 @@ TEST(DecoderTest, DecodesExec) {
 TEST(DecoderTest, ExecStringsPointIntoTheRecord) {
   const Bytes record = ExecRecord("/bin/ls", std::string("ls\0", 3));
   Decoder decoder;
-  Event event;
+  event::Event event;
   ASSERT_TRUE(decoder.Decode(record.data(), record.size(), &event).ok());
   const char* begin = reinterpret_cast<const char*>(record.data());
   EXPECT_EQ(event.exec.exe.data(), begin + sizeof(vigil_exec_event));
@@ -250,7 +250,7 @@ TEST(DecoderTest, DecodesExecFlags) {
     vigil_exec_event exec = MakeExec("/x", "");
     exec.flags = c.flags;
     Decoder decoder;
-    Event event;
+    event::Event event;
     ASSERT_TRUE(DecodeExact(&decoder, Serialize(exec, "/x"), &event).ok());
     EXPECT_EQ(event.exec.exe_truncated, c.exe_truncated);
     EXPECT_EQ(event.exec.args_truncated, c.args_truncated);
@@ -260,9 +260,9 @@ TEST(DecoderTest, DecodesExecFlags) {
 
 TEST(DecoderTest, DecodesExecWithEmptyPathAndArgv) {
   Decoder decoder;
-  Event event;
+  event::Event event;
   ASSERT_TRUE(DecodeExact(&decoder, ExecRecord("", ""), &event).ok());
-  EXPECT_EQ(event.type, EventType::kExec);
+  EXPECT_EQ(event.type, event::EventType::kExec);
   EXPECT_TRUE(event.exec.exe.empty());
   EXPECT_TRUE(event.exec.argv.empty());
   EXPECT_TRUE(Args(event.exec.argv).empty());
@@ -272,7 +272,7 @@ TEST(DecoderTest, DecodesExecAtMaximumLengths) {
   const std::string path(VIGIL_PATH_MAX, 'p');
   const std::string argv(VIGIL_ARGV_MAX, 'a');
   Decoder decoder;
-  Event event;
+  event::Event event;
   ASSERT_TRUE(DecodeExact(&decoder, ExecRecord(path, argv), &event).ok());
   EXPECT_EQ(event.exec.exe.size(), size_t{VIGIL_PATH_MAX});
   EXPECT_EQ(event.exec.argv.size(), size_t{VIGIL_ARGV_MAX});
@@ -284,7 +284,7 @@ TEST(DecoderTest, DecodesExecWithTruncatedLastArgument) {
   vigil_exec_event exec = MakeExec("/bin/prog", argv);
   exec.flags |= VIGIL_EXEC_ARGV_TRUNCATED;
   Decoder decoder;
-  Event event;
+  event::Event event;
   ASSERT_TRUE(DecodeExact(&decoder, Serialize(exec, "/bin/prog" + argv), &event).ok());
   EXPECT_TRUE(event.exec.args_truncated);
   EXPECT_THAT(Args(event.exec.argv), ElementsAre("prog", "--verb"));
@@ -306,9 +306,9 @@ TEST(DecoderTest, DecodesExit) {
   for (const Case& c : cases) {
     SCOPED_TRACE(c.raw);
     Decoder decoder;
-    Event event;
+    event::Event event;
     ASSERT_TRUE(DecodeExact(&decoder, Serialize(MakeExit(c.raw, c.flags)), &event).ok());
-    EXPECT_EQ(event.type, EventType::kExit);
+    EXPECT_EQ(event.type, event::EventType::kExit);
     ExpectHeaderDecoded(event.task);
     EXPECT_EQ(event.exit.raw_status, c.raw);
     EXPECT_EQ(event.exit.exit_status(), c.exit_status);
@@ -320,12 +320,12 @@ TEST(DecoderTest, DecodesExit) {
 TEST(DecoderTest, DecodesOpen) {
   const std::string path = "/etc/shadow";
   Decoder decoder;
-  Event event;
+  event::Event event;
   ASSERT_TRUE(DecodeExact(&decoder, OpenRecord(path, VIGIL_SYS_OPENAT), &event).ok());
-  EXPECT_EQ(event.type, EventType::kOpen);
+  EXPECT_EQ(event.type, event::EventType::kOpen);
   ExpectHeaderDecoded(event.task);
-  const OpenData& o = event.open;
-  EXPECT_EQ(o.syscall, OpenSyscall::kOpenAt);
+  const event::OpenData& o = event.open;
+  EXPECT_EQ(o.syscall, event::OpenSyscall::kOpenAt);
   EXPECT_EQ(o.path, path);
   EXPECT_EQ(o.result, -13);
   EXPECT_EQ(o.flags, 01101u);
@@ -340,19 +340,19 @@ TEST(DecoderTest, DecodesOpen) {
 TEST(DecoderTest, DecodesEveryOpenSyscall) {
   struct Case {
     uint32_t raw;
-    OpenSyscall syscall;
+    event::OpenSyscall syscall;
   };
   const Case cases[] = {
-      {VIGIL_SYS_OPEN, OpenSyscall::kOpen},
-      {VIGIL_SYS_OPENAT, OpenSyscall::kOpenAt},
-      {VIGIL_SYS_OPENAT2, OpenSyscall::kOpenAt2},
-      {VIGIL_SYS_CREAT, OpenSyscall::kCreat},
-      {VIGIL_SYS_OPEN_BY_HANDLE_AT, OpenSyscall::kOpenByHandleAt},
+      {VIGIL_SYS_OPEN, event::OpenSyscall::kOpen},
+      {VIGIL_SYS_OPENAT, event::OpenSyscall::kOpenAt},
+      {VIGIL_SYS_OPENAT2, event::OpenSyscall::kOpenAt2},
+      {VIGIL_SYS_CREAT, event::OpenSyscall::kCreat},
+      {VIGIL_SYS_OPEN_BY_HANDLE_AT, event::OpenSyscall::kOpenByHandleAt},
   };
   for (const Case& c : cases) {
     SCOPED_TRACE(c.raw);
     Decoder decoder;
-    Event event;
+    event::Event event;
     ASSERT_TRUE(DecodeExact(&decoder, OpenRecord("/etc/passwd", c.raw), &event).ok());
     EXPECT_EQ(event.open.syscall, c.syscall);
   }
@@ -378,7 +378,7 @@ TEST(DecoderTest, DecodesOpenFlags) {
   for (const Case& c : cases) {
     SCOPED_TRACE(c.flags);
     Decoder decoder;
-    Event event;
+    event::Event event;
     ASSERT_TRUE(
         DecodeExact(&decoder, OpenRecord("/etc/passwd", VIGIL_SYS_OPEN, c.flags), &event).ok());
     EXPECT_EQ(event.open.path_truncated, c.truncated);
@@ -401,7 +401,7 @@ TEST(DecoderTest, UnresolvedOpenPathGetsHiddenFromItsComponents) {
   for (const Case& c : cases) {
     SCOPED_TRACE(c.path);
     Decoder decoder;
-    Event event;
+    event::Event event;
     // The kernel sets no hidden bit for unresolved paths; the decoder computes it.
     ASSERT_TRUE(DecodeExact(&decoder,
                             OpenRecord(c.path, VIGIL_SYS_OPENAT, VIGIL_OPEN_PATH_UNRESOLVED),
@@ -415,7 +415,7 @@ TEST(DecoderTest, UnresolvedOpenPathGetsHiddenFromItsComponents) {
 
 TEST(DecoderTest, ResolvedOpenPathKeepsTheKernelHiddenBit) {
   Decoder decoder;
-  Event event;
+  event::Event event;
   // Resolved: the kernel's verdict is used as is, not recomputed from the string.
   ASSERT_TRUE(DecodeExact(&decoder, OpenRecord("/tmp/.x", VIGIL_SYS_OPENAT, 0), &event).ok());
   EXPECT_FALSE(event.open.hidden);
@@ -444,7 +444,7 @@ TEST(HasHiddenComponentTest, Table) {
       {"a./b", false},
   };
   for (const Case& c : cases) {
-    EXPECT_EQ(HasHiddenComponent(c.path), c.hidden) << "path '" << c.path << "'";
+    EXPECT_EQ(event::HasHiddenComponent(c.path), c.hidden) << "path '" << c.path << "'";
   }
 }
 
@@ -471,7 +471,7 @@ TEST(ArgvIteratorTest, Table) {
 }
 
 TEST(ArgvIteratorTest, StaysExhausted) {
-  ArgvIterator it(absl::string_view("x\0", 2));
+  event::ArgvIterator it(absl::string_view("x\0", 2));
   absl::string_view arg;
   ASSERT_TRUE(it.Next(&arg));
   EXPECT_EQ(arg, "x");
@@ -481,7 +481,7 @@ TEST(ArgvIteratorTest, StaysExhausted) {
 
 TEST(ArgvIteratorTest, ArgumentsPointIntoTheBlock) {
   const std::string block("ab\0cd", 5);
-  ArgvIterator it(block);
+  event::ArgvIterator it(block);
   absl::string_view arg;
   ASSERT_TRUE(it.Next(&arg));
   EXPECT_EQ(arg.data(), block.data());
@@ -622,7 +622,7 @@ TEST(DecoderMalformedTest, EachIsRejectedAndCountedUnderItsReason) {
   for (const MalformedCase& c : MalformedCases()) {
     SCOPED_TRACE(c.name);
     Decoder decoder;
-    Event event;
+    event::Event event;
     absl::Status status = DecodeExact(&decoder, c.record, &event);
     ASSERT_FALSE(status.ok());
     EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument);
@@ -637,7 +637,7 @@ TEST(DecoderMalformedTest, EachIsRejectedAndCountedUnderItsReason) {
 
 TEST(DecoderMalformedTest, CountersAccumulateAcrossRecords) {
   Decoder decoder;
-  Event event;
+  event::Event event;
   const std::vector<MalformedCase> cases = MalformedCases();
   std::array<uint64_t, static_cast<int>(DecodeError::kCount)> expected{};
   const Bytes good_fork = Serialize(MakeFork());
@@ -678,7 +678,7 @@ TEST(DecoderMalformedTest, EveryTruncationIsRejected) {
   for (const Case& c : cases) {
     SCOPED_TRACE(c.name);
     Decoder decoder;
-    Event event;
+    event::Event event;
     ASSERT_TRUE(DecodeExact(&decoder, c.record, &event).ok());
     ASSERT_EQ(decoder.decoded(), 1u);
     uint64_t rejected = 0;
@@ -714,7 +714,7 @@ TEST(DecoderMalformedTest, EveryTruncationWithMatchingHeaderSizeIsRejected) {
   for (const Case& c : cases) {
     SCOPED_TRACE(c.name);
     Decoder decoder;
-    Event event;
+    event::Event event;
     for (size_t len = sizeof(vigil_event_header); len < c.record.size(); ++len) {
       Bytes prefix(c.record.begin(), c.record.begin() + len);
       SetRecordSize(&prefix, static_cast<uint32_t>(len));
@@ -731,7 +731,7 @@ TEST(DecoderMalformedTest, EveryTruncationWithMatchingHeaderSizeIsRejected) {
 
 TEST(DecoderTest, DecodedCountsOnlyGoodRecords) {
   Decoder decoder;
-  Event event;
+  event::Event event;
   EXPECT_EQ(decoder.decoded(), 0u);
   EXPECT_TRUE(DecodeExact(&decoder, Serialize(MakeFork()), &event).ok());
   EXPECT_FALSE(DecodeExact(&decoder, Bytes(3, 0), &event).ok());
@@ -748,7 +748,7 @@ TEST(DecoderTest, AcceptsUnalignedRecords) {
   Bytes shifted(record.size() + 1);
   std::memcpy(shifted.data() + 1, record.data(), record.size());
   Decoder decoder;
-  Event event;
+  event::Event event;
   ASSERT_TRUE(decoder.Decode(shifted.data() + 1, record.size(), &event).ok());
   EXPECT_EQ(event.exec.exe, "/bin/sh");
   ExpectHeaderDecoded(event.task);

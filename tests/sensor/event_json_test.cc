@@ -8,8 +8,8 @@
 #include <vector>
 
 #include "absl/strings/string_view.h"
+#include "event/event.h"
 #include "gtest/gtest.h"
-#include "sensor/event.h"
 #include "sensor/json_writer.h"
 #include "sensor/process_table.h"
 
@@ -24,8 +24,8 @@ absl::string_view Lit(const char (&s)[N]) {
   return absl::string_view(s, N - 1);
 }
 
-TaskContext SampleTask() {
-  TaskContext t;
+event::TaskContext SampleTask() {
+  event::TaskContext t;
   t.time_boot_ns = 18446744073709551615ull;  // largest uint64 survives
   t.pid = 4242;
   t.tid = 4243;
@@ -42,7 +42,7 @@ TaskContext SampleTask() {
 }
 
 // Renders `event` and checks the line shape: one JSON object and exactly one '\n', last.
-Json Render(const Event& event, const ProcessInfo* parent = nullptr) {
+Json Render(const event::Event& event, const event::ProcessInfo* parent = nullptr) {
   std::string line;
   AppendEventJson(event, parent, &line);
   EXPECT_FALSE(line.empty());
@@ -75,8 +75,8 @@ void ExpectCommonFields(const Json& j) {
 }
 
 TEST(EventJsonTest, Fork) {
-  Event event;
-  event.type = EventType::kFork;
+  event::Event event;
+  event.type = event::EventType::kFork;
   event.task = SampleTask();
   event.fork.child_pid = 5000;
   event.fork.child_tid = 5001;
@@ -97,10 +97,10 @@ TEST(EventJsonTest, Fork) {
 }
 
 TEST(EventJsonTest, ParentAddsPcommAndPexe) {
-  Event event;
-  event.type = EventType::kFork;
+  event::Event event;
+  event.type = event::EventType::kFork;
   event.task = SampleTask();
-  ProcessInfo parent;
+  event::ProcessInfo parent;
   parent.pid = 1;
   parent.comm = "systemd";
   parent.exe = "/usr/lib/systemd/systemd";
@@ -110,11 +110,11 @@ TEST(EventJsonTest, ParentAddsPcommAndPexe) {
   ExpectCommonFields(j);
 }
 
-Event SampleExec() {
-  Event event;
-  event.type = EventType::kExec;
+event::Event SampleExec() {
+  event::Event event;
+  event.type = event::EventType::kExec;
   event.task = SampleTask();
-  ExecData& x = event.exec;
+  event::ExecData& x = event.exec;
   x.exe = "/usr/bin/sudo";
   x.argv = Lit("sudo\0-u\0root\0id\0");
   x.old_tid = 4244;
@@ -126,7 +126,7 @@ Event SampleExec() {
 }
 
 TEST(EventJsonTest, Exec) {
-  Event event = SampleExec();
+  event::Event event = SampleExec();
   Json j = Render(event);
   EXPECT_EQ(j.at("type"), "exec");
   ExpectCommonFields(j);
@@ -162,7 +162,7 @@ TEST(EventJsonTest, ExecSetuidSetgidFromFileMode) {
   };
   for (const Case& c : cases) {
     SCOPED_TRACE(c.mode);
-    Event event = SampleExec();
+    event::Event event = SampleExec();
     event.exec.file_mode = c.mode;
     Json j = Render(event);
     EXPECT_EQ(j.at("setuid").get<bool>(), c.setuid);
@@ -172,7 +172,7 @@ TEST(EventJsonTest, ExecSetuidSetgidFromFileMode) {
 }
 
 TEST(EventJsonTest, ExecCredsBefore) {
-  Event event = SampleExec();
+  event::Event event = SampleExec();
   event.exec.creds_before_known = true;
   event.exec.uid_before = 1000;
   event.exec.euid_before = 1001;
@@ -187,7 +187,7 @@ TEST(EventJsonTest, ExecCredsBefore) {
 }
 
 TEST(EventJsonTest, ExecTruncationFlagsAndPartialLastArgument) {
-  Event event = SampleExec();
+  event::Event event = SampleExec();
   event.exec.exe_truncated = true;
   event.exec.args_truncated = true;
   event.exec.argv = Lit("sh\0-c\0echo hel");
@@ -199,7 +199,7 @@ TEST(EventJsonTest, ExecTruncationFlagsAndPartialLastArgument) {
 }
 
 TEST(EventJsonTest, ExecEmptyArgsIsEmptyArray) {
-  Event event = SampleExec();
+  event::Event event = SampleExec();
   event.exec.argv = {};
   Json j = Render(event);
   ASSERT_TRUE(j.at("args").is_array());
@@ -207,7 +207,7 @@ TEST(EventJsonTest, ExecEmptyArgsIsEmptyArray) {
 }
 
 TEST(EventJsonTest, ExecArgsKeepEmptyAndEscapedArguments) {
-  Event event = SampleExec();
+  event::Event event = SampleExec();
   event.exec.argv = Lit("a\0\0say \"hi\"\\\0tab\there\0\xff\0");
   Json j = Render(event);
   EXPECT_EQ(j.at("args").get<std::vector<std::string>>(),
@@ -229,8 +229,8 @@ TEST(EventJsonTest, Exit) {
   };
   for (const Case& c : cases) {
     SCOPED_TRACE(c.raw);
-    Event event;
-    event.type = EventType::kExit;
+    event::Event event;
+    event.type = event::EventType::kExit;
     event.task = SampleTask();
     event.exit.raw_status = c.raw;
     event.exit.group_dead = c.group_dead;
@@ -244,11 +244,11 @@ TEST(EventJsonTest, Exit) {
 }
 
 TEST(EventJsonTest, Open) {
-  Event event;
-  event.type = EventType::kOpen;
+  event::Event event;
+  event.type = event::EventType::kOpen;
   event.task = SampleTask();
-  OpenData& o = event.open;
-  o.syscall = OpenSyscall::kOpenAt;
+  event::OpenData& o = event.open;
+  o.syscall = event::OpenSyscall::kOpenAt;
   o.path = "/etc/shadow";
   o.result = 3;
   o.flags = 02101;  // O_WRONLY | O_CREAT | O_APPEND
@@ -272,11 +272,11 @@ TEST(EventJsonTest, Open) {
 }
 
 TEST(EventJsonTest, OpenFailedWithFlags) {
-  Event event;
-  event.type = EventType::kOpen;
+  event::Event event;
+  event.type = event::EventType::kOpen;
   event.task = SampleTask();
-  OpenData& o = event.open;
-  o.syscall = OpenSyscall::kOpen;
+  event::OpenData& o = event.open;
+  o.syscall = event::OpenSyscall::kOpen;
   o.path = "../.ssh/id_rsa";
   o.result = -2;  // -ENOENT
   o.path_truncated = true;
@@ -295,40 +295,40 @@ TEST(EventJsonTest, OpenFailedWithFlags) {
 
 TEST(EventJsonTest, OpenSyscallNames) {
   struct Case {
-    OpenSyscall syscall;
+    event::OpenSyscall syscall;
     const char* name;
   };
   const Case cases[] = {
-      {OpenSyscall::kOpen, "open"},
-      {OpenSyscall::kOpenAt, "openat"},
-      {OpenSyscall::kOpenAt2, "openat2"},
-      {OpenSyscall::kCreat, "creat"},
-      {OpenSyscall::kOpenByHandleAt, "open_by_handle_at"},
+      {event::OpenSyscall::kOpen, "open"},
+      {event::OpenSyscall::kOpenAt, "openat"},
+      {event::OpenSyscall::kOpenAt2, "openat2"},
+      {event::OpenSyscall::kCreat, "creat"},
+      {event::OpenSyscall::kOpenByHandleAt, "open_by_handle_at"},
   };
   for (const Case& c : cases) {
-    Event event;
-    event.type = EventType::kOpen;
+    event::Event event;
+    event.type = event::EventType::kOpen;
     event.task = SampleTask();
     event.open.syscall = c.syscall;
     event.open.path = "/etc/hosts";
     EXPECT_EQ(Render(event).at("syscall"), c.name);
-    EXPECT_EQ(OpenSyscallName(c.syscall), c.name);
+    EXPECT_EQ(event::OpenSyscallName(c.syscall), c.name);
   }
 }
 
 TEST(EventJsonTest, EventTypeNames) {
-  EXPECT_EQ(EventTypeName(EventType::kFork), "fork");
-  EXPECT_EQ(EventTypeName(EventType::kExec), "exec");
-  EXPECT_EQ(EventTypeName(EventType::kExit), "exit");
-  EXPECT_EQ(EventTypeName(EventType::kOpen), "open");
+  EXPECT_EQ(event::EventTypeName(event::EventType::kFork), "fork");
+  EXPECT_EQ(event::EventTypeName(event::EventType::kExec), "exec");
+  EXPECT_EQ(event::EventTypeName(event::EventType::kExit), "exit");
+  EXPECT_EQ(event::EventTypeName(event::EventType::kOpen), "open");
 }
 
 TEST(EventJsonTest, AppendsOneLinePerEvent) {
-  Event fork;
-  fork.type = EventType::kFork;
+  event::Event fork;
+  fork.type = event::EventType::kFork;
   fork.task = SampleTask();
-  Event exit;
-  exit.type = EventType::kExit;
+  event::Event exit;
+  exit.type = event::EventType::kExit;
   exit.task = SampleTask();
   std::string out = "existing\n";
   AppendEventJson(fork, nullptr, &out);
@@ -344,14 +344,14 @@ TEST(EventJsonTest, AppendsOneLinePerEvent) {
 }
 
 TEST(EventJsonTest, HostileStringsStayOnOneLineAndParse) {
-  Event event;
-  event.type = EventType::kOpen;
+  event::Event event;
+  event.type = event::EventType::kOpen;
   event.task = SampleTask();
   const std::string comm("a\"b\\c\nd", 7);
   const std::string path = "/tmp/\"x\"\\\n\r\t\x01\x1f\x7f\xff\xfe\xc3\xa9/\xe2\x82\xac";
   event.task.comm = comm;
   event.open.path = path;
-  ProcessInfo parent;
+  event::ProcessInfo parent;
   parent.comm = "p\n";
   parent.exe = "/bin/\x80";
   Json j = Render(event, &parent);

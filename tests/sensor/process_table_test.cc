@@ -13,9 +13,9 @@
 #include "absl/status/status.h"
 #include "absl/strings/string_view.h"
 #include "absl/strings/strip.h"
+#include "event/event.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
-#include "sensor/event.h"
 
 namespace vigil::sensor {
 namespace {
@@ -24,8 +24,8 @@ using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 using ::testing::IsEmpty;
 
-TaskContext Task(uint32_t pid, uint32_t ppid, absl::string_view comm, uint64_t time = 0) {
-  TaskContext task;
+event::TaskContext Task(uint32_t pid, uint32_t ppid, absl::string_view comm, uint64_t time = 0) {
+  event::TaskContext task;
   task.pid = pid;
   task.tid = pid;
   task.ppid = ppid;
@@ -37,9 +37,9 @@ TaskContext Task(uint32_t pid, uint32_t ppid, absl::string_view comm, uint64_t t
   return task;
 }
 
-Event Fork(const TaskContext& parent, uint32_t child, bool thread = false) {
-  Event event;
-  event.type = EventType::kFork;
+event::Event Fork(const event::TaskContext& parent, uint32_t child, bool thread = false) {
+  event::Event event;
+  event.type = event::EventType::kFork;
   event.task = parent;
   event.fork.child_pid = child;
   event.fork.child_tid = child;
@@ -47,18 +47,18 @@ Event Fork(const TaskContext& parent, uint32_t child, bool thread = false) {
   return event;
 }
 
-Event Exec(const TaskContext& task, absl::string_view exe, absl::string_view argv) {
-  Event event;
-  event.type = EventType::kExec;
+event::Event Exec(const event::TaskContext& task, absl::string_view exe, absl::string_view argv) {
+  event::Event event;
+  event.type = event::EventType::kExec;
   event.task = task;
   event.exec.exe = exe;
   event.exec.argv = argv;
   return event;
 }
 
-Event Exit(uint32_t pid, bool group_dead) {
-  Event event;
-  event.type = EventType::kExit;
+event::Event Exit(uint32_t pid, bool group_dead) {
+  event::Event event;
+  event.type = event::EventType::kExit;
   event.task = Task(pid, 1, "x");
   event.exit.group_dead = group_dead;
   return event;
@@ -69,9 +69,9 @@ void Add(ProcessTable* table, uint32_t pid, uint32_t ppid) {
   table->Apply(Exec(Task(pid, ppid, "p"), "/bin/p", absl::string_view("p\0", 2)));
 }
 
-std::vector<uint32_t> Pids(const std::vector<const ProcessInfo*>& infos) {
+std::vector<uint32_t> Pids(const std::vector<const event::ProcessInfo*>& infos) {
   std::vector<uint32_t> pids;
-  for (const ProcessInfo* info : infos) pids.push_back(info->pid);
+  for (const event::ProcessInfo* info : infos) pids.push_back(info->pid);
   return pids;
 }
 
@@ -96,12 +96,12 @@ TEST(ProcessTableTest, CapacityIsAtLeastOne) {
 
 TEST(ProcessTableTest, ExecCreatesAndFillsEntry) {
   ProcessTable table(8);
-  TaskContext task = Task(100, 1, "bash", 5000);
+  event::TaskContext task = Task(100, 1, "bash", 5000);
   task.uid = 7;
   task.euid = 8;
   task.gid = 9;
   table.Apply(Exec(task, "/usr/bin/bash", absl::string_view("bash\0-l\0", 8)));
-  const ProcessInfo* p = table.Lookup(100);
+  const event::ProcessInfo* p = table.Lookup(100);
   ASSERT_NE(p, nullptr);
   EXPECT_EQ(p->pid, 100u);
   EXPECT_EQ(p->ppid, 1u);
@@ -117,13 +117,13 @@ TEST(ProcessTableTest, ExecCreatesAndFillsEntry) {
 TEST(ProcessTableTest, ForkCopiesParentImageIntoChild) {
   ProcessTable table(8);
   table.Apply(Exec(Task(100, 1, "bash"), "/usr/bin/bash", absl::string_view("bash\0-l\0", 8)));
-  TaskContext parent = Task(100, 1, "bash", 7000);
+  event::TaskContext parent = Task(100, 1, "bash", 7000);
   parent.uid = 33;
   parent.euid = 34;
   parent.gid = 35;
   table.Apply(Fork(parent, 200));
   ASSERT_EQ(table.size(), 2u);
-  const ProcessInfo* child = table.Lookup(200);
+  const event::ProcessInfo* child = table.Lookup(200);
   ASSERT_NE(child, nullptr);
   EXPECT_EQ(child->pid, 200u);
   EXPECT_EQ(child->ppid, 100u);
@@ -135,7 +135,7 @@ TEST(ProcessTableTest, ForkCopiesParentImageIntoChild) {
   EXPECT_EQ(child->cmdline, "bash -l");
   EXPECT_EQ(child->start_boot_ns, 7000u);
   // The parent is untouched.
-  const ProcessInfo* p = table.Lookup(100);
+  const event::ProcessInfo* p = table.Lookup(100);
   ASSERT_NE(p, nullptr);
   EXPECT_EQ(p->exe, "/usr/bin/bash");
   EXPECT_EQ(p->ppid, 1u);
@@ -144,7 +144,7 @@ TEST(ProcessTableTest, ForkCopiesParentImageIntoChild) {
 TEST(ProcessTableTest, ForkFromUnknownParentUsesHeaderComm) {
   ProcessTable table(8);
   table.Apply(Fork(Task(100, 1, "sshd"), 200));
-  const ProcessInfo* child = table.Lookup(200);
+  const event::ProcessInfo* child = table.Lookup(200);
   ASSERT_NE(child, nullptr);
   EXPECT_EQ(child->ppid, 100u);
   EXPECT_EQ(child->comm, "sshd");
@@ -169,13 +169,13 @@ TEST(ProcessTableTest, ExecReplacesImageAndCredentials) {
   ProcessTable table(8);
   table.Apply(Exec(Task(100, 1, "bash"), "/usr/bin/bash", absl::string_view("bash\0", 5)));
   table.Apply(Fork(Task(100, 1, "bash"), 200));
-  TaskContext after = Task(200, 100, "sudo", 9000);
+  event::TaskContext after = Task(200, 100, "sudo", 9000);
   after.uid = 1000;
   after.euid = 0;
   after.gid = 0;
   table.Apply(Exec(after, "/usr/bin/sudo", absl::string_view("sudo\0id\0", 8)));
   EXPECT_EQ(table.size(), 2u);
-  const ProcessInfo* p = table.Lookup(200);
+  const event::ProcessInfo* p = table.Lookup(200);
   ASSERT_NE(p, nullptr);
   EXPECT_EQ(p->comm, "sudo");
   EXPECT_EQ(p->exe, "/usr/bin/sudo");
@@ -193,7 +193,7 @@ TEST(ProcessTableTest, ExecReplacesImageAndCredentials) {
 TEST(ProcessTableTest, ExecWithTruncatedArgvJoinsPartialLastArgument) {
   ProcessTable table(8);
   table.Apply(Exec(Task(100, 1, "x"), "/bin/x", absl::string_view("x\0\0--lo", 7)));
-  const ProcessInfo* p = table.Lookup(100);
+  const event::ProcessInfo* p = table.Lookup(100);
   ASSERT_NE(p, nullptr);
   EXPECT_EQ(p->cmdline, "x  --lo");  // empty middle argument kept as an empty slot
 }
@@ -216,8 +216,8 @@ TEST(ProcessTableTest, ExitOfLastThreadRemoves) {
 
 TEST(ProcessTableTest, OpenEventsDoNotChangeTheTable) {
   ProcessTable table(8);
-  Event open;
-  open.type = EventType::kOpen;
+  event::Event open;
+  open.type = event::EventType::kOpen;
   open.task = Task(100, 1, "cat");
   open.open.path = "/etc/passwd";
   table.Apply(open);
@@ -272,7 +272,7 @@ TEST(ProcessTableTest, ForkAtCapacityKeepsTheParent) {
   EXPECT_EQ(table.evictions(), 1u);
   EXPECT_EQ(table.Lookup(2), nullptr);
   ASSERT_NE(table.Lookup(1), nullptr);
-  const ProcessInfo* child = table.Lookup(3);
+  const event::ProcessInfo* child = table.Lookup(3);
   ASSERT_NE(child, nullptr);
   EXPECT_EQ(child->exe, "/sbin/init");
   EXPECT_EQ(child->comm, "init");
@@ -313,7 +313,7 @@ TEST_F(AncestorsTest, RespectsMaxDepth) {
 }
 
 TEST_F(AncestorsTest, ReturnsTableEntries) {
-  std::vector<const ProcessInfo*> chain = table_.Ancestors(30, 1);
+  std::vector<const event::ProcessInfo*> chain = table_.Ancestors(30, 1);
   ASSERT_EQ(chain.size(), 1u);
   EXPECT_EQ(chain[0], table_.Lookup(20));
   EXPECT_EQ(chain[0]->exe, "/bin/p");
@@ -452,7 +452,7 @@ TEST_F(SeedFromProcTest, LoadsEveryProcessDirectory) {
   ASSERT_TRUE(table.SeedFromProc(dir_.path()).ok());
   EXPECT_EQ(table.size(), 3u);
 
-  const ProcessInfo* init = table.Lookup(1);
+  const event::ProcessInfo* init = table.Lookup(1);
   ASSERT_NE(init, nullptr);
   EXPECT_EQ(init->pid, 1u);
   EXPECT_EQ(init->ppid, 0u);
@@ -462,7 +462,7 @@ TEST_F(SeedFromProcTest, LoadsEveryProcessDirectory) {
   EXPECT_EQ(init->cmdline, "/sbin/init splash");
   EXPECT_EQ(init->start_boot_ns, 0u);
 
-  const ProcessInfo* worker = table.Lookup(42);
+  const event::ProcessInfo* worker = table.Lookup(42);
   ASSERT_NE(worker, nullptr);
   EXPECT_EQ(worker->pid, 42u);
   EXPECT_EQ(worker->ppid, 1u);
@@ -474,7 +474,7 @@ TEST_F(SeedFromProcTest, LoadsEveryProcessDirectory) {
   EXPECT_EQ(worker->cmdline, "python3 -m http.server");
   EXPECT_EQ(worker->start_boot_ns, 0u);
 
-  const ProcessInfo* kthread = table.Lookup(2);
+  const event::ProcessInfo* kthread = table.Lookup(2);
   ASSERT_NE(kthread, nullptr);
   EXPECT_EQ(kthread->comm, "kthreadd");
   EXPECT_EQ(kthread->exe, "");
@@ -491,7 +491,7 @@ TEST_F(SeedFromProcTest, SeededParentsFormChains) {
   EXPECT_THAT(Pids(table.Ancestors(42, 8)), ElementsAre(1));
   // A fork from a seeded process copies its image.
   table.Apply(Fork(Task(42, 1, "my worker"), 43));
-  const ProcessInfo* child = table.Lookup(43);
+  const event::ProcessInfo* child = table.Lookup(43);
   ASSERT_NE(child, nullptr);
   EXPECT_EQ(child->exe, "/usr/bin/python3.11");
   EXPECT_EQ(child->cmdline, "python3 -m http.server");
@@ -517,7 +517,7 @@ TEST(SeedFromProcErrorTest, MissingRootIsAnError) {
 TEST(SeedFromProcRealTest, FindsThisProcess) {
   ProcessTable table(1 << 20);
   ASSERT_TRUE(table.SeedFromProc("/proc").ok());
-  const ProcessInfo* self = table.Lookup(static_cast<uint32_t>(getpid()));
+  const event::ProcessInfo* self = table.Lookup(static_cast<uint32_t>(getpid()));
   ASSERT_NE(self, nullptr);
   EXPECT_EQ(self->pid, static_cast<uint32_t>(getpid()));
   EXPECT_EQ(self->ppid, static_cast<uint32_t>(getppid()));

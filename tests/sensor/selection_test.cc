@@ -83,14 +83,14 @@ TEST(SelectionTest, AllFilesOrTooManyPrefixesClearThePrefixes) {
 
 TEST(PrintSelectedTest, FiltersWhatRulesAddedBeyondTheCommandLine) {
   SensorOptions o = PrintEvents(kExec | kOpen, {"/etc/"});
-  Event fork;
-  fork.type = EventType::kFork;
+  event::Event fork;
+  fork.type = event::EventType::kFork;
   EXPECT_FALSE(PrintSelected(o, fork));
-  Event exec;
-  exec.type = EventType::kExec;
+  event::Event exec;
+  exec.type = event::EventType::kExec;
   EXPECT_TRUE(PrintSelected(o, exec));
-  Event open;
-  open.type = EventType::kOpen;
+  event::Event open;
+  open.type = event::EventType::kOpen;
   open.open.result = 3;
   open.open.path = "/etc/passwd";
   EXPECT_TRUE(PrintSelected(o, open));

@@ -48,8 +48,8 @@ class EnricherTest : public ::testing::Test {
     return o;
   }
 
-  static TaskContext Task(uint32_t pid, uint64_t cgroup_id) {
-    TaskContext t;
+  static event::TaskContext Task(uint32_t pid, uint64_t cgroup_id) {
+    event::TaskContext t;
     t.pid = pid;
     t.ppid = 1;
     t.cgroup_id = cgroup_id;

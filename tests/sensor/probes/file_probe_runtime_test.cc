@@ -29,8 +29,8 @@ using ::vigil::testing::WaitExit;
 class PathSink : public RecordSink {
  public:
   void OnRecord(const void* data, size_t size) override {
-    Event event;
-    if (decoder_.Decode(data, size, &event).ok() && event.type == EventType::kOpen &&
+    event::Event event;
+    if (decoder_.Decode(data, size, &event).ok() && event.type == event::EventType::kOpen &&
         event.task.pid == pid) {
       paths.emplace_back(event.open.path);
     }

@@ -1,6 +1,6 @@
-#include "sensor/event.h"
+#include "event/event.h"
 
-namespace vigil::sensor {
+namespace vigil::event {
 
 absl::string_view EventTypeName(EventType type) {
   switch (type) {
@@ -48,4 +48,4 @@ bool ArgvIterator::Next(absl::string_view* arg) {
   return true;
 }
 
-}  // namespace vigil::sensor
+}  // namespace vigil::event

@@ -1,29 +1,44 @@
-// Typed kernel events: what the decoder makes of one ring-buffer record.
-#ifndef VIGIL_SENSOR_EVENT_H_
-#define VIGIL_SENSOR_EVENT_H_
+// Typed kernel events: what the decoder makes of one ring-buffer record. The enums take
+// their values from the probes' ABI header, so the two cannot disagree; the wire format
+// (proto/vigil/v1/event.proto) is checked against them at compile time where events are
+// converted to it.
+#ifndef VIGIL_EVENT_EVENT_H_
+#define VIGIL_EVENT_EVENT_H_
 
+#include <array>
 #include <cstdint>
 
 #include "absl/strings/string_view.h"
+#include "bpf/abi/vigil_event.h"
 
-namespace vigil::sensor {
+namespace vigil::event {
 
-// Kinds of kernel events. Values equal enum vigil_event_type (bpf/abi/vigil_event.h).
+// Kinds of kernel events (enum vigil_event_type).
 enum class EventType : uint16_t {
-  kFork = 1,
-  kExec = 2,
-  kExit = 3,
-  kOpen = 4,
+  kFork = VIGIL_EVENT_FORK,
+  kExec = VIGIL_EVENT_EXEC,
+  kExit = VIGIL_EVENT_EXIT,
+  kOpen = VIGIL_EVENT_OPEN,
 };
 
-// Open-family syscalls. Values equal enum vigil_open_syscall.
+// Every event type, in ABI order: one per ABI value below VIGIL_EVENT_TYPE_MAX.
+inline constexpr std::array<EventType, 4> kEventTypes = {EventType::kFork, EventType::kExec,
+                                                         EventType::kExit, EventType::kOpen};
+static_assert(kEventTypes.size() == VIGIL_EVENT_TYPE_MAX - 1,
+              "an ABI event type has no EventType: add it here and to kEventTypes");
+static_assert(sizeof(EventType) == sizeof(vigil_event_header{}.type),
+              "EventType must hold the ABI header's type field");
+
+// Open-family syscalls (enum vigil_open_syscall).
 enum class OpenSyscall : uint32_t {
-  kOpen = 1,
-  kOpenAt = 2,
-  kOpenAt2 = 3,
-  kCreat = 4,
-  kOpenByHandleAt = 5,
+  kOpen = VIGIL_SYS_OPEN,
+  kOpenAt = VIGIL_SYS_OPENAT,
+  kOpenAt2 = VIGIL_SYS_OPENAT2,
+  kCreat = VIGIL_SYS_CREAT,
+  kOpenByHandleAt = VIGIL_SYS_OPEN_BY_HANDLE_AT,
 };
+static_assert(sizeof(OpenSyscall) == sizeof(vigil_open_event{}.syscall),
+              "OpenSyscall must hold the ABI record's syscall field");
 
 // Stable lower-case name of an event type ("fork", "exec", ...).
 absl::string_view EventTypeName(EventType type);
@@ -119,6 +134,6 @@ class ArgvIterator {
   absl::string_view rest_;
 };
 
-}  // namespace vigil::sensor
+}  // namespace vigil::event
 
-#endif  // VIGIL_SENSOR_EVENT_H_
+#endif  // VIGIL_EVENT_EVENT_H_
