@@ -104,16 +104,25 @@ TEST_P(ProcessProbeTest, ThreadsAreToldApartFromProcesses) {
   EXPECT_EQ(tids.size(), static_cast<size_t>(kThreads));
   EXPECT_EQ(tids.count(static_cast<uint32_t>(helper)), 0u);
 
-  // Thread exits are not the process's end; the helper's own exit is.
+  // Thread exits are not the process's end: exactly one exit, that of whichever task of
+  // the process died last (exit_group may let the main thread go before the others),
+  // ends the group, and every task's exit is reported once.
   auto exits = sensor_->WaitForCount(
       [&](const Json& j) { return OfType("exit", helper)(j) && j["group_dead"].get<bool>(); }, 1);
   ASSERT_EQ(exits.size(), 1u);
   EXPECT_EQ(exits[0]["exit_status"], 0);
+  std::set<uint32_t> tasks = tids;
+  tasks.insert(static_cast<uint32_t>(helper));
+  std::multiset<uint32_t> exited;
+  int group_ends = 0;
   for (const Json& e : sensor_->Matching(OfType("exit", helper))) {
-    if (!e["group_dead"].get<bool>()) {
-      EXPECT_TRUE(tids.count(e["tid"].get<uint32_t>()));
-    }
+    const uint32_t tid = e["tid"].get<uint32_t>();
+    EXPECT_TRUE(tasks.count(tid)) << "exit of task " << tid << ", not one of the helper's";
+    exited.insert(tid);
+    group_ends += e["group_dead"].get<bool>() ? 1 : 0;
   }
+  EXPECT_EQ(group_ends, 1);
+  for (uint32_t tid : tasks) EXPECT_LE(exited.count(tid), 1u) << "task " << tid;
 }
 
 TEST_P(ProcessProbeTest, ExecReportsResolvedPathAndArguments) {
