@@ -104,6 +104,7 @@ absl::StatusOr<Authorizer> Authorizer::FromText(absl::string_view text, const st
       grant.value = absl::AsciiStrToLower(hash);
     } else if (words[1] == "serviceaccount") {
       grant.kind = Kind::kServiceAccount;
+      auth.has_service_account_grants_ = true;
       if (grant.role != Role::kSensor || grant.any_sensor) {
         return error("a service account is granted the sensor role only");
       }
@@ -129,11 +130,6 @@ Authorizer Authorizer::Default(bool tls) {
     auth.allow_all_admin_ = true;
   }
   return auth;
-}
-
-bool Authorizer::HasServiceAccountGrants() const {
-  return std::any_of(grants_.begin(), grants_.end(),
-                     [](const Grant& g) { return g.kind == Kind::kServiceAccount; });
 }
 
 bool Principal::Holds(Role needed) const {

@@ -83,7 +83,7 @@ class Authorizer {
   // Verifies service-account tokens for the `serviceaccount` grants; must outlive this.
   void SetTokenVerifier(const TokenVerifier* verifier) { verifier_ = verifier; }
   // True when some grant names a service account (and so needs a token verifier).
-  bool HasServiceAccountGrants() const;
+  bool HasServiceAccountGrants() const { return has_service_account_grants_; }
 
   // The caller's principal (every role its identities hold).
   Principal Authenticate(const grpc::ServerContextBase& context) const;
@@ -114,6 +114,7 @@ class Authorizer {
 
   std::vector<Grant> grants_;
   bool allow_all_admin_ = false;
+  bool has_service_account_grants_ = false;  // set while parsing, read per call
   const TokenVerifier* verifier_ = nullptr;
 };
 

@@ -5,6 +5,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "common/clock.h"
+#include "common/random_id.h"
 #include "controller/alert_codec.h"
 
 namespace vigil::controller {
@@ -237,11 +238,7 @@ std::string PeerHost(const std::string& peer) {
 }
 
 // A spool epoch as sensors make it: empty (a spool older than epochs) or lower-case hex.
-bool ValidEpoch(const std::string& epoch) {
-  return epoch.size() <= 64 && std::all_of(epoch.begin(), epoch.end(), [](char c) {
-           return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f');
-         });
-}
+bool ValidEpoch(const std::string& epoch) { return epoch.size() <= 64 && IsLowerHex(epoch); }
 
 }  // namespace
 

@@ -1,25 +1,20 @@
 #include "controller/self_alerts.h"
 
-#include <sys/random.h>
-
 #include <cstdio>
 
 #include "absl/strings/str_format.h"
 #include "common/clock.h"
+#include "common/random_id.h"
 #include "controller/alert_codec.h"
 
 namespace vigil::controller {
 namespace {
 
-// A random epoch for this run (time-based when the kernel has no entropy to give).
+// A random epoch for this run (time-based when the kernel has no randomness to give).
 std::string MakeEpoch() {
-  unsigned char random[16];
-  if (getrandom(random, sizeof(random), GRND_NONBLOCK) != static_cast<ssize_t>(sizeof(random))) {
-    return absl::StrFormat("%032x", static_cast<uint64_t>(WallNowNs()));
-  }
-  std::string epoch;
-  for (unsigned char byte : random) absl::StrAppendFormat(&epoch, "%02x", byte);
-  return epoch;
+  absl::StatusOr<std::string> epoch = RandomHexId(16);
+  return epoch.ok() ? *std::move(epoch)
+                    : absl::StrFormat("%032x", static_cast<uint64_t>(WallNowNs()));
 }
 
 }  // namespace

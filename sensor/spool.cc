@@ -3,7 +3,6 @@
 #include <dirent.h>
 #include <fcntl.h>
 #include <sys/file.h>
-#include <sys/random.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -15,6 +14,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "common/random_id.h"
 #include "common/status_macros.h"
 
 namespace vigil::sensor {
@@ -427,8 +427,7 @@ absl::Status Spool::LoadEpoch(bool legacy) {
     if (n < 0) return ErrnoError(errno, "cannot read", path);
     const absl::string_view text(buf, static_cast<size_t>(n));
     if (text.size() == kEpochHexDigits + 1 && text.back() == '\n' &&
-        std::all_of(text.begin(), text.end() - 1,
-                    [](char c) { return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'); })) {
+        IsLowerHex(text.substr(0, kEpochHexDigits))) {
       epoch_ = std::string(text.substr(0, kEpochHexDigits));
       return absl::OkStatus();
     }
@@ -436,17 +435,13 @@ absl::Status Spool::LoadEpoch(bool legacy) {
   } else if (legacy) {
     return absl::OkStatus();
   }
-  unsigned char random[kEpochHexDigits / 2];
-  for (size_t got = 0; got < sizeof(random);) {
-    const ssize_t n = getrandom(random + got, sizeof(random) - got, 0);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) return ErrnoError(errno, "cannot make an epoch for", dir_);
-    got += static_cast<size_t>(n);
+  absl::StatusOr<std::string> epoch = RandomHexId(kEpochHexDigits / 2);
+  if (!epoch.ok()) {
+    return absl::UnavailableError(
+        absl::StrCat("spool ", dir_, ": cannot make an epoch: ", epoch.status().message()));
   }
-  std::string epoch;
-  for (unsigned char byte : random) absl::StrAppendFormat(&epoch, "%02x", byte);
-  VIGIL_RETURN_IF_ERROR(ReplaceFile(kEpochTemp, kEpochName, epoch + "\n"));
-  epoch_ = std::move(epoch);
+  VIGIL_RETURN_IF_ERROR(ReplaceFile(kEpochTemp, kEpochName, *epoch + "\n"));
+  epoch_ = *std::move(epoch);
   return absl::OkStatus();
 }
 

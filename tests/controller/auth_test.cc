@@ -194,15 +194,7 @@ TEST(AuthDefaultsTest, StartRefusesABadAccessFileAndTlsWithoutCertificates) {
       {"admin key x\n", ":1: unknown kind 'key'"},
       {"\n\nadmin cert\n", ":3: expected: ROLE cert|token|serviceaccount VALUE"},
   };
-  for (const auto& [text, error] : bad) {
-    options.access_file = dir.WriteFile("access.txt", text);
-    absl::StatusOr<std::unique_ptr<ControllerServer>> server = ControllerServer::Start(options);
-    ASSERT_FALSE(server.ok()) << text;
-    EXPECT_EQ(server.status().code(), absl::StatusCode::kInvalidArgument) << text;
-    EXPECT_THAT(std::string(server.status().message()),
-                StartsWith(absl::StrCat(options.access_file, error)))
-        << text;
-  }
+  ExpectAccessFilesRefused(dir, options, bad);
   options.access_file = dir.Join("missing.txt");
   EXPECT_FALSE(ControllerServer::Start(options).ok());
   options.access_file.clear();

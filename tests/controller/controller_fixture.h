@@ -12,6 +12,7 @@
 #include <optional>
 #include <string>
 #include <thread>
+#include <utility>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
@@ -265,6 +266,23 @@ class ControllerFixture : public ::testing::Test {
   std::unique_ptr<vigil::v1::AlertService::Stub> alerts_;
   std::unique_ptr<vigil::v1::FleetService::Stub> fleet_;
 };
+
+// For each (access-file text, error) in `bad`: the file written in `dir` makes
+// ControllerServer::Start with `options` fail INVALID_ARGUMENT with an error starting with
+// the file's path followed by `error` (":LINE: reason").
+inline void ExpectAccessFilesRefused(const vigil::testing::TestDir& dir, ControllerOptions options,
+                                     const std::vector<std::pair<std::string, std::string>>& bad) {
+  for (const auto& [text, error] : bad) {
+    options.access_file = dir.WriteFile("access.txt", text);
+    absl::StatusOr<std::unique_ptr<ControllerServer>> server = ControllerServer::Start(options);
+    ASSERT_FALSE(server.ok()) << text;
+    EXPECT_EQ(server.status().code(), absl::StatusCode::kInvalidArgument) << text;
+    EXPECT_EQ(
+        std::string(server.status().message()).rfind(absl::StrCat(options.access_file, error), 0),
+        0u)
+        << text << ": " << server.status().message();
+  }
+}
 
 // The sequence numbers of envelopes, in order.
 inline std::vector<uint64_t> Sequences(const std::vector<vigil::v1::AlertEnvelope>& envelopes) {

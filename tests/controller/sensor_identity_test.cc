@@ -288,15 +288,7 @@ TEST(SensorIdentityConfigTest, GrantsThatCannotBindANodeAreRefusedWithTheirLine)
       {"reader serviceaccount ns/sa\n", ":1: a service account is granted the sensor role only"},
       {"sensor serviceaccount ns\n", ":1: a service account is given as NAMESPACE/NAME"},
   };
-  for (const auto& [text, error] : bad) {
-    options.access_file = dir.WriteFile("access.txt", text);
-    absl::StatusOr<std::unique_ptr<ControllerServer>> server = ControllerServer::Start(options);
-    ASSERT_FALSE(server.ok()) << text;
-    EXPECT_EQ(server.status().code(), absl::StatusCode::kInvalidArgument) << text;
-    EXPECT_THAT(std::string(server.status().message()),
-                ::testing::StartsWith(absl::StrCat(options.access_file, error)))
-        << text;
-  }
+  ExpectAccessFilesRefused(dir, options, bad);
 }
 
 }  // namespace
