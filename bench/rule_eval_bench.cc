@@ -188,14 +188,10 @@ std::unique_ptr<Mix> BuildMix(int mix, size_t n) {
     event::EventType type;
     if (mix == 0) {
       const uint32_t r = rng() % 10;
-      type = r < 7    ? event::EventType::kOpen
-             : r == 7 ? event::EventType::kExec
-             : r == 8 ? event::EventType::kFork
-                      : event::EventType::kExit;
+      type = r < 7 ? event::kOpen : r == 7 ? event::kExec : r == 8 ? event::kFork : event::kExit;
     } else {
-      constexpr event::EventType kOnly[] = {event::EventType::kOpen, event::EventType::kOpen,
-                                            event::EventType::kExec, event::EventType::kFork,
-                                            event::EventType::kExit};
+      constexpr event::EventType kOnly[] = {event::kOpen, event::kOpen, event::kExec, event::kFork,
+                                            event::kExit};
       type = kOnly[mix];
     }
     const event::ProcessInfo& p = m->world.processes[1000 + rng() % 48];
@@ -210,7 +206,7 @@ std::unique_ptr<Mix> BuildMix(int mix, size_t n) {
     e.task.loginuid = p.uid;
     e.task.comm = m->Keep(p.comm);
     switch (type) {
-      case event::EventType::kOpen: {
+      case event::kOpen: {
         const char* path = kOpenPaths[rng() % std::size(kOpenPaths)];
         e.open.syscall = rng() % 8 == 0 ? event::OpenSyscall::kOpen : event::OpenSyscall::kOpenAt;
         e.open.path = m->Keep(path);
@@ -226,7 +222,7 @@ std::unique_ptr<Mix> BuildMix(int mix, size_t n) {
         e.open.hidden = event::HasHiddenComponent(path);
         break;
       }
-      case event::EventType::kExec: {
+      case event::kExec: {
         const ExecKind& x = kExecs[rng() % std::size(kExecs)];
         e.exec.exe = m->Keep(x.exe);
         std::string argv = x.cmdline;
@@ -243,12 +239,12 @@ std::unique_ptr<Mix> BuildMix(int mix, size_t n) {
         e.task.tid = p.pid;
         break;
       }
-      case event::EventType::kFork:
+      case event::kFork:
         e.fork.is_thread = rng() % 3 == 0;
         e.fork.child_pid = e.fork.is_thread ? p.pid : 50000 + static_cast<uint32_t>(i);
         e.fork.child_tid = 50000 + static_cast<uint32_t>(i);
         break;
-      case event::EventType::kExit:
+      case event::kExit:
         e.exit.raw_status = 0;
         e.exit.group_dead = true;
         break;

@@ -9,6 +9,7 @@
  * 32-bit (compat) syscalls are decoded too, so they are no way around the probe.
  */
 #include "common.bpf.h"
+#include "abi/file.h"
 
 struct {
   __uint(type, BPF_MAP_TYPE_LPM_TRIE);

@@ -7,6 +7,7 @@
  * All bodies read kernel memory through CO-RE reads only, so they are shared.
  */
 #include "common.bpf.h"
+#include "abi/process.h"
 
 /* Credentials seen just before exec commits the new ones, keyed by thread-group id (a
  * credential hook may run before or after de_thread() has made the exec'ing thread the

@@ -1,117 +1,31 @@
-// The fields rules can test: names (Falco's where the meaning is the same), types, the
-// events that define them, and how each is read from an event without allocating.
+// The fields rules test come from the event model (event/fields.h, event/schema.h): the
+// rule language uses them under its own namespace.
 #ifndef VIGIL_RULES_FIELDS_H_
 #define VIGIL_RULES_FIELDS_H_
 
-#include <cstdint>
-#include <string>
-#include <vector>
-
-#include "absl/strings/string_view.h"
-#include "event/event.h"
-#include "event/process_info.h"
+#include "event/fields.h"
+#include "event/schema.h"
 
 namespace vigil::rules {
 
-// Value types. Strings and paths compare as text (paths also with glob and pmatch);
-// the numeric kinds compare as signed 64-bit integers; booleans as true/false.
-enum class FieldType { kString, kPath, kInt, kUid, kFlags, kBool };
-
-// "string", "path", "int", "uid", "flags" or "bool".
-absl::string_view FieldTypeName(FieldType type);
-
-// Everything a field may be read from: the decoded event plus what the sensor knows
-// about the process around it. Implemented by the sensor's pipeline (and by tests).
-class EventView {
- public:
-  virtual ~EventView() = default;
-  virtual const event::Event& event() const = 0;
-  // The process the event belongs to, as the process table knows it, or null.
-  virtual const event::ProcessInfo* process() const = 0;
-  // The n-th ancestor (1 is the parent), or null when unknown.
-  virtual const event::ProcessInfo* ancestor(int n) const = 0;
-  // The user name of `uid` (from the node's passwd), or empty when unknown.
-  virtual absl::string_view user_name(uint32_t uid) const = 0;
-  // Container and pod of the process; empty until enrichment knows them.
-  // container_id(): the full 64-hex id, or "host" for processes outside containers.
-  virtual absl::string_view container_id() const { return {}; }
-  // "containerd", "cri-o", "docker" or "host" (or "unknown").
-  virtual absl::string_view container_runtime() const { return {}; }
-  virtual absl::string_view pod_name() const { return {}; }
-  virtual absl::string_view pod_namespace() const { return {}; }
-  virtual absl::string_view pod_uid() const { return {}; }
-  // The pod's labels as "k=v,k2=v2", sorted by key.
-  virtual absl::string_view pod_labels() const { return {}; }
-  // The value of the pod's label `key`; empty when the pod or the label is unknown.
-  virtual absl::string_view pod_label(absl::string_view key) const { return {}; }
-  // evt.count: events counted by the threshold rule being rendered; 1 otherwise.
-  virtual uint64_t match_count() const { return 1; }
-};
-
-// A field's value for one event. `str` points into the event or the view's data and is
-// valid while they are.
-struct FieldValue {
-  bool present = false;   // false: the field does not apply to this event
-  int64_t num = 0;        // numeric and boolean types
-  absl::string_view str;  // string and path types
-};
-
-// A field's [argument], validated when the rule is compiled: a number for fields such as
-// proc.aname[2], a key for k8s.pod.label[app].
-struct FieldArg {
-  int index = 0;
-  std::string key;
-};
-
-// Reads a field from a view.
-using FieldExtractor = FieldValue (*)(const EventView& view, const FieldArg& arg);
-
-// One row of the field table.
-struct FieldInfo {
-  absl::string_view name;
-  FieldType type;
-  // Event types that define it (bit 1 << sensor::EventType); others read "not present".
-  uint32_t event_mask;
-  // True when the field takes an [N] argument (proc.aname[N]).
-  bool takes_arg;
-  absl::string_view desc;
-  FieldExtractor extract;
-  // True when the argument is a key (k8s.pod.label[KEY]) rather than a number.
-  bool key_arg = false;
-};
-
-// Parses the text inside a field's [..] for `field` into `arg`; false (with the reason in
-// `error`) when it is not valid for the field: a number 1..16, or a label key (letters,
-// digits, '.', '-', '_', '/', at most 317 bytes).
-bool ParseFieldArg(const FieldInfo& field, absl::string_view text, FieldArg* arg,
-                   std::string* error);
-
-// Reads `field` for the view's event; not present when the field does not apply to the
-// event's type (fd.name on an exec, say).
-inline FieldValue ReadField(const FieldInfo& field, const EventView& view, const FieldArg& arg) {
-  if ((field.event_mask & (1u << static_cast<int>(view.event().type))) == 0) return {};
-  return field.extract(view, arg);
-}
-
-// Every field, in documentation order.
-const std::vector<FieldInfo>& FieldTable();
-// The field called `name` (without any [arg]), or null.
-const FieldInfo* FindField(absl::string_view name);
-
-// Event-type bits for FieldInfo::event_mask.
-inline constexpr uint32_t EventBit(event::EventType type) { return 1u << static_cast<int>(type); }
-inline constexpr uint32_t kAllEvents =
-    EventBit(event::EventType::kFork) | EventBit(event::EventType::kExec) |
-    EventBit(event::EventType::kExit) | EventBit(event::EventType::kOpen);
-
-// The field table as a Markdown table (name, type, events, description): the output of
-// `vigil-sensor --list-fields` and the Fields section of docs/rules.md.
-std::string FieldTableMarkdown();
-
-// The value of evt.type for an event, in Falco's vocabulary: "execve", "clone",
-// "procexit", or the open syscall's name ("open", "openat", "openat2", "creat",
-// "open_by_handle_at").
-absl::string_view EvtTypeName(const event::Event& event);
+using event::AbsentValue;
+using event::EventBit;
+using event::EventView;
+using event::EvtTypeName;
+using event::FieldArg;
+using event::FieldExtractor;
+using event::FieldInfo;
+using event::FieldTable;
+using event::FieldTableMarkdown;
+using event::FieldType;
+using event::FieldTypeName;
+using event::FieldValue;
+using event::FindField;
+using event::kAllEvents;
+using event::NumValue;
+using event::ParseFieldArg;
+using event::ReadField;
+using event::StrValue;
 
 }  // namespace vigil::rules
 

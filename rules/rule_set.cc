@@ -22,8 +22,6 @@ using event::EventType;
 
 namespace {
 
-constexpr uint32_t kOpenBit = EventBit(event::EventType::kOpen);
-
 // The file name of the private start location multi-part conditions are parsed from.
 constexpr absl::string_view kJoinedFile = "\x01vigil-joined-condition";
 
@@ -129,23 +127,6 @@ bool OpApplies(FieldType type, CompareOp op) {
         default: return false;
       }
     case FieldType::kBool: return op == CompareOp::kEq || op == CompareOp::kNe;
-  }
-  return false;
-}
-
-// Falco event names and the event type each stands for.
-bool EventTypeOfName(absl::string_view name, event::EventType* type) {
-  static constexpr std::pair<absl::string_view, event::EventType> kNames[] = {
-      {"execve", event::EventType::kExec},   {"clone", event::EventType::kFork},
-      {"procexit", event::EventType::kExit}, {"open", event::EventType::kOpen},
-      {"openat", event::EventType::kOpen},   {"openat2", event::EventType::kOpen},
-      {"creat", event::EventType::kOpen},    {"open_by_handle_at", event::EventType::kOpen},
-  };
-  for (const auto& [n, t] : kNames) {
-    if (n == name) {
-      *type = t;
-      return true;
-    }
   }
   return false;
 }
@@ -424,14 +405,17 @@ class RuleSetCompiler {
     } else {
       const bool is_evt_type = field.name == "evt.type";
       uint32_t type_mask = 0;
+      uint32_t whole_type_mask = 0;  // types every event of which the values name
       for (const Item& v : items) {
         std::string s(v.text);
         if (is_evt_type && (op == CompareOp::kEq || op == CompareOp::kNe || op == CompareOp::kIn)) {
           event::EventType type;
-          if (!EventTypeOfName(s, &type)) {
+          bool whole = false;
+          if (!event::EventTypeOfEvtName(s, &type, &whole)) {
             return RuleError(*v.where, absl::StrCat("unknown event type '", s, "'"));
           }
           type_mask |= EventBit(type);
+          if (whole) whole_type_mask |= EventBit(type);
         }
         if (op == CompareOp::kGlob) {
           absl::Status valid = ValidateGlob(s);
@@ -445,8 +429,8 @@ class RuleSetCompiler {
       }
       if (is_evt_type && (op == CompareOp::kEq || op == CompareOp::kIn)) {
         node.mask &= type_mask;
-      } else if (is_evt_type && op == CompareOp::kNe && type_mask != kOpenBit) {
-        node.mask &= ~type_mask;  // execve, clone and procexit each name a whole type
+      } else if (is_evt_type && op == CompareOp::kNe) {
+        node.mask &= ~whole_type_mask;  // execve, clone, procexit: a whole type each
       }
     }
     return AddNode(std::move(node));
@@ -580,7 +564,8 @@ class RuleSetCompiler {
     rule.enabled = item.enabled;
     rule.where = item.where;
     rule.root = root;
-    rule.event_mask = set_->nodes_[root].mask;
+    // Only the types some module registers: a rule for "every event" means every known one.
+    rule.event_mask = set_->nodes_[root].mask & event::RegisteredEventMask();
     set_->rules_.push_back(std::move(rule));
     return absl::OkStatus();
   }
@@ -588,7 +573,7 @@ class RuleSetCompiler {
   PathReq AnalyzePaths(uint32_t index) const {
     const Node& node = set_->nodes_[index];
     PathReq req;
-    if ((node.mask & kOpenBit) == 0) {
+    if ((node.mask & EventBit(event::kOpen)) == 0) {
       req.any = false;
       return req;
     }
@@ -651,7 +636,7 @@ class RuleSetCompiler {
     for (const CompiledRule& rule : set_->rules_) {
       if (!rule.enabled) continue;
       filter.event_mask |= rule.event_mask;
-      if ((rule.event_mask & kOpenBit) == 0) continue;
+      if ((rule.event_mask & EventBit(event::kOpen)) == 0) continue;
       PathReq req = AnalyzePaths(rule.root);
       if (req.any) filter.all_files = true;
       filter.hidden |= req.hidden;

@@ -1,4 +1,5 @@
-// Decoder: turns a raw ring-buffer record (bpf/abi/vigil_event.h) into a typed Event.
+// Decoder: turns a raw ring-buffer record into a typed Event: checks the common header
+// (bpf/abi/vigil_event.h), then hands the body to the decoder its module registered.
 #ifndef VIGIL_SENSOR_DECODER_H_
 #define VIGIL_SENSOR_DECODER_H_
 
@@ -9,21 +10,9 @@
 #include "absl/status/status.h"
 #include "absl/strings/string_view.h"
 #include "event/event.h"
+#include "sensor/probes/record.h"
 
 namespace vigil::sensor {
-
-// Why a record was rejected. Each reason is counted separately.
-enum class DecodeError : int {
-  kTooShort = 0,  // smaller than the common header or than its type's body
-  kSizeMismatch,  // header size or variable lengths disagree with the record size
-  kBadVersion,    // written by a different ABI version
-  kUnknownType,   // type the decoder does not know
-  kBadLength,     // a variable-length field beyond its documented maximum
-  kCount,
-};
-
-// Stable name of a decode error reason ("too_short", ...), used in metrics and gaps.
-absl::string_view DecodeErrorName(DecodeError error);
 
 // Validates and decodes records. A malformed record is rejected with a reason and
 // counted; it never reads outside the record. Not thread-safe (one per pipeline).

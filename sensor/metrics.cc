@@ -6,6 +6,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "event/event.h"
+#include "event/schema.h"
 
 namespace vigil::sensor {
 namespace {
@@ -112,8 +113,10 @@ SensorMetrics::SensorMetrics()
   stalls_ = counter("vigil_sensor_pipeline_stalls_total", "Stalls the watchdog detected.");
   pod_cache_entries_ = gauge("vigil_sensor_pod_cache_entries", "Containers whose pod is cached.");
 
-  for (int t = VIGIL_EVENT_FORK; t < VIGIL_EVENT_TYPE_MAX; ++t) {
-    events_.Add({{"type", std::string(event::EventTypeName(static_cast<event::EventType>(t)))}});
+  for (const event::ModuleSchema* schema : event::ModuleSchemas()) {
+    for (const event::EventTypeInfo& type : schema->event_types) {
+      events_.Add({{"type", std::string(type.name)}});
+    }
   }
   for (const char* reason :
        {kRingbufFull, kNoScratch, kDecoder, kRuleStateEviction, kSpoolOverflow}) {
@@ -123,9 +126,12 @@ SensorMetrics::SensorMetrics()
 
 void SensorMetrics::Sync(const MetricsSnapshot& now) {
   absl::MutexLock lock(&mu_);
-  for (int t = VIGIL_EVENT_FORK; t < VIGIL_EVENT_TYPE_MAX; ++t) {
-    const std::string type(event::EventTypeName(static_cast<event::EventType>(t)));
-    mirror_.Advance(events_.Add({{"type", type}}), "events/" + type, now.events_by_type[t]);
+  for (const event::ModuleSchema* schema : event::ModuleSchemas()) {
+    for (const event::EventTypeInfo& info : schema->event_types) {
+      const std::string type(info.name);
+      mirror_.Advance(events_.Add({{"type", type}}), "events/" + type,
+                      now.events_by_type[static_cast<int>(info.type)]);
+    }
   }
   mirror_.Advance(drops_.Add({{"reason", kDecoder}}), kDecoder, now.decode_errors);
   mirror_.Advance(drops_.Add({{"reason", kRuleStateEviction}}), kRuleStateEviction,

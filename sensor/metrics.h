@@ -12,8 +12,8 @@
 #include "absl/base/thread_annotations.h"
 #include "absl/strings/string_view.h"
 #include "absl/synchronization/mutex.h"
-#include "bpf/abi/vigil_event.h"
 #include "common/counter_mirror.h"
+#include "event/event_type.h"
 #include "prometheus/counter.h"
 #include "prometheus/family.h"
 #include "prometheus/gauge.h"
@@ -33,7 +33,7 @@ struct ModuleSnapshot {
 // Cumulative figures the pipeline owns, copied into the metrics once a second (Sync), so
 // the per-event path touches no metric except the sampled latency histogram.
 struct MetricsSnapshot {
-  std::array<uint64_t, VIGIL_EVENT_TYPE_MAX> events_by_type{};
+  std::array<uint64_t, event::kEventTypeLimit> events_by_type{};
   uint64_t decode_errors = 0;
   uint64_t rule_state_evictions = 0;
   uint64_t spool_dropped = 0;

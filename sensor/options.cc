@@ -5,31 +5,28 @@
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "bpf/abi/vigil_event.h"
 #include "common/status_macros.h"
+#include "event/schema.h"
 
 namespace vigil::sensor {
 namespace {
 
-constexpr uint32_t kAllTypes = (1u << VIGIL_EVENT_FORK) | (1u << VIGIL_EVENT_EXEC) |
-                               (1u << VIGIL_EVENT_EXIT) | (1u << VIGIL_EVENT_OPEN);
-
 absl::StatusOr<uint32_t> ParseTypes(absl::string_view list) {
   uint32_t mask = 0;
   for (absl::string_view name : absl::StrSplit(list, ',', absl::SkipEmpty())) {
-    if (name == "fork") {
-      mask |= 1u << VIGIL_EVENT_FORK;
-    } else if (name == "exec") {
-      mask |= 1u << VIGIL_EVENT_EXEC;
-    } else if (name == "exit") {
-      mask |= 1u << VIGIL_EVENT_EXIT;
-    } else if (name == "open") {
-      mask |= 1u << VIGIL_EVENT_OPEN;
-    } else {
-      return absl::InvalidArgumentError(absl::StrCat("--events: unknown event type '", name,
-                                                     "' (expected fork, exec, exit, open)"));
+    const event::EventTypeInfo* type = event::FindEventTypeByName(name);
+    if (type == nullptr) {
+      std::vector<absl::string_view> known;
+      for (const event::ModuleSchema* schema : event::ModuleSchemas()) {
+        for (const event::EventTypeInfo& info : schema->event_types) known.push_back(info.name);
+      }
+      return absl::InvalidArgumentError(absl::StrCat(
+          "--events: unknown event type '", name, "' (expected ", absl::StrJoin(known, ", "), ")"));
     }
+    mask |= event::EventBit(type->type);
   }
   if (mask == 0) return absl::InvalidArgumentError("--events: empty list");
   return mask;
@@ -108,7 +105,7 @@ Controller link:
   --version                Print the version.
 
 event::Event selection (the kernel drops what is not selected):
-  --events LIST            event::Event types to report: fork,exec,exit,open (default: all).
+  --events LIST            Event types to report: fork,exec,exit,open (default: all).
   --file-prefix PATH       Report opens of paths starting with PATH (repeatable).
   --no-default-prefixes    Do not include the default prefixes (/etc/, /root/, /bin/, ...).
   --all-files              Report every open.
@@ -153,7 +150,7 @@ SIGHUP reloads the rules given to --rules.
 
 absl::StatusOr<SensorOptions> ParseSensorOptions(int argc, const char* const* argv) {
   SensorOptions opts;
-  opts.type_mask = kAllTypes;
+  opts.type_mask = event::RegisteredEventMask();
   bool default_prefixes = true;
   std::vector<std::string> extra_prefixes;
 

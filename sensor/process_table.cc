@@ -113,7 +113,7 @@ void ProcessTable::Erase(uint32_t pid) {
 void ProcessTable::Apply(const event::Event& event) {
   const event::TaskContext& task = event.task;
   switch (event.type) {
-    case event::EventType::kFork: {
+    case event::kFork: {
       if (event.fork.is_thread) return;
       // The header describes the parent; the child starts as its copy.
       event::ProcessInfo parent;
@@ -129,7 +129,7 @@ void ProcessTable::Apply(const event::Event& event) {
       child->start_boot_ns = task.time_boot_ns;
       return;
     }
-    case event::EventType::kExec: {
+    case event::kExec: {
       event::ProcessInfo* p = Upsert(task.pid);
       p->ppid = task.ppid;
       p->uid = task.uid;
@@ -141,10 +141,10 @@ void ProcessTable::Apply(const event::Event& event) {
       p->start_boot_ns = task.time_boot_ns;
       return;
     }
-    case event::EventType::kExit:
+    case event::kExit:
       if (event.exit.group_dead) Erase(task.pid);
       return;
-    case event::EventType::kOpen: return;
+    case event::kOpen: return;
   }
 }
 

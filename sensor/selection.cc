@@ -4,6 +4,7 @@
 
 #include "absl/strings/match.h"
 #include "bpf/abi/vigil_event.h"
+#include "event/schema.h"
 
 namespace vigil::sensor {
 
@@ -22,8 +23,9 @@ Selection ComputeSelection(const SensorOptions& options, const rules::KernelFilt
     s.prefixes = options.file_prefixes;
   }
   if (rules != nullptr) {
-    s.type_mask |= rules->event_mask | (1u << VIGIL_EVENT_FORK) | (1u << VIGIL_EVENT_EXEC) |
-                   (1u << VIGIL_EVENT_EXIT);
+    s.type_mask |= (rules->event_mask & event::RegisteredEventMask()) |
+                   event::EventBit(event::kFork) | event::EventBit(event::kExec) |
+                   event::EventBit(event::kExit);
     s.all_files |= rules->all_files;
     s.hidden |= rules->hidden;
     for (const std::string& p : rules->path_prefixes) {
@@ -40,7 +42,7 @@ Selection ComputeSelection(const SensorOptions& options, const rules::KernelFilt
 
 bool PrintSelected(const SensorOptions& options, const event::Event& event) {
   if ((options.type_mask & (1u << static_cast<int>(event.type))) == 0) return false;
-  if (event.type != event::EventType::kOpen || options.all_files) return true;
+  if (event.type != event::kOpen || options.all_files) return true;
   if (options.hidden && event.open.hidden) return true;
   if (event.open.result < 0 && !options.failed_opens) return false;
   for (const std::string& p : options.file_prefixes) {

@@ -20,11 +20,14 @@
 #include "bpf/abi/vigil_event.h"
 #include "common/clock.h"
 #include "common/status_macros.h"
+#include "event/schema.h"
 #include "rules/rule_file.h"
 #include "sensor/alert_proto.h"
 #include "sensor/event_json.h"
 #include "sensor/event_view.h"
 #include "sensor/json_writer.h"
+#include "sensor/probes/module_registry.h"
+#include "sensor/probes/record_registry.h"
 
 namespace vigil::sensor {
 namespace {
@@ -109,6 +112,7 @@ absl::Status Sensor::Init() {
   }
   setvbuf(out_, nullptr, _IOFBF, 1 << 20);
 
+  VIGIL_RETURN_IF_ERROR(probes::CheckRecordRegistry());
   VIGIL_ASSIGN_OR_RETURN(probes::KernelEnv env, probes::KernelEnv::Probe(options_.btf_path));
   env_ = std::make_unique<probes::KernelEnv>(std::move(env));
   VIGIL_ASSIGN_OR_RETURN(ring_, probes::RingReader::Create(options_.ringbuf_bytes, this));
@@ -138,9 +142,9 @@ absl::Status Sensor::Init() {
   if (options_.btf_path != SensorOptions().btf_path) module_options.btf_path = options_.btf_path;
   module_options_ = module_options;
 
-  VIGIL_RETURN_IF_ERROR(file_probe_.SetPrefixes(selection_.prefixes));
-  modules_ = {&process_probe_, &file_probe_};
-  for (probes::ProbeModule* module : modules_) {
+  modules_ = probes::CreateModules();
+  for (const auto& module : modules_) {
+    VIGIL_RETURN_IF_ERROR(module->SetPathPrefixes(selection_.prefixes));
     VIGIL_RETURN_IF_ERROR(module->Start(*env_, module_options));
     fprintf(stderr, "vigil-sensor: module %s attached (%s)\n", std::string(module->name()).c_str(),
             std::string(probes::AttachModeName(module->mode())).c_str());
@@ -235,7 +239,7 @@ void Sensor::UpdateHello() {
   hello.set_modules_version(modules_version_);
   hello.set_engine_version(rules::kEngineVersion);
   if (spool_ != nullptr) hello.set_spool_epoch(spool_->epoch());
-  for (probes::ProbeModule* module : modules_) {
+  for (const auto& module : modules_) {
     vigil::v1::ModuleState* m = hello.add_modules();
     m->set_name(std::string(module->name()));
     m->set_enabled(module->running());
@@ -245,9 +249,10 @@ void Sensor::UpdateHello() {
   }
   vigil::v1::Health health;
   auto& c = *health.mutable_counters();
-  for (int t = VIGIL_EVENT_FORK; t < VIGIL_EVENT_TYPE_MAX; ++t) {
-    c[absl::StrCat("events_", event::EventTypeName(static_cast<event::EventType>(t)))] =
-        events_by_type_[t];
+  for (const event::ModuleSchema* schema : event::ModuleSchemas()) {
+    for (const event::EventTypeInfo& type : schema->event_types) {
+      c[absl::StrCat("events_", type.name)] = events_by_type_[static_cast<int>(type.type)];
+    }
   }
   c["alerts"] = alerts_;
   uint64_t decode_errors = 0;
@@ -311,7 +316,7 @@ absl::Status Sensor::ApplyModules(const vigil::v1::ModuleCommand& command) {
   // Check everything first, so a bad command changes nothing.
   for (const vigil::v1::ModuleSetting& setting : command.modules()) {
     bool known = false;
-    for (probes::ProbeModule* module : modules_) known |= module->name() == setting.name();
+    for (const auto& module : modules_) known |= module->name() == setting.name();
     if (!known) {
       return absl::InvalidArgumentError(
           absl::StrCat("unknown probe module '", setting.name(), "'"));
@@ -319,7 +324,7 @@ absl::Status Sensor::ApplyModules(const vigil::v1::ModuleCommand& command) {
   }
   for (const vigil::v1::ModuleSetting& setting : command.modules()) {
     for (size_t i = 0; i < modules_.size(); ++i) {
-      probes::ProbeModule* module = modules_[i];
+      probes::ProbeModule* module = modules_[i].get();
       if (module->name() != setting.name() || module->running() == setting.enabled()) continue;
       absl::MutexLock lock(&modules_mu_);  // the watchdog reads module state
       if (setting.enabled()) {
@@ -348,7 +353,7 @@ absl::Status Sensor::WriteStartRecord() {
   w.Uint("process_table_size", table_.size());
   w.Uint("ringbuf_bytes", ring_->size_bytes());
   w.BeginArray("modules");
-  for (probes::ProbeModule* module : modules_) {
+  for (const auto& module : modules_) {
     w.BeginObject();
     w.String("name", module->name());
     w.String("attach_mode", probes::AttachModeName(module->mode()));
@@ -362,7 +367,7 @@ absl::Status Sensor::WriteStartRecord() {
   }
   w.EndArray();
   w.BeginArray("file_prefixes");
-  for (const std::string& prefix : file_probe_.prefixes()) w.ArrayString(prefix);
+  for (const std::string& prefix : selection_.prefixes) w.ArrayString(prefix);
   w.EndArray();
   w.Bool("all_files", selection_.all_files);
   w.Bool("hidden", selection_.hidden);
@@ -400,7 +405,7 @@ void Sensor::OnRecord(const void* data, size_t size) {
   if (!status.ok()) return;  // counted by the decoder, reported as a gap
   ++events_by_type_[static_cast<int>(event.type)];
 
-  if (event.type == event::EventType::kExec && !event.exec.creds_before_known) {
+  if (event.type == event::kExec && !event.exec.creds_before_known) {
     // Kernels without sched_prepare_exec: the table knows the credentials before exec.
     if (const event::ProcessInfo* before = table_.Lookup(event.task.pid)) {
       event.exec.creds_before_known = true;
@@ -416,7 +421,7 @@ void Sensor::OnRecord(const void* data, size_t size) {
   }
   // Rules see the process as the event leaves it (an exec's new image), except at exit,
   // which removes it.
-  if (event.type == event::EventType::kExit) {
+  if (event.type == event::kExit) {
     Evaluate(event);
     table_.Apply(event);
   } else {
@@ -536,7 +541,7 @@ absl::Status Sensor::InstallRules(CompiledRules compiled) {
   w.String("version", rule_set_version_);
   w.Uint("rules", engine_->rule_set().rules().size());
   w.BeginArray("file_prefixes");
-  for (const std::string& prefix : file_probe_.prefixes()) w.ArrayString(prefix);
+  for (const std::string& prefix : selection_.prefixes) w.ArrayString(prefix);
   w.EndArray();
   w.Bool("all_files", selection_.all_files);
   w.Bool("hidden", selection_.hidden);
@@ -553,11 +558,12 @@ absl::Status Sensor::ApplySelection(const Selection& selection) {
   wide.hidden |= selection.hidden;
   wide.all_files |= selection.all_files;
   wide.failed_opens |= selection.failed_opens;
-  for (probes::ProbeModule* module : modules_) {
+  for (const auto& module : modules_) {
     if (module->running()) module->SetFilter(FilterOf(wide));
   }
-  VIGIL_RETURN_IF_ERROR(file_probe_.SetPrefixes(selection.prefixes));
-  for (probes::ProbeModule* module : modules_) {
+  for (const auto& module : modules_)
+    VIGIL_RETURN_IF_ERROR(module->SetPathPrefixes(selection.prefixes));
+  for (const auto& module : modules_) {
     if (module->running()) module->SetFilter(FilterOf(selection));
   }
   selection_ = selection;
@@ -696,11 +702,11 @@ absl::Status Sensor::Run(int signal_fd) {
 absl::Status Sensor::Shutdown() {
   StopWatchdog();
   if (shut_down_ || !initialized_) {
-    for (probes::ProbeModule* module : modules_) module->Stop();
+    for (const auto& module : modules_) module->Stop();
     return absl::OkStatus();
   }
   shut_down_ = true;
-  for (probes::ProbeModule* module : modules_) module->Detach();
+  for (const auto& module : modules_) module->Detach();
   (void)ring_->Consume();  // what the probes wrote before detaching
   ReportGaps();
 
@@ -709,12 +715,14 @@ absl::Status Sensor::Shutdown() {
   w.BeginObject();
   w.String("type", "sensor_stop");
   w.BeginObject("events");
-  for (int t = VIGIL_EVENT_FORK; t < VIGIL_EVENT_TYPE_MAX; ++t) {
-    w.Uint(event::EventTypeName(static_cast<event::EventType>(t)), events_by_type_[t]);
+  for (const event::ModuleSchema* schema : event::ModuleSchemas()) {
+    for (const event::EventTypeInfo& type : schema->event_types) {
+      w.Uint(type.name, events_by_type_[static_cast<int>(type.type)]);
+    }
   }
   w.EndObject();
   w.BeginObject("modules");
-  for (probes::ProbeModule* module : modules_) {
+  for (const auto& module : modules_) {
     absl::StatusOr<probes::ModuleStats> stats = module->ReadStats();
     w.BeginObject(module->name());
     if (stats.ok()) {
@@ -755,7 +763,7 @@ absl::Status Sensor::Shutdown() {
   w.EndObject();
   line.push_back('\n');
   WriteLine(line);
-  for (probes::ProbeModule* module : modules_) module->Stop();
+  for (const auto& module : modules_) module->Stop();
   return Flush();
 }
 
@@ -815,7 +823,7 @@ void Sensor::SyncMetrics() {
 
 std::vector<ModuleSnapshot> Sensor::ReadModules() {
   std::vector<ModuleSnapshot> out;
-  for (probes::ProbeModule* module : modules_) {
+  for (const auto& module : modules_) {
     ModuleSnapshot m;
     m.name = std::string(module->name());
     m.running = module->running();
@@ -830,7 +838,7 @@ std::vector<ModuleSnapshot> Sensor::ReadModules() {
 std::string Sensor::NotReadyReason() const {
   if (!initialized_) return "starting";
   bool attached = false;
-  for (const probes::ProbeModule* module : modules_) attached |= module->running();
+  for (const auto& module : modules_) attached |= module->running();
   if (!attached) return "no probe module attached";
   if (engine_ == nullptr && (options_.run_rules || !options_.controller.empty())) {
     return "no rules loaded yet (waiting for the controller's rule set)";

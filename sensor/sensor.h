@@ -25,9 +25,8 @@
 #include "sensor/enrich/enricher.h"
 #include "sensor/metrics.h"
 #include "sensor/options.h"
-#include "sensor/probes/file_probe.h"
 #include "sensor/probes/kernel_env.h"
-#include "sensor/probes/process_probe.h"
+#include "sensor/probes/probe_module.h"
 #include "sensor/probes/ring_reader.h"
 #include "sensor/process_table.h"
 #include "sensor/selection.h"
@@ -134,9 +133,8 @@ class Sensor : public probes::RecordSink {
   SensorOptions options_;
   std::unique_ptr<probes::KernelEnv> env_;
   std::unique_ptr<probes::RingReader> ring_;
-  probes::ProcessProbe process_probe_;
-  probes::FileProbe file_probe_;
-  std::vector<probes::ProbeModule*> modules_;
+  // Every registered module (probes/module_registry.h), in registry order.
+  std::vector<std::unique_ptr<probes::ProbeModule>> modules_;
   Decoder decoder_;
   ProcessTable table_;
   UserNames users_;
@@ -167,7 +165,7 @@ class Sensor : public probes::RecordSink {
   bool initialized_ = false;  // Init() completed: there is a run to report on
   bool shut_down_ = false;
   std::string line_;
-  std::array<uint64_t, VIGIL_EVENT_TYPE_MAX> events_by_type_{};
+  std::array<uint64_t, event::kEventTypeLimit> events_by_type_{};
   // Last values reported as gaps, per module and counter.
   std::vector<probes::ModuleStats> reported_;
   std::array<uint64_t, static_cast<int>(DecodeError::kCount)> reported_decode_{};

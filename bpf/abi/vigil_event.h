@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
 /*
- * Vigil kernel <-> user-space ABI: the records every probe module writes to the shared
- * BPF ring buffer, the filter configuration user space writes back, and the counters.
+ * Vigil kernel <-> user-space ABI shared by every probe module: the header of each record
+ * written to the shared BPF ring buffer, the limits, the filter configuration user space
+ * writes back, and the counters. Each module's records are in its own bpf/abi/<name>.h.
  *
  * Plain C with fixed-width types only. The BPF programs include it after vmlinux.h; the
  * sensor includes it directly. A record is a vigil_event_header followed by the body of
@@ -28,17 +29,14 @@
 /* Longest path prefix the in-kernel interest set can hold (LPM trie key data). */
 #define VIGIL_PREFIX_MAX 256
 
-enum vigil_event_type {
-  VIGIL_EVENT_FORK = 1,
-  VIGIL_EVENT_EXEC = 2,
-  VIGIL_EVENT_EXIT = 3,
-  VIGIL_EVENT_OPEN = 4,
-  VIGIL_EVENT_TYPE_MAX = 5, /* one past the last type */
-};
+/* Event types are numbered by the probe modules, each in its own ABI header
+ * (bpf/abi/<module>.h), from 1 up to VIGIL_EVENT_TYPE_LIMIT - 1: the runtime filter's type
+ * mask has one bit per type. The sensor's registry refuses two modules with one number. */
+#define VIGIL_EVENT_TYPE_LIMIT 32
 
 /* Common to every record: who did it, where, when. */
 struct vigil_event_header {
-  __u16 type;    /* enum vigil_event_type */
+  __u16 type;    /* VIGIL_EVENT_* of the emitting module (bpf/abi/<module>.h) */
   __u8 version;  /* VIGIL_ABI_VERSION */
   __u8 reserved;
   __u32 size;    /* whole record in bytes, header and variable data included */
@@ -55,80 +53,6 @@ struct vigil_event_header {
   __u32 reserved2;
   __u64 cgroup_id; /* cgroup v2 id */
   char comm[VIGIL_COMM_LEN];
-};
-
-/* vigil_fork_event.flags */
-#define VIGIL_FORK_THREAD 0x1u /* the child shares the parent's thread group */
-
-/* A new task. The header describes the parent (the task that called fork/clone). */
-struct vigil_fork_event {
-  struct vigil_event_header hdr;
-  __u32 child_pid;
-  __u32 child_tgid;
-  __u32 flags;
-  __u32 reserved;
-};
-
-/* vigil_exec_event.flags */
-#define VIGIL_EXEC_PATH_TRUNCATED 0x1u
-#define VIGIL_EXEC_ARGV_TRUNCATED 0x2u
-#define VIGIL_EXEC_CREDS_BEFORE 0x4u /* the *_before fields are valid */
-
-/* A successful execve/execveat. The header describes the task after exec; the path is
- * the absolute path of the executed file, resolved from the kernel's file object. */
-struct vigil_exec_event {
-  struct vigil_event_header hdr;
-  __u32 old_pid;      /* thread id before exec (differs when a non-leader thread execs) */
-  __u32 flags;
-  __u32 uid_before;   /* credentials before exec (valid with VIGIL_EXEC_CREDS_BEFORE) */
-  __u32 euid_before;
-  __u32 gid_before;
-  __u32 egid_before;
-  __u32 egid;         /* effective gid after exec (uid/euid/gid are in the header) */
-  __u32 file_mode;    /* i_mode of the executed file, setuid/setgid bits included */
-  __u32 file_uid;
-  __u32 file_gid;
-  __u32 path_len;     /* bytes of path following the body */
-  __u32 argv_len;     /* bytes of argv following the path: arguments, each NUL-ended */
-  /* char path[path_len]; char argv[argv_len]; */
-};
-
-/* vigil_exit_event.flags */
-#define VIGIL_EXIT_GROUP_DEAD 0x1u /* the last thread of the process exited */
-
-/* A task ended. The header describes the exiting task. */
-struct vigil_exit_event {
-  struct vigil_event_header hdr;
-  __s32 exit_code; /* raw wait status: (code << 8) | signal */
-  __u32 flags;
-};
-
-enum vigil_open_syscall {
-  VIGIL_SYS_OPEN = 1,
-  VIGIL_SYS_OPENAT = 2,
-  VIGIL_SYS_OPENAT2 = 3,
-  VIGIL_SYS_CREAT = 4,
-  VIGIL_SYS_OPEN_BY_HANDLE_AT = 5,
-};
-
-/* vigil_open_event.flags */
-#define VIGIL_OPEN_PATH_TRUNCATED 0x1u
-#define VIGIL_OPEN_PATH_HIDDEN 0x2u   /* a path component starts with '.' */
-#define VIGIL_OPEN_PATH_UNRESOLVED 0x4u /* failed open: path is the caller's argument */
-#define VIGIL_OPEN_COMPAT 0x8u        /* issued through the 32-bit syscall table */
-
-/* An open-family syscall returned. On success the path is the absolute path of the
- * opened file walked from its dentry and mount; on failure it is the caller's string. */
-struct vigil_open_event {
-  struct vigil_event_header hdr;
-  __s64 result;     /* fd, or -errno */
-  __u32 syscall;    /* enum vigil_open_syscall */
-  __u32 open_flags; /* O_* flags as passed */
-  __u32 mode;       /* creation mode as passed */
-  __u32 flags;
-  __u32 file_mode;  /* i_mode of the opened file (0 on failure) */
-  __u32 path_len;
-  /* char path[path_len]; */
 };
 
 /* Per-CPU counters (array index). Drops are counted where they happen. */
@@ -152,7 +76,7 @@ enum vigil_stat {
 
 /* Runtime filter, written by user space into the module's .bss, read by every program. */
 struct vigil_filter_config {
-  __u32 type_mask;  /* bit (1 << enum vigil_event_type) set: that type is reported */
+  __u32 type_mask;  /* bit (1 << VIGIL_EVENT_*) set: that type is reported */
   __u32 file_flags; /* VIGIL_FILTER_* */
 };
 

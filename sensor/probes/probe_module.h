@@ -58,10 +58,11 @@ ModuleGlobals GlobalsOf(Skeleton* skel) {
                        skel->maps.events,        skel->maps.stats};
 }
 
-// Base of the per-skeleton twins (ProcessProbe, FileProbe). Start() tries the attach
-// modes cheapest first: for each, it opens a fresh skeleton, keeps only that mode's
-// programs whose hooks exist, loads and attaches; the first mode that fully works wins.
-// Not thread-safe; owned by the sensor's pipeline.
+// Base of the per-skeleton twins (ProcessProbe, FileProbe): a module's user half in
+// sensor/probes/<name>/, created through the module registry (module_registry.h). Start() tries the
+// attach modes cheapest first: for each, it opens a fresh skeleton, keeps only that mode's programs
+// whose hooks exist, loads and attaches; the first mode that fully works wins. Not thread-safe;
+// owned by the sensor's pipeline.
 class ProbeModule {
  public:
   virtual ~ProbeModule();
@@ -94,6 +95,11 @@ class ProbeModule {
 
   // Replaces the runtime filter (takes effect for the next event).
   void SetFilter(const vigil_filter_config& filter);
+  // Replaces the path-prefix interest set of modules that filter by path in the kernel
+  // (see FileProbe); others ignore it. May be called before Start() or while running.
+  virtual absl::Status SetPathPrefixes(const std::vector<std::string>& prefixes) {
+    return absl::OkStatus();
+  }
   // Counters summed over CPUs.
   absl::StatusOr<ModuleStats> ReadStats() const;
 

@@ -174,7 +174,7 @@ class DefaultRulesTest : public ::testing::Test {
   // A clone by `parent` at time t.
   PodEventView Fork(const Proc& parent, uint64_t t, bool thread = false) {
     event::Event e;
-    e.type = event::EventType::kFork;
+    e.type = event::kFork;
     e.task.time_boot_ns = t;
     e.fork.child_pid = thread ? parent.pid : parent.pid + 1;
     e.fork.child_tid = parent.pid + 1;
@@ -197,7 +197,7 @@ class DefaultRulesTest : public ::testing::Test {
     }
     argv.push_back('\0');
     event::Event e;
-    e.type = event::EventType::kExec;
+    e.type = event::kExec;
     e.task.time_boot_ns = t;
     e.exec.exe = Keep(exe);
     e.exec.argv = Keep(argv);
@@ -218,7 +218,7 @@ class DefaultRulesTest : public ::testing::Test {
   PodEventView Open(const Proc& p, absl::string_view path, uint32_t flags, int64_t result = 3,
                     uint64_t t = kT0) {
     event::Event e;
-    e.type = event::EventType::kOpen;
+    e.type = event::kOpen;
     e.task.time_boot_ns = t;
     e.open.syscall = event::OpenSyscall::kOpenAt;
     e.open.path = Keep(path);
@@ -297,7 +297,7 @@ TEST_F(DefaultRulesTest, EveryRuleIsEnabledDocumentedTaggedAndGivesFullContext) 
     for (const char* field : kContextFields) {
       EXPECT_TRUE(referenced.count(field)) << "output lacks %" << field;
     }
-    if (rule.event_mask == EventBit(event::EventType::kOpen)) {
+    if (rule.event_mask == EventBit(event::kOpen)) {
       EXPECT_TRUE(referenced.count("fd.name")) << "open rule output lacks %fd.name";
     }
     if (rule.kind == RuleKind::kThreshold) {
@@ -313,9 +313,9 @@ TEST_F(DefaultRulesTest, PriorityAndKindOfEachRule) {
     RuleKind kind;
     uint32_t event_mask;
   };
-  const uint32_t kFork = EventBit(event::EventType::kFork);
-  const uint32_t kExec = EventBit(event::EventType::kExec);
-  const uint32_t kOpen = EventBit(event::EventType::kOpen);
+  const uint32_t kFork = EventBit(event::kFork);
+  const uint32_t kExec = EventBit(event::kExec);
+  const uint32_t kOpen = EventBit(event::kOpen);
   const Expected expected[] = {
       {kForkByProcess, Priority::kWarning, RuleKind::kThreshold, kFork},
       {kForkByContainer, Priority::kCritical, RuleKind::kThreshold, kFork},
@@ -339,9 +339,8 @@ TEST_F(DefaultRulesTest, PriorityAndKindOfEachRule) {
 TEST_F(DefaultRulesTest, KernelFilterIsNarrow) {
   const KernelFilter& filter = (*pack_)->kernel_filter();
   // No rule looks at exits.
-  EXPECT_EQ(filter.event_mask, EventBit(event::EventType::kFork) |
-                                   EventBit(event::EventType::kExec) |
-                                   EventBit(event::EventType::kOpen));
+  EXPECT_EQ(filter.event_mask,
+            EventBit(event::kFork) | EventBit(event::kExec) | EventBit(event::kOpen));
   EXPECT_FALSE(filter.all_files);
   // Hidden paths cover the hidden-entry rule and authorized_keys (under .ssh); the /etc
   // files are exact names, so no prefix takes in all of /etc, /tmp or /home.
@@ -359,7 +358,7 @@ TEST_F(DefaultRulesTest, NoRuleMatchesAnExit) {
   p.uid = 1000;
   p.euid = 0;
   event::Event e;
-  e.type = event::EventType::kExit;
+  e.type = event::kExit;
   PodEventView view = ViewOf(p, e);
   std::vector<std::string> matched;
   (*pack_)->Evaluate(view, [&](const CompiledRule& r) { matched.push_back(r.name); });

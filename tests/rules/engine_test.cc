@@ -45,7 +45,7 @@ std::string ErrorOf(const std::string& yaml) {
 
 event::Event Fork(uint32_t pid, uint64_t t) {
   event::Event e;
-  e.type = event::EventType::kFork;
+  e.type = event::kFork;
   e.task.pid = pid;
   e.task.tid = pid;
   e.task.time_boot_ns = t;
@@ -57,7 +57,7 @@ event::Event Fork(uint32_t pid, uint64_t t) {
 
 event::Event Exec(uint32_t pid, uint64_t t, absl::string_view exe) {
   event::Event e;
-  e.type = event::EventType::kExec;
+  e.type = event::kExec;
   e.task.pid = pid;
   e.task.tid = pid;
   e.task.time_boot_ns = t;
@@ -68,7 +68,7 @@ event::Event Exec(uint32_t pid, uint64_t t, absl::string_view exe) {
 
 event::Event Open(uint32_t pid, uint64_t t, absl::string_view path) {
   event::Event e;
-  e.type = event::EventType::kOpen;
+  e.type = event::kOpen;
   e.task.pid = pid;
   e.task.tid = pid;
   e.task.time_boot_ns = t;

@@ -70,7 +70,7 @@ TEST(FieldTableTest, NamesAreUniqueAndDescribed) {
 }
 
 TEST(FieldsTest, ExecEventFields) {
-  event::Event e = BaseEvent(event::EventType::kExec);
+  event::Event e = BaseEvent(event::kExec);
   static const char kArgv[] = "/usr/bin/sudo\0-u\0root\0";
   e.exec.argv = absl::string_view(kArgv, sizeof(kArgv) - 1);
   e.exec.exe = "/usr/bin/sudo";
@@ -143,7 +143,7 @@ TEST(FieldsTest, OpenEventFields) {
   for (const Case& c :
        {Case{O_RDONLY, true, false}, Case{O_WRONLY, false, true}, Case{O_RDWR, true, true},
         Case{O_RDONLY | O_CREAT, true, true}, Case{O_RDONLY | O_TRUNC, true, true}}) {
-    event::Event e = BaseEvent(event::EventType::kOpen);
+    event::Event e = BaseEvent(event::kOpen);
     e.open.syscall = event::OpenSyscall::kOpenAt2;
     e.open.path = "/tmp/.cache/x.so";
     e.open.flags = c.flags;
@@ -172,7 +172,7 @@ TEST(FieldsTest, PathPartsAtTheEdges) {
   };
   for (const Case& c : {Case{"/etc", "/", "etc"}, Case{"/", "/", ""},
                         Case{"relative", "", "relative"}, Case{"a/b", "a", "b"}}) {
-    event::Event e = BaseEvent(event::EventType::kOpen);
+    event::Event e = BaseEvent(event::kOpen);
     e.open.path = c.path;
     FakeView v(e);
     EXPECT_EQ(Get(v, "fd.directory").str, c.dir) << c.path;
@@ -181,12 +181,12 @@ TEST(FieldsTest, PathPartsAtTheEdges) {
 }
 
 TEST(FieldsTest, EventTypeNamesFollowFalco) {
-  EXPECT_EQ(EvtTypeName(BaseEvent(event::EventType::kFork)), "clone");
-  EXPECT_EQ(EvtTypeName(BaseEvent(event::EventType::kExit)), "procexit");
-  event::Event open = BaseEvent(event::EventType::kOpen);
+  EXPECT_EQ(EvtTypeName(BaseEvent(event::kFork)), "clone");
+  EXPECT_EQ(EvtTypeName(BaseEvent(event::kExit)), "procexit");
+  event::Event open = BaseEvent(event::kOpen);
   open.open.syscall = event::OpenSyscall::kCreat;
   EXPECT_EQ(EvtTypeName(open), "creat");
-  event::Event fork = BaseEvent(event::EventType::kFork);
+  event::Event fork = BaseEvent(event::kFork);
   fork.fork.is_thread = true;
   FakeView v(fork);
   EXPECT_EQ(Get(v, "proc.is_thread").num, 1);

@@ -16,7 +16,7 @@ using event::ProcessInfo;
 class ExecView : public EventView {
  public:
   ExecView() {
-    event_.type = event::EventType::kExec;
+    event_.type = event::kExec;
     event_.task.pid = 42;
     event_.task.uid = 1000;
     event_.task.euid = 0;

@@ -49,10 +49,10 @@ using event::ProcessInfo;
 using ::testing::ElementsAre;
 using ::testing::IsEmpty;
 
-constexpr uint32_t kFork = EventBit(event::EventType::kFork);
-constexpr uint32_t kExec = EventBit(event::EventType::kExec);
-constexpr uint32_t kExit = EventBit(event::EventType::kExit);
-constexpr uint32_t kOpen = EventBit(event::EventType::kOpen);
+constexpr uint32_t kFork = EventBit(event::kFork);
+constexpr uint32_t kExec = EventBit(event::kExec);
+constexpr uint32_t kExit = EventBit(event::kExit);
+constexpr uint32_t kOpen = EventBit(event::kOpen);
 
 using FakeView = FakeEventView;
 
@@ -73,7 +73,7 @@ event::Event TaskEvent(event::EventType type) {
 }
 
 FakeView ExecView() {
-  event::Event e = TaskEvent(event::EventType::kExec);
+  event::Event e = TaskEvent(event::kExec);
   e.exec.exe = "/usr/bin/bash";
   e.exec.argv = absl::string_view(kArgv, sizeof(kArgv) - 1);
   e.exec.file_mode = 0104755;
@@ -97,7 +97,7 @@ FakeView ExecView() {
 
 FakeView OpenView(absl::string_view path) {
   FakeView view = ExecView();
-  event::Event e = TaskEvent(event::EventType::kOpen);
+  event::Event e = TaskEvent(event::kOpen);
   e.open.syscall = event::OpenSyscall::kOpenAt;
   e.open.path = path;
   e.open.flags = O_RDONLY;
@@ -624,7 +624,7 @@ TEST(RuleSetIndexTest, EvaluateVisitsOnlyMatchingTypes) {
   EXPECT_THAT(Fired(**set, ExecView()), ElementsAre("Exec", "Any"));
   EXPECT_THAT(Fired(**set, OpenView("/x")), ElementsAre("Any", "Open"));
   FakeView exit_view = ExecView();
-  exit_view.event_.type = event::EventType::kExit;
+  exit_view.event_.type = event::kExit;
   EXPECT_THAT(Fired(**set, exit_view), ElementsAre("Any"));
 }
 

@@ -10,6 +10,8 @@
 
 #include "absl/status/status.h"
 #include "absl/strings/string_view.h"
+#include "bpf/abi/file.h"
+#include "bpf/abi/process.h"
 #include "bpf/abi/vigil_event.h"
 #include "event/event.h"
 #include "gmock/gmock.h"
@@ -167,7 +169,7 @@ TEST(DecoderTest, DecodesFork) {
   Decoder decoder;
   event::Event event;
   ASSERT_TRUE(DecodeExact(&decoder, Serialize(MakeFork()), &event).ok());
-  EXPECT_EQ(event.type, event::EventType::kFork);
+  EXPECT_EQ(event.type, event::kFork);
   ExpectHeaderDecoded(event.task);
   EXPECT_EQ(event.fork.child_pid, 2001u);  // child's tgid
   EXPECT_EQ(event.fork.child_tid, 2002u);  // child's kernel pid
@@ -200,7 +202,7 @@ TEST(DecoderTest, DecodesExec) {
   event::Event event;
   const Bytes record = ExecRecord(path, argv);
   ASSERT_TRUE(DecodeExact(&decoder, record, &event).ok());
-  EXPECT_EQ(event.type, event::EventType::kExec);
+  EXPECT_EQ(event.type, event::kExec);
   ExpectHeaderDecoded(event.task);
   const event::ExecData& x = event.exec;
   EXPECT_EQ(x.exe, path);
@@ -262,7 +264,7 @@ TEST(DecoderTest, DecodesExecWithEmptyPathAndArgv) {
   Decoder decoder;
   event::Event event;
   ASSERT_TRUE(DecodeExact(&decoder, ExecRecord("", ""), &event).ok());
-  EXPECT_EQ(event.type, event::EventType::kExec);
+  EXPECT_EQ(event.type, event::kExec);
   EXPECT_TRUE(event.exec.exe.empty());
   EXPECT_TRUE(event.exec.argv.empty());
   EXPECT_TRUE(Args(event.exec.argv).empty());
@@ -308,7 +310,7 @@ TEST(DecoderTest, DecodesExit) {
     Decoder decoder;
     event::Event event;
     ASSERT_TRUE(DecodeExact(&decoder, Serialize(MakeExit(c.raw, c.flags)), &event).ok());
-    EXPECT_EQ(event.type, event::EventType::kExit);
+    EXPECT_EQ(event.type, event::kExit);
     ExpectHeaderDecoded(event.task);
     EXPECT_EQ(event.exit.raw_status, c.raw);
     EXPECT_EQ(event.exit.exit_status(), c.exit_status);
@@ -322,7 +324,7 @@ TEST(DecoderTest, DecodesOpen) {
   Decoder decoder;
   event::Event event;
   ASSERT_TRUE(DecodeExact(&decoder, OpenRecord(path, VIGIL_SYS_OPENAT), &event).ok());
-  EXPECT_EQ(event.type, event::EventType::kOpen);
+  EXPECT_EQ(event.type, event::kOpen);
   ExpectHeaderDecoded(event.task);
   const event::OpenData& o = event.open;
   EXPECT_EQ(o.syscall, event::OpenSyscall::kOpenAt);
@@ -515,7 +517,8 @@ std::vector<MalformedCase> MalformedCases() {
     std::memcpy(r.data(), &hdr, sizeof(hdr));
     cases.push_back({"fork_shorter_than_body", r, DecodeError::kTooShort});
   }
-  for (uint16_t type : {VIGIL_EVENT_EXEC, VIGIL_EVENT_EXIT, VIGIL_EVENT_OPEN}) {
+  for (uint16_t type :
+       {uint16_t{VIGIL_EVENT_EXEC}, uint16_t{VIGIL_EVENT_EXIT}, uint16_t{VIGIL_EVENT_OPEN}}) {
     vigil_event_header hdr = MakeHeader(type);
     hdr.size = sizeof(hdr) + 4;
     Bytes r(sizeof(hdr) + 4, 0);
@@ -551,7 +554,9 @@ std::vector<MalformedCase> MalformedCases() {
     fork.hdr.version = version;
     cases.push_back({"bad_version", Serialize(fork), DecodeError::kBadVersion});
   }
-  for (uint16_t type : {uint16_t{0}, uint16_t{VIGIL_EVENT_TYPE_MAX}, uint16_t{0xffff}}) {
+  // 0, a number no module registers, the first beyond the type limit, the largest.
+  for (uint16_t type : {uint16_t{0}, uint16_t{VIGIL_EVENT_TYPE_LIMIT - 1},
+                        uint16_t{VIGIL_EVENT_TYPE_LIMIT}, uint16_t{0xffff}}) {
     vigil_fork_event fork = MakeFork();
     fork.hdr.type = type;
     cases.push_back({"unknown_type", Serialize(fork), DecodeError::kUnknownType});

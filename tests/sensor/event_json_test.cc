@@ -76,7 +76,7 @@ void ExpectCommonFields(const Json& j) {
 
 TEST(EventJsonTest, Fork) {
   event::Event event;
-  event.type = event::EventType::kFork;
+  event.type = event::kFork;
   event.task = SampleTask();
   event.fork.child_pid = 5000;
   event.fork.child_tid = 5001;
@@ -98,7 +98,7 @@ TEST(EventJsonTest, Fork) {
 
 TEST(EventJsonTest, ParentAddsPcommAndPexe) {
   event::Event event;
-  event.type = event::EventType::kFork;
+  event.type = event::kFork;
   event.task = SampleTask();
   event::ProcessInfo parent;
   parent.pid = 1;
@@ -112,7 +112,7 @@ TEST(EventJsonTest, ParentAddsPcommAndPexe) {
 
 event::Event SampleExec() {
   event::Event event;
-  event.type = event::EventType::kExec;
+  event.type = event::kExec;
   event.task = SampleTask();
   event::ExecData& x = event.exec;
   x.exe = "/usr/bin/sudo";
@@ -230,7 +230,7 @@ TEST(EventJsonTest, Exit) {
   for (const Case& c : cases) {
     SCOPED_TRACE(c.raw);
     event::Event event;
-    event.type = event::EventType::kExit;
+    event.type = event::kExit;
     event.task = SampleTask();
     event.exit.raw_status = c.raw;
     event.exit.group_dead = c.group_dead;
@@ -245,7 +245,7 @@ TEST(EventJsonTest, Exit) {
 
 TEST(EventJsonTest, Open) {
   event::Event event;
-  event.type = event::EventType::kOpen;
+  event.type = event::kOpen;
   event.task = SampleTask();
   event::OpenData& o = event.open;
   o.syscall = event::OpenSyscall::kOpenAt;
@@ -273,7 +273,7 @@ TEST(EventJsonTest, Open) {
 
 TEST(EventJsonTest, OpenFailedWithFlags) {
   event::Event event;
-  event.type = event::EventType::kOpen;
+  event.type = event::kOpen;
   event.task = SampleTask();
   event::OpenData& o = event.open;
   o.syscall = event::OpenSyscall::kOpen;
@@ -307,7 +307,7 @@ TEST(EventJsonTest, OpenSyscallNames) {
   };
   for (const Case& c : cases) {
     event::Event event;
-    event.type = event::EventType::kOpen;
+    event.type = event::kOpen;
     event.task = SampleTask();
     event.open.syscall = c.syscall;
     event.open.path = "/etc/hosts";
@@ -317,18 +317,18 @@ TEST(EventJsonTest, OpenSyscallNames) {
 }
 
 TEST(EventJsonTest, EventTypeNames) {
-  EXPECT_EQ(event::EventTypeName(event::EventType::kFork), "fork");
-  EXPECT_EQ(event::EventTypeName(event::EventType::kExec), "exec");
-  EXPECT_EQ(event::EventTypeName(event::EventType::kExit), "exit");
-  EXPECT_EQ(event::EventTypeName(event::EventType::kOpen), "open");
+  EXPECT_EQ(event::EventTypeName(event::kFork), "fork");
+  EXPECT_EQ(event::EventTypeName(event::kExec), "exec");
+  EXPECT_EQ(event::EventTypeName(event::kExit), "exit");
+  EXPECT_EQ(event::EventTypeName(event::kOpen), "open");
 }
 
 TEST(EventJsonTest, AppendsOneLinePerEvent) {
   event::Event fork;
-  fork.type = event::EventType::kFork;
+  fork.type = event::kFork;
   fork.task = SampleTask();
   event::Event exit;
-  exit.type = event::EventType::kExit;
+  exit.type = event::kExit;
   exit.task = SampleTask();
   std::string out = "existing\n";
   AppendEventJson(fork, nullptr, &out);
@@ -345,7 +345,7 @@ TEST(EventJsonTest, AppendsOneLinePerEvent) {
 
 TEST(EventJsonTest, HostileStringsStayOnOneLineAndParse) {
   event::Event event;
-  event.type = event::EventType::kOpen;
+  event.type = event::kOpen;
   event.task = SampleTask();
   const std::string comm("a\"b\\c\nd", 7);
   const std::string path = "/tmp/\"x\"\\\n\r\t\x01\x1f\x7f\xff\xfe\xc3\xa9/\xe2\x82\xac";

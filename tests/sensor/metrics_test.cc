@@ -2,6 +2,7 @@
 
 #include <string>
 
+#include "bpf/abi/process.h"
 #include "gtest/gtest.h"
 #include "prometheus/text_serializer.h"
 

@@ -8,6 +8,8 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "bpf/abi/file.h"
+#include "bpf/abi/process.h"
 #include "bpf/abi/vigil_event.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"

@@ -39,7 +39,7 @@ event::TaskContext Task(uint32_t pid, uint32_t ppid, absl::string_view comm, uin
 
 event::Event Fork(const event::TaskContext& parent, uint32_t child, bool thread = false) {
   event::Event event;
-  event.type = event::EventType::kFork;
+  event.type = event::kFork;
   event.task = parent;
   event.fork.child_pid = child;
   event.fork.child_tid = child;
@@ -49,7 +49,7 @@ event::Event Fork(const event::TaskContext& parent, uint32_t child, bool thread 
 
 event::Event Exec(const event::TaskContext& task, absl::string_view exe, absl::string_view argv) {
   event::Event event;
-  event.type = event::EventType::kExec;
+  event.type = event::kExec;
   event.task = task;
   event.exec.exe = exe;
   event.exec.argv = argv;
@@ -58,7 +58,7 @@ event::Event Exec(const event::TaskContext& task, absl::string_view exe, absl::s
 
 event::Event Exit(uint32_t pid, bool group_dead) {
   event::Event event;
-  event.type = event::EventType::kExit;
+  event.type = event::kExit;
   event.task = Task(pid, 1, "x");
   event.exit.group_dead = group_dead;
   return event;
@@ -217,7 +217,7 @@ TEST(ProcessTableTest, ExitOfLastThreadRemoves) {
 TEST(ProcessTableTest, OpenEventsDoNotChangeTheTable) {
   ProcessTable table(8);
   event::Event open;
-  open.type = event::EventType::kOpen;
+  open.type = event::kOpen;
   open.task = Task(100, 1, "cat");
   open.open.path = "/etc/passwd";
   table.Apply(open);

@@ -5,6 +5,8 @@
 #include <string>
 #include <vector>
 
+#include "bpf/abi/file.h"
+#include "bpf/abi/process.h"
 #include "bpf/abi/vigil_event.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
@@ -84,13 +86,13 @@ TEST(SelectionTest, AllFilesOrTooManyPrefixesClearThePrefixes) {
 TEST(PrintSelectedTest, FiltersWhatRulesAddedBeyondTheCommandLine) {
   SensorOptions o = PrintEvents(kExec | kOpen, {"/etc/"});
   event::Event fork;
-  fork.type = event::EventType::kFork;
+  fork.type = event::kFork;
   EXPECT_FALSE(PrintSelected(o, fork));
   event::Event exec;
-  exec.type = event::EventType::kExec;
+  exec.type = event::kExec;
   EXPECT_TRUE(PrintSelected(o, exec));
   event::Event open;
-  open.type = event::EventType::kOpen;
+  open.type = event::kOpen;
   open.open.result = 3;
   open.open.path = "/etc/passwd";
   EXPECT_TRUE(PrintSelected(o, open));

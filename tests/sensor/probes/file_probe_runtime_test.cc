@@ -10,7 +10,7 @@
 
 #include "gtest/gtest.h"
 #include "sensor/decoder.h"
-#include "sensor/probes/file_probe.h"
+#include "sensor/probes/file/file_module.h"
 #include "sensor/probes/kernel_env.h"
 #include "sensor/probes/ring_reader.h"
 #include "tests/support/sensor_process.h"
@@ -30,7 +30,7 @@ class PathSink : public RecordSink {
  public:
   void OnRecord(const void* data, size_t size) override {
     event::Event event;
-    if (decoder_.Decode(data, size, &event).ok() && event.type == event::EventType::kOpen &&
+    if (decoder_.Decode(data, size, &event).ok() && event.type == event::kOpen &&
         event.task.pid == pid) {
       paths.emplace_back(event.open.path);
     }
@@ -56,7 +56,7 @@ class FileProbeRuntimeTest : public ::testing::Test {
     options_.ringbuf_fd = ring_->map_fd();
     options_.filter.type_mask = 1u << VIGIL_EVENT_OPEN;
     options_.filter.file_flags = VIGIL_FILTER_HIDDEN;
-    ASSERT_TRUE(probe_.SetPrefixes({a_.path() + "/"}).ok());
+    ASSERT_TRUE(probe_.SetPathPrefixes({a_.path() + "/"}).ok());
     ASSERT_TRUE(probe_.Start(*env_, options_).ok());
   }
 
@@ -101,10 +101,10 @@ TEST_F(FileProbeRuntimeTest, InterestSetWidensAndNarrowsWhileRunning) {
   const std::string marker = a_.WriteFile("marker.txt");
   EXPECT_EQ(OpenAndCollect({in_b}, marker), std::vector<std::string>({marker}));
 
-  ASSERT_TRUE(probe_.SetPrefixes({a_.path() + "/", b_.path() + "/"}).ok());
+  ASSERT_TRUE(probe_.SetPathPrefixes({a_.path() + "/", b_.path() + "/"}).ok());
   EXPECT_EQ(OpenAndCollect({in_b}, marker), std::vector<std::string>({in_b, marker}));
 
-  ASSERT_TRUE(probe_.SetPrefixes({a_.path() + "/"}).ok());
+  ASSERT_TRUE(probe_.SetPathPrefixes({a_.path() + "/"}).ok());
   EXPECT_EQ(OpenAndCollect({in_b}, marker), std::vector<std::string>({marker}));
 }
 
@@ -128,8 +128,8 @@ TEST_F(FileProbeRuntimeTest, HiddenAndAllFilesFlagsApplyWhileRunning) {
 }
 
 TEST_F(FileProbeRuntimeTest, RejectsBadPrefixesAndKeepsTheOldSet) {
-  EXPECT_FALSE(probe_.SetPrefixes({"relative/"}).ok());
-  EXPECT_FALSE(probe_.SetPrefixes({"/" + std::string(300, 'x')}).ok());
+  EXPECT_FALSE(probe_.SetPathPrefixes({"relative/"}).ok());
+  EXPECT_FALSE(probe_.SetPathPrefixes({"/" + std::string(300, 'x')}).ok());
   EXPECT_EQ(probe_.prefixes(), std::set<std::string>({a_.path() + "/"}));
 }
 

@@ -1,8 +1,9 @@
 // FileProbe: user-space twin of bpf/file.bpf.c (open-family syscalls), owning the
-// in-kernel path interest set.
-#ifndef VIGIL_SENSOR_PROBES_FILE_PROBE_H_
-#define VIGIL_SENSOR_PROBES_FILE_PROBE_H_
+// in-kernel path interest set. Its records are decoded by file_records.cc.
+#ifndef VIGIL_SENSOR_PROBES_FILE_FILE_MODULE_H_
+#define VIGIL_SENSOR_PROBES_FILE_FILE_MODULE_H_
 
+#include <memory>
 #include <set>
 #include <string>
 #include <vector>
@@ -27,7 +28,7 @@ class FileProbe : public SkeletonModule<file_bpf> {
   // (so "/etc/" matches files under /etc, "/etc/shadow" also matches "/etc/shadow-").
   // May be called before Start() (the set is loaded with the programs) or while
   // running (the kernel map is updated in place: added first, then removed).
-  absl::Status SetPrefixes(const std::vector<std::string>& prefixes);
+  absl::Status SetPathPrefixes(const std::vector<std::string>& prefixes) override;
 
   const std::set<std::string>& prefixes() const { return prefixes_; }
 
@@ -49,6 +50,11 @@ class FileProbe : public SkeletonModule<file_bpf> {
   std::set<std::string> prefixes_;
 };
 
+namespace file {
+// The registry's factory for the file module.
+std::unique_ptr<ProbeModule> Create();
+}  // namespace file
+
 }  // namespace vigil::sensor::probes
 
-#endif  // VIGIL_SENSOR_PROBES_FILE_PROBE_H_
+#endif  // VIGIL_SENSOR_PROBES_FILE_FILE_MODULE_H_

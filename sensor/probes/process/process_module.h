@@ -1,6 +1,9 @@
-// ProcessProbe: user-space twin of bpf/process.bpf.c (fork, exec, exit).
-#ifndef VIGIL_SENSOR_PROBES_PROCESS_PROBE_H_
-#define VIGIL_SENSOR_PROBES_PROCESS_PROBE_H_
+// ProcessProbe: user-space twin of bpf/process.bpf.c (fork, exec, exit). Its records are
+// decoded by process_records.cc.
+#ifndef VIGIL_SENSOR_PROBES_PROCESS_PROCESS_MODULE_H_
+#define VIGIL_SENSOR_PROBES_PROCESS_PROCESS_MODULE_H_
+
+#include <memory>
 
 #include "sensor/probes/skeleton_module.h"
 
@@ -22,6 +25,11 @@ class ProcessProbe : public SkeletonModule<process_bpf> {
   bool IsOptionalHook(absl::string_view hook) const override;
 };
 
+namespace process {
+// The registry's factory for the process module.
+std::unique_ptr<ProbeModule> Create();
+}  // namespace process
+
 }  // namespace vigil::sensor::probes
 
-#endif  // VIGIL_SENSOR_PROBES_PROCESS_PROBE_H_
+#endif  // VIGIL_SENSOR_PROBES_PROCESS_PROCESS_MODULE_H_

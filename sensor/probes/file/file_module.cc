@@ -1,4 +1,4 @@
-#include "sensor/probes/file_probe.h"
+#include "sensor/probes/file/file_module.h"
 
 #include <bpf/bpf.h>
 
@@ -8,7 +8,7 @@
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
-#include "bpf/abi/vigil_event.h"
+#include "bpf/abi/file.h"
 #include "bpf/file.skel.h"
 #include "sensor/probes/skeleton_module.h"
 
@@ -83,7 +83,7 @@ void FileProbe::WriteFirstByteBits(const std::set<std::string>& prefixes) {
   for (size_t i = 0; i < bits.size(); ++i) skel_->bss->prefix_first_byte[i] = bits[i];
 }
 
-absl::Status FileProbe::SetPrefixes(const std::vector<std::string>& prefixes) {
+absl::Status FileProbe::SetPathPrefixes(const std::vector<std::string>& prefixes) {
   std::set<std::string> next;
   for (const std::string& p : prefixes) {
     if (p.empty() || p[0] != '/') {
@@ -117,5 +117,7 @@ absl::Status FileProbe::SetPrefixes(const std::vector<std::string>& prefixes) {
   if (loaded_) WriteFirstByteBits(prefixes_);
   return absl::OkStatus();
 }
+
+std::unique_ptr<ProbeModule> file::Create() { return std::make_unique<FileProbe>(); }
 
 }  // namespace vigil::sensor::probes

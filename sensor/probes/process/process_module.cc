@@ -1,6 +1,6 @@
-#include "sensor/probes/process_probe.h"
+#include "sensor/probes/process/process_module.h"
 
-#include "bpf/abi/vigil_event.h"
+#include "bpf/abi/process.h"
 #include "bpf/process.skel.h"
 #include "sensor/probes/skeleton_module.h"
 
@@ -15,5 +15,7 @@ ProcessProbe::~ProcessProbe() { Stop(); }
 bool ProcessProbe::IsOptionalHook(absl::string_view hook) const {
   return hook == "sched_prepare_exec";
 }
+
+std::unique_ptr<ProbeModule> process::Create() { return std::make_unique<ProcessProbe>(); }
 
 }  // namespace vigil::sensor::probes
