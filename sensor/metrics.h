@@ -28,6 +28,9 @@ struct ModuleSnapshot {
   bool running = false;
   std::string attach_mode;  // "fentry", "tp_btf", "raw_tp", "tracepoint"; empty when not running
   std::array<uint64_t, VIGIL_STAT_MAX> stats{};
+  bool stats_read = false;  // false: the counters could not be read (stats are zero)
+  // Times the module was started: its kernel counters restart from zero at each start.
+  uint64_t starts = 0;
 };
 
 // Cumulative figures the pipeline owns, copied into the metrics once a second (Sync), so

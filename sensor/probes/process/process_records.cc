@@ -2,7 +2,7 @@
 // ExecData and ExitData, and written as JSON (docs/events.md).
 #include "absl/strings/str_cat.h"
 #include "bpf/abi/process.h"
-#include "sensor/json_writer.h"
+#include "sensor/output/json_writer.h"
 #include "sensor/probes/record_registry.h"
 
 namespace vigil::sensor::probes::process {

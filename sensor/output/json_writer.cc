@@ -1,4 +1,4 @@
-#include "sensor/json_writer.h"
+#include "sensor/output/json_writer.h"
 
 #include "absl/strings/str_cat.h"
 

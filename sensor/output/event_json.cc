@@ -1,6 +1,6 @@
-#include "sensor/event_json.h"
+#include "sensor/output/event_json.h"
 
-#include "sensor/json_writer.h"
+#include "sensor/output/json_writer.h"
 #include "sensor/probes/record_registry.h"
 
 namespace vigil::sensor {

@@ -1,4 +1,4 @@
-#include "sensor/spool.h"
+#include "sensor/delivery/spool.h"
 
 #include <dirent.h>
 #include <fcntl.h>

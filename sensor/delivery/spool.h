@@ -67,8 +67,8 @@
 // and Sync() do their I/O outside the lock, and state writes (serialized by a second mutex)
 // hold it only to copy values, so an append does not wait for the sender's fsyncs. An append
 // itself writes the state file once per lease and on the first drop of an overflow.
-#ifndef VIGIL_SENSOR_SPOOL_H_
-#define VIGIL_SENSOR_SPOOL_H_
+#ifndef VIGIL_SENSOR_DELIVERY_SPOOL_H_
+#define VIGIL_SENSOR_DELIVERY_SPOOL_H_
 
 #include <cstddef>
 #include <cstdint>
@@ -261,4 +261,4 @@ class Spool {
 
 }  // namespace vigil::sensor
 
-#endif  // VIGIL_SENSOR_SPOOL_H_
+#endif  // VIGIL_SENSOR_DELIVERY_SPOOL_H_

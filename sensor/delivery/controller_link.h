@@ -13,8 +13,8 @@
 // unsynced records the controller already stored.) Reconnects back
 // off exponentially (0.2 s to 30 s) with full jitter. Keepalive pings every 20 s (the
 // controller accepts one per 10 s) detect dead peers on idle links.
-#ifndef VIGIL_SENSOR_CONTROLLER_LINK_H_
-#define VIGIL_SENSOR_CONTROLLER_LINK_H_
+#ifndef VIGIL_SENSOR_DELIVERY_CONTROLLER_LINK_H_
+#define VIGIL_SENSOR_DELIVERY_CONTROLLER_LINK_H_
 
 #include <atomic>
 #include <cstdint>
@@ -28,7 +28,7 @@
 #include "absl/status/status.h"
 #include "absl/synchronization/mutex.h"
 #include "grpcpp/grpcpp.h"
-#include "sensor/spool.h"
+#include "sensor/delivery/spool.h"
 #include "vigil/v1/sensor_link.grpc.pb.h"
 
 namespace vigil::sensor {
@@ -119,4 +119,4 @@ class ControllerLink {
 
 }  // namespace vigil::sensor
 
-#endif  // VIGIL_SENSOR_CONTROLLER_LINK_H_
+#endif  // VIGIL_SENSOR_DELIVERY_CONTROLLER_LINK_H_

@@ -1,4 +1,4 @@
-#include "sensor/controller_link.h"
+#include "sensor/delivery/controller_link.h"
 
 #include <random>
 

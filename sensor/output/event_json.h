@@ -1,7 +1,7 @@
 // The JSON-lines form of events that `vigil-sensor --print-events` writes. Field names
 // are stable and documented in docs/events.md.
-#ifndef VIGIL_SENSOR_EVENT_JSON_H_
-#define VIGIL_SENSOR_EVENT_JSON_H_
+#ifndef VIGIL_SENSOR_OUTPUT_EVENT_JSON_H_
+#define VIGIL_SENSOR_OUTPUT_EVENT_JSON_H_
 
 #include <string>
 
@@ -16,4 +16,4 @@ void AppendEventJson(const event::Event& event, const event::ProcessInfo* parent
 
 }  // namespace vigil::sensor
 
-#endif  // VIGIL_SENSOR_EVENT_JSON_H_
+#endif  // VIGIL_SENSOR_OUTPUT_EVENT_JSON_H_

@@ -1,7 +1,7 @@
 // JsonWriter: appends one flat-or-nested JSON object to a reusable buffer, fast and
 // without intermediate allocations. Used for the sensor's JSON-lines output.
-#ifndef VIGIL_SENSOR_JSON_WRITER_H_
-#define VIGIL_SENSOR_JSON_WRITER_H_
+#ifndef VIGIL_SENSOR_OUTPUT_JSON_WRITER_H_
+#define VIGIL_SENSOR_OUTPUT_JSON_WRITER_H_
 
 #include <cstdint>
 #include <string>
@@ -46,4 +46,4 @@ class JsonWriter {
 
 }  // namespace vigil::sensor
 
-#endif  // VIGIL_SENSOR_JSON_WRITER_H_
+#endif  // VIGIL_SENSOR_OUTPUT_JSON_WRITER_H_

@@ -1,4 +1,4 @@
-#include "sensor/alert_proto.h"
+#include "sensor/delivery/alert_proto.h"
 
 #include "proto/wire_enums.h"
 #include "rules/output_template.h"

@@ -1,12 +1,13 @@
-// Unit tests for sensor/alert_json.h: alert lines in the shape of Falco's JSON output.
-#include "sensor/alert_json.h"
+// Unit tests for sensor/output/alert_json.h: alerts, in their one wire form, as lines in the
+// shape of Falco's JSON output.
+#include "sensor/output/alert_json.h"
 
 #include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
 
 #include "gtest/gtest.h"
-#include "sensor/alert_proto.h"
+#include "sensor/delivery/alert_proto.h"
 
 namespace vigil::sensor {
 namespace {
@@ -42,7 +43,7 @@ TEST(AlertJsonTest, FalcoShapedWithTypedFields) {
   line.wall_ns = 1796020800123456789ull;  // 2026-11-30T06:40:00.123456789Z
   line.count = 7;
   std::string text;
-  AppendAlertJson(line, "node-1", &text);
+  AppendAlertJson(ToAlertProto(line, "sensor-1", "node-1", ""), &text);
   const nlohmann::json j = nlohmann::json::parse(text);
   EXPECT_EQ(j["time"], "2026-11-30T06:40:00.123456789Z");
   EXPECT_EQ(j["rule"], "R");
@@ -66,7 +67,7 @@ TEST(AlertJsonTest, MinimalAlertHasEveryKey) {
   line.priority = rules::Priority::kError;
   line.source = "vigil";
   std::string text;
-  AppendAlertJson(line, "h", &text);
+  AppendAlertJson(ToAlertProto(line, "sensor-1", "h", ""), &text);
   const nlohmann::json j = nlohmann::json::parse(text);
   for (const char* key :
        {"time", "rule", "priority", "output", "output_fields", "hostname", "tags", "source"}) {
@@ -90,7 +91,7 @@ TEST(AlertJsonTest, ContainerAndPodAreAddedUnlessTheOutputNamesThem) {
   line.pod_name = "web-1";
   line.pod_namespace = "shop";
   std::string text;
-  AppendAlertJson(line, "h", &text);
+  AppendAlertJson(ToAlertProto(line, "sensor-1", "h", ""), &text);
   const nlohmann::json f = nlohmann::json::parse(text)["output_fields"];
   EXPECT_EQ(f["container.id"], "host");
   EXPECT_EQ(f["k8s.pod.name"], "from-rule");  // named once, as the rule's output has it

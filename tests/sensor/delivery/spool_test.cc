@@ -1,5 +1,5 @@
 // Unit tests for sensor/spool.h: the durable alert spool.
-#include "sensor/spool.h"
+#include "sensor/delivery/spool.h"
 
 #include <dirent.h>
 #include <fcntl.h>

@@ -1,5 +1,5 @@
 // Unit tests for sensor/event_json.h and sensor/json_writer.h: the --print-events lines.
-#include "sensor/event_json.h"
+#include "sensor/output/event_json.h"
 
 #include <algorithm>
 #include <cstdint>
@@ -10,7 +10,7 @@
 #include "absl/strings/string_view.h"
 #include "event/event.h"
 #include "gtest/gtest.h"
-#include "sensor/json_writer.h"
+#include "sensor/output/json_writer.h"
 #include "sensor/process_table.h"
 
 namespace vigil::sensor {
