@@ -28,6 +28,11 @@
 // database go through a second connection with its own mutex, so readers do not wait for
 // writers (WAL lets them read the last committed state). A ":memory:" database has one
 // connection for both.
+//
+// Code: the members are defined by concern in sqlite_store.cc (opening, connection setup),
+// sqlite_alerts.cc (AlertStore) and sqlite_fleet.cc (FleetStore), on the connection,
+// statement and transaction handles of sqlite_handle.h; the migration steps are in
+// sqlite_schema.cc.
 #ifndef VIGIL_CONTROLLER_STORE_SQLITE_STORE_H_
 #define VIGIL_CONTROLLER_STORE_SQLITE_STORE_H_
 
@@ -47,7 +52,7 @@
 
 namespace vigil::controller {
 
-// One SQLite connection and its prepared statements (defined in sqlite_store.cc).
+// One SQLite connection and its prepared statements (defined in sqlite_handle.h).
 class SqliteConnection;
 
 // How much a committed transaction survives; see the file comment.
@@ -58,6 +63,7 @@ enum class Durability {
 
 // How SqliteStore::Open sets up the database.
 struct SqliteStoreOptions {
+  // What a committed transaction survives, against what it costs (see the file comment).
   Durability durability = Durability::kPowerLoss;
   // How long a statement waits for another process's lock before failing UNAVAILABLE.
   int busy_timeout_ms = 5000;
@@ -83,12 +89,13 @@ class SqliteStore final : public AlertStore, public FleetStore {
   // has a newer schema or WAL cannot be enabled; other errors name the step that failed.
   static absl::StatusOr<std::unique_ptr<SqliteStore>> Open(const std::string& path,
                                                            const SqliteStoreOptions& options = {});
+  // Closes both connections; closing the last one checkpoints the WAL into the file.
   ~SqliteStore() override;
 
   SqliteStore(const SqliteStore&) = delete;
   SqliteStore& operator=(const SqliteStore&) = delete;
 
-  // AlertStore.
+  // AlertStore (documented in alert_store.h; defined in sqlite_alerts.cc).
   absl::StatusOr<std::vector<InsertResult>> Insert(std::vector<StoredAlert> alerts) override;
   absl::StatusOr<std::vector<StoredAlert>> ReadAfter(uint64_t cursor, const AlertFilter& filter,
                                                      size_t limit) override;
@@ -105,7 +112,7 @@ class SqliteStore final : public AlertStore, public FleetStore {
   absl::StatusOr<uint64_t> SizeBytes() override;
   absl::StatusOr<uint64_t> ApplyRetention(int64_t max_age_ns, uint64_t max_bytes) override;
 
-  // FleetStore.
+  // FleetStore (documented in fleet_store.h; defined in sqlite_fleet.cc).
   absl::Status UpsertSensor(const SensorRecord& sensor) override;
   absl::StatusOr<SensorRecord> GetSensor(absl::string_view sensor_id) override;
   absl::StatusOr<std::vector<SensorRecord>> ListSensors() override;
@@ -129,7 +136,8 @@ class SqliteStore final : public AlertStore, public FleetStore {
   SqliteStore() = default;
 
   // Runs fn(SqliteConnection&) under the read connection's mutex, or under the write
-  // connection's when there is no read connection, and returns what it returns.
+  // connection's when there is no read connection, and returns what it returns. Read and
+  // Write are defined in sqlite_store_internal.h, for every file that defines members.
   template <typename Fn>
   auto Read(Fn&& fn);
   // Runs fn(SqliteConnection&) under the write connection's mutex.

@@ -1,9 +1,6 @@
-// Unit tests for controller/store/sqlite_store.h: the alert and fleet stores on SQLite.
-#include "controller/store/sqlite_store.h"
-
-#include <sqlite3.h>
-
-#include <algorithm>
+// Unit tests for SqliteStore's AlertStore half (controller/store/sqlite_alerts.cc): storing
+// with de-duplication and consecutive cursors, filtered reads and pages, the read limit,
+// retention by age and size, concurrent writers and a reader, and insert throughput.
 #include <atomic>
 #include <chrono>
 #include <cstdio>
@@ -16,104 +13,41 @@
 #include <utility>
 #include <vector>
 
+#include "absl/status/statusor.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "common/status_macros.h"
+#include "controller/store/sqlite_store.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "tests/controller/store/sqlite_store_test_util.h"
 #include "tests/support/test_dir.h"
 
-namespace vigil::controller {
+namespace vigil::controller::sqlite_store_test {
 namespace {
 
 using ::testing::ElementsAre;
 using ::testing::ElementsAreArray;
 using ::testing::HasSubstr;
 
-#define ASSERT_OK(expr)                                 \
-  do {                                                  \
-    const ::absl::Status assert_status_ = (expr);       \
-    ASSERT_TRUE(assert_status_.ok()) << assert_status_; \
-  } while (0)
-
-#define ASSERT_OK_AND_ASSIGN(lhs, expr) \
-  ASSERT_OK_AND_ASSIGN_IMPL_(VIGIL_CONCAT_(assert_statusor_, __LINE__), lhs, expr)
-#define ASSERT_OK_AND_ASSIGN_IMPL_(statusor, lhs, expr) \
-  auto statusor = (expr);                               \
-  ASSERT_TRUE(statusor.ok()) << statusor.status();      \
-  lhs = std::move(statusor).value()
-
 constexpr int64_t kHourNs = int64_t{3600} * 1000 * 1000 * 1000;
 
-StoredAlert MakeAlert(const std::string& sensor, uint64_t seq) {
-  StoredAlert alert;
-  alert.sensor_id = sensor;
-  alert.sensor_seq = seq;
-  alert.node = "node-1";
-  alert.rule = "rule-a";
-  alert.priority = 4;
-  alert.time_ns = 1000 + static_cast<int64_t>(seq);
-  alert.received_ns = absl::GetCurrentTimeNanos();
-  alert.payload = absl::StrCat("payload ", sensor, " ", seq);
-  return alert;
-}
+// What a store reports about its alerts as a whole.
+struct Totals {
+  uint64_t last_cursor = 0;
+  uint64_t oldest_cursor = 0;
+  uint64_t count = 0;
+  uint64_t size_bytes = 0;
+};
 
-StoredAlert MakeGap(const std::string& sensor, uint64_t seq, const std::string& node,
-                    uint64_t lost) {
-  StoredAlert gap = MakeAlert(sensor, seq);
-  gap.node = node;
-  gap.rule = "";
-  gap.priority = 7;
-  gap.gap = true;
-  gap.lost = lost;
-  return gap;
-}
-
-std::vector<uint64_t> Cursors(const std::vector<StoredAlert>& alerts) {
-  std::vector<uint64_t> out;
-  for (const StoredAlert& a : alerts) out.push_back(a.cursor);
-  return out;
-}
-
-std::vector<uint64_t> Seqs(const std::vector<StoredAlert>& alerts) {
-  std::vector<uint64_t> out;
-  for (const StoredAlert& a : alerts) out.push_back(a.sensor_seq);
-  return out;
-}
-
-std::unique_ptr<SqliteStore> OpenOrDie(const std::string& path,
-                                       const SqliteStoreOptions& options = {}) {
-  absl::StatusOr<std::unique_ptr<SqliteStore>> store = SqliteStore::Open(path, options);
-  EXPECT_TRUE(store.ok()) << store.status();
-  return store.ok() ? std::move(*store) : nullptr;
-}
-
-// Runs SQL on a database file directly (to build old schemas and inspect files).
-void RawExec(const std::string& path, const std::string& sql) {
-  sqlite3* db = nullptr;
-  ASSERT_EQ(sqlite3_open(path.c_str(), &db), SQLITE_OK);
-  char* error = nullptr;
-  const int rc = sqlite3_exec(db, sql.c_str(), nullptr, nullptr, &error);
-  EXPECT_EQ(rc, SQLITE_OK) << (error != nullptr ? error : "");
-  sqlite3_free(error);
-  sqlite3_close(db);
-}
-
-// The text of the first column of the first row of `sql`.
-std::string RawQuery(const std::string& path, const std::string& sql) {
-  sqlite3* db = nullptr;
-  std::string out;
-  if (sqlite3_open(path.c_str(), &db) == SQLITE_OK) {
-    sqlite3_stmt* stmt = nullptr;
-    if (sqlite3_prepare_v2(db, sql.c_str(), -1, &stmt, nullptr) == SQLITE_OK &&
-        sqlite3_step(stmt) == SQLITE_ROW) {
-      const unsigned char* text = sqlite3_column_text(stmt, 0);
-      out = text != nullptr ? reinterpret_cast<const char*>(text) : "";
-    }
-    sqlite3_finalize(stmt);
-  }
-  sqlite3_close(db);
-  return out;
+// The store's LastCursor, OldestCursor, Count and SizeBytes; the first error of the four.
+absl::StatusOr<Totals> ReadTotals(SqliteStore& store) {
+  Totals totals;
+  VIGIL_ASSIGN_OR_RETURN(totals.last_cursor, store.LastCursor());
+  VIGIL_ASSIGN_OR_RETURN(totals.oldest_cursor, store.OldestCursor());
+  VIGIL_ASSIGN_OR_RETURN(totals.count, store.Count());
+  VIGIL_ASSIGN_OR_RETURN(totals.size_bytes, store.SizeBytes());
+  return totals;
 }
 
 TEST(SqliteStoreTest, StoresEveryFieldAndAssignsConsecutiveCursors) {
@@ -167,14 +101,11 @@ TEST(SqliteStoreTest, StoresEveryFieldAndAssignsConsecutiveCursors) {
 TEST(SqliteStoreTest, EmptyStoreHasNoCursors) {
   auto store = OpenOrDie(":memory:");
   ASSERT_NE(store, nullptr);
-  ASSERT_OK_AND_ASSIGN(uint64_t last, store->LastCursor());
-  ASSERT_OK_AND_ASSIGN(uint64_t oldest, store->OldestCursor());
-  ASSERT_OK_AND_ASSIGN(uint64_t count, store->Count());
-  ASSERT_OK_AND_ASSIGN(uint64_t bytes, store->SizeBytes());
-  EXPECT_EQ(last, 0u);
-  EXPECT_EQ(oldest, 0u);
-  EXPECT_EQ(count, 0u);
-  EXPECT_EQ(bytes, 0u);
+  ASSERT_OK_AND_ASSIGN(Totals totals, ReadTotals(*store));
+  EXPECT_EQ(totals.last_cursor, 0u);
+  EXPECT_EQ(totals.oldest_cursor, 0u);
+  EXPECT_EQ(totals.count, 0u);
+  EXPECT_EQ(totals.size_bytes, 0u);
   ASSERT_OK_AND_ASSIGN(auto none, store->Insert({}));
   EXPECT_TRUE(none.empty());
   ASSERT_OK_AND_ASSIGN(auto read, store->ReadAfter(0, {}, 10));
@@ -254,32 +185,6 @@ TEST(SqliteStoreTest, InvalidAlertsAreRefusedAndNothingIsStored) {
   ASSERT_OK_AND_ASSIGN(auto read, store->ReadAfter(0, {}, 1));
   ASSERT_EQ(read.size(), 1u);
   EXPECT_EQ(read[0].payload, largest.payload);
-}
-
-// A fixed set of alerts for the filter tests: seq 1..8 of sensor "s", plus gaps.
-std::vector<StoredAlert> FilterFixture() {
-  std::vector<StoredAlert> alerts;
-  auto add = [&](uint64_t seq, const std::string& node, const std::string& rule, int priority,
-                 std::vector<std::string> tags, int64_t time_ns) {
-    StoredAlert a = MakeAlert("s", seq);
-    a.node = node;
-    a.rule = rule;
-    a.priority = priority;
-    a.tags = std::move(tags);
-    a.time_ns = time_ns;
-    alerts.push_back(a);
-  };
-  add(1, "n1", "shadow", 1, {"creds", "mitre"}, 100);
-  add(2, "n2", "fork", 4, {"dos"}, 200);
-  add(3, "n1", "fork", 6, {}, 300);
-  StoredAlert gap1 = MakeGap("s", 4, "n1", 5);
-  gap1.time_ns = 50;  // outside every time window below: gaps pass time filters too
-  alerts.push_back(gap1);
-  add(5, "n3", "setuid", 2, {"mitre", "priv"}, 500);
-  add(6, "n2", "shadow", 7, {"creds"}, 600);
-  alerts.push_back(MakeGap("s", 7, "n2", 1));
-  add(8, "n1", "setuid", 0, {"priv"}, 800);
-  return alerts;
 }
 
 TEST(SqliteStoreTest, ReadAfterAppliesEachFilterAndPassesGapsExceptByNode) {
@@ -503,178 +408,11 @@ TEST(SqliteStoreTest, RetentionSpanningSeveralChunksEmptiesTheStore) {
   ASSERT_OK(store->Insert(std::move(batch)).status());
   ASSERT_OK_AND_ASSIGN(uint64_t deleted, store->ApplyRetention(0, 1));
   EXPECT_EQ(deleted, n);
-  ASSERT_OK_AND_ASSIGN(uint64_t count, store->Count());
-  ASSERT_OK_AND_ASSIGN(uint64_t bytes, store->SizeBytes());
-  ASSERT_OK_AND_ASSIGN(uint64_t oldest, store->OldestCursor());
-  ASSERT_OK_AND_ASSIGN(uint64_t last, store->LastCursor());
-  EXPECT_EQ(count, 0u);
-  EXPECT_EQ(bytes, 0u);
-  EXPECT_EQ(oldest, 0u);
-  EXPECT_EQ(last, n);  // the high-water mark survives
-}
-
-TEST(SqliteStoreTest, CursorsAreNeverReusedAfterRetentionOrReopening) {
-  vigil::testing::TestDir dir("sqlite-store");
-  const std::string path = dir.Join("alerts.db");
-  {
-    auto store = OpenOrDie(path);
-    ASSERT_NE(store, nullptr);
-    ASSERT_OK(store->Insert({MakeAlert("s", 1), MakeAlert("s", 2), MakeAlert("s", 3)}).status());
-    ASSERT_OK_AND_ASSIGN(uint64_t deleted, store->ApplyRetention(0, 1));
-    ASSERT_EQ(deleted, 3u);  // the newest included
-    ASSERT_OK_AND_ASSIGN(auto r, store->Insert({MakeAlert("s", 4)}));
-    EXPECT_EQ(r[0].cursor, 4u);
-    ASSERT_OK_AND_ASSIGN(deleted, store->ApplyRetention(0, 1));
-    ASSERT_EQ(deleted, 1u);
-  }
-  auto store = OpenOrDie(path);
-  ASSERT_NE(store, nullptr);
-  ASSERT_OK_AND_ASSIGN(uint64_t last, store->LastCursor());
-  EXPECT_EQ(last, 4u);
-  ASSERT_OK_AND_ASSIGN(auto r, store->Insert({MakeAlert("s", 5)}));
-  EXPECT_EQ(r[0].cursor, 5u);
-}
-
-TEST(SqliteStoreTest, ReopeningAFileKeepsEverything) {
-  vigil::testing::TestDir dir("sqlite-store");
-  const std::string path = dir.Join("controller.db");
-  std::vector<StoredAlert> alerts = FilterFixture();
-  {
-    auto store = OpenOrDie(path);
-    ASSERT_NE(store, nullptr);
-    ASSERT_OK(store->Insert(alerts).status());
-    SensorRecord sensor;
-    sensor.sensor_id = "s";
-    sensor.node = "n1";
-    ASSERT_OK(store->UpsertSensor(sensor));
-    ASSERT_OK(store->PutRuleSet({"sha256:aa", 7, "rules"}).status());
-    ASSERT_OK(store->SetDesiredRuleSet("sha256:aa"));
-    ASSERT_OK(store->SetDesiredModules({"m1", "settings", 9}));
-    ASSERT_OK(
-        store->SetRollout({"s", RolloutKind::kRules, "sha256:aa", RolloutState::kApplied, "", 11}));
-    // WAL mode: the committed data is in the log until a checkpoint.
-    EXPECT_EQ(RawQuery(path, "PRAGMA journal_mode"), "wal");
-  }
-  auto store = OpenOrDie(path);
-  ASSERT_NE(store, nullptr);
-  ASSERT_OK_AND_ASSIGN(auto read, store->ReadAfter(0, {}, 100));
-  ASSERT_EQ(read.size(), alerts.size());
-  for (size_t i = 0; i < read.size(); ++i) {
-    EXPECT_EQ(read[i].cursor, i + 1);
-    EXPECT_EQ(read[i].sensor_seq, alerts[i].sensor_seq);
-    EXPECT_EQ(read[i].tags, alerts[i].tags);
-    EXPECT_EQ(read[i].payload, alerts[i].payload);
-    EXPECT_EQ(read[i].gap, alerts[i].gap);
-  }
-  ASSERT_OK_AND_ASSIGN(auto dup, store->Insert({alerts[0]}));
-  EXPECT_TRUE(dup[0].duplicate);
-  ASSERT_OK_AND_ASSIGN(uint64_t count, store->Count());
-  EXPECT_EQ(count, alerts.size());
-  ASSERT_OK_AND_ASSIGN(SensorRecord sensor, store->GetSensor("s"));
-  EXPECT_EQ(sensor.node, "n1");
-  ASSERT_OK_AND_ASSIGN(std::string desired, store->GetDesiredRuleSet());
-  EXPECT_EQ(desired, "sha256:aa");
-  ASSERT_OK_AND_ASSIGN(ModuleSettingsRecord modules, store->GetDesiredModules());
-  EXPECT_EQ(modules.version, "m1");
-  EXPECT_EQ(modules.settings, "settings");
-  ASSERT_OK_AND_ASSIGN(auto rollout, store->GetRollout("s"));
-  ASSERT_EQ(rollout.size(), 1u);
-  EXPECT_EQ(rollout[0].state, RolloutState::kApplied);
-}
-
-// Version 1 of the schema as the first release created it.
-constexpr char kSchemaV1[] = R"sql(
-CREATE TABLE alerts (
-  cursor INTEGER PRIMARY KEY AUTOINCREMENT,
-  sensor_id TEXT NOT NULL,
-  sensor_seq INTEGER NOT NULL,
-  node TEXT NOT NULL,
-  rule TEXT NOT NULL,
-  priority INTEGER NOT NULL,
-  tags BLOB NOT NULL,
-  time_ns INTEGER NOT NULL,
-  received_ns INTEGER NOT NULL,
-  gap INTEGER NOT NULL,
-  lost INTEGER NOT NULL,
-  payload BLOB NOT NULL,
-  bytes INTEGER NOT NULL
-);
-CREATE UNIQUE INDEX alerts_by_sensor_seq ON alerts (sensor_id, sensor_seq);
-CREATE INDEX alerts_by_time ON alerts (time_ns);
-CREATE INDEX alerts_by_rule ON alerts (rule);
-CREATE TABLE alert_tags (
-  cursor INTEGER NOT NULL REFERENCES alerts (cursor) ON DELETE CASCADE,
-  tag TEXT NOT NULL,
-  PRIMARY KEY (cursor, tag)
-) WITHOUT ROWID;
-CREATE TABLE alert_stats (
-  id INTEGER PRIMARY KEY CHECK (id = 1),
-  count INTEGER NOT NULL,
-  bytes INTEGER NOT NULL
-);
-INSERT INTO alert_stats (id, count, bytes) VALUES (1, 1, 100);
-INSERT INTO alerts VALUES (41, 'old', 7, 'n0', 'legacy', 3, x'6100', 70, 71, 0, 0, x'01', 100);
-INSERT INTO alert_tags VALUES (41, 'a');
-PRAGMA user_version = 1;
-)sql";
-
-TEST(SqliteStoreTest, MigratesAVersion1Database) {
-  vigil::testing::TestDir dir("sqlite-store");
-  const std::string path = dir.Join("v1.db");
-  RawExec(path, kSchemaV1);
-  ASSERT_EQ(RawQuery(path, "PRAGMA user_version"), "1");
-  ASSERT_EQ(RawQuery(path, "SELECT count(*) FROM sqlite_master WHERE name = 'sensors'"), "0");
-
-  auto store = OpenOrDie(path);
-  ASSERT_NE(store, nullptr);
-  ASSERT_OK_AND_ASSIGN(int version, store->SchemaVersion());
-  EXPECT_EQ(version, SqliteStore::kSchemaVersion);
-  // The old alert is still there, and new ones continue its cursors.
-  ASSERT_OK_AND_ASSIGN(auto read, store->ReadAfter(0, {}, 10));
-  ASSERT_EQ(read.size(), 1u);
-  EXPECT_EQ(read[0].cursor, 41u);
-  EXPECT_EQ(read[0].rule, "legacy");
-  EXPECT_THAT(read[0].tags, ElementsAre("a"));
-  ASSERT_OK_AND_ASSIGN(auto results, store->Insert({MakeAlert("old", 7), MakeAlert("new", 1)}));
-  EXPECT_TRUE(results[0].duplicate);
-  EXPECT_EQ(results[0].cursor, 41u);
-  EXPECT_EQ(results[1].cursor, 42u);
-  // Version 2's tables work.
-  SensorRecord sensor;
-  sensor.sensor_id = "new";
-  ASSERT_OK(store->UpsertSensor(sensor));
-  ASSERT_OK_AND_ASSIGN(ModuleSettingsRecord modules, store->GetDesiredModules());
-  EXPECT_EQ(modules.version, "");
-  store.reset();
-  EXPECT_EQ(RawQuery(path, "PRAGMA user_version"), absl::StrCat(SqliteStore::kSchemaVersion));
-}
-
-TEST(SqliteStoreTest, RefusesADatabaseFromANewerController) {
-  vigil::testing::TestDir dir("sqlite-store");
-  const std::string path = dir.Join("future.db");
-  RawExec(path, absl::StrCat("CREATE TABLE future (x); PRAGMA user_version = ",
-                             SqliteStore::kSchemaVersion + 1, ";"));
-  absl::StatusOr<std::unique_ptr<SqliteStore>> store = SqliteStore::Open(path);
-  EXPECT_EQ(store.status().code(), absl::StatusCode::kFailedPrecondition) << store.status();
-  EXPECT_THAT(std::string(store.status().message()), HasSubstr("newer"));
-  EXPECT_EQ(RawQuery(path, "PRAGMA user_version"), absl::StrCat(SqliteStore::kSchemaVersion + 1));
-}
-
-TEST(SqliteStoreTest, OpenErrorsSayWhatFailed) {
-  vigil::testing::TestDir dir("sqlite-store");
-  absl::StatusOr<std::unique_ptr<SqliteStore>> missing_dir =
-      SqliteStore::Open(dir.Join("no/such/dir/x.db"));
-  ASSERT_FALSE(missing_dir.ok());
-  EXPECT_THAT(std::string(missing_dir.status().message()), HasSubstr("opening"));
-  EXPECT_THAT(std::string(missing_dir.status().message()), HasSubstr("no/such/dir/x.db"));
-
-  const std::string garbage = dir.WriteFile("garbage.db", std::string(4096, 'g'));
-  absl::StatusOr<std::unique_ptr<SqliteStore>> not_db = SqliteStore::Open(garbage);
-  ASSERT_FALSE(not_db.ok());
-  EXPECT_EQ(not_db.status().code(), absl::StatusCode::kDataLoss) << not_db.status();
-  EXPECT_THAT(std::string(not_db.status().message()), HasSubstr("not a database"));
-
-  EXPECT_EQ(SqliteStore::Open("").status().code(), absl::StatusCode::kInvalidArgument);
+  ASSERT_OK_AND_ASSIGN(Totals totals, ReadTotals(*store));
+  EXPECT_EQ(totals.count, 0u);
+  EXPECT_EQ(totals.size_bytes, 0u);
+  EXPECT_EQ(totals.oldest_cursor, 0u);
+  EXPECT_EQ(totals.last_cursor, n);  // the high-water mark survives
 }
 
 TEST(SqliteStoreTest, ConcurrentInsertsLoseAndRepeatNoCursor) {
@@ -772,190 +510,6 @@ TEST(SqliteStoreTest, ConcurrentInsertsLoseAndRepeatNoCursor) {
   EXPECT_EQ(stored, std::vector<uint64_t>(new_cursors.begin(), new_cursors.end()));
 }
 
-TEST(SqliteStoreTest, SensorsRoundTrip) {
-  auto store = OpenOrDie(":memory:");
-  ASSERT_NE(store, nullptr);
-  SensorRecord a;
-  a.sensor_id = "sensor-a";
-  a.node = "node-a";
-  a.version = "0.1.0";
-  a.kernel = "6.18.0";
-  a.attach_modes = "process=tp_btf,file=raw_tp";
-  a.last_seen_ns = 100;
-  a.connected = true;
-  a.health = "spool_bytes=0";
-  SensorRecord b = a;
-  b.sensor_id = "sensor-b";
-  b.node = "node-b";
-  b.last_seen_ns = 200;
-  ASSERT_OK(store->UpsertSensor(b));
-  ASSERT_OK(store->UpsertSensor(a));
-  ASSERT_OK_AND_ASSIGN(SensorRecord got, store->GetSensor("sensor-a"));
-  EXPECT_EQ(got.node, "node-a");
-  EXPECT_EQ(got.version, "0.1.0");
-  EXPECT_EQ(got.kernel, "6.18.0");
-  EXPECT_EQ(got.attach_modes, "process=tp_btf,file=raw_tp");
-  EXPECT_EQ(got.last_seen_ns, 100);
-  EXPECT_TRUE(got.connected);
-  EXPECT_EQ(got.health, "spool_bytes=0");
-
-  a.version = "0.2.0";
-  a.last_seen_ns = 300;
-  a.connected = false;
-  ASSERT_OK(store->UpsertSensor(a));
-  ASSERT_OK_AND_ASSIGN(got, store->GetSensor("sensor-a"));
-  EXPECT_EQ(got.version, "0.2.0");
-  EXPECT_EQ(got.last_seen_ns, 300);
-  EXPECT_FALSE(got.connected);
-
-  ASSERT_OK_AND_ASSIGN(auto all, store->ListSensors());
-  ASSERT_EQ(all.size(), 2u);
-  EXPECT_EQ(all[0].sensor_id, "sensor-a");
-  EXPECT_EQ(all[1].sensor_id, "sensor-b");
-  EXPECT_TRUE(all[1].connected);
-
-  ASSERT_OK(store->MarkAllDisconnected());
-  ASSERT_OK_AND_ASSIGN(got, store->GetSensor("sensor-b"));
-  EXPECT_FALSE(got.connected);
-  EXPECT_EQ(got.last_seen_ns, 200);
-
-  EXPECT_EQ(store->GetSensor("nobody").status().code(), absl::StatusCode::kNotFound);
-  EXPECT_EQ(store->UpsertSensor(SensorRecord{}).code(), absl::StatusCode::kInvalidArgument);
-}
-
-TEST(SqliteStoreTest, RuleSetsRoundTrip) {
-  auto store = OpenOrDie(":memory:");
-  ASSERT_NE(store, nullptr);
-  ASSERT_OK_AND_ASSIGN(std::string desired, store->GetDesiredRuleSet());
-  EXPECT_EQ(desired, "");
-
-  const std::string content("rules\0bytes", 11);
-  ASSERT_OK_AND_ASSIGN(bool created, store->PutRuleSet({"sha256:01", 100, content}));
-  EXPECT_TRUE(created);
-  ASSERT_OK_AND_ASSIGN(created, store->PutRuleSet({"sha256:01", 999, content}));
-  EXPECT_FALSE(created);  // stored before; created_ns unchanged
-  EXPECT_EQ(store->PutRuleSet({"sha256:01", 100, "other"}).status().code(),
-            absl::StatusCode::kAlreadyExists);
-  ASSERT_OK(store->PutRuleSet({"sha256:03", 300, "three"}).status());
-  ASSERT_OK(store->PutRuleSet({"sha256:02", 200, "two"}).status());
-  ASSERT_OK(store->PutRuleSet({"sha256:04", 300, ""}).status());  // same time, stored later
-
-  ASSERT_OK_AND_ASSIGN(RuleSetRecord got, store->GetRuleSet("sha256:01"));
-  EXPECT_EQ(got.version, "sha256:01");
-  EXPECT_EQ(got.created_ns, 100);
-  EXPECT_EQ(got.content, content);
-  EXPECT_EQ(store->GetRuleSet("sha256:ff").status().code(), absl::StatusCode::kNotFound);
-
-  ASSERT_OK_AND_ASSIGN(auto versions, store->ListRuleSets());
-  std::vector<std::string> names;
-  for (const RuleSetVersion& v : versions) names.push_back(v.version);
-  EXPECT_THAT(names, ElementsAre("sha256:04", "sha256:03", "sha256:02", "sha256:01"));
-  EXPECT_EQ(versions[3].size_bytes, content.size());
-  EXPECT_EQ(versions[0].size_bytes, 0u);
-
-  EXPECT_EQ(store->SetDesiredRuleSet("sha256:ff").code(), absl::StatusCode::kNotFound);
-  ASSERT_OK(store->SetDesiredRuleSet("sha256:02"));
-  ASSERT_OK_AND_ASSIGN(desired, store->GetDesiredRuleSet());
-  EXPECT_EQ(desired, "sha256:02");
-  ASSERT_OK(store->SetDesiredRuleSet("sha256:03"));
-  ASSERT_OK_AND_ASSIGN(desired, store->GetDesiredRuleSet());
-  EXPECT_EQ(desired, "sha256:03");
-
-  EXPECT_EQ(store->PutRuleSet({"", 1, "x"}).status().code(), absl::StatusCode::kInvalidArgument);
-  EXPECT_EQ(store->PutRuleSet({"big", 1, std::string(FleetStore::kMaxRuleSetBytes + 1, 'x')})
-                .status()
-                .code(),
-            absl::StatusCode::kInvalidArgument);
-}
-
-TEST(SqliteStoreTest, DesiredModulesRoundTrip) {
-  auto store = OpenOrDie(":memory:");
-  ASSERT_NE(store, nullptr);
-  ASSERT_OK_AND_ASSIGN(ModuleSettingsRecord modules, store->GetDesiredModules());
-  EXPECT_EQ(modules.version, "");
-  EXPECT_EQ(modules.settings, "");
-  ASSERT_OK(store->SetDesiredModules({"m1", std::string("file\0off", 8), 5}));
-  ASSERT_OK(store->SetDesiredModules({"m2", "file=on", 6}));
-  ASSERT_OK_AND_ASSIGN(modules, store->GetDesiredModules());
-  EXPECT_EQ(modules.version, "m2");
-  EXPECT_EQ(modules.settings, "file=on");
-  EXPECT_EQ(modules.updated_ns, 6);
-  EXPECT_EQ(store->SetDesiredModules({"", "x", 1}).code(), absl::StatusCode::kInvalidArgument);
-  EXPECT_EQ(
-      store->SetDesiredModules({"m3", std::string(FleetStore::kMaxModuleSettingsBytes + 1, 'x'), 1})
-          .code(),
-      absl::StatusCode::kInvalidArgument);
-}
-
-TEST(SqliteStoreTest, RolloutStatusRoundTrip) {
-  auto store = OpenOrDie(":memory:");
-  ASSERT_NE(store, nullptr);
-  for (const char* id : {"s1", "s2", "s3"}) {
-    SensorRecord sensor;
-    sensor.sensor_id = id;
-    ASSERT_OK(store->UpsertSensor(sensor));
-  }
-  ASSERT_OK(store->SetRollout({"s2", RolloutKind::kRules, "v1", RolloutState::kPending, "", 1}));
-  ASSERT_OK(store->SetRollout({"s1", RolloutKind::kRules, "v1", RolloutState::kApplied, "", 2}));
-  ASSERT_OK(store->SetRollout(
-      {"s3", RolloutKind::kRules, "v1", RolloutState::kFailed, "rules.yaml:3:5: bad", 3}));
-  ASSERT_OK(store->SetRollout({"s1", RolloutKind::kModules, "v1", RolloutState::kPending, "", 4}));
-
-  ASSERT_OK_AND_ASSIGN(auto rules_v1, store->ListRollout(RolloutKind::kRules, "v1"));
-  ASSERT_EQ(rules_v1.size(), 3u);
-  EXPECT_EQ(rules_v1[0].sensor_id, "s1");
-  EXPECT_EQ(rules_v1[0].state, RolloutState::kApplied);
-  EXPECT_EQ(rules_v1[1].state, RolloutState::kPending);
-  EXPECT_EQ(rules_v1[2].state, RolloutState::kFailed);
-  EXPECT_EQ(rules_v1[2].error, "rules.yaml:3:5: bad");
-  EXPECT_EQ(rules_v1[2].updated_ns, 3);
-  ASSERT_OK_AND_ASSIGN(auto modules_v1, store->ListRollout(RolloutKind::kModules, "v1"));
-  ASSERT_EQ(modules_v1.size(), 1u);
-  EXPECT_EQ(modules_v1[0].kind, RolloutKind::kModules);
-
-  // A new version replaces the sensor's status for that kind.
-  ASSERT_OK(store->SetRollout({"s2", RolloutKind::kRules, "v2", RolloutState::kApplied, "", 5}));
-  ASSERT_OK_AND_ASSIGN(rules_v1, store->ListRollout(RolloutKind::kRules, "v1"));
-  EXPECT_EQ(rules_v1.size(), 2u);
-  ASSERT_OK_AND_ASSIGN(auto rules_v2, store->ListRollout(RolloutKind::kRules, "v2"));
-  ASSERT_EQ(rules_v2.size(), 1u);
-  EXPECT_EQ(rules_v2[0].sensor_id, "s2");
-
-  ASSERT_OK_AND_ASSIGN(auto s1, store->GetRollout("s1"));
-  ASSERT_EQ(s1.size(), 2u);
-  EXPECT_EQ(s1[0].kind, RolloutKind::kRules);
-  EXPECT_EQ(s1[1].kind, RolloutKind::kModules);
-  EXPECT_EQ(s1[1].state, RolloutState::kPending);
-
-  // Re-registering a sensor keeps its rollout status.
-  SensorRecord again;
-  again.sensor_id = "s1";
-  again.connected = true;
-  ASSERT_OK(store->UpsertSensor(again));
-  ASSERT_OK_AND_ASSIGN(s1, store->GetRollout("s1"));
-  EXPECT_EQ(s1.size(), 2u);
-
-  ASSERT_OK_AND_ASSIGN(auto nobody, store->GetRollout("nobody"));
-  EXPECT_TRUE(nobody.empty());
-  EXPECT_EQ(store->SetRollout({"nobody", RolloutKind::kRules, "v1", RolloutState::kPending, "", 1})
-                .code(),
-            absl::StatusCode::kNotFound);
-  EXPECT_EQ(
-      store->SetRollout({"s1", RolloutKind::kRules, "", RolloutState::kPending, "", 1}).code(),
-      absl::StatusCode::kInvalidArgument);
-  EXPECT_EQ(
-      store->SetRollout({"", RolloutKind::kRules, "v1", RolloutState::kPending, "", 1}).code(),
-      absl::StatusCode::kInvalidArgument);
-}
-
-TEST(SqliteStoreTest, RolloutNamesAreTheStoredSpelling) {
-  EXPECT_EQ(RolloutKindName(RolloutKind::kRules), "rules");
-  EXPECT_EQ(RolloutKindName(RolloutKind::kModules), "modules");
-  EXPECT_EQ(RolloutStateName(RolloutState::kPending), "pending");
-  EXPECT_EQ(RolloutStateName(RolloutState::kApplied), "applied");
-  EXPECT_EQ(RolloutStateName(RolloutState::kFailed), "failed");
-}
-
 // Insert throughput on a file database: 300-byte payloads in batches of 100. Not run by
 // default (it measures the disk); run with --gtest_also_run_disabled_tests.
 TEST(SqliteStoreTest, DISABLED_InsertThroughput) {
@@ -992,4 +546,4 @@ TEST(SqliteStoreTest, DISABLED_InsertThroughput) {
 }
 
 }  // namespace
-}  // namespace vigil::controller
+}  // namespace vigil::controller::sqlite_store_test
