@@ -23,6 +23,12 @@ enum class FieldType { kString, kPath, kInt, kUid, kFlags, kBool };
 // "string", "path", "int", "uid", "flags" or "bool".
 absl::string_view FieldTypeName(FieldType type);
 
+// True for the types that hold integers (int, uid, flags): they compare numerically, in
+// the rule compiler's checks and the evaluator alike.
+inline bool IsNumeric(FieldType type) {
+  return type == FieldType::kInt || type == FieldType::kUid || type == FieldType::kFlags;
+}
+
 // Everything a field may be read from: the decoded event plus what the sensor knows
 // about the process around it. Implemented by the sensor's pipeline (and by tests).
 class EventView {

@@ -21,6 +21,7 @@ using event::FieldType;
 using event::FieldTypeName;
 using event::FieldValue;
 using event::FindField;
+using event::IsNumeric;
 using event::kAllEvents;
 using event::NumValue;
 using event::ParseFieldArg;

@@ -8,7 +8,7 @@
 
 #include "absl/status/statusor.h"
 #include "rules/fields.h"
-#include "rules/rule_file.h"
+#include "rules/rule_items.h"
 
 namespace vigil::rules {
 
