@@ -1,3 +1,4 @@
+// vigilctl's command-line parser: global flags, command words, command flags and arguments.
 #include "cli/options.h"
 
 #include <cstdlib>
@@ -7,192 +8,45 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "cli/usage.h"
 
 namespace vigil::cli {
 namespace {
 
-constexpr char kGlobalUsage[] = R"(Usage: vigilctl [GLOBAL FLAGS] COMMAND [FLAGS] [ARGS]
-
-The command-line client of vigil-controller's gRPC API.
-
-Commands:
-  sensors                   The fleet's sensors: node, connection, version, rules, modules.
-  alerts tail               Print alerts as they arrive (resumable with --since CURSOR).
-  alerts query              Print stored alerts, newest first.
-  rules push FILE|DIR...    Store a rule set and make it the desired one.
-  rules status              How far the rule set's rollout has got, per sensor.
-  rules list                The stored rule sets.
-  modules list              Every sensor's probe modules.
-  modules enable NAME       Enable a probe module (on all nodes, or those given by --node).
-  modules disable NAME      Disable a probe module.
-  modules status            How far the last module change's rollout has got.
-
-Global flags (anywhere on the line):
-  --controller HOST:PORT    The controller (default $VIGIL_CONTROLLER, else 127.0.0.1:7443).
-  --ca PATH                 CA certificate that signs the controller's certificate
-                            (default $VIGIL_CA; none: the system's roots).
-  --cert PATH, --key PATH   Client certificate and key for mTLS (default $VIGIL_CERT,
-                            $VIGIL_KEY).
-  --insecure                Plaintext, no TLS (a controller started with --insecure).
-  --token-file PATH         Send the bearer token in this file (default $VIGIL_TOKEN_FILE).
-                            Tokens are never taken on the command line.
-  --server-name NAME        Expect this name in the controller's certificate.
-  -o, --output table|json   Output format (default table). JSON uses the proto field names;
-                            alerts are one JSON object per line.
-  --timeout DURATION        Deadline of each call other than alerts tail (default 10s).
-  -h, --help                Show help (vigilctl COMMAND --help for a command's).
-  --version                 Print the version.
-
-Exit status: 0 success; 1 the call failed (the controller's status is printed as
-"vigilctl: <method>: <code>: <message>") or a local file could not be read;
-2 the command line is wrong.
-)";
-
-constexpr char kAlertsUsage[] = R"(Usage: vigilctl alerts tail|query [FLAGS]
-
-  tail    Print alerts as they arrive, until interrupted.
-  query   Print stored alerts, newest first.
-
-See vigilctl alerts tail --help and vigilctl alerts query --help.
-)";
-
-constexpr char kAlertsTailUsage[] = R"(Usage: vigilctl alerts tail [FLAGS]
-
-Prints alerts as they arrive (AlertService.Subscribe) until interrupted (Ctrl-C ends
-cleanly, exit 0). A broken stream prints the gRPC status and exits 1. With -o json, each
-alert is one JSON object per line carrying its cursor: resume with --since CURSOR to
-continue with no gap and no repeat.
-
-  --since CURSOR      Start after this cursor; 0 starts at the oldest alert kept. Without
-                      it, only new alerts are printed.
-  --priority P        At least this severe: emergency, alert, critical, error, warning,
-                      notice, informational (info), debug.
-  --rule R            Only this rule (repeatable: any of them).
-  --tag T             Only alerts with this tag (repeatable: any of them).
-  --node N            Only alerts from this node (repeatable: any of them).
-)";
-
-constexpr char kAlertsQueryUsage[] = R"(Usage: vigilctl alerts query [FLAGS]
-
-Prints stored alerts matching the filter, newest first (AlertService.Query, following the
-pages until --limit alerts were printed).
-
-  --priority P        At least this severe (emergency ... debug).
-  --rule R            Only this rule (repeatable).
-  --tag T             Only alerts with this tag (repeatable).
-  --node N            Only alerts from this node (repeatable).
-  --since DURATION    Only alerts from the last DURATION (e.g. 30m, 2h, 7d).
-  --from TIME         Only alerts from TIME on (RFC 3339, e.g. 2026-01-31T08:00:00Z).
-  --limit N           At most N alerts (default 100).
-)";
-
-constexpr char kSensorsUsage[] = R"(Usage: vigilctl sensors
-
-Lists the sensors the controller knows (FleetService.ListSensors): sensor id, node,
-whether it is connected, when it was last seen, its version, its rule set's version and
-its probe modules (name=attach mode).
-)";
-
-constexpr char kRulesUsage[] = R"(Usage: vigilctl rules push|status|list
-
-  push FILE|DIR...   Store a rule set and make it the desired one.
-  status             How far the rule set's rollout has got, per sensor.
-  list               The stored rule sets.
-)";
-
-constexpr char kRulesPushUsage[] = R"(Usage: vigilctl rules push FILE|DIR...
-
-Sends the rules files to the controller (FleetService.PutRuleSet), which validates them,
-stores them as a version named by their content and sends them to every sensor. A
-directory contributes its *.yaml and *.yml files in name order, as the sensor loads
-them; files are sent under their base names, in the order given. A rejected set prints
-the controller's error (file:line:column: reason) and exits 1. Needs the admin role.
-)";
-
-constexpr char kRulesStatusUsage[] = R"(Usage: vigilctl rules status [--version V]
-
-Prints how far a rule set's rollout has got (FleetService.GetRollout): a summary line,
-then the state of every sensor.
-
-  --version V   The rule set version (default: the desired one).
-)";
-
-constexpr char kRulesListUsage[] = R"(Usage: vigilctl rules list
-
-Lists the stored rule sets, newest first; the desired one is marked with *.
-)";
-
-constexpr char kModulesUsage[] = R"(Usage: vigilctl modules list|enable|disable|status
-
-  list                 Every sensor's probe modules: enabled, attach mode, state.
-  enable NAME          Enable a probe module (all nodes, or those given by --node).
-  disable NAME         Disable a probe module.
-  status               How far the last module change's rollout has got.
-)";
-
-constexpr char kModulesListUsage[] = R"(Usage: vigilctl modules list
-
-Lists every sensor's probe modules (from FleetService.ListSensors).
-)";
-
-constexpr char kModulesSetUsage[] = R"(Usage: vigilctl modules enable NAME [--node N]...
-       vigilctl modules disable NAME [--node N]...
-
-Sets the desired state of the probe module NAME (process, file) on all nodes, or on the
-nodes given (FleetService.SetProbeModules), then prints the sensors it was sent to. Needs
-the admin role. Follow the rollout with vigilctl modules status.
-
-  --node N      Only this node (repeatable).
-)";
-
-constexpr char kModulesStatusUsage[] = R"(Usage: vigilctl modules status [--version V]
-
-Prints how far a module change's rollout has got (FleetService.GetRollout, kind modules).
-
-  --version V   The module change's version (default: the latest).
-)";
-
+// A command and the words that name it on the command line.
 struct CommandSpec {
   const char* words;
   Command command;
-  const char* usage;
 };
 
 constexpr CommandSpec kCommands[] = {
-    {"sensors", Command::kSensors, kSensorsUsage},
-    {"alerts tail", Command::kAlertsTail, kAlertsTailUsage},
-    {"alerts query", Command::kAlertsQuery, kAlertsQueryUsage},
-    {"rules push", Command::kRulesPush, kRulesPushUsage},
-    {"rules status", Command::kRulesStatus, kRulesStatusUsage},
-    {"rules list", Command::kRulesList, kRulesListUsage},
-    {"modules list", Command::kModulesList, kModulesListUsage},
-    {"modules enable", Command::kModulesEnable, kModulesSetUsage},
-    {"modules disable", Command::kModulesDisable, kModulesSetUsage},
-    {"modules status", Command::kModulesStatus, kModulesStatusUsage},
+    {"sensors", Command::kSensors},
+    {"alerts tail", Command::kAlertsTail},
+    {"alerts query", Command::kAlertsQuery},
+    {"rules push", Command::kRulesPush},
+    {"rules status", Command::kRulesStatus},
+    {"rules list", Command::kRulesList},
+    {"modules list", Command::kModulesList},
+    {"modules enable", Command::kModulesEnable},
+    {"modules disable", Command::kModulesDisable},
+    {"modules status", Command::kModulesStatus},
 };
 
+// A command group: the first word of several commands.
 struct GroupSpec {
   const char* name;
-  const char* subcommands;
-  const char* usage;
+  const char* subcommands;  // for errors: the words that may follow
 };
 
 constexpr GroupSpec kGroups[] = {
-    {"alerts", "tail, query", kAlertsUsage},
-    {"rules", "push, status, list", kRulesUsage},
-    {"modules", "list, enable, disable, status", kModulesUsage},
+    {"alerts", "tail, query"},
+    {"rules", "push, status, list"},
+    {"modules", "list, enable, disable, status"},
 };
 
 const GroupSpec* FindGroup(absl::string_view name) {
   for (const GroupSpec& g : kGroups) {
     if (name == g.name) return &g;
-  }
-  return nullptr;
-}
-
-const CommandSpec* FindCommand(absl::string_view words) {
-  for (const CommandSpec& c : kCommands) {
-    if (words == c.words) return &c;
   }
   return nullptr;
 }
@@ -278,8 +132,8 @@ void Parser::Positional(const std::string& word) {
   }
   words_.push_back(word);
   const std::string joined = absl::StrJoin(words_, " ");
-  if (const CommandSpec* command = FindCommand(joined)) {
-    options_.command = command->command;
+  if (std::optional<Command> command = CommandNamed(joined)) {
+    options_.command = *command;
     return;
   }
   if (words_.size() == 1 && FindGroup(joined) != nullptr) return;
@@ -599,11 +453,11 @@ std::optional<absl::Duration> ParseDurationFlag(absl::string_view text) {
   return d;
 }
 
-const char* UsageFor(absl::string_view topic) {
-  if (topic.empty()) return kGlobalUsage;
-  if (const GroupSpec* group = FindGroup(topic)) return group->usage;
-  if (const CommandSpec* command = FindCommand(topic)) return command->usage;
-  return nullptr;
+std::optional<Command> CommandNamed(absl::string_view words) {
+  for (const CommandSpec& c : kCommands) {
+    if (words == c.words) return c.command;
+  }
+  return std::nullopt;
 }
 
 }  // namespace vigil::cli

@@ -100,8 +100,10 @@ std::optional<vigil::v1::Priority> ParsePriorityName(absl::string_view name);
 // Parses a duration such as "90s", "15m", "1h30m" or "7d" (days, alone). Must be positive.
 std::optional<absl::Duration> ParseDurationFlag(absl::string_view text);
 
-// The usage text for a help topic ("" is the global usage); nullptr for unknown topics.
-const char* UsageFor(absl::string_view topic);
+// The command spelled by `words` ("sensors", "alerts tail"); nullopt for anything else, a
+// command group's name alone included. The parser reads commands by it and the help
+// (cli/usage.h) resolves topics by it, so both know the same commands.
+std::optional<Command> CommandNamed(absl::string_view words);
 
 }  // namespace vigil::cli
 

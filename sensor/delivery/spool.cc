@@ -1,3 +1,4 @@
+// The durable alert spool: recovery, appends, reads, acks and the state and epoch files.
 #include "sensor/delivery/spool.h"
 
 #include <dirent.h>
@@ -7,45 +8,26 @@
 #include <unistd.h>
 
 #include <algorithm>
-#include <array>
 #include <cerrno>
 #include <cstring>
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "common/crc32c.h"
+#include "common/little_endian.h"
 #include "common/random_id.h"
 #include "common/status_macros.h"
+#include "common/unique_fd.h"
+#include "sensor/delivery/spool_record.h"
 
 namespace vigil::sensor {
 namespace {
-
-// CRC32C, slicing by 8: table[0] is the classic byte table, table[k] advances k more bytes.
-using CrcTable = std::array<std::array<uint32_t, 256>, 8>;
-
-constexpr CrcTable MakeCrcTable() {
-  CrcTable t{};
-  for (uint32_t i = 0; i < 256; ++i) {
-    uint32_t c = i;
-    for (int k = 0; k < 8; ++k) c = (c & 1) ? (c >> 1) ^ 0x82F63B78u : c >> 1;
-    t[0][i] = c;
-  }
-  for (uint32_t i = 0; i < 256; ++i) {
-    for (int k = 1; k < 8; ++k) t[k][i] = (t[k - 1][i] >> 8) ^ t[0][t[k - 1][i] & 0xff];
-  }
-  return t;
-}
-
-constexpr CrcTable kCrcTable = MakeCrcTable();
 
 constexpr char kSegmentMagic[] = "VSPOOL01";
 constexpr char kStateMagic[] = "VSPSTAT1";
 constexpr size_t kMagicSize = 8;
 constexpr uint64_t kSegmentHeader = 16;
-constexpr uint8_t kRecordMagic = 0xA7;
-constexpr size_t kRecordHeader = 16;
-constexpr size_t kRecordOverhead = kRecordHeader + 4;
-constexpr uint64_t kGapRecordBytes = kRecordOverhead + 8;
 constexpr size_t kStateSize = kMagicSize + 4 * 8 + 4;
 constexpr char kStateName[] = "state";
 constexpr char kStateTemp[] = "state.tmp";
@@ -53,26 +35,6 @@ constexpr char kEpochName[] = "epoch";
 constexpr char kEpochTemp[] = "epoch.tmp";
 constexpr size_t kEpochHexDigits = 32;
 constexpr size_t kReadChunk = 64 << 10;
-
-void PutU32(char* p, uint32_t v) {
-  for (int i = 0; i < 4; ++i) p[i] = static_cast<char>(v >> (8 * i));
-}
-
-void PutU64(char* p, uint64_t v) {
-  for (int i = 0; i < 8; ++i) p[i] = static_cast<char>(v >> (8 * i));
-}
-
-uint32_t GetU32(const char* p) {
-  uint32_t v = 0;
-  for (int i = 0; i < 4; ++i) v |= static_cast<uint32_t>(static_cast<uint8_t>(p[i])) << (8 * i);
-  return v;
-}
-
-uint64_t GetU64(const char* p) {
-  uint64_t v = 0;
-  for (int i = 0; i < 8; ++i) v |= static_cast<uint64_t>(static_cast<uint8_t>(p[i])) << (8 * i);
-  return v;
-}
 
 std::string SegmentName(uint64_t first_seq) { return absl::StrFormat("seg-%020u.log", first_seq); }
 
@@ -117,54 +79,6 @@ absl::Status MakeDirs(const std::string& dir) {
   return absl::OkStatus();
 }
 
-class FdCloser {
- public:
-  explicit FdCloser(int fd) : fd_(fd) {}
-  ~FdCloser() {
-    if (fd_ >= 0) close(fd_);
-  }
-  FdCloser(const FdCloser&) = delete;
-  FdCloser& operator=(const FdCloser&) = delete;
-
- private:
-  int fd_;
-};
-
-struct RecordHeader {
-  RecordKind kind = RecordKind::kAlert;
-  uint32_t length = 0;
-  uint64_t seq = 0;
-};
-
-bool ParseRecordHeader(const char* p, RecordHeader* h) {
-  const uint8_t kind = static_cast<uint8_t>(p[1]);
-  if (static_cast<uint8_t>(p[0]) != kRecordMagic || p[2] != 0 || p[3] != 0) return false;
-  if (kind != static_cast<uint8_t>(RecordKind::kAlert) &&
-      kind != static_cast<uint8_t>(RecordKind::kGap)) {
-    return false;
-  }
-  h->kind = static_cast<RecordKind>(kind);
-  h->length = GetU32(p + 4);
-  h->seq = GetU64(p + 8);
-  if (h->length > Spool::kMaxPayload) return false;
-  return h->kind != RecordKind::kGap || h->length == 8;
-}
-
-void EncodeRecord(RecordKind kind, uint64_t seq, absl::string_view payload, std::string* out) {
-  const size_t start = out->size();
-  out->resize(start + kRecordHeader);
-  char* h = out->data() + start;
-  h[0] = static_cast<char>(kRecordMagic);
-  h[1] = static_cast<char>(kind);
-  h[2] = h[3] = 0;
-  PutU32(h + 4, static_cast<uint32_t>(payload.size()));
-  PutU64(h + 8, seq);
-  out->append(payload.data(), payload.size());
-  char crc[4];
-  PutU32(crc, Crc32c(absl::string_view(out->data() + start, out->size() - start)));
-  out->append(crc, 4);
-}
-
 // Reads consecutive records of one segment between two offsets, checking each.
 class SegmentReader {
  public:
@@ -176,19 +90,12 @@ class SegmentReader {
   // points into the reader's buffer until the next call.
   Result Next(uint64_t expected, RecordHeader* header, absl::string_view* payload) {
     if (pos_ >= end_) return Result::kEnd;
-    if (!Fill(kRecordHeader)) return error_ != 0 ? Result::kIoError : Result::kTorn;
+    if (!Fill(kRecordHeaderBytes)) return error_ != 0 ? Result::kIoError : Result::kTorn;
     RecordHeader h;
-    if (!ParseRecordHeader(buf_.data() + head_, &h) || h.seq != expected) {
-      return Result::kCorrupt;
-    }
-    const size_t total = kRecordOverhead + h.length;
+    if (!DecodeRecordHeader(Buffered(), &h) || h.seq != expected) return Result::kCorrupt;
+    const size_t total = h.record_bytes();
     if (!Fill(total)) return error_ != 0 ? Result::kIoError : Result::kTorn;
-    const char* p = buf_.data() + head_;
-    if (Crc32c(absl::string_view(p, total - 4)) != GetU32(p + total - 4)) {
-      return Result::kCorrupt;
-    }
-    *header = h;
-    *payload = absl::string_view(p + kRecordHeader, h.length);
+    if (DecodeRecord(Buffered(), header, payload) != RecordDecode::kOk) return Result::kCorrupt;
     head_ += total;
     pos_ += total;
     return Result::kRecord;
@@ -200,6 +107,11 @@ class SegmentReader {
   int error() const { return error_; }
 
  private:
+  // The bytes read ahead from pos_ on.
+  absl::string_view Buffered() const {
+    return absl::string_view(buf_.data() + head_, buf_.size() - head_);
+  }
+
   // Makes `n` bytes from pos_ available at buf_[head_]; false when the range or the file
   // ends first, or on a read error (error_ set).
   bool Fill(size_t n) {
@@ -232,26 +144,8 @@ class SegmentReader {
 
 }  // namespace
 
-uint32_t Crc32c(absl::string_view data, uint32_t crc) {
-  const auto* p = reinterpret_cast<const uint8_t*>(data.data());
-  size_t n = data.size();
-  uint32_t c = ~crc;
-  while (n >= 8) {
-    const uint32_t lo = (p[0] | p[1] << 8 | p[2] << 16 | static_cast<uint32_t>(p[3]) << 24) ^ c;
-    const uint32_t hi = p[4] | p[5] << 8 | p[6] << 16 | static_cast<uint32_t>(p[7]) << 24;
-    c = kCrcTable[7][lo & 0xff] ^ kCrcTable[6][(lo >> 8) & 0xff] ^ kCrcTable[5][(lo >> 16) & 0xff] ^
-        kCrcTable[4][lo >> 24] ^ kCrcTable[3][hi & 0xff] ^ kCrcTable[2][(hi >> 8) & 0xff] ^
-        kCrcTable[1][(hi >> 16) & 0xff] ^ kCrcTable[0][hi >> 24];
-    p += 8;
-    n -= 8;
-  }
-  while (n-- > 0) c = (c >> 8) ^ kCrcTable[0][(c ^ *p++) & 0xff];
-  return ~c;
-}
-
 uint64_t SpoolRecord::gap_count() const {
-  if (kind != RecordKind::kGap || payload.size() != 8) return 0;
-  return GetU64(payload.data());
+  return kind == RecordKind::kGap ? DecodeGapCount(payload) : 0;
 }
 
 absl::StatusOr<std::unique_ptr<Spool>> Spool::Open(const std::string& dir,
@@ -264,27 +158,28 @@ absl::StatusOr<std::unique_ptr<Spool>> Spool::Open(const std::string& dir,
         "), max_bytes >= segment_bytes (have ", options.max_bytes, "), sequence_lease >= 1"));
   }
   VIGIL_RETURN_IF_ERROR(MakeDirs(dir));
-  const int dir_fd = open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (dir_fd < 0) return ErrnoError(errno, "cannot open directory", dir);
-  const int lock_fd = openat(dir_fd, "lock", O_RDWR | O_CREAT | O_CLOEXEC, 0600);
-  if (lock_fd < 0 || flock(lock_fd, LOCK_EX | LOCK_NB) != 0) {
+  UniqueFd dir_fd(open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+  if (!dir_fd.valid()) return ErrnoError(errno, "cannot open directory", dir);
+  UniqueFd lock_fd(openat(dir_fd.get(), "lock", O_RDWR | O_CREAT | O_CLOEXEC, 0600));
+  if (!lock_fd.valid() || flock(lock_fd.get(), LOCK_EX | LOCK_NB) != 0) {
     const int err = errno;
-    if (lock_fd >= 0) close(lock_fd);
-    close(dir_fd);
     if (err == EWOULDBLOCK) {
       return absl::FailedPreconditionError(
           absl::StrCat("spool ", dir, " is already open (", dir, "/lock is held)"));
     }
     return ErrnoError(err, "cannot lock", dir + "/lock");
   }
-  std::unique_ptr<Spool> spool(new Spool(dir, options, dir_fd, lock_fd));
+  std::unique_ptr<Spool> spool(new Spool(dir, options, std::move(dir_fd), std::move(lock_fd)));
   VIGIL_RETURN_IF_ERROR(spool->Recover());
   spool->open_ = true;
   return spool;
 }
 
-Spool::Spool(std::string dir, const SpoolOptions& options, int dir_fd, int lock_fd)
-    : dir_(std::move(dir)), options_(options), dir_fd_(dir_fd), lock_fd_(lock_fd) {}
+Spool::Spool(std::string dir, const SpoolOptions& options, UniqueFd dir_fd, UniqueFd lock_fd)
+    : dir_(std::move(dir)),
+      options_(options),
+      dir_fd_(std::move(dir_fd)),
+      lock_fd_(std::move(lock_fd)) {}
 
 Spool::~Spool() {
   if (open_) {
@@ -294,32 +189,31 @@ Spool::~Spool() {
   absl::MutexLock lock(&mu_);
   if (active_fd_ >= 0) close(active_fd_);
   for (const auto& file : unsynced_) close(file.first);
-  close(lock_fd_);
-  close(dir_fd_);
+  // lock_fd_, then dir_fd_, close as the members go.
 }
 
 absl::Status Spool::Recover() {
   absl::MutexLock lock(&mu_);
   State state;
   const std::string state_path = absl::StrCat(dir_, "/", kStateName);
-  const int state_fd = openat(dir_fd_, kStateName, O_RDONLY | O_CLOEXEC);
+  const int state_fd = openat(dir_fd_.get(), kStateName, O_RDONLY | O_CLOEXEC);
   if (state_fd < 0 && errno != ENOENT) return ErrnoError(errno, "cannot open", state_path);
   if (state_fd >= 0) {
-    FdCloser closer(state_fd);
+    UniqueFd closer(state_fd);
     char buf[kStateSize + 1];
     const ssize_t n = pread(state_fd, buf, sizeof(buf), 0);
     if (n < 0) return ErrnoError(errno, "cannot read", state_path);
     if (static_cast<size_t>(n) == kStateSize && memcmp(buf, kStateMagic, kMagicSize) == 0 &&
-        Crc32c(absl::string_view(buf, kStateSize - 4)) == GetU32(buf + kStateSize - 4)) {
-      state.acked = GetU64(buf + 8);
-      state.ceiling = GetU64(buf + 16);
-      state.gap_owed = GetU64(buf + 24);
-      state.gap_from = GetU64(buf + 32);
+        Crc32c(absl::string_view(buf, kStateSize - 4)) == GetLittleEndian32(buf + kStateSize - 4)) {
+      state.acked = GetLittleEndian64(buf + 8);
+      state.ceiling = GetLittleEndian64(buf + 16);
+      state.gap_owed = GetLittleEndian64(buf + 24);
+      state.gap_from = GetLittleEndian64(buf + 32);
     } else {
       ++corrupt_;  // resend from the start; numbering continues above what the segments hold
     }
   }
-  (void)unlinkat(dir_fd_, kStateTemp, 0);
+  (void)unlinkat(dir_fd_.get(), kStateTemp, 0);
 
   std::vector<uint64_t> firsts;
   {
@@ -345,7 +239,7 @@ absl::Status Spool::Recover() {
     next = std::max(next, seg.first_seq);
     const int fd = open(seg.path.c_str(), (newest ? O_RDWR : O_RDONLY) | O_CLOEXEC);
     if (fd < 0) return ErrnoError(errno, "cannot open", seg.path);
-    FdCloser closer(fd);
+    UniqueFd closer(fd);
     struct stat st;
     if (fstat(fd, &st) != 0) return ErrnoError(errno, "cannot stat", seg.path);
     seg.size = static_cast<uint64_t>(st.st_size);
@@ -357,7 +251,7 @@ absl::Status Spool::Recover() {
       if (n < 0) return ErrnoError(errno, "cannot read", seg.path);
       header_ok = n == static_cast<ssize_t>(kSegmentHeader) &&
                   memcmp(header, kSegmentMagic, kMagicSize) == 0 &&
-                  GetU64(header + kMagicSize) == seg.first_seq;
+                  GetLittleEndian64(header + kMagicSize) == seg.first_seq;
     }
     // Numbers must rise across segments; an overlapping segment is not trusted.
     if (header_ok && !segments_.empty() && seg.first_seq <= segments_.back().last_seq) {
@@ -418,10 +312,10 @@ absl::Status Spool::Recover() {
 
 absl::Status Spool::LoadEpoch(bool legacy) {
   const std::string path = absl::StrCat(dir_, "/", kEpochName);
-  const int fd = openat(dir_fd_, kEpochName, O_RDONLY | O_CLOEXEC);
+  const int fd = openat(dir_fd_.get(), kEpochName, O_RDONLY | O_CLOEXEC);
   if (fd < 0 && errno != ENOENT) return ErrnoError(errno, "cannot open", path);
   if (fd >= 0) {
-    FdCloser closer(fd);
+    UniqueFd closer(fd);
     char buf[kEpochHexDigits + 2];
     const ssize_t n = pread(fd, buf, sizeof(buf), 0);
     if (n < 0) return ErrnoError(errno, "cannot read", path);
@@ -448,18 +342,18 @@ absl::Status Spool::LoadEpoch(bool legacy) {
 absl::Status Spool::ReplaceFile(const char* temp_name, const char* name, absl::string_view data) {
   const bool sync = options_.fsync != FsyncPolicy::kNever;
   const std::string temp = absl::StrCat(dir_, "/", temp_name);
-  const int fd = openat(dir_fd_, temp_name, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+  const int fd = openat(dir_fd_.get(), temp_name, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
   if (fd < 0) return ErrnoError(errno, "cannot create", temp);
   absl::Status status = PWriteAll(fd, data, 0, temp);
   if (status.ok() && sync && fsync(fd) != 0) status = ErrnoError(errno, "cannot sync", temp);
   close(fd);
-  if (status.ok() && renameat(dir_fd_, temp_name, dir_fd_, name) != 0) {
+  if (status.ok() && renameat(dir_fd_.get(), temp_name, dir_fd_.get(), name) != 0) {
     status = ErrnoError(errno, "cannot rename", temp);
   }
-  if (status.ok() && sync && fsync(dir_fd_) != 0) {
+  if (status.ok() && sync && fsync(dir_fd_.get()) != 0) {
     status = ErrnoError(errno, "cannot sync directory", dir_);
   }
-  if (!status.ok()) (void)unlinkat(dir_fd_, temp_name, 0);
+  if (!status.ok()) (void)unlinkat(dir_fd_.get(), temp_name, 0);
   return status;
 }
 
@@ -482,11 +376,11 @@ absl::Status Spool::WriteState(StateWrite mode) {
   }
   char buf[kStateSize];
   memcpy(buf, kStateMagic, kMagicSize);
-  PutU64(buf + 8, state.acked);
-  PutU64(buf + 16, state.ceiling);
-  PutU64(buf + 24, state.gap_owed);
-  PutU64(buf + 32, state.gap_from);
-  PutU32(buf + kStateSize - 4, Crc32c(absl::string_view(buf, kStateSize - 4)));
+  PutLittleEndian64(buf + 8, state.acked);
+  PutLittleEndian64(buf + 16, state.ceiling);
+  PutLittleEndian64(buf + 24, state.gap_owed);
+  PutLittleEndian64(buf + 32, state.gap_from);
+  PutLittleEndian32(buf + kStateSize - 4, Crc32c(absl::string_view(buf, kStateSize - 4)));
 
   VIGIL_RETURN_IF_ERROR(ReplaceFile(kStateTemp, kStateName, absl::string_view(buf, kStateSize)));
   absl::MutexLock lock(&mu_);
@@ -524,7 +418,7 @@ absl::StatusOr<uint64_t> Spool::Append(absl::string_view payload) {
 
 absl::Status Spool::AppendLocked(absl::string_view payload, uint64_t* stored) {
   const bool gap = gap_pending_ > 0;
-  const uint64_t need = kRecordOverhead + payload.size() + (gap ? kGapRecordBytes : 0);
+  const uint64_t need = kRecordOverheadBytes + payload.size() + (gap ? kGapRecordBytes : 0);
   if (active_fd_ >= 0) {
     const Segment& seg = segments_.back();
     if (seg.size > kSegmentHeader && seg.size + need > options_.segment_bytes) SealActive();
@@ -541,9 +435,7 @@ absl::Status Spool::AppendLocked(absl::string_view payload, uint64_t* stored) {
   uint64_t seq = next_seq_;
   write_buf_.clear();
   if (gap) {
-    char count[8];
-    PutU64(count, gap_pending_);
-    EncodeRecord(RecordKind::kGap, seq++, absl::string_view(count, sizeof(count)), &write_buf_);
+    EncodeGapRecord(seq++, gap_pending_, &write_buf_);
   }
   EncodeRecord(RecordKind::kAlert, seq, payload, &write_buf_);
   absl::Status status = PWriteAll(active_fd_, write_buf_, seg.size, seg.path);
@@ -573,19 +465,19 @@ absl::Status Spool::CreateSegment() {
   const uint64_t first = next_seq_;
   const std::string name = SegmentName(first);
   const std::string path = absl::StrCat(dir_, "/", name);
-  const int fd = openat(dir_fd_, name.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+  const int fd = openat(dir_fd_.get(), name.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
   if (fd < 0) return ErrnoError(errno, "cannot create", path);
   char header[kSegmentHeader];
   memcpy(header, kSegmentMagic, kMagicSize);
-  PutU64(header + kMagicSize, first);
+  PutLittleEndian64(header + kMagicSize, first);
   absl::Status status = PWriteAll(fd, absl::string_view(header, sizeof(header)), 0, path);
   if (status.ok() && options_.fsync == FsyncPolicy::kAlways &&
-      (fdatasync(fd) != 0 || fsync(dir_fd_) != 0)) {
+      (fdatasync(fd) != 0 || fsync(dir_fd_.get()) != 0)) {
     status = ErrnoError(errno, "cannot sync new segment", path);
   }
   if (!status.ok()) {
     close(fd);
-    (void)unlinkat(dir_fd_, name.c_str(), 0);
+    (void)unlinkat(dir_fd_.get(), name.c_str(), 0);
     return status;
   }
   if (options_.fsync == FsyncPolicy::kBatch) dir_dirty_ = true;
@@ -677,7 +569,7 @@ absl::Status Spool::Sync() {
     if (status.ok()) status = ErrnoError(errno, "cannot sync", file.second);
     failed.push_back(std::move(file));
   }
-  if (dir && fsync(dir_fd_) != 0 && status.ok()) {
+  if (dir && fsync(dir_fd_.get()) != 0 && status.ok()) {
     status = ErrnoError(errno, "cannot sync directory", dir_);
   }
   if (!status.ok()) {
@@ -734,7 +626,7 @@ absl::StatusOr<std::vector<SpoolRecord>> Spool::ReadFrom(uint64_t seq, size_t ma
       if (err == ENOENT && !HasSegment(span.first)) continue;  // removed by an ack meanwhile
       return ErrnoError(err, "cannot open", span.path);
     }
-    FdCloser closer(fd);
+    UniqueFd closer(fd);
     SegmentReader reader(fd, span.offset, span.end);
     uint64_t expected = span.start_seq;
     while (!full) {

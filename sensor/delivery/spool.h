@@ -12,15 +12,14 @@
 //   epoch                            the spool's epoch: 32 hex digits and a newline
 //   lock                             flock'ed while a Spool has the directory open
 // A segment starts with a 16-byte header, "VSPOOL01" and the u64 number of its first record,
-// followed by records, all integers little-endian:
-//   u8 magic 0xA7 | u8 kind (1 alert, 2 gap) | u16 zero | u32 payload length | u64 sequence |
-//   payload | u32 CRC32C of everything before it
-// A gap record's payload is the u64 count of alerts lost at that point. Inside a segment the
-// numbers are consecutive; a segment rolls when the next record would take it past
-// `segment_bytes` (one record larger than that gets a segment of its own). Each Open starts a
-// new segment. The state file is "VSPSTAT1", u64 acked (every number <= it is acked), u64
-// sequence ceiling (no number >= it was ever handed out), u64 owed gap count, u64 the first
-// number the owed gap may take, u32 CRC32C; it is replaced by write-temp, fsync, rename.
+// followed by records framed as sensor/delivery/spool_record.h describes (a header with the kind,
+// length and number, the payload, a CRC32C); a gap record's payload is the u64 count of
+// alerts lost at that point. All integers are little-endian. Inside a segment the numbers
+// are consecutive; a segment rolls when the next record would take it past `segment_bytes`
+// (one record larger than that gets a segment of its own). Each Open starts a new segment.
+// The state file is "VSPSTAT1", u64 acked (every number <= it is acked), u64 sequence
+// ceiling (no number >= it was ever handed out), u64 owed gap count, u64 the first number
+// the owed gap may take, u32 CRC32C; it is replaced by write-temp, fsync, rename.
 //
 // Sequence numbers start at 1, increase by one per record (gap records take numbers too)
 // and are never reused, across restarts and crashes included: numbers are leased in blocks
@@ -83,12 +82,10 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "absl/synchronization/mutex.h"
+#include "common/unique_fd.h"
+#include "sensor/delivery/spool_record.h"
 
 namespace vigil::sensor {
-
-// CRC32C (Castagnoli), table-driven. Pass the previous result as `crc` to continue a
-// running checksum; start with 0.
-uint32_t Crc32c(absl::string_view data, uint32_t crc = 0);
 
 // When the spool calls fsync; see the file comment.
 enum class FsyncPolicy { kAlways, kBatch, kNever };
@@ -105,12 +102,6 @@ struct SpoolOptions {
   uint64_t sequence_lease = 1 << 16;
 };
 
-// What a record is.
-enum class RecordKind : uint8_t {
-  kAlert = 1,  // payload: the alert as the sensor appended it
-  kGap = 2,    // alerts lost here; payload: u64 little-endian count
-};
-
 // One record read back from the spool.
 struct SpoolRecord {
   uint64_t seq = 0;  // sequence number
@@ -125,7 +116,7 @@ struct SpoolRecord {
 class Spool {
  public:
   // Largest alert payload Append accepts.
-  static constexpr size_t kMaxPayload = 1 << 20;
+  static constexpr size_t kMaxPayload = kMaxRecordPayload;
 
   // Opens (creating it and its parents when missing) the spool in `dir` and recovers its
   // contents. Fails when the options are invalid, when another Spool holds the directory,
@@ -209,7 +200,7 @@ class Spool {
   };
   enum class StateWrite { kCurrent, kExtendLease, kExactClose };
 
-  Spool(std::string dir, const SpoolOptions& options, int dir_fd, int lock_fd);
+  Spool(std::string dir, const SpoolOptions& options, UniqueFd dir_fd, UniqueFd lock_fd);
 
   absl::Status Recover() ABSL_LOCKS_EXCLUDED(mu_);
   // Reads the epoch file, or makes one unless the spool predates epochs (`legacy`).
@@ -234,10 +225,10 @@ class Spool {
 
   const std::string dir_;
   const SpoolOptions options_;
-  const int dir_fd_;
-  const int lock_fd_;
-  bool open_ = false;  // recovered; the destructor may write state
-  std::string epoch_;  // set by Recover
+  const UniqueFd dir_fd_;   // the spool directory, for the *at() calls and its fsyncs
+  const UniqueFd lock_fd_;  // holds the flock on `lock` until the Spool goes away
+  bool open_ = false;       // recovered; the destructor may write state
+  std::string epoch_;       // set by Recover
 
   absl::Mutex state_mu_ ABSL_ACQUIRED_BEFORE(mu_);
   mutable absl::Mutex mu_;

@@ -2,6 +2,7 @@
 #include "cli/options.h"
 
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -335,20 +336,13 @@ TEST(ParseCliOptionsTest, HelpTopics) {
   EXPECT_THAT(ErrorOf({"help", "frobnicate"}), HasSubstr("no help for unknown command"));
 }
 
-TEST(UsageForTest, EveryCommandAndGroupHasUsageNamingIt) {
-  for (const char* topic : {"sensors", "alerts tail", "alerts query", "rules push", "rules status",
-                            "rules list", "modules list", "modules enable", "modules disable",
-                            "modules status", "alerts", "rules", "modules"}) {
-    const char* usage = UsageFor(topic);
-    ASSERT_NE(usage, nullptr) << topic;
-    EXPECT_THAT(usage, HasSubstr(std::string("vigilctl ") + topic)) << topic;
+TEST(CommandNamedTest, NamesEveryCommandAndNothingElse) {
+  EXPECT_EQ(CommandNamed("sensors"), Command::kSensors);
+  EXPECT_EQ(CommandNamed("alerts tail"), Command::kAlertsTail);
+  EXPECT_EQ(CommandNamed("modules disable"), Command::kModulesDisable);
+  for (const char* words : {"", "alerts", "rules", "modules", "alerts  tail", "Sensors", "help"}) {
+    EXPECT_EQ(CommandNamed(words), std::nullopt) << words;
   }
-  ASSERT_NE(UsageFor(""), nullptr);
-  for (const char* flag : {"--controller", "--ca", "--cert", "--key", "--insecure", "--token-file",
-                           "--server-name", "--output", "--timeout"}) {
-    EXPECT_THAT(UsageFor(""), HasSubstr(flag)) << flag;
-  }
-  EXPECT_EQ(UsageFor("nope"), nullptr);
 }
 
 }  // namespace
