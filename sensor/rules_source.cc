@@ -1,8 +1,5 @@
 #include "sensor/rules_source.h"
 
-#include <filesystem>
-#include <fstream>
-#include <sstream>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
@@ -15,17 +12,10 @@ absl::StatusOr<CompiledRules> CompileRuleFiles(const std::vector<std::string>& p
   rules::RuleFileSet files;
   VIGIL_RETURN_IF_ERROR(files.AddPaths(paths));
   VIGIL_ASSIGN_OR_RETURN(std::unique_ptr<rules::RuleSet> set, rules::RuleSet::Compile(files));
-  // The version names the content as loaded (base names, in load order), as the
-  // controller names a pushed set, so the same files are the same version everywhere.
-  std::vector<std::pair<std::string, std::string>> parts;
-  for (const std::string& path : files.files()) {
-    std::ifstream in(path, std::ios::binary);
-    std::stringstream content;
-    content << in.rdbuf();
-    parts.emplace_back(std::filesystem::path(path).filename().string(), content.str());
-  }
+  // The version names the bytes compiled (base names, in load order), as the controller
+  // names a pushed set, so the same files are the same version everywhere.
   return CompiledRules{std::shared_ptr<const rules::RuleSet>(std::move(set)),
-                       rules::RuleSetContentVersion(parts)};
+                       files.ContentVersion()};
 }
 
 absl::StatusOr<CompiledRules> CompilePushedRules(const vigil::v1::RuleSet& pushed,
