@@ -1,11 +1,8 @@
 #include "cli/commands.h"
 
 #include <algorithm>
-#include <cerrno>
 #include <chrono>
-#include <cstring>
 #include <filesystem>
-#include <fstream>
 #include <map>
 #include <memory>
 #include <utility>
@@ -17,6 +14,7 @@
 #include "absl/strings/str_split.h"
 #include "cli/connection.h"
 #include "cli/format.h"
+#include "common/read_file.h"
 #include "common/status_macros.h"
 
 namespace vigil::cli {
@@ -254,20 +252,6 @@ int SetModule(const CliOptions& options, const CommandEnv& env, bool enabled) {
   return kExitOk;
 }
 
-absl::StatusOr<std::string> ReadRuleFile(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return absl::NotFoundError(absl::StrCat("cannot read ", path, ": ", strerror(errno)));
-  std::string text(kMaxRuleFileBytes + 1, '\0');
-  in.read(text.data(), static_cast<std::streamsize>(text.size()));
-  if (in.bad()) return absl::DataLossError(absl::StrCat("cannot read ", path));
-  text.resize(static_cast<size_t>(in.gcount()));
-  if (text.size() > kMaxRuleFileBytes) {
-    return absl::FailedPreconditionError(
-        absl::StrCat(path, " is larger than ", kMaxRuleFileBytes, " bytes"));
-  }
-  return text;
-}
-
 }  // namespace
 
 void Interrupt::Watch(grpc::ClientContext* context) {
@@ -374,7 +358,7 @@ absl::StatusOr<std::vector<LocalRuleFile>> ReadRuleFiles(const std::vector<std::
       return absl::InvalidArgumentError(absl::StrCat(
           it->second, " and ", path, " have the same name; rules files are sent by name"));
     }
-    VIGIL_ASSIGN_OR_RETURN(*f.file.mutable_content(), ReadRuleFile(path));
+    VIGIL_ASSIGN_OR_RETURN(*f.file.mutable_content(), ReadSmallFile(path, kMaxRuleFileBytes));
     out.push_back(std::move(f));
   }
   return out;

@@ -1,9 +1,5 @@
 #include "cli/connection.h"
 
-#include <cerrno>
-#include <cstring>
-#include <fstream>
-
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "common/read_file.h"

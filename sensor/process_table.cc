@@ -1,28 +1,25 @@
 #include "sensor/process_table.h"
 
 #include <dirent.h>
+#include <unistd.h>
 
-#include <fstream>
+#include <cerrno>
+#include <cstring>
 #include <memory>
-#include <sstream>
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
+#include "common/read_file.h"
 
 namespace vigil::sensor {
 namespace {
 
-// Reads at most `limit` bytes of a small procfs file.
-bool ReadSmallFile(const std::string& path, size_t limit, std::string* out) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return false;
-  out->assign(limit, '\0');
-  in.read(out->data(), static_cast<std::streamsize>(limit));
-  out->resize(static_cast<size_t>(in.gcount()));
-  return true;
-}
+// The most of /proc/<pid>/status looked at (the fields read are near its start) and of
+// /proc/<pid>/cmdline kept (a longer one is cut short, like the argv an exec event carries).
+constexpr size_t kMaxStatusBytes = 8192;
+constexpr size_t kMaxCmdlineBytes = 4096;
 
 // Parses "Uid:\t<real>\t<effective>..." style lines of /proc/PID/status.
 void ParseIds(absl::string_view value, uint32_t* real, uint32_t* effective) {
@@ -47,23 +44,23 @@ std::string JoinArgs(absl::string_view argv) {
 
 }  // namespace
 
-ProcessTable::ProcessTable(size_t capacity) : capacity_(capacity == 0 ? 1 : capacity) {}
+ProcessTable::ProcessTable(size_t capacity) : processes_(capacity) {}
 
 absl::Status ProcessTable::SeedFromProc(const std::string& proc_root) {
   std::unique_ptr<DIR, int (*)(DIR*)> dir(opendir(proc_root.c_str()), closedir);
   if (!dir) {
     return absl::NotFoundError(absl::StrCat("cannot list ", proc_root, ": ", strerror(errno)));
   }
-  std::string buf;
   while (dirent* entry = readdir(dir.get())) {
     uint32_t pid;
     if (!absl::SimpleAtoi(entry->d_name, &pid) || pid == 0) continue;
     const std::string base = absl::StrCat(proc_root, "/", entry->d_name);
-    if (!ReadSmallFile(base + "/status", 8192, &buf)) continue;
+    absl::StatusOr<std::string> status_file = ReadFileHead(base + "/status", kMaxStatusBytes);
+    if (!status_file.ok()) continue;
 
     event::ProcessInfo info;
     info.pid = pid;
-    for (absl::string_view line : absl::StrSplit(buf, '\n')) {
+    for (absl::string_view line : absl::StrSplit(*status_file, '\n')) {
       if (absl::ConsumePrefix(&line, "Name:")) {
         info.comm = std::string(absl::StripAsciiWhitespace(line));
       } else if (absl::ConsumePrefix(&line, "PPid:")) {
@@ -78,7 +75,8 @@ absl::Status ProcessTable::SeedFromProc(const std::string& proc_root) {
     char target[4096];
     ssize_t n = readlink((base + "/exe").c_str(), target, sizeof(target));
     if (n > 0) info.exe.assign(target, static_cast<size_t>(n));
-    if (ReadSmallFile(base + "/cmdline", 4096, &buf)) info.cmdline = JoinArgs(buf);
+    absl::StatusOr<std::string> cmdline = ReadFileHead(base + "/cmdline", kMaxCmdlineBytes);
+    if (cmdline.ok()) info.cmdline = JoinArgs(*cmdline);
 
     event::ProcessInfo* slot = Upsert(pid);
     *slot = std::move(info);
@@ -87,27 +85,9 @@ absl::Status ProcessTable::SeedFromProc(const std::string& proc_root) {
 }
 
 event::ProcessInfo* ProcessTable::Upsert(uint32_t pid) {
-  auto it = index_.find(pid);
-  if (it != index_.end()) {
-    lru_.splice(lru_.begin(), lru_, it->second);
-    return &*it->second;
-  }
-  if (index_.size() >= capacity_) {
-    index_.erase(lru_.back().pid);
-    lru_.pop_back();
-    ++evictions_;
-  }
-  lru_.emplace_front();
-  lru_.front().pid = pid;
-  index_.emplace(pid, lru_.begin());
-  return &lru_.front();
-}
-
-void ProcessTable::Erase(uint32_t pid) {
-  auto it = index_.find(pid);
-  if (it == index_.end()) return;
-  lru_.erase(it->second);
-  index_.erase(it);
+  event::ProcessInfo& info = processes_.GetOrInsert(pid);
+  info.pid = pid;
+  return &info;
 }
 
 void ProcessTable::Apply(const event::Event& event) {
@@ -142,18 +122,13 @@ void ProcessTable::Apply(const event::Event& event) {
       return;
     }
     case event::kExit:
-      if (event.exit.group_dead) Erase(task.pid);
+      if (event.exit.group_dead) processes_.Erase(task.pid);
       return;
     case event::kOpen: return;
   }
 }
 
-const event::ProcessInfo* ProcessTable::Lookup(uint32_t pid) {
-  auto it = index_.find(pid);
-  if (it == index_.end()) return nullptr;
-  lru_.splice(lru_.begin(), lru_, it->second);
-  return &*it->second;
-}
+const event::ProcessInfo* ProcessTable::Lookup(uint32_t pid) { return processes_.Find(pid); }
 
 std::vector<const event::ProcessInfo*> ProcessTable::Ancestors(uint32_t pid, size_t max_depth) {
   std::vector<const event::ProcessInfo*> chain;

@@ -2,14 +2,13 @@
 #ifndef VIGIL_SENSOR_PROCESS_TABLE_H_
 #define VIGIL_SENSOR_PROCESS_TABLE_H_
 
+#include <cstddef>
 #include <cstdint>
-#include <list>
 #include <string>
 #include <vector>
 
-#include "absl/container/flat_hash_map.h"
 #include "absl/status/status.h"
-#include "absl/strings/string_view.h"
+#include "common/lru_map.h"
 #include "event/event.h"
 #include "event/process_info.h"
 
@@ -40,22 +39,18 @@ class ProcessTable {
   // stopping at pid 0, a loop, or a process the table does not know.
   std::vector<const event::ProcessInfo*> Ancestors(uint32_t pid, size_t max_depth);
 
-  size_t size() const { return index_.size(); }
-  size_t capacity() const { return capacity_; }
+  // Processes held now.
+  size_t size() const { return processes_.size(); }
+  // The most processes held.
+  size_t capacity() const { return processes_.capacity(); }
   // Processes dropped because the table was full.
-  uint64_t evictions() const { return evictions_; }
+  uint64_t evictions() const { return processes_.evictions(); }
 
  private:
-  using Lru = std::list<event::ProcessInfo>;
-
   // Returns the entry for pid, creating (and evicting if full) when missing.
   event::ProcessInfo* Upsert(uint32_t pid);
-  void Erase(uint32_t pid);
 
-  size_t capacity_;
-  Lru lru_;  // most recently used first
-  absl::flat_hash_map<uint32_t, Lru::iterator> index_;
-  uint64_t evictions_ = 0;
+  LruMap<uint32_t, event::ProcessInfo> processes_;
 };
 
 }  // namespace vigil::sensor

@@ -2,13 +2,13 @@
 
 #include <sys/stat.h>
 
-#include <cerrno>
-#include <cstring>
-#include <fstream>
+#include <string>
+#include <utility>
+#include <vector>
 
 #include "absl/strings/numbers.h"
-#include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
+#include "common/read_file.h"
 
 namespace vigil::sensor {
 
@@ -37,19 +37,21 @@ void UserNames::MaybeReload() {
 
 absl::Status UserNames::Reload() {
   names_.clear();
-  std::ifstream in(path_);
+  // Stamped before reading, so that a change made while reading is seen by the next check.
   struct stat st;
-  if (!in || stat(path_.c_str(), &st) != 0) {
+  const bool stamped = stat(path_.c_str(), &st) == 0;
+  absl::StatusOr<std::string> text = ReadFileHead(path_, kMaxFileBytes);
+  if (!text.ok()) {
     file_size_ = -1;
-    return absl::NotFoundError(absl::StrCat("cannot read ", path_, ": ", strerror(errno)));
+    return text.status();
   }
-  mtime_ = st.st_mtime;
-  file_size_ = st.st_size;
-  std::string line;
+  mtime_ = stamped ? st.st_mtime : 0;
+  file_size_ = stamped ? st.st_size : -1;  // unstamped: read again at the next check
   size_t read = 0;
-  while (std::getline(in, line) && names_.size() < kMaxUsers) {
+  for (absl::string_view line : absl::StrSplit(*text, '\n')) {
+    if (names_.size() >= kMaxUsers) break;
     read += line.size() + 1;
-    if (read > kMaxFileBytes) break;
+    if (read > kMaxFileBytes) break;  // a line cut short by the bound
     if (line.empty() || line[0] == '#') continue;
     // name:password:uid:gid:gecos:home:shell
     std::vector<absl::string_view> parts = absl::StrSplit(line, absl::MaxSplits(':', 3));

@@ -15,8 +15,8 @@ namespace vigil::sensor {
 // Reads a passwd(5) file and answers uid lookups from memory. The file is re-read when
 // its modification time or size changes, checked at most once per `recheck_s` seconds,
 // so new users appear without a restart and lookups stay cheap. Bounded: at most
-// kMaxUsers entries and kMaxFileBytes of file are read; malformed lines are skipped and
-// counted. Not thread-safe.
+// kMaxUsers entries and kMaxFileBytes of file are read (lines past either bound are
+// ignored); malformed lines are skipped and counted. Not thread-safe.
 class UserNames {
  public:
   static constexpr size_t kMaxUsers = 1 << 16;
@@ -27,7 +27,8 @@ class UserNames {
   // The name of `uid`, or empty when the file does not list it. May re-read the file.
   absl::string_view Lookup(uint32_t uid);
 
-  // Reads the file now. An unreadable file leaves the table empty.
+  // Reads the file now. An unreadable file leaves the table empty and fails with an error
+  // naming it.
   absl::Status Reload();
 
   size_t size() const { return names_.size(); }

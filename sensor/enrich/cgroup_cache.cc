@@ -1,13 +1,12 @@
 #include "sensor/enrich/cgroup_cache.h"
 
-#include <fcntl.h>
 #include <time.h>
-#include <unistd.h>
 
 #include <utility>
 
 #include "absl/strings/str_cat.h"
 #include "common/clock.h"
+#include "common/read_file.h"
 
 namespace vigil::sensor::enrich {
 
@@ -19,24 +18,10 @@ CgroupCache::CgroupCache(CgroupCacheOptions options)
 bool CgroupCache::Read(uint32_t pid, ProcCgroup* out) const {
   if (pid == 0) return false;
   const std::string path = absl::StrCat(options_.proc_root, "/", pid, "/cgroup");
-  const int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return false;
-  std::string text(kMaxFileBytes, '\0');
-  size_t used = 0;
-  bool ok = true;
-  while (used < text.size()) {
-    const ssize_t n = read(fd, &text[used], text.size() - used);
-    if (n < 0) {
-      ok = false;  // ESRCH: the process exited between open and read
-      break;
-    }
-    if (n == 0) break;
-    used += static_cast<size_t>(n);
-  }
-  close(fd);
-  if (!ok || used == 0) return false;
-  text.resize(used);
-  *out = ParseProcCgroup(text);
+  // Fails with ESRCH when the process exited between open and read.
+  absl::StatusOr<std::string> text = ReadFileHead(path, kMaxFileBytes);
+  if (!text.ok() || text->empty()) return false;
+  *out = ParseProcCgroup(*text);
   return true;
 }
 

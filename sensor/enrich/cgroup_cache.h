@@ -13,8 +13,8 @@
 #include "absl/base/thread_annotations.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
+#include "common/lru_map.h"
 #include "sensor/enrich/cgroup_path.h"
-#include "sensor/enrich/lru_map.h"
 
 namespace vigil::sensor::enrich {
 

@@ -14,7 +14,7 @@
 #include "absl/strings/string_view.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
-#include "sensor/enrich/lru_map.h"
+#include "common/lru_map.h"
 #include "sensor/enrich/pod_source.h"
 
 namespace vigil::sensor::enrich {
