@@ -11,15 +11,16 @@
 #include "cli/commands.h"
 #include "cli/options.h"
 #include "cli/usage.h"
+#include "common/log.h"
 
 int main(int argc, char** argv) {
+  vigil::SetLogProgram("vigilctl");
   const std::vector<std::string> args(argv + 1, argv + argc);
   absl::StatusOr<vigil::cli::CliOptions> options =
       vigil::cli::ParseCliOptions(args, vigil::cli::VigilEnvironment());
   if (!options.ok()) {
-    fprintf(stderr,
-            "vigilctl: %s\nRun 'vigilctl --help' (or 'vigilctl COMMAND --help') for usage.\n",
-            std::string(options.status().message()).c_str());
+    vigil::Log(options.status().message(),
+               "\nRun 'vigilctl --help' (or 'vigilctl COMMAND --help') for usage.");
     return vigil::cli::kExitUsage;
   }
   if (options->help) {

@@ -8,6 +8,7 @@
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "common/log.h"
 #include "controller/server.h"
 #include "rules/rule_file.h"
 
@@ -49,13 +50,14 @@ gRPC health checking and server reflection are on, so grpcurl works without .pro
 )";
 
 int Fail(const std::string& message, int code) {
-  fprintf(stderr, "vigil-controller: %s\n", message.c_str());
+  vigil::LogLine(message);
   return code;
 }
 
 }  // namespace
 
 int main(int argc, char** argv) {
+  vigil::SetLogProgram("vigil-controller");
   vigil::controller::ControllerOptions options;
   for (int i = 1; i < argc; ++i) {
     std::string arg = argv[i];
@@ -132,12 +134,12 @@ int main(int argc, char** argv) {
 
   auto server = vigil::controller::ControllerServer::Start(options);
   if (!server.ok()) return Fail(std::string(server.status().message()), 1);
-  fprintf(stderr, "vigil-controller: serving on port %d (%s)\n", (*server)->port(),
-          options.insecure ? "plaintext" : "mTLS");
+  vigil::Log("serving on port ", (*server)->port(), " (", options.insecure ? "plaintext" : "mTLS",
+             ")");
   std::thread signals([&] {
     int signo = 0;
     sigwait(&mask, &signo);
-    fprintf(stderr, "vigil-controller: signal %d, stopping\n", signo);
+    vigil::Log("signal ", signo, ", stopping");
     (*server)->Shutdown();
   });
   (*server)->Wait();

@@ -4,6 +4,7 @@
 
 #include "absl/strings/str_format.h"
 #include "common/clock.h"
+#include "common/log.h"
 #include "common/random_id.h"
 #include "controller/alert_codec.h"
 
@@ -68,8 +69,7 @@ void SelfAlerts::Raise(const SelfAlert& alert) {
   }
   if (!status.ok()) {
     ++errors_;
-    fprintf(stderr, "vigil-controller: self-alert '%s' not stored: %s\n", alert.rule.c_str(),
-            std::string(status.message()).c_str());
+    Log("self-alert '", alert.rule, "' not stored: ", status.message());
     return;
   }
   ++raised_;

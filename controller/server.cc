@@ -4,6 +4,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/time/time.h"
+#include "common/log.h"
 #include "common/read_file.h"
 #include "common/status_macros.h"
 #include "grpcpp/ext/proto_server_reflection_plugin.h"
@@ -90,8 +91,7 @@ absl::StatusOr<std::unique_ptr<ControllerServer>> ControllerServer::Start(
       absl::StatusOr<uint64_t> deleted = raw->store_->ApplyRetention(
           raw->options_.retention_age_s * 1000000000LL, raw->options_.retention_bytes);
       if (!deleted.ok()) {
-        fprintf(stderr, "vigil-controller: retention: %s\n",
-                std::string(deleted.status().message()).c_str());
+        Log("retention: ", deleted.status().message());
       }
     }
   });
@@ -101,8 +101,7 @@ absl::StatusOr<std::unique_ptr<ControllerServer>> ControllerServer::Start(
           absl::Seconds(raw->options_.sensor_tokens.refresh_s))) {
         absl::Status refreshed = raw->sensor_tokens_->Refresh();
         if (!refreshed.ok()) {
-          fprintf(stderr, "vigil-controller: sensor token keys (kept the current ones): %s\n",
-                  std::string(refreshed.message()).c_str());
+          Log("sensor token keys (kept the current ones): ", refreshed.message());
         }
       }
     });

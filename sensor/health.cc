@@ -9,6 +9,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "common/clock.h"
+#include "common/log.h"
 #include "sensor/watchdog.h"
 
 namespace vigil::sensor {
@@ -92,7 +93,7 @@ void HealthMonitor::Loop() {
                               verdict.stalled_for_ns / 1'000'000,
                               " ms; events will be dropped (and counted) once the ring is full"));
     }
-    if (verdict.stall_ended) fprintf(stderr, "vigil-sensor: pipeline consuming again\n");
+    if (verdict.stall_ended) Log("pipeline consuming again");
     for (const std::string& module : verdict.detached) {
       metrics_->CountProbeDetach(module);
       RaiseAlert(kDetachedRule,
@@ -101,13 +102,13 @@ void HealthMonitor::Loop() {
                               "activity; events of this module are not being seen"));
     }
     for (const std::string& module : verdict.reattached) {
-      fprintf(stderr, "vigil-sensor: probe module %s firing again\n", module.c_str());
+      Log("probe module ", module, " firing again");
     }
   }
 }
 
 void HealthMonitor::RaiseAlert(absl::string_view rule, absl::string_view output) {
-  fprintf(stderr, "vigil-sensor: %s\n", std::string(output).c_str());
+  LogLine(output);
   const std::vector<std::string> tags = {"vigil", "health"};
   AlertLine line;
   line.rule = rule;

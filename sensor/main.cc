@@ -6,6 +6,7 @@
 #include <cstdio>
 #include <string>
 
+#include "common/log.h"
 #include "rules/fields.h"
 #include "rules/rule_file.h"
 #include "rules/rule_set.h"
@@ -38,19 +39,19 @@ int ValidateRules(const std::vector<std::string>& paths) {
 }
 
 int Fail(const std::string& message, int code) {
-  fprintf(stderr, "vigil-sensor: %s\n", message.c_str());
+  vigil::LogLine(message);
   return code;
 }
 
 }  // namespace
 
 int main(int argc, char** argv) {
+  vigil::SetLogProgram("vigil-sensor");
   using vigil::sensor::Sensor;
   absl::StatusOr<vigil::sensor::SensorOptions> options =
       vigil::sensor::ParseSensorOptions(argc, argv);
   if (!options.ok()) {
-    fprintf(stderr, "vigil-sensor: %s\nTry 'vigil-sensor --help'.\n",
-            std::string(options.status().message()).c_str());
+    vigil::Log(options.status().message(), "\nTry 'vigil-sensor --help'.");
     return 2;
   }
   if (options->help) {
@@ -89,7 +90,7 @@ int main(int argc, char** argv) {
 
   absl::Status status = (*sensor)->WriteStartRecord();
   if (status.ok() && !options->check) {
-    fprintf(stderr, "vigil-sensor: running\n");
+    vigil::Log("running");
     status = (*sensor)->Run(stop_fd);
   }
   absl::Status shutdown = (*sensor)->Shutdown();

@@ -3,6 +3,7 @@
 #include <cstdio>
 
 #include "absl/strings/str_cat.h"
+#include "common/log.h"
 #include "common/status_macros.h"
 #include "sensor/probes/module_registry.h"
 
@@ -20,11 +21,9 @@ absl::Status ModuleSet::StartAll(probes::KernelEnv& env, const probes::ModuleOpt
     VIGIL_RETURN_IF_ERROR(module.SetPathPrefixes(prefixes));
     VIGIL_RETURN_IF_ERROR(module.Start(env, options));
     ++starts_[i];
-    fprintf(stderr, "vigil-sensor: module %s attached (%s)\n", std::string(module.name()).c_str(),
-            std::string(probes::AttachModeName(module.mode())).c_str());
+    Log("module ", module.name(), " attached (", probes::AttachModeName(module.mode()), ")");
     for (const std::string& hook : module.skipped()) {
-      fprintf(stderr, "vigil-sensor: module %s: hook %s not in this kernel, skipped\n",
-              std::string(module.name()).c_str(), hook.c_str());
+      Log("module ", module.name(), ": hook ", hook, " not in this kernel, skipped");
     }
   }
   return absl::OkStatus();

@@ -12,6 +12,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "common/clock.h"
+#include "common/log.h"
 #include "common/status_macros.h"
 #include "common/unique_fd.h"
 #include "sensor/probes/record_registry.h"
@@ -49,11 +50,9 @@ std::unique_ptr<enrich::Enricher> MakeEnricher(const SensorOptions& options) {
   e.pod_cache_size = options.pod_cache_size;
   auto enricher = std::make_unique<enrich::Enricher>(std::move(e));
   if (enricher->cri_socket().empty()) {
-    fprintf(stderr, "vigil-sensor: no CRI socket%s: k8s.* fields stay empty\n",
-            options.no_cri ? " (--no-cri)" : " found");
+    Log("no CRI socket", options.no_cri ? " (--no-cri)" : " found", ": k8s.* fields stay empty");
   } else {
-    fprintf(stderr, "vigil-sensor: pods from the CRI runtime at %s\n",
-            enricher->cri_socket().c_str());
+    Log("pods from the CRI runtime at ", enricher->cri_socket());
   }
   return enricher;
 }
@@ -127,8 +126,7 @@ absl::Status Sensor::Init() {
   // Seed after attaching, so no process can slip between the snapshot and the events.
   absl::Status seeded = pipeline_->table().SeedFromProc(options_.proc_root);
   if (!seeded.ok()) {
-    fprintf(stderr, "vigil-sensor: process table not seeded: %s\n",
-            std::string(seeded.message()).c_str());
+    Log("process table not seeded: ", seeded.message());
   }
   health_ = std::make_unique<HealthMonitor>(static_cast<int64_t>(options_.stall_after_ms),
                                             &metrics_, ring_.get(), &modules_, alerts_.get());
@@ -142,8 +140,7 @@ absl::Status Sensor::Init() {
                                                   metrics_.SetRingFill(ring_->Positions().pending(),
                                                                        ring_->size_bytes());
                                                 }));
-    fprintf(stderr, "vigil-sensor: metrics on %s (port %d)\n", options_.metrics_address.c_str(),
-            metrics_server_->port());
+    Log("metrics on ", options_.metrics_address, " (port ", metrics_server_->port(), ")");
   }
   initialized_ = true;
   metrics_.SyncModules(modules_.Snapshot());
@@ -201,7 +198,7 @@ absl::Status Sensor::ApplyModules(const vigil::v1::ModuleCommand& command) {
 }
 
 void Sensor::RaiseSelfAlert(absl::string_view rule, absl::string_view output) {
-  fprintf(stderr, "vigil-sensor: %s\n", std::string(output).c_str());
+  LogLine(output);
   const std::vector<std::string> tags = {"vigil", "rules"};
   AlertLine line;
   line.rule = rule;
@@ -218,8 +215,7 @@ absl::Status Sensor::InstallRules(CompiledRules compiled) {
   pipeline_->InstallRules(std::move(compiled.set), std::move(compiled.version));
   ++reloads_;
   const size_t rules = pipeline_->engine()->rule_set().rules().size();
-  fprintf(stderr, "vigil-sensor: rules %s in force (%zu rules)\n",
-          pipeline_->rule_set_version().c_str(), rules);
+  Log("rules ", pipeline_->rule_set_version(), " in force (", rules, " rules)");
   VIGIL_RETURN_IF_ERROR(ApplySelection(next));
   UpdateStatus();
   output_->WriteLine(RulesReloadedRecord(pipeline_->rule_set_version(), rules, selection_));

@@ -6,6 +6,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
+#include "common/log.h"
 #include "common/read_file.h"
 #include "common/status_macros.h"
 
@@ -111,8 +112,7 @@ void ControllerLink::Run() {
       absl::MutexLock lock(&mu_);
       if (stop_) return;
     }
-    fprintf(stderr, "vigil-sensor: controller link: %s; reconnecting\n",
-            std::string(ended.message()).c_str());
+    Log("controller link: ", ended.message(), "; reconnecting");
     // A session that lasted resets the backoff; quick failures grow it.
     if (absl::Now() - started > absl::Seconds(10)) backoff_ms = options_.backoff_min_ms;
     const int wait_ms = std::uniform_int_distribution<int>(0, backoff_ms)(rng);
@@ -169,8 +169,7 @@ absl::Status ControllerLink::Session() {
         ++counters_.acks;
         absl::Status acked = spool_->Ack(message.ack().sequence());
         if (!acked.ok()) {
-          fprintf(stderr, "vigil-sensor: controller link: bad ack: %s\n",
-                  std::string(acked.message()).c_str());
+          Log("controller link: bad ack: ", acked.message());
         }
       } else if (message.has_rule_set() || message.has_modules()) {
         ++counters_.commands;
