@@ -5,6 +5,7 @@
 // SIGKILL mid-burst, stopping it for 30 s, and restarting the sensor with unacked alerts in
 // its spool lose nothing and duplicate nothing; a rule set that one sensor refuses
 // (--max-rules) shows as failed in the rollout while that sensor keeps its previous rules.
+// Test label: kernel (needs the real kernel: root, probes loaded; runs in every kernel VM).
 #include <signal.h>
 #include <sys/stat.h>
 #include <sys/wait.h>

@@ -3,6 +3,7 @@
 // mTLS a sensor proves its node with a Kubernetes service-account token (made by a test
 // issuer, verified for real by vigil-controller): its alerts are stored as its node's,
 // while a sensor whose token names another node is refused and counted.
+// Test label: kernel (needs the real kernel: root, probes loaded; runs in every kernel VM).
 #include <sys/wait.h>
 #include <unistd.h>
 

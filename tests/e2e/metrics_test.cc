@@ -3,6 +3,7 @@
 // up with their key series; a sensor whose output blocks (its pipeline stuck while the
 // kernel keeps producing) is reported within seconds as a metric, as not ready, and as a
 // "Vigil pipeline stalled" alert that reaches the controller.
+// Test label: kernel (needs the real kernel: root, probes loaded; runs in every kernel VM).
 #include <fcntl.h>
 #include <signal.h>
 #include <sys/stat.h>

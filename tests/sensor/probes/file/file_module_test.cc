@@ -1,5 +1,6 @@
 // FileProbe driven in-process: the filter and the interest set change while the probe
 // runs (as a rule-set reload does), and the kernel follows at once.
+// Test label: kernel (needs the real kernel: root, probes loaded; runs in every kernel VM).
 #include <sys/wait.h>
 #include <unistd.h>
 

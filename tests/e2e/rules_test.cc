@@ -3,6 +3,7 @@
 // unprivileged user and a real hidden-path access exactly once each, with the right
 // fields; near misses and the test suite's own activity raise nothing; SIGHUP reloads
 // the rules (moving the kernel filter) and a broken set is refused with a self-alert.
+// Test label: kernel (needs the real kernel: root, probes loaded; runs in every kernel VM).
 #include <signal.h>
 #include <sys/stat.h>
 #include <sys/wait.h>

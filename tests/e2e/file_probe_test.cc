@@ -1,6 +1,7 @@
 // Real-kernel tests of the file module through vigil-sensor, in every attach mode: the
 // reported path is the kernel's absolute path of the opened file, whatever string the
 // caller used, and opens outside the interest set never reach user space.
+// Test label: kernel (needs the real kernel: root, probes loaded; runs in every kernel VM).
 #include <sys/wait.h>
 #include <unistd.h>
 

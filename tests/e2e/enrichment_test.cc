@@ -2,6 +2,7 @@
 // laid out as containerd's (cgroupfs driver, in the cgroup v2 hierarchy) triggers a rule,
 // and the alert carries the container id from the cgroup path and the pod from a CRI
 // server started by the test (`--cri-socket`); a host process's alert says "host".
+// Test label: kernel (needs the real kernel: root, probes loaded; runs in every kernel VM).
 #include <sys/stat.h>
 #include <unistd.h>
 

@@ -1,5 +1,6 @@
 // Real-kernel tests of the process module (fork, exec, exit) through vigil-sensor,
 // in every attach mode. Each test matches only the processes it started.
+// Test label: kernel (needs the real kernel: root, probes loaded; runs in every kernel VM).
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>

@@ -1,5 +1,6 @@
 // vigil-sensor as a command: clear errors and exit codes when it cannot run, --check,
 // --help and --version. Runs the real binary.
+// Test label: kernel (needs the real kernel: root, probes loaded; runs in every kernel VM).
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
