@@ -106,33 +106,34 @@ absl::StatusOr<std::unique_ptr<MetricsServer>> MetricsServer::Start(
   auto server = std::unique_ptr<MetricsServer>(new MetricsServer());
   std::string error = "no usable address";
   for (addrinfo* ai = found; ai != nullptr; ai = ai->ai_next) {
-    const int fd = socket(ai->ai_family, ai->ai_socktype | SOCK_CLOEXEC, ai->ai_protocol);
-    if (fd < 0) {
+    UniqueFd fd(socket(ai->ai_family, ai->ai_socktype | SOCK_CLOEXEC, ai->ai_protocol));
+    if (fd.get() < 0) {
       error = strerror(errno);
       continue;
     }
     const int one = 1;
-    setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-    if (bind(fd, ai->ai_addr, ai->ai_addrlen) != 0 || listen(fd, 64) != 0) {
+    if (setsockopt(fd.get(), SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) != 0 ||
+        bind(fd.get(), ai->ai_addr, ai->ai_addrlen) != 0 || listen(fd.get(), 64) != 0) {
       error = strerror(errno);
-      close(fd);
       continue;
     }
-    server->listen_fd_ = fd;
+    server->listen_fd_ = std::move(fd);
     break;
   }
   freeaddrinfo(found);
-  if (server->listen_fd_ < 0) {
+  if (server->listen_fd_.get() < 0) {
     return absl::UnavailableError(absl::StrCat("metrics: cannot listen on ", address, ": ", error));
   }
   sockaddr_storage bound{};
   socklen_t len = sizeof(bound);
-  getsockname(server->listen_fd_, reinterpret_cast<sockaddr*>(&bound), &len);
+  if (getsockname(server->listen_fd_.get(), reinterpret_cast<sockaddr*>(&bound), &len) != 0) {
+    return absl::InternalError(absl::StrCat("metrics: getsockname: ", strerror(errno)));
+  }
   server->port_ = bound.ss_family == AF_INET6
                       ? ntohs(reinterpret_cast<sockaddr_in6*>(&bound)->sin6_port)
                       : ntohs(reinterpret_cast<sockaddr_in*>(&bound)->sin_port);
-  server->stop_fd_ = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-  if (server->stop_fd_ < 0) {
+  server->stop_fd_.reset(eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK));
+  if (server->stop_fd_.get() < 0) {
     return absl::InternalError(absl::StrCat("metrics: eventfd: ", strerror(errno)));
   }
   server->registry_ = std::move(registry);
@@ -142,32 +143,27 @@ absl::StatusOr<std::unique_ptr<MetricsServer>> MetricsServer::Start(
   return server;
 }
 
-MetricsServer::~MetricsServer() {
-  Stop();
-  if (listen_fd_ >= 0) close(listen_fd_);
-  if (stop_fd_ >= 0) close(stop_fd_);
-}
+MetricsServer::~MetricsServer() { Stop(); }
 
 void MetricsServer::Stop() {
   if (!thread_.joinable()) return;
   const uint64_t one = 1;
-  (void)!write(stop_fd_, &one, sizeof(one));
+  (void)!write(stop_fd_.get(), &one, sizeof(one));
   thread_.join();
 }
 
 void MetricsServer::Serve() {
   for (;;) {
-    pollfd fds[2] = {{listen_fd_, POLLIN, 0}, {stop_fd_, POLLIN, 0}};
+    pollfd fds[2] = {{listen_fd_.get(), POLLIN, 0}, {stop_fd_.get(), POLLIN, 0}};
     if (poll(fds, 2, -1) < 0) {
       if (errno == EINTR) continue;
       return;
     }
     if (fds[1].revents != 0) return;
     if (fds[0].revents == 0) continue;
-    const int fd = accept4(listen_fd_, nullptr, nullptr, SOCK_CLOEXEC | SOCK_NONBLOCK);
-    if (fd < 0) continue;
-    HandleConnection(fd);
-    close(fd);
+    const UniqueFd fd(accept4(listen_fd_.get(), nullptr, nullptr, SOCK_CLOEXEC | SOCK_NONBLOCK));
+    if (fd.get() < 0) continue;
+    HandleConnection(fd.get());
   }
 }
 

@@ -15,6 +15,7 @@
 #include <thread>
 
 #include "absl/status/statusor.h"
+#include "common/unique_fd.h"
 #include "prometheus/registry.h"
 
 namespace vigil {
@@ -54,8 +55,8 @@ class MetricsServer {
   std::shared_ptr<prometheus::Registry> registry_;
   ReadinessFn readiness_;
   CollectHook before_collect_;
-  int listen_fd_ = -1;
-  int stop_fd_ = -1;  // eventfd: Stop() was called
+  UniqueFd listen_fd_;
+  UniqueFd stop_fd_;  // eventfd: Stop() was called
   int port_ = 0;
   std::thread thread_;
 };

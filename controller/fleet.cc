@@ -1,10 +1,13 @@
 #include "controller/fleet.h"
 
+#include <algorithm>
+
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "common/clock.h"
 #include "common/sha256.h"
 #include "common/status_macros.h"
+#include "event/schema.h"
 #include "rules/rule_file.h"
 #include "rules/rule_set.h"
 
@@ -354,10 +357,12 @@ absl::StatusOr<vigil::v1::Rollout> Fleet::GetRollout(const std::string& kind_nam
 absl::StatusOr<vigil::v1::SetProbeModulesResponse> Fleet::SetProbeModules(
     const vigil::v1::SetProbeModulesRequest& request) {
   if (request.modules().empty()) return absl::InvalidArgumentError("no modules given");
+  std::vector<absl::string_view> known;
+  for (const event::ModuleSchema* schema : event::ModuleSchemas()) known.push_back(schema->name);
   for (const vigil::v1::ModuleSetting& m : request.modules()) {
-    if (m.name() != "process" && m.name() != "file") {
-      return absl::InvalidArgumentError(
-          absl::StrCat("unknown probe module '", m.name(), "' (process or file)"));
+    if (std::find(known.begin(), known.end(), m.name()) == known.end()) {
+      return absl::InvalidArgumentError(absl::StrCat("unknown probe module '", m.name(), "' (",
+                                                     absl::StrJoin(known, " or "), ")"));
     }
   }
   absl::MutexLock lock(&mu_);

@@ -3,10 +3,14 @@
 #include <sys/signalfd.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <cstdio>
+#include <cstring>
 #include <string>
 
+#include "absl/strings/str_cat.h"
 #include "common/log.h"
+#include "common/unique_fd.h"
 #include "rules/fields.h"
 #include "rules/rule_file.h"
 #include "rules/rule_set.h"
@@ -76,8 +80,8 @@ int main(int argc, char** argv) {
   sigaddset(&mask, SIGHUP);
   sigprocmask(SIG_BLOCK, &mask, nullptr);
   signal(SIGPIPE, SIG_IGN);
-  const int stop_fd = signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK);
-  if (stop_fd < 0) return Fail("signalfd failed", 1);
+  const vigil::UniqueFd stop_fd(signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK));
+  if (stop_fd.get() < 0) return Fail(absl::StrCat("signalfd: ", strerror(errno)), 1);
 
   vigil::sensor::probes::InstallLibbpfLog(options->verbose);
   absl::StatusOr<std::unique_ptr<Sensor>> sensor = Sensor::Create(*options);
@@ -91,11 +95,10 @@ int main(int argc, char** argv) {
   absl::Status status = (*sensor)->WriteStartRecord();
   if (status.ok() && !options->check) {
     vigil::Log("running");
-    status = (*sensor)->Run(stop_fd);
+    status = (*sensor)->Run(stop_fd.get());
   }
   absl::Status shutdown = (*sensor)->Shutdown();
   if (status.ok()) status = shutdown;
-  close(stop_fd);
   if (!status.ok()) return Fail(std::string(status.message()), 1);
   return 0;
 }

@@ -19,22 +19,23 @@ absl::StatusOr<std::unique_ptr<RingReader>> RingReader::Create(size_t bytes, Rec
   std::unique_ptr<RingReader> reader(new RingReader());
   reader->bytes_ = size;
   reader->sink_ = sink;
-  reader->map_fd_ = bpf_map_create(BPF_MAP_TYPE_RINGBUF, "vigil_events", 0, 0,
-                                   static_cast<uint32_t>(size), nullptr);
-  if (reader->map_fd_ < 0) {
+  reader->map_fd_.reset(bpf_map_create(BPF_MAP_TYPE_RINGBUF, "vigil_events", 0, 0,
+                                       static_cast<uint32_t>(size), nullptr));
+  if (reader->map_fd_.get() < 0) {
     return absl::FailedPreconditionError(absl::StrCat(
         "cannot create a ", size, "-byte BPF ring buffer: ", strerror(errno),
         errno == EPERM ? " (needs CAP_BPF, and CAP_SYS_RESOURCE or a high enough memlock limit)"
                        : ""));
   }
-  reader->ring_ = ring_buffer__new(reader->map_fd_, &RingReader::OnSample, reader.get(), nullptr);
+  reader->ring_ =
+      ring_buffer__new(reader->map_fd_.get(), &RingReader::OnSample, reader.get(), nullptr);
   if (reader->ring_ == nullptr) {
     return absl::InternalError(absl::StrCat("cannot map the ring buffer: ", strerror(errno)));
   }
   // Our own read-only view of the two position pages, for Positions().
   reader->page_ = page;
-  void* cons = mmap(nullptr, page, PROT_READ, MAP_SHARED, reader->map_fd_, 0);
-  void* prod = mmap(nullptr, page, PROT_READ, MAP_SHARED, reader->map_fd_, page);
+  void* cons = mmap(nullptr, page, PROT_READ, MAP_SHARED, reader->map_fd_.get(), 0);
+  void* prod = mmap(nullptr, page, PROT_READ, MAP_SHARED, reader->map_fd_.get(), page);
   if (cons == MAP_FAILED || prod == MAP_FAILED) {
     if (cons != MAP_FAILED) munmap(cons, page);
     if (prod != MAP_FAILED) munmap(prod, page);
@@ -50,7 +51,6 @@ RingReader::~RingReader() {
   if (consumer_pos_ != nullptr) munmap(const_cast<uint64_t*>(consumer_pos_), page_);
   if (producer_pos_ != nullptr) munmap(const_cast<uint64_t*>(producer_pos_), page_);
   ring_buffer__free(ring_);
-  if (map_fd_ >= 0) close(map_fd_);
 }
 
 RingPositions RingReader::Positions() const {

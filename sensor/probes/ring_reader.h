@@ -7,6 +7,7 @@
 #include <memory>
 
 #include "absl/status/statusor.h"
+#include "common/unique_fd.h"
 
 struct ring_buffer;
 
@@ -39,7 +40,7 @@ class RingReader {
   RingReader& operator=(const RingReader&) = delete;
 
   // The ring-buffer map fd, for bpf_map__reuse_fd.
-  int map_fd() const { return map_fd_; }
+  int map_fd() const { return map_fd_.get(); }
   // An fd that becomes readable when the kernel wakes the consumer (for epoll).
   int epoll_fd() const;
   // Delivers every record available now. Returns how many, or an error.
@@ -52,7 +53,7 @@ class RingReader {
   RingReader() = default;
   static int OnSample(void* ctx, void* data, size_t size);
 
-  int map_fd_ = -1;
+  UniqueFd map_fd_;
   size_t bytes_ = 0;
   ring_buffer* ring_ = nullptr;
   RecordSink* sink_ = nullptr;
