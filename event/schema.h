@@ -34,6 +34,8 @@ struct ModuleSchema {
   std::vector<EventTypeInfo> event_types;
   // The fields only this module's events define, in documentation order.
   std::vector<FieldInfo> fields;
+  // Started when the sensor starts; otherwise only when the controller enables it.
+  bool enabled_by_default = true;
 };
 
 // Every registered module's schema, in registry order.

@@ -5,6 +5,7 @@
 #include "absl/strings/str_cat.h"
 #include "common/log.h"
 #include "common/status_macros.h"
+#include "event/schema.h"
 #include "sensor/probes/module_registry.h"
 
 namespace vigil::sensor {
@@ -19,6 +20,10 @@ absl::Status ModuleSet::StartAll(probes::KernelEnv& env, const probes::ModuleOpt
   for (size_t i = 0; i < modules_.size(); ++i) {
     probes::ProbeModule& module = *modules_[i];
     VIGIL_RETURN_IF_ERROR(module.SetPathPrefixes(prefixes));
+    if (!event::ModuleSchemas()[i]->enabled_by_default) {
+      Log("module ", module.name(), " off until the controller enables it");
+      continue;
+    }
     VIGIL_RETURN_IF_ERROR(module.Start(env, options));
     ++starts_[i];
     Log("module ", module.name(), " attached (", probes::AttachModeName(module.mode()), ")");

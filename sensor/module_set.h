@@ -33,8 +33,9 @@ class ModuleSet {
   ModuleSet();
   ~ModuleSet();
 
-  // Sets each module's path interest set and starts it with `options`; logs the attach
-  // mode and skipped hooks. The first module that cannot start fails the whole.
+  // Sets each module's path interest set and starts, with `options`, every module enabled
+  // by default (ModuleSchema); logs the attach mode and skipped hooks. The first module
+  // that cannot start fails the whole.
   absl::Status StartAll(probes::KernelEnv& env, const probes::ModuleOptions& options,
                         const std::vector<std::string>& prefixes) ABSL_LOCKS_EXCLUDED(mu_);
   // Applies a module command from the controller: enables or disables modules by name.

@@ -59,7 +59,7 @@ TEST(ModuleRegistryTest, ModuleFieldsApplyOnlyToRegisteredTypesAndAreUnique) {
   EXPECT_EQ(std::adjacent_find(names.begin(), names.end()), names.end());
 }
 
-// The rows of the table under "## The modules": module, event types, summary.
+// The rows of the table under "## The modules": module, event types, default, summary.
 std::vector<std::vector<std::string>> DocsModuleTable() {
   std::ifstream in(std::string(VIGIL_SOURCE_DIR) + "/docs/adding-a-probe-module.md");
   std::stringstream text;
@@ -86,7 +86,7 @@ TEST(ModuleRegistryDocsTest, RecipeTableListsExactlyTheRegistry) {
       types.push_back(absl::StrCat("`", info.name, "`"));
     }
     expected.push_back({absl::StrCat("`", schema->name, "`"), absl::StrJoin(types, ", "),
-                        std::string(schema->summary)});
+                        schema->enabled_by_default ? "yes" : "no", std::string(schema->summary)});
   }
   EXPECT_EQ(DocsModuleTable(), expected)
       << "docs/adding-a-probe-module.md's module table differs from event/modules.h";
