@@ -1,8 +1,21 @@
 #include "sensor/alert_sink.h"
 
+#include "common/clock.h"
 #include "sensor/output/alert_json.h"
 
 namespace vigil::sensor {
+
+AlertLine SelfAlertLine(absl::string_view rule, rules::Priority priority, absl::string_view output,
+                        const std::vector<std::string>* tags) {
+  AlertLine line;
+  line.rule = rule;
+  line.priority = priority;
+  line.output = output;
+  line.tags = tags;
+  line.source = "vigil";
+  line.wall_ns = static_cast<uint64_t>(WallNowNs());
+  return line;
+}
 
 void AlertSink::SetDelivery(std::string sensor_id, Spool* spool, ControllerLink* link) {
   sensor_id_ = std::move(sensor_id);

@@ -7,6 +7,7 @@
 #include <atomic>
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include "absl/strings/string_view.h"
 #include "sensor/delivery/alert_proto.h"
@@ -15,6 +16,11 @@
 #include "sensor/output/output.h"
 
 namespace vigil::sensor {
+
+// One of the sensor's own alerts (source "vigil", time now) with `tags`; the strings and
+// the tags are borrowed until the alert is published.
+AlertLine SelfAlertLine(absl::string_view rule, rules::Priority priority, absl::string_view output,
+                        const std::vector<std::string>* tags);
 
 // Publish() runs on the pipeline thread; SpoolOnly() may run on any thread (the watchdog's):
 // the spool and the link's wake-up are thread-safe, the output is the pipeline's.

@@ -110,14 +110,7 @@ void HealthMonitor::Loop() {
 void HealthMonitor::RaiseAlert(absl::string_view rule, absl::string_view output) {
   LogLine(output);
   const std::vector<std::string> tags = {"vigil", "health"};
-  AlertLine line;
-  line.rule = rule;
-  line.priority = rules::Priority::kCritical;
-  line.output = output;
-  line.tags = &tags;
-  line.source = "vigil";
-  line.wall_ns = static_cast<uint64_t>(WallNowNs());
-  alerts_->SpoolOnly(line);
+  alerts_->SpoolOnly(SelfAlertLine(rule, rules::Priority::kCritical, output, &tags));
 }
 
 }  // namespace vigil::sensor

@@ -200,14 +200,8 @@ absl::Status Sensor::ApplyModules(const vigil::v1::ModuleCommand& command) {
 void Sensor::RaiseSelfAlert(absl::string_view rule, absl::string_view output) {
   LogLine(output);
   const std::vector<std::string> tags = {"vigil", "rules"};
-  AlertLine line;
-  line.rule = rule;
-  line.priority = rules::Priority::kError;
-  line.output = output;
-  line.tags = &tags;
-  line.source = "vigil";
-  line.wall_ns = static_cast<uint64_t>(WallNowNs());
-  alerts_->Publish(line, pipeline_->rule_set_version());
+  alerts_->Publish(SelfAlertLine(rule, rules::Priority::kError, output, &tags),
+                   pipeline_->rule_set_version());
 }
 
 absl::Status Sensor::InstallRules(CompiledRules compiled) {
