@@ -8,7 +8,9 @@
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/strip.h"
+#include "common/priority.h"
 #include "google/protobuf/util/json_util.h"
+#include "proto/wire_enums.h"
 
 namespace vigil::cli {
 namespace {
@@ -136,17 +138,10 @@ std::string ShortVersion(absl::string_view version) {
 }
 
 std::string PriorityDisplayName(vigil::v1::Priority priority) {
-  switch (priority) {
-    case vigil::v1::PRIORITY_EMERGENCY: return "Emergency";
-    case vigil::v1::PRIORITY_ALERT: return "Alert";
-    case vigil::v1::PRIORITY_CRITICAL: return "Critical";
-    case vigil::v1::PRIORITY_ERROR: return "Error";
-    case vigil::v1::PRIORITY_WARNING: return "Warning";
-    case vigil::v1::PRIORITY_NOTICE: return "Notice";
-    case vigil::v1::PRIORITY_INFORMATIONAL: return "Informational";
-    case vigil::v1::PRIORITY_DEBUG: return "Debug";
-    default: return "-";
+  if (priority == vigil::v1::PRIORITY_UNSPECIFIED || !vigil::v1::Priority_IsValid(priority)) {
+    return "-";
   }
+  return std::string(PriorityLevelDisplayName(wire::PriorityLevel(priority)));
 }
 
 std::string RolloutStateName(vigil::v1::RolloutState state) {

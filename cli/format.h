@@ -50,7 +50,8 @@ std::string FormatTimestamp(int64_t unix_ns);
 // other versions are kept whole; "-" for none.
 std::string ShortVersion(absl::string_view version);
 
-// A priority as alerts spell it ("Warning", "Informational"); "-" when unspecified.
+// A priority as alerts spell it ("Warning", "Informational": common/priority.h's display
+// names); "-" when unspecified or unknown.
 std::string PriorityDisplayName(vigil::v1::Priority priority);
 
 // A rollout state in lower case ("pending", "applied", "failed"; "-" when unspecified).

@@ -4,11 +4,13 @@
 #include <cstdlib>
 #include <utility>
 
-#include "absl/strings/ascii.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "cli/usage.h"
+#include "common/duration.h"
+#include "common/priority.h"
+#include "proto/wire_enums.h"
 
 namespace vigil::cli {
 namespace {
@@ -285,9 +287,8 @@ void Parser::ApplyCommandFlags() {
         if (std::optional<vigil::v1::Priority> p = ParsePriorityName(use.value)) {
           options_.min_priority = *p;
         } else {
-          Fail(Invalid(absl::StrCat("--priority: unknown priority '", use.value,
-                                    "' (emergency, alert, critical, error, warning, notice, "
-                                    "informational, debug)")));
+          Fail(Invalid(absl::StrCat("--priority: unknown priority '", use.value, "' (",
+                                    PriorityLevelNames(", "), ")")));
         }
         break;
       case Flag::kRule: options_.rules.push_back(use.value); break;
@@ -426,31 +427,16 @@ absl::StatusOr<CliOptions> ParseCliOptions(const std::vector<std::string>& args,
 }
 
 std::optional<vigil::v1::Priority> ParsePriorityName(absl::string_view name) {
-  const std::string lower = absl::AsciiStrToLower(name);
-  if (lower == "emergency") return vigil::v1::PRIORITY_EMERGENCY;
-  if (lower == "alert") return vigil::v1::PRIORITY_ALERT;
-  if (lower == "critical") return vigil::v1::PRIORITY_CRITICAL;
-  if (lower == "error") return vigil::v1::PRIORITY_ERROR;
-  if (lower == "warning") return vigil::v1::PRIORITY_WARNING;
-  if (lower == "notice") return vigil::v1::PRIORITY_NOTICE;
-  if (lower == "informational" || lower == "info") return vigil::v1::PRIORITY_INFORMATIONAL;
-  if (lower == "debug") return vigil::v1::PRIORITY_DEBUG;
-  return std::nullopt;
+  std::optional<int> level = ParsePriorityLevel(name);
+  if (!level.has_value()) return std::nullopt;
+  return wire::WirePriority(*level);
 }
 
 std::optional<absl::Duration> ParseDurationFlag(absl::string_view text) {
-  absl::Duration d;
-  if (!text.empty() && text.back() == 'd') {
-    int64_t days = 0;
-    if (!absl::SimpleAtoi(text.substr(0, text.size() - 1), &days) || days <= 0 || days > 100000) {
-      return std::nullopt;
-    }
-    d = absl::Hours(24 * days);
-  } else if (!absl::ParseDuration(text, &d)) {
-    return std::nullopt;
-  }
-  if (d <= absl::ZeroDuration() || d == absl::InfiniteDuration()) return std::nullopt;
-  return d;
+  // Positive, and at most 100000 days (about 274 years); every form of the grammar.
+  DurationLimits limits;
+  limits.max = absl::Hours(24) * 100000;
+  return vigil::ParseDuration(text, limits);
 }
 
 std::optional<Command> CommandNamed(absl::string_view words) {

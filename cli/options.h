@@ -94,10 +94,12 @@ absl::StatusOr<CliOptions> ParseCliOptions(const std::vector<std::string>& args,
                                            const std::map<std::string, std::string>& env);
 
 // Parses a priority name as the rules language spells it (emergency, alert, critical,
-// error, warning, notice, informational or info, debug), in any case.
+// error, warning, notice, informational or info, debug), in any case: common/priority.h's
+// names, as the wire priority --priority filters by.
 std::optional<vigil::v1::Priority> ParsePriorityName(absl::string_view name);
 
-// Parses a duration such as "90s", "15m", "1h30m" or "7d" (days, alone). Must be positive.
+// Parses a duration flag such as "90s", "15m", "1h30m", "1.5h" or "7d" (days, alone) in the
+// grammar of common/duration.h. Must be positive and at most 100000 days.
 std::optional<absl::Duration> ParseDurationFlag(absl::string_view text);
 
 // The command spelled by `words` ("sensors", "alerts tail"); nullopt for anything else, a

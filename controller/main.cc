@@ -3,14 +3,16 @@
 #include <signal.h>
 
 #include <cstdio>
+#include <optional>
 #include <string>
 #include <thread>
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/time/time.h"
+#include "common/duration.h"
 #include "common/log.h"
 #include "controller/server.h"
-#include "rules/rule_file.h"
 
 namespace {
 
@@ -40,8 +42,8 @@ gRPC health checking and server reflection are on, so grpcurl works without .pro
   --sensor-token-issuer ISS  The tokens' issuer (default with "kubernetes": discovered).
   --sensor-token-audience AUD  The audience sensors' tokens must carry (default
                            vigil-controller).
-  --retention-age DURATION Delete alerts received longer ago (default 720h; e.g. 30m, 7d
-                           is written 168h).
+  --retention-age DURATION Delete alerts received longer ago (default 720h; e.g. 30m,
+                           36h, 7d).
   --retention-bytes N      Delete the oldest alerts beyond N bytes (default 10737418240).
   --durability power|crash What a stored (and acked) alert survives: power loss, with a
                            disk flush per commit (default), or the controller's crash only,
@@ -107,11 +109,12 @@ int main(int argc, char** argv) {
     if (target != nullptr) {
       *target = value;
     } else if (arg == "--retention-age") {
-      uint64_t ns = 0;
-      if (!vigil::rules::ParseDuration(value, &ns)) {
+      // Any positive duration within int64 nanoseconds, days included.
+      const std::optional<absl::Duration> age = vigil::ParseDuration(value, {});
+      if (!age.has_value()) {
         return Fail(absl::StrCat("--retention-age: bad duration '", value, "' (e.g. 720h)"), 2);
       }
-      options.retention_age_s = static_cast<int64_t>(ns / 1000000000ull);
+      options.retention_age_s = absl::ToInt64Seconds(*age);
     } else if (arg == "--durability") {
       if (value == "power") {
         options.durability = vigil::controller::Durability::kPowerLoss;

@@ -8,6 +8,7 @@
 #include <array>
 #include <cstddef>
 
+#include "common/priority.h"
 #include "event/event.h"
 #include "vigil/v1/alert.pb.h"
 #include "vigil/v1/event.pb.h"
@@ -36,8 +37,11 @@ static_assert(static_cast<int>(v1::OpenSyscall_MAX) == VIGIL_SYS_OPEN_BY_HANDLE_
               "the wire's OpenSyscall and the ABI's vigil_open_syscall differ in size");
 
 // Priority levels are syslog's: 0 emergency .. 7 debug, the order of the rule language's
-// priorities and of the controller's store. The wire starts at 1 (0 is unspecified).
+// priorities and of the controller's store, named by common/priority.h. The wire starts at 1
+// (0 is unspecified).
 inline constexpr size_t kPriorityLevels = 8;
+static_assert(static_cast<int>(kPriorityLevels) == kPriorityLevelCount,
+              "the wire and common/priority.h name different levels");
 inline constexpr std::array<v1::Priority, kPriorityLevels> kWirePriorities = {
     v1::PRIORITY_EMERGENCY, v1::PRIORITY_ALERT,  v1::PRIORITY_CRITICAL,      v1::PRIORITY_ERROR,
     v1::PRIORITY_WARNING,   v1::PRIORITY_NOTICE, v1::PRIORITY_INFORMATIONAL, v1::PRIORITY_DEBUG};

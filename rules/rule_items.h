@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "absl/strings/string_view.h"
+#include "common/priority.h"
 #include "rules/source_location.h"
 
 namespace vigil::rules {
@@ -20,7 +21,8 @@ namespace vigil::rules {
 // required_engine_version is newer is refused.
 inline constexpr int kEngineVersion = 1;
 
-// Alert priorities, most severe first (Falco's names and order).
+// Alert priorities, most severe first (Falco's names and order): the levels of
+// common/priority.h, which names them.
 enum class Priority {
   kEmergency,
   kAlert,
@@ -32,7 +34,11 @@ enum class Priority {
   kDebug
 };
 
-// Lower-case canonical name of a priority ("warning", "informational", ...).
+static_assert(static_cast<int>(Priority::kDebug) + 1 == kPriorityLevelCount,
+              "a priority level has no rules::Priority");
+
+// Lower-case canonical name of a priority ("warning", "informational", ...): metrics label
+// matches with it.
 absl::string_view PriorityName(Priority priority);
 
 // A piece of condition text and where it starts. A condition made by appending
@@ -106,8 +112,10 @@ inline constexpr size_t kMaxKeyFields = 8;
 // tracks min(kDefaultMaxKeys, kMaxThresholdSlots / count) keys.
 inline constexpr uint64_t kMaxThresholdSlots = uint64_t{1} << 23;
 
-// Parses a duration: a positive integer and a unit (ns, us, ms, s, m, h), e.g. "500ms",
-// "10s". Returns false for anything else (no unit, zero, overflow).
+// Parses a rules file's duration into nanoseconds: common/duration.h's grammar without
+// fractions or days, so one or more terms of a whole number and a unit (ns, us, ms, s, m,
+// h), e.g. "500ms", "10s", "1h30m". Returns false for anything else (no unit, zero,
+// negative, "1.5s", "1d", more than 2^63-1 ns).
 bool ParseDuration(absl::string_view text, uint64_t* ns);
 
 // A `rule` item.

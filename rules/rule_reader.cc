@@ -5,12 +5,14 @@
 #include <yaml-cpp/eventhandler.h>
 
 #include <algorithm>
+#include <optional>
 #include <sstream>
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "common/priority.h"
 #include "common/status_macros.h"
 
 namespace vigil::rules {
@@ -183,14 +185,9 @@ absl::StatusOr<bool> ItemReader::BoolOf(const YAML::Node& node, absl::string_vie
 
 absl::StatusOr<Priority> ItemReader::PriorityOf(const YAML::Node& node) const {
   VIGIL_ASSIGN_OR_RETURN(std::string value, ScalarOf(node, "priority"));
-  const std::string lower = absl::AsciiStrToLower(value);
-  if (lower == "info") return Priority::kInformational;
-  for (int p = 0; p <= static_cast<int>(Priority::kDebug); ++p) {
-    if (lower == PriorityName(static_cast<Priority>(p))) return static_cast<Priority>(p);
-  }
-  return RuleError(Loc(node), absl::StrCat("unknown priority '", value,
-                                           "' (expected emergency, alert, critical, error, "
-                                           "warning, notice, informational or debug)"));
+  if (std::optional<int> level = ParsePriorityLevel(value)) return static_cast<Priority>(*level);
+  return RuleError(Loc(node), absl::StrCat("unknown priority '", value, "' (expected ",
+                                           PriorityLevelNames(" or "), ")"));
 }
 
 absl::Status ItemReader::CheckKeys(const YAML::Node& item,
@@ -379,7 +376,7 @@ absl::StatusOr<uint64_t> ItemReader::DurationOf(const YAML::Node& node,
   if (!ParseDuration(value, &ns)) {
     return RuleError(Loc(node), absl::StrCat("bad duration '", value, "' for ", what,
                                              " (expected a positive number and a unit: ns, "
-                                             "us, ms, s, m or h, e.g. 10s)"));
+                                             "us, ms, s, m or h, e.g. 10s or 1h30m)"));
   }
   return ns;
 }

@@ -4,6 +4,7 @@
 #include <utility>
 
 #include "absl/strings/str_format.h"
+#include "common/priority.h"
 #include "proto/wire_enums.h"
 #include "sensor/output/json_writer.h"
 
@@ -20,17 +21,7 @@ bool NamesField(const vigil::v1::Alert& alert, absl::string_view name) {
 }  // namespace
 
 absl::string_view AlertPriorityName(rules::Priority priority) {
-  switch (priority) {
-    case rules::Priority::kEmergency: return "Emergency";
-    case rules::Priority::kAlert: return "Alert";
-    case rules::Priority::kCritical: return "Critical";
-    case rules::Priority::kError: return "Error";
-    case rules::Priority::kWarning: return "Warning";
-    case rules::Priority::kNotice: return "Notice";
-    case rules::Priority::kInformational: return "Informational";
-    case rules::Priority::kDebug: return "Debug";
-  }
-  return "Warning";
+  return PriorityLevelDisplayName(static_cast<int>(priority));
 }
 
 std::string FormatWallTime(uint64_t wall_ns) {

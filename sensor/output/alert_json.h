@@ -13,7 +13,8 @@
 
 namespace vigil::sensor {
 
-// Falco's capitalised priority name ("Critical", "Warning", "Informational", ...).
+// Falco's capitalised priority name ("Critical", "Warning", "Informational", ...): the
+// display name of common/priority.h.
 absl::string_view AlertPriorityName(rules::Priority priority);
 
 // RFC 3339 UTC time with nanoseconds ("2026-11-30T06:40:00.123456789Z").
