@@ -105,7 +105,8 @@ Controller link:
   --version                Print the version.
 
 event::Event selection (the kernel drops what is not selected):
-  --events LIST            Event types to report: fork,exec,exit,open (default: all).
+  --events LIST            Event types to report, comma-separated, e.g. exec,open
+                           (default: all; each type is in docs/events.md).
   --file-prefix PATH       Report opens of paths starting with PATH (repeatable).
   --no-default-prefixes    Do not include the default prefixes (/etc/, /root/, /bin/, ...).
   --all-files              Report every open.
