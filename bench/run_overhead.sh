@@ -32,6 +32,11 @@
 set -euo pipefail
 shopt -s inherit_errexit
 
+# One script by design (said here, outside the usage text that `usage` prints): starting
+# and stopping the sensor and the floors, measuring and reporting all share its globals
+# (the settings, the pids the cleanup trap kills), which a sourced library would share
+# all the same, and no other script uses any of it.
+
 readonly PROG="${0##*/}"
 readonly WORKLOADS=(open-close fork-exit fork-exec)
 

@@ -1,4 +1,10 @@
 // The durable alert spool: recovery, appends, reads, acks and the state and epoch files.
+//
+// One file by design: recovery, appending, reading and acking keep one set of invariants
+// over the segments and the state file (numbers never reused, acked segments removed,
+// corruption counted once) under the same locks, and splitting them would spread those
+// invariants over several files. The record codec and its CRC are already apart
+// (spool_record.h, common/crc32c.h).
 #include "sensor/delivery/spool.h"
 
 #include <dirent.h>

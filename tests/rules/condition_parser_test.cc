@@ -1,5 +1,9 @@
 // Unit tests for rules/condition_parser.h: condition text in, syntax tree or a located
 // error out.
+//
+// One file for one parser: the well-formed and malformed tables, the bounds and the
+// random-input check share its helpers (the start location, canonical form) and cover one
+// grammar; its length is mostly the error table, one case a line.
 #include "rules/condition_parser.h"
 
 #include <cstdint>

@@ -1,113 +1,24 @@
-// Unit tests for sensor/delivery/spool.h: the durable alert spool.
+// Unit tests for sensor/delivery/spool.h, the durable alert spool, in ordinary operation:
+// appending, reading and acking, numbering across reopening, rolling and removing
+// segments, the space limit and the gaps it owes, refused input, and a reader and an
+// appender at once. Recovery from crashes and damage is in spool_recovery_test.cc, the
+// epoch in spool_epoch_test.cc.
 #include "sensor/delivery/spool.h"
 
-#include <dirent.h>
-#include <fcntl.h>
-#include <signal.h>
-#include <sys/stat.h>
-#include <sys/wait.h>
-#include <unistd.h>
-
-#include <algorithm>
 #include <atomic>
-#include <cstdio>
-#include <cstdlib>
+#include <cstdint>
 #include <string>
 #include <thread>
 #include <vector>
 
-#include "absl/strings/str_cat.h"
-#include "absl/strings/str_format.h"
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
 #include "gtest/gtest.h"
+#include "tests/sensor/delivery/spool_helpers.h"
 #include "tests/support/test_dir.h"
 
 namespace vigil::sensor {
 namespace {
-
-constexpr uint64_t kHeader = 16;    // segment header
-constexpr uint64_t kOverhead = 20;  // record framing
-
-std::unique_ptr<Spool> OpenSpool(const std::string& dir, const SpoolOptions& options = {}) {
-  absl::StatusOr<std::unique_ptr<Spool>> spool = Spool::Open(dir, options);
-  if (!spool.ok()) {
-    ADD_FAILURE() << spool.status();
-    return nullptr;
-  }
-  return std::move(spool).value();
-}
-
-// 100-byte payloads make 120-byte records.
-std::string Payload(uint64_t i) {
-  std::string p = absl::StrCat("alert-", i, "-");
-  p.resize(100, 'x');
-  return p;
-}
-
-std::vector<SpoolRecord> ReadAll(Spool& spool, uint64_t from = 1) {
-  absl::StatusOr<std::vector<SpoolRecord>> records = spool.ReadFrom(from, 1 << 20, 1 << 30);
-  EXPECT_TRUE(records.ok()) << records.status();
-  return records.ok() ? *std::move(records) : std::vector<SpoolRecord>();
-}
-
-std::vector<uint64_t> Seqs(const std::vector<SpoolRecord>& records) {
-  std::vector<uint64_t> out;
-  for (const SpoolRecord& r : records) out.push_back(r.seq);
-  return out;
-}
-
-std::vector<std::string> SegmentFiles(const std::string& dir) {
-  std::vector<std::string> out;
-  DIR* d = opendir(dir.c_str());
-  if (d == nullptr) return out;
-  while (dirent* e = readdir(d)) {
-    const std::string name = e->d_name;
-    if (name.rfind("seg-", 0) == 0) out.push_back(dir + "/" + name);
-  }
-  closedir(d);
-  std::sort(out.begin(), out.end());
-  return out;
-}
-
-std::string SegmentPath(const std::string& dir, uint64_t first) {
-  return absl::StrFormat("%s/seg-%020u.log", dir, first);
-}
-
-uint64_t FileSize(const std::string& path) {
-  struct stat st;
-  return stat(path.c_str(), &st) == 0 ? static_cast<uint64_t>(st.st_size) : 0;
-}
-
-void FlipByte(const std::string& path, uint64_t offset) {
-  const int fd = open(path.c_str(), O_RDWR);
-  ASSERT_GE(fd, 0) << path;
-  char c;
-  ASSERT_EQ(pread(fd, &c, 1, static_cast<off_t>(offset)), 1);
-  c = static_cast<char>(c ^ 0x40);
-  ASSERT_EQ(pwrite(fd, &c, 1, static_cast<off_t>(offset)), 1);
-  close(fd);
-}
-
-void AppendBytes(const std::string& path, const std::string& bytes) {
-  const int fd = open(path.c_str(), O_WRONLY | O_APPEND);
-  ASSERT_GE(fd, 0) << path;
-  ASSERT_EQ(write(fd, bytes.data(), bytes.size()), static_cast<ssize_t>(bytes.size()));
-  close(fd);
-}
-
-// Runs `body` in a child process that then dies without closing anything, as a kill -9
-// would leave it.
-template <typename Body>
-void RunAndCrash(Body body) {
-  const pid_t pid = fork();
-  ASSERT_GE(pid, 0);
-  if (pid == 0) {
-    body();
-    _exit(0);
-  }
-  int status = 0;
-  ASSERT_EQ(waitpid(pid, &status, 0), pid);
-  ASSERT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << status;
-}
 
 TEST(SpoolTest, AppendReadAckRoundTrip) {
   vigil::testing::TestDir dir("spool");
@@ -190,28 +101,6 @@ TEST(SpoolTest, SequenceContinuesAfterReopen) {
   ASSERT_NE(spool, nullptr);
   EXPECT_EQ(*spool->Append(Payload(7)), 7u);
   EXPECT_EQ(Seqs(ReadAll(*spool)), (std::vector<uint64_t>{7}));
-}
-
-TEST(SpoolTest, PartialAckOfASegmentSurvivesACrash) {
-  vigil::testing::TestDir dir("spool");
-  const std::string path = dir.Join("spool");
-  RunAndCrash([&] {
-    auto spool = Spool::Open(path);
-    if (!spool.ok()) _exit(1);
-    for (uint64_t i = 1; i <= 10; ++i) {
-      if (!(*spool)->Append(Payload(i)).ok()) _exit(1);
-    }
-    if (!(*spool)->Ack(4).ok() || (*spool)->segments() != 1) _exit(1);
-    _exit(0);
-  });
-  auto spool = OpenSpool(path);
-  ASSERT_NE(spool, nullptr);
-  EXPECT_EQ(SegmentFiles(path).size(), 1u);
-  EXPECT_EQ(spool->acked(), 4u);
-  EXPECT_EQ(spool->first_unacked(), 5u);
-  EXPECT_EQ(spool->records(), 6u);
-  EXPECT_EQ(Seqs(ReadAll(*spool)), (std::vector<uint64_t>{5, 6, 7, 8, 9, 10}));
-  EXPECT_EQ(Seqs(ReadAll(*spool, 8)), (std::vector<uint64_t>{8, 9, 10}));
 }
 
 TEST(SpoolTest, RollsSegmentsAndRemovesAckedOnes) {
@@ -314,165 +203,6 @@ TEST(SpoolTest, OwedGapSurvivesRestart) {
   EXPECT_EQ(spool->gap_pending(), 0u);  // written once, not owed again
 }
 
-TEST(SpoolTest, OwedGapPersistsPerPolicyAndIsNotRepeatedAfterACrash) {
-  vigil::testing::TestDir dir("spool");
-  for (FsyncPolicy policy : {FsyncPolicy::kAlways, FsyncPolicy::kBatch}) {
-    SCOPED_TRACE(policy == FsyncPolicy::kAlways ? "kAlways" : "kBatch");
-    const std::string path = dir.Join(policy == FsyncPolicy::kAlways ? "always" : "batch");
-    SpoolOptions options;
-    options.fsync = policy;
-    options.segment_bytes = kHeader + kOverhead + 100;
-    options.max_bytes = options.segment_bytes;
-    RunAndCrash([&] {
-      auto spool = Spool::Open(path, options);
-      if (!spool.ok() || !(*spool)->Append(Payload(1)).ok()) _exit(1);
-      for (int i = 0; i < 3; ++i) (void)(*spool)->Append(Payload(2));
-      _exit(0);
-    });
-    auto spool = OpenSpool(path, options);
-    ASSERT_NE(spool, nullptr);
-    // kAlways persists every drop; kBatch the first one and then on Sync().
-    EXPECT_EQ(spool->gap_pending(), policy == FsyncPolicy::kAlways ? 3u : 1u);
-  }
-
-  // The gap record made it to the segment but the crash came before the state said so.
-  const std::string path = dir.Join("written");
-  SpoolOptions options;
-  options.segment_bytes = kHeader + kOverhead + 100;
-  options.max_bytes = 4 * options.segment_bytes;
-  RunAndCrash([&] {
-    auto spool = Spool::Open(path, options);
-    if (!spool.ok()) _exit(1);
-    for (int i = 1; i <= 4; ++i) (void)(*spool)->Append(Payload(i));
-    if ((*spool)->Append(Payload(5)).ok() || !(*spool)->Ack(4).ok()) _exit(1);
-    if (!(*spool)->Append(Payload(6)).ok()) _exit(1);  // the gap, then the alert
-    _exit(0);
-  });
-  auto spool = OpenSpool(path, options);
-  ASSERT_NE(spool, nullptr);
-  EXPECT_EQ(spool->gap_pending(), 0u);
-  std::vector<SpoolRecord> records = ReadAll(*spool);
-  ASSERT_EQ(records.size(), 2u);
-  EXPECT_EQ(records[0].gap_count(), 1u);
-}
-
-TEST(SpoolTest, TornTailIsTruncatedWithoutLosingCompleteRecords) {
-  vigil::testing::TestDir dir("spool");
-  const std::string path = dir.Join("spool");
-  const uint64_t full = kHeader + 5 * (kOverhead + 100);
-  {
-    auto spool = OpenSpool(path);
-    ASSERT_NE(spool, nullptr);
-    for (uint64_t i = 1; i <= 5; ++i) ASSERT_TRUE(spool->Append(Payload(i)).ok());
-  }
-  const std::string segment = SegmentPath(path, 1);
-  ASSERT_EQ(FileSize(segment), full);
-  ASSERT_EQ(truncate(segment.c_str(), static_cast<off_t>(full - 7)), 0);  // inside record 5
-  {
-    auto spool = OpenSpool(path);
-    ASSERT_NE(spool, nullptr);
-    EXPECT_EQ(spool->corrupt_records(), 1u);
-    EXPECT_EQ(FileSize(segment), full - (kOverhead + 100));
-    EXPECT_EQ(spool->bytes(), FileSize(segment));
-    EXPECT_EQ(Seqs(ReadAll(*spool)), (std::vector<uint64_t>{1, 2, 3, 4}));
-    // The lost number is not handed out again.
-    EXPECT_EQ(*spool->Append(Payload(6)), 6u);
-    EXPECT_EQ(Seqs(ReadAll(*spool)), (std::vector<uint64_t>{1, 2, 3, 4, 6}));
-  }
-  // Garbage after the last complete record.
-  const std::string newest = SegmentPath(path, 6);
-  const uint64_t before = FileSize(newest);
-  AppendBytes(newest, std::string("\xA7\x01\0\0garbage that is no record", 30));
-  auto spool = OpenSpool(path);
-  ASSERT_NE(spool, nullptr);
-  EXPECT_EQ(spool->corrupt_records(), 1u);
-  EXPECT_EQ(FileSize(newest), before);
-  EXPECT_EQ(Seqs(ReadAll(*spool)), (std::vector<uint64_t>{1, 2, 3, 4, 6}));
-  EXPECT_EQ(ReadAll(*spool).back().payload, Payload(6));
-}
-
-TEST(SpoolTest, EmptyNewestSegmentFromACrashIsRemovedQuietly) {
-  vigil::testing::TestDir dir("spool");
-  const std::string path = dir.Join("spool");
-  {
-    auto spool = OpenSpool(path);
-    ASSERT_NE(spool, nullptr);
-    ASSERT_TRUE(spool->Append(Payload(1)).ok());
-  }
-  dir.WriteFile("spool/seg-00000000000000000002.log", "");
-  auto spool = OpenSpool(path);
-  ASSERT_NE(spool, nullptr);
-  EXPECT_EQ(spool->corrupt_records(), 0u);
-  EXPECT_EQ(SegmentFiles(path), (std::vector<std::string>{SegmentPath(path, 1)}));
-  EXPECT_EQ(*spool->Append(Payload(2)), 2u);
-}
-
-TEST(SpoolTest, CorruptRecordInAnOlderSegmentIsSkippedAndCounted) {
-  vigil::testing::TestDir dir("spool");
-  const std::string path = dir.Join("spool");
-  SpoolOptions options;
-  options.segment_bytes = kHeader + 3 * (kOverhead + 100);  // three records per segment
-  {
-    auto spool = OpenSpool(path, options);
-    ASSERT_NE(spool, nullptr);
-    for (uint64_t i = 1; i <= 9; ++i) ASSERT_TRUE(spool->Append(Payload(i)).ok());
-  }
-  // Record 5 is the second of segment 4-6: one payload byte changes.
-  const std::string middle = SegmentPath(path, 4);
-  const uint64_t size = FileSize(middle);
-  FlipByte(middle, kHeader + (kOverhead + 100) + 16 + 10);
-  auto spool = OpenSpool(path, options);
-  ASSERT_NE(spool, nullptr);
-  EXPECT_EQ(spool->corrupt_records(), 1u);
-  EXPECT_EQ(FileSize(middle), size);  // older segments are not rewritten
-  EXPECT_EQ(Seqs(ReadAll(*spool)), (std::vector<uint64_t>{1, 2, 3, 4, 7, 8, 9}));
-  EXPECT_EQ(spool->records(), 7u);
-  EXPECT_EQ(spool->next_seq(), 10u);
-  ASSERT_TRUE(spool->Ack(9).ok());
-  EXPECT_TRUE(SegmentFiles(path).empty());
-}
-
-TEST(SpoolTest, CorruptionFoundWhileReadingIsSkippedAndCountedOnce) {
-  vigil::testing::TestDir dir("spool");
-  const std::string path = dir.Join("spool");
-  SpoolOptions options;
-  options.segment_bytes = kHeader + 3 * (kOverhead + 100);
-  auto spool = OpenSpool(path, options);
-  ASSERT_NE(spool, nullptr);
-  for (uint64_t i = 1; i <= 6; ++i) ASSERT_TRUE(spool->Append(Payload(i)).ok());
-  // Record 2's CRC breaks under the open spool.
-  FlipByte(SegmentPath(path, 1), kHeader + 2 * (kOverhead + 100) - 1);
-  EXPECT_EQ(Seqs(ReadAll(*spool)), (std::vector<uint64_t>{1, 4, 5, 6}));
-  EXPECT_EQ(spool->corrupt_records(), 1u);
-  EXPECT_EQ(Seqs(ReadAll(*spool)), (std::vector<uint64_t>{1, 4, 5, 6}));
-  EXPECT_EQ(spool->corrupt_records(), 1u);
-  EXPECT_EQ(spool->records(), 4u);
-  // In the segment being appended to: appends continue in a new one.
-  FlipByte(SegmentPath(path, 4), kHeader + 3);
-  EXPECT_EQ(Seqs(ReadAll(*spool)), (std::vector<uint64_t>{1}));
-  EXPECT_EQ(spool->corrupt_records(), 2u);
-  EXPECT_EQ(*spool->Append(Payload(7)), 7u);
-  EXPECT_EQ(Seqs(ReadAll(*spool)), (std::vector<uint64_t>{1, 7}));
-  EXPECT_EQ(spool->segments(), 3u);
-}
-
-TEST(SpoolTest, CorruptStateFileIsCountedAndEverythingResent) {
-  vigil::testing::TestDir dir("spool");
-  const std::string path = dir.Join("spool");
-  {
-    auto spool = OpenSpool(path);
-    ASSERT_NE(spool, nullptr);
-    for (uint64_t i = 1; i <= 3; ++i) ASSERT_TRUE(spool->Append(Payload(i)).ok());
-    ASSERT_TRUE(spool->Ack(2).ok());
-  }
-  FlipByte(path + "/state", 9);
-  auto spool = OpenSpool(path);
-  ASSERT_NE(spool, nullptr);
-  EXPECT_EQ(spool->corrupt_records(), 1u);
-  EXPECT_EQ(Seqs(ReadAll(*spool)), (std::vector<uint64_t>{1, 2, 3}));
-  EXPECT_EQ(*spool->Append(Payload(4)), 4u);
-}
-
 TEST(SpoolTest, AckAboveTheLastNumberIsRejected) {
   vigil::testing::TestDir dir("spool");
   auto spool = OpenSpool(dir.Join("spool"));
@@ -525,98 +255,6 @@ TEST(SpoolTest, InvalidOptionsAndASecondOpenAreRefused) {
   EXPECT_TRUE(Spool::Open(path).ok());
 }
 
-TEST(SpoolTest, NumbersAreNeverReusedAfterACrash) {
-  vigil::testing::TestDir dir("spool");
-  const std::string path = dir.Join("spool");
-  SpoolOptions options;
-  options.sequence_lease = 4;
-  RunAndCrash([&] {
-    auto spool = Spool::Open(path, options);
-    if (!spool.ok()) _exit(1);
-    for (int i = 1; i <= 10; ++i) {
-      if (!(*spool)->Append(Payload(i)).ok()) _exit(1);
-    }
-    if (!(*spool)->Sync().ok() || !(*spool)->Ack(10).ok()) _exit(1);
-    _exit(0);
-  });
-  auto spool = OpenSpool(path, options);
-  ASSERT_NE(spool, nullptr);
-  EXPECT_EQ(spool->records(), 0u);
-  EXPECT_TRUE(SegmentFiles(path).empty());  // acked, removed at Open
-  EXPECT_GT(spool->next_seq(), 10u);
-  EXPECT_LE(spool->next_seq(), 10u + options.sequence_lease);
-  EXPECT_GT(*spool->Append(Payload(11)), 10u);
-}
-
-TEST(SpoolTest, NumbersAreNeverReusedWhenUnsyncedSegmentsAreLost) {
-  vigil::testing::TestDir dir("spool");
-  const std::string path = dir.Join("spool");
-  SpoolOptions options;
-  options.sequence_lease = 4;
-  RunAndCrash([&] {
-    auto spool = Spool::Open(path, options);
-    if (!spool.ok()) _exit(1);
-    for (int i = 1; i <= 10; ++i) {
-      if (!(*spool)->Append(Payload(i)).ok()) _exit(1);
-    }
-    _exit(0);
-  });
-  // An OS crash may lose segment data that was never synced; the lease was.
-  for (const std::string& segment : SegmentFiles(path)) ASSERT_EQ(unlink(segment.c_str()), 0);
-  auto spool = OpenSpool(path, options);
-  ASSERT_NE(spool, nullptr);
-  EXPECT_EQ(spool->records(), 0u);
-  EXPECT_GT(spool->next_seq(), 10u);
-  EXPECT_LE(spool->next_seq(), 10u + options.sequence_lease);
-}
-
-TEST(SpoolTest, KillDuringAppendsLosesNothingSynced) {
-  vigil::testing::TestDir dir("spool");
-  const std::string path = dir.Join("spool");
-  SpoolOptions options;
-  options.segment_bytes = 4096;
-  options.sequence_lease = 64;
-  int fds[2];
-  ASSERT_EQ(pipe(fds), 0);
-  const pid_t pid = fork();
-  ASSERT_GE(pid, 0);
-  if (pid == 0) {
-    close(fds[0]);
-    auto spool = Spool::Open(path, options);
-    if (!spool.ok()) _exit(1);
-    for (uint64_t i = 1;; ++i) {
-      absl::StatusOr<uint64_t> seq = (*spool)->Append(Payload(i));
-      if (!seq.ok() || *seq != i) _exit(1);
-      if (i % 10 == 0) {
-        if (!(*spool)->Sync().ok()) _exit(1);
-        if (write(fds[1], &i, sizeof(i)) != sizeof(i)) _exit(1);
-      }
-    }
-  }
-  close(fds[1]);
-  uint64_t synced = 0;
-  while (synced < 500) {
-    ASSERT_EQ(read(fds[0], &synced, sizeof(synced)), static_cast<ssize_t>(sizeof(synced)));
-  }
-  ASSERT_EQ(kill(pid, SIGKILL), 0);
-  int status = 0;
-  ASSERT_EQ(waitpid(pid, &status, 0), pid);
-  close(fds[0]);
-
-  auto spool = OpenSpool(path, options);
-  ASSERT_NE(spool, nullptr);
-  std::vector<SpoolRecord> records = ReadAll(*spool);
-  ASSERT_GE(records.size(), synced);
-  for (size_t i = 0; i < records.size(); ++i) {
-    ASSERT_EQ(records[i].seq, i + 1);
-    ASSERT_EQ(records[i].payload, Payload(i + 1));
-  }
-  EXPECT_GT(spool->next_seq(), records.size());
-  absl::StatusOr<uint64_t> seq = spool->Append(Payload(0));
-  ASSERT_TRUE(seq.ok()) << seq.status();
-  EXPECT_GT(*seq, records.size());
-}
-
 TEST(SpoolTest, ConcurrentAppendAndReadAckDeliverEverythingOnce) {
   vigil::testing::TestDir dir("spool");
   SpoolOptions options;
@@ -656,101 +294,6 @@ TEST(SpoolTest, ConcurrentAppendAndReadAckDeliverEverythingOnce) {
   EXPECT_EQ(spool->dropped(), 0u);
   EXPECT_LE(spool->segments(), 1u);
   EXPECT_EQ(spool->corrupt_records(), 0u);
-}
-
-}  // namespace
-}  // namespace vigil::sensor
-
-namespace vigil::sensor {
-namespace {
-
-// The epoch file's text, or "" when it is missing.
-std::string EpochFile(const std::string& dir) {
-  FILE* f = fopen((dir + "/epoch").c_str(), "r");
-  if (f == nullptr) return "";
-  char buf[128] = {};
-  const size_t n = fread(buf, 1, sizeof(buf) - 1, f);
-  fclose(f);
-  return std::string(buf, n);
-}
-
-TEST(SpoolEpochTest, ANewSpoolHasARandomEpochThatSurvivesReopening) {
-  vigil::testing::TestDir dir("spool");
-  std::string first;
-  {
-    auto spool = OpenSpool(dir.Join("a"));
-    ASSERT_NE(spool, nullptr);
-    first = spool->epoch();
-    ASSERT_EQ(first.size(), 32u);
-    EXPECT_EQ(first.find_first_not_of("0123456789abcdef"), std::string::npos) << first;
-    EXPECT_EQ(EpochFile(dir.Join("a")), first + "\n");
-    ASSERT_TRUE(spool->Append(Payload(1)).ok());
-  }
-  {
-    auto spool = OpenSpool(dir.Join("a"));
-    ASSERT_NE(spool, nullptr);
-    EXPECT_EQ(spool->epoch(), first);
-    EXPECT_EQ(spool->next_seq(), 2u);
-  }
-  auto other = OpenSpool(dir.Join("b"));
-  ASSERT_NE(other, nullptr);
-  EXPECT_NE(other->epoch(), first);
-}
-
-TEST(SpoolEpochTest, AWipedSpoolStartsANewEpochFromSequenceOne) {
-  vigil::testing::TestDir dir("spool");
-  const std::string path = dir.Join("spool");
-  std::string first;
-  {
-    auto spool = OpenSpool(path);
-    ASSERT_NE(spool, nullptr);
-    first = spool->epoch();
-    for (int i = 0; i < 5; ++i) ASSERT_TRUE(spool->Append(Payload(i)).ok());
-  }
-  ASSERT_EQ(std::system(absl::StrCat("rm -rf '", path, "'").c_str()), 0);
-  auto spool = OpenSpool(path);
-  ASSERT_NE(spool, nullptr);
-  EXPECT_NE(spool->epoch(), first);
-  EXPECT_EQ(spool->next_seq(), 1u);
-}
-
-TEST(SpoolEpochTest, ASpoolFromBeforeEpochsKeepsTheEmptyEpoch) {
-  vigil::testing::TestDir dir("spool");
-  const std::string path = dir.Join("spool");
-  {
-    auto spool = OpenSpool(path);
-    ASSERT_NE(spool, nullptr);
-    ASSERT_TRUE(spool->Append(Payload(1)).ok());
-  }
-  ASSERT_EQ(unlink((path + "/epoch").c_str()), 0);  // as an older sensor left it
-  auto spool = OpenSpool(path);
-  ASSERT_NE(spool, nullptr);
-  EXPECT_EQ(spool->epoch(), "");
-  EXPECT_EQ(spool->next_seq(), 2u);
-  EXPECT_EQ(EpochFile(path), "");
-}
-
-TEST(SpoolEpochTest, ACorruptEpochFileIsReplacedAndCounted) {
-  vigil::testing::TestDir dir("spool");
-  const std::string path = dir.Join("spool");
-  std::string first;
-  {
-    auto spool = OpenSpool(path);
-    ASSERT_NE(spool, nullptr);
-    first = spool->epoch();
-  }
-  for (const std::string& bad : {std::string("xyz\n"), std::string(32, 'A') + "\n", first}) {
-    FILE* f = fopen((path + "/epoch").c_str(), "w");
-    ASSERT_NE(f, nullptr);
-    fputs(bad.c_str(), f);
-    fclose(f);
-    auto spool = OpenSpool(path);
-    ASSERT_NE(spool, nullptr);
-    EXPECT_NE(spool->epoch(), first) << bad;
-    EXPECT_EQ(spool->epoch().size(), 32u);
-    EXPECT_EQ(spool->corrupt_records(), 1u) << bad;
-    first = spool->epoch();
-  }
 }
 
 }  // namespace

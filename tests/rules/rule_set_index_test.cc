@@ -1,0 +1,135 @@
+// Unit tests of what a RuleSet (rules/rule_set.h) derives from its rules to do less work:
+// the event types each rule can match (and so which rules Evaluate visits), and the
+// kernel filter (the event types and the file paths the kernel must report).
+#include <string>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/string_view.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "rules/rule_set.h"
+#include "tests/rules/rule_set_helpers.h"
+
+namespace vigil::rules {
+namespace {
+
+using ::testing::ElementsAre;
+using ::testing::IsEmpty;
+
+struct MaskCase {
+  const char* condition;
+  uint32_t mask;
+};
+
+TEST(RuleSetIndexTest, EventMaskPerRule) {
+  const MaskCase cases[] = {
+      {"proc.name = bash", kFork | kExec | kExit | kOpen},
+      {"evt.type = execve and proc.name = bash", kExec},
+      {"evt.type in (execve, clone)", kExec | kFork},
+      {"evt.type = procexit", kExit},
+      {"evt.type in (open, openat2)", kOpen},
+      {"evt.type = execve or fd.name = /x", kExec | kOpen},
+      {"fd.name startswith /etc", kOpen},
+      {"fd.name exists", kOpen},
+      {"not evt.type = execve", kFork | kExec | kExit | kOpen},
+      {"evt.type != execve", kFork | kExit | kOpen},
+      {"evt.type != openat", kFork | kExec | kExit | kOpen},
+      {"evt.type = execve and fd.name = /x", 0},
+      {"user.uid_before = 0 or file.uid = 0", kExec},
+      {"file.mode = 0 and proc.pid = 1", kExec | kOpen},
+  };
+  for (const MaskCase& c : cases) {
+    auto set = CompileFiles({{"t.yaml", OneRule(c.condition)}});
+    ASSERT_TRUE(set.ok()) << c.condition << ": " << set.status();
+    EXPECT_EQ((*set)->rules()[0].event_mask, c.mask) << c.condition;
+  }
+}
+
+TEST(RuleSetIndexTest, EvaluateVisitsOnlyMatchingTypes) {
+  constexpr char kYaml[] = R"(- rule: Exec
+  desc: d
+  condition: evt.type = execve
+  output: o
+  priority: WARNING
+- rule: Any
+  desc: d
+  condition: proc.pid = 42
+  output: o
+  priority: WARNING
+- rule: Open
+  desc: d
+  condition: fd.name exists
+  output: o
+  priority: WARNING
+)";
+  auto set = CompileFiles({{"i.yaml", kYaml}});
+  ASSERT_TRUE(set.ok()) << set.status();
+  EXPECT_THAT(Fired(**set, ExecView()), ElementsAre("Exec", "Any"));
+  EXPECT_THAT(Fired(**set, OpenView("/x")), ElementsAre("Any", "Open"));
+  FakeView exit_view = ExecView();
+  exit_view.event_.type = event::kExit;
+  EXPECT_THAT(Fired(**set, exit_view), ElementsAre("Any"));
+}
+
+std::string Rule(absl::string_view name, absl::string_view condition, bool enabled = true) {
+  return absl::StrCat("- rule: ", name, "\n  desc: d\n  condition: ", condition,
+                      "\n  output: o\n  priority: WARNING\n  enabled: ", enabled ? "true" : "false",
+                      "\n");
+}
+
+TEST(RuleSetKernelFilterTest, PrefixesAndHidden) {
+  const std::string yaml = absl::StrCat(
+      "- list: home_dirs\n  items: [/root, /home/]\n",
+      Rule("a", "evt.type = openat and fd.name startswith /etc/ssh"),
+      Rule("b", "fd.name pmatch (home_dirs) and evt.is_open_write = true"),
+      Rule("c", "fd.directory = /var/log and not proc.name = logrotate"),
+      Rule("d", "fd.name glob '/usr/lib/*.so' or fd.name in (/etc/shadow, /etc/ssh/sshd_config)"),
+      Rule("e", "fd.hidden = true and proc.name = x"),
+      Rule("f", "evt.type = execve and proc.name = bash"),
+      Rule("g", "(evt.type = execve and proc.name = sh) or fd.directory startswith /opt"),
+      Rule("h", "fd.name exists", /*enabled=*/false));
+  auto set = CompileFiles({{"k.yaml", yaml}});
+  ASSERT_TRUE(set.ok()) << set.status();
+  const KernelFilter& filter = (*set)->kernel_filter();
+  EXPECT_EQ(filter.event_mask, kExec | kOpen);
+  EXPECT_FALSE(filter.all_files);
+  EXPECT_TRUE(filter.hidden);
+  EXPECT_THAT(filter.path_prefixes, ElementsAre("/etc/shadow", "/etc/ssh", "/home", "/opt", "/root",
+                                                "/usr/lib/", "/var/log/"));
+}
+
+TEST(RuleSetKernelFilterTest, UnconstrainedRulesNeedAllFiles) {
+  const char* unconstrained[] = {
+      "proc.name = bash and evt.is_open_read = true",
+      "not fd.name startswith /etc",
+      "fd.name startswith /etc or proc.name = cat",
+      "fd.name endswith .conf",
+      "fd.name glob '*.conf'",
+      "fd.hidden = false",
+      "fd.directory pmatch (/)",
+  };
+  for (const char* condition : unconstrained) {
+    auto set =
+        CompileFiles({{"k.yaml", Rule("a", "fd.name startswith /etc") + Rule("b", condition)}});
+    ASSERT_TRUE(set.ok()) << condition << ": " << set.status();
+    const KernelFilter& filter = (*set)->kernel_filter();
+    if (std::string(condition) == "fd.directory pmatch (/)") {
+      // "/" is a prefix of every absolute path: constrained, but to everything.
+      EXPECT_FALSE(filter.all_files);
+      EXPECT_THAT(filter.path_prefixes, ElementsAre("/"));
+      continue;
+    }
+    EXPECT_TRUE(filter.all_files) << condition;
+    EXPECT_THAT(filter.path_prefixes, IsEmpty()) << condition;
+    EXPECT_FALSE(filter.hidden) << condition;
+  }
+  // No open rule: no files at all.
+  auto set = CompileFiles({{"k.yaml", Rule("a", "evt.type = execve")}});
+  ASSERT_TRUE(set.ok());
+  EXPECT_EQ((*set)->kernel_filter().event_mask, kExec);
+  EXPECT_FALSE((*set)->kernel_filter().all_files);
+  EXPECT_THAT((*set)->kernel_filter().path_prefixes, IsEmpty());
+}
+
+}  // namespace
+}  // namespace vigil::rules
