@@ -1,6 +1,8 @@
 // FileProbe driven in-process: the filter and the interest set change while the probe
 // runs (as a rule-set reload does), and the kernel follows at once.
 // Test label: kernel (needs the real kernel: root, probes loaded; runs in every kernel VM).
+#include "sensor/probes/file/file_module.h"
+
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -11,7 +13,6 @@
 
 #include "gtest/gtest.h"
 #include "sensor/decoder.h"
-#include "sensor/probes/file/file_module.h"
 #include "sensor/probes/kernel_env.h"
 #include "sensor/probes/ring_reader.h"
 #include "tests/support/sensor_process.h"
