@@ -389,6 +389,14 @@ absl::StatusOr<uint32_t> RuleSetCompiler::CompileCompare(absl::string_view field
     } else if (is_evt_type && op == CompareOp::kNe) {
       node.mask &= ~whole_type_mask;  // execve, clone, procexit: a whole type each
     }
+    if (is_evt_type && type_mask != 0 && type_mask == whole_type_mask &&
+        (op == CompareOp::kEq || op == CompareOp::kIn || op == CompareOp::kNe)) {
+      // Every value names a whole event type: the mask decides the test, so it becomes an
+      // empty "and" (true wherever the mask lets it run) and compares no string per event.
+      node.kind = Node::Kind::kAnd;
+      node.field = nullptr;
+      node.strings.clear();
+    }
   }
   return AddNode(std::move(node));
 }
