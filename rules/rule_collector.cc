@@ -4,15 +4,13 @@
 #include "rules/rule_collector.h"
 
 #include <algorithm>
-#include <cerrno>
-#include <cstring>
 #include <filesystem>
-#include <fstream>
 #include <iterator>
 #include <map>
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "common/read_file.h"
 #include "common/sha256.h"
 #include "common/status_macros.h"
 #include "rules/rule_reader.h"
@@ -337,14 +335,10 @@ absl::Status RuleFileSet::AddText(absl::string_view yaml, const std::string& fil
 }
 
 absl::Status RuleFileSet::AddFile(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) {
-    return RuleError(SourceLocation{path, 0, 0}, absl::StrCat("cannot read: ", strerror(errno)));
-  }
-  std::string text(limits_.max_file_bytes + 1, '\0');
-  in.read(text.data(), static_cast<std::streamsize>(text.size()));
-  text.resize(static_cast<size_t>(in.gcount()));
-  return AddText(text, path);
+  // One byte past the limit, so AddText can tell a file that is too large.
+  absl::StatusOr<std::string> text = ReadFileHead(path, limits_.max_file_bytes + 1);
+  if (!text.ok()) return RuleError(SourceLocation{path, 0, 0}, text.status().message());
+  return AddText(*text, path);
 }
 
 absl::Status RuleFileSet::AddPaths(const std::vector<std::string>& paths) {

@@ -4,7 +4,10 @@
 
 #include <cstdio>
 
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
+#include "common/read_file.h"
 #include "event/event.h"
 #include "event/schema.h"
 
@@ -229,13 +232,14 @@ void SensorMetrics::CountProbeDetach(absl::string_view module) {
 }
 
 void SensorMetrics::UpdateResidentMemory() {
-  FILE* f = fopen("/proc/self/statm", "re");
-  if (f == nullptr) return;
-  unsigned long size = 0, resident = 0;  // NOLINT(runtime/int): statm's format
-  if (fscanf(f, "%lu %lu", &size, &resident) == 2) {
+  // statm: total and resident pages, then more fields.
+  absl::StatusOr<std::string> statm = ReadFileHead("/proc/self/statm", 256);
+  if (!statm.ok()) return;
+  const std::vector<absl::string_view> fields = absl::StrSplit(*statm, ' ');
+  uint64_t resident = 0;
+  if (fields.size() >= 2 && absl::SimpleAtoi(fields[1], &resident)) {
     resident_->Set(static_cast<double>(resident) * static_cast<double>(sysconf(_SC_PAGESIZE)));
   }
-  fclose(f);
 }
 
 }  // namespace vigil::sensor
