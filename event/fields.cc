@@ -203,12 +203,10 @@ std::string FieldTableMarkdown() {
     if (f.event_mask == kAllEvents) {
       events = "all";
     } else {
-      for (const ModuleSchema* module : ModuleSchemas()) {
-        for (const EventTypeInfo& t : module->event_types) {
-          if ((f.event_mask & EventBit(t.type)) == 0) continue;
-          if (!events.empty()) events += ", ";
-          events += std::string(t.name);
-        }
+      for (const EventTypeInfo* t : EventTypes()) {
+        if ((f.event_mask & EventBit(t->type)) == 0) continue;
+        if (!events.empty()) events += ", ";
+        events += std::string(t->name);
       }
     }
     absl::StrAppend(&out, "| `", f.name, f.takes_arg ? (f.key_arg ? "[KEY]" : "[N]") : "", "` | ",

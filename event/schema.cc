@@ -24,14 +24,12 @@ struct TypeIndex {
 const TypeIndex& Index() {
   static const TypeIndex* index = [] {
     auto* out = new TypeIndex;
-    for (const ModuleSchema* module : ModuleSchemas()) {
-      for (const EventTypeInfo& info : module->event_types) {
-        const int t = static_cast<int>(info.type);
-        // Checked by the registry test too; a clash here would misname events.
-        if (t <= 0 || t >= kEventTypeLimit || out->by_type[t] != nullptr) continue;
-        out->by_type[t] = &info;
-        out->mask |= EventBit(info.type);
-      }
+    for (const EventTypeInfo* info : EventTypes()) {
+      const int t = static_cast<int>(info->type);
+      // Checked by the registry test too; a clash here would misname events.
+      if (t <= 0 || t >= kEventTypeLimit || out->by_type[t] != nullptr) continue;
+      out->by_type[t] = info;
+      out->mask |= EventBit(info->type);
     }
     return out;
   }();
@@ -48,21 +46,31 @@ const std::vector<const ModuleSchema*>& ModuleSchemas() {
   return *schemas;
 }
 
+const std::vector<const EventTypeInfo*>& EventTypes() {
+  static const auto* types = [] {
+    auto* all = new std::vector<const EventTypeInfo*>;
+    for (const ModuleSchema* module : ModuleSchemas()) {
+      for (const EventTypeInfo& info : module->event_types) all->push_back(&info);
+    }
+    return all;
+  }();
+  return *types;
+}
+
 const EventTypeInfo* FindEventType(EventType type) {
   const int t = static_cast<int>(type);
   return t > 0 && t < kEventTypeLimit ? Index().by_type[t] : nullptr;
 }
 
 const EventTypeInfo* FindEventTypeByName(absl::string_view name) {
-  for (const EventTypeInfo* info : Index().by_type) {
-    if (info != nullptr && info->name == name) return info;
+  for (const EventTypeInfo* info : EventTypes()) {
+    if (info->name == name) return info;
   }
   return nullptr;
 }
 
 bool EventTypeOfEvtName(absl::string_view evt_type, EventType* type, bool* whole) {
-  for (const EventTypeInfo* info : Index().by_type) {
-    if (info == nullptr) continue;
+  for (const EventTypeInfo* info : EventTypes()) {
     for (absl::string_view name : info->evt_type_names) {
       if (name != evt_type) continue;
       *type = info->type;

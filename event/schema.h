@@ -41,6 +41,10 @@ struct ModuleSchema {
 // Every registered module's schema, in registry order.
 const std::vector<const ModuleSchema*>& ModuleSchemas();
 
+// Every registered event type, modules in registry order: what lists event types (metrics
+// labels, health counters, --events, the sensor_stop record) iterates.
+const std::vector<const EventTypeInfo*>& EventTypes();
+
 // The schema of event type `type`, or null when no module registers it.
 const EventTypeInfo* FindEventType(EventType type);
 // The event type called `name` (EventTypeInfo::name), or null.

@@ -26,6 +26,12 @@ class Decoder {
   const std::array<uint64_t, static_cast<int>(DecodeError::kCount)>& errors() const {
     return errors_;
   }
+  // Records rejected, all reasons together.
+  uint64_t total_errors() const {
+    uint64_t total = 0;
+    for (uint64_t e : errors_) total += e;
+    return total;
+  }
   // Records decoded successfully.
   uint64_t decoded() const { return decoded_; }
 

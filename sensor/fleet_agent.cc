@@ -78,10 +78,8 @@ void FleetAgent::SetStatus(const SensorStatus& status) {
   }
   vigil::v1::Health health;
   auto& c = *health.mutable_counters();
-  for (const event::ModuleSchema* schema : event::ModuleSchemas()) {
-    for (const event::EventTypeInfo& type : schema->event_types) {
-      c[absl::StrCat("events_", type.name)] = (*status.events_by_type)[static_cast<int>(type.type)];
-    }
+  for (const event::EventTypeInfo* type : event::EventTypes()) {
+    c[absl::StrCat("events_", type->name)] = (*status.events_by_type)[static_cast<int>(type->type)];
   }
   c["alerts"] = status.alerts;
   c["decode_errors"] = status.decode_errors;

@@ -116,10 +116,8 @@ SensorMetrics::SensorMetrics()
   stalls_ = counter("vigil_sensor_pipeline_stalls_total", "Stalls the watchdog detected.");
   pod_cache_entries_ = gauge("vigil_sensor_pod_cache_entries", "Containers whose pod is cached.");
 
-  for (const event::ModuleSchema* schema : event::ModuleSchemas()) {
-    for (const event::EventTypeInfo& type : schema->event_types) {
-      events_.Add({{"type", std::string(type.name)}});
-    }
+  for (const event::EventTypeInfo* type : event::EventTypes()) {
+    events_.Add({{"type", std::string(type->name)}});
   }
   for (const char* reason :
        {kRingbufFull, kNoScratch, kDecoder, kRuleStateEviction, kSpoolOverflow}) {
@@ -129,12 +127,10 @@ SensorMetrics::SensorMetrics()
 
 void SensorMetrics::Sync(const MetricsSnapshot& now) {
   absl::MutexLock lock(&mu_);
-  for (const event::ModuleSchema* schema : event::ModuleSchemas()) {
-    for (const event::EventTypeInfo& info : schema->event_types) {
-      const std::string type(info.name);
-      mirror_.Advance(events_.Add({{"type", type}}), "events/" + type,
-                      now.events_by_type[static_cast<int>(info.type)]);
-    }
+  for (const event::EventTypeInfo* info : event::EventTypes()) {
+    const std::string type(info->name);
+    mirror_.Advance(events_.Add({{"type", type}}), "events/" + type,
+                    now.events_by_type[static_cast<int>(info->type)]);
   }
   mirror_.Advance(drops_.Add({{"reason", kDecoder}}), kDecoder, now.decode_errors);
   mirror_.Advance(drops_.Add({{"reason", kRuleStateEviction}}), kRuleStateEviction,

@@ -20,9 +20,7 @@ absl::StatusOr<uint32_t> ParseTypes(absl::string_view list) {
     const event::EventTypeInfo* type = event::FindEventTypeByName(name);
     if (type == nullptr) {
       std::vector<absl::string_view> known;
-      for (const event::ModuleSchema* schema : event::ModuleSchemas()) {
-        for (const event::EventTypeInfo& info : schema->event_types) known.push_back(info.name);
-      }
+      for (const event::EventTypeInfo* info : event::EventTypes()) known.push_back(info->name);
       return absl::InvalidArgumentError(absl::StrCat(
           "--events: unknown event type '", name, "' (expected ", absl::StrJoin(known, ", "), ")"));
     }

@@ -93,10 +93,8 @@ std::string SensorStopRecord(const StopInfo& info) {
   w.BeginObject();
   w.String("type", "sensor_stop");
   w.BeginObject("events");
-  for (const event::ModuleSchema* schema : event::ModuleSchemas()) {
-    for (const event::EventTypeInfo& type : schema->event_types) {
-      w.Uint(type.name, (*info.events_by_type)[static_cast<int>(type.type)]);
-    }
+  for (const event::EventTypeInfo* type : event::EventTypes()) {
+    w.Uint(type->name, (*info.events_by_type)[static_cast<int>(type->type)]);
   }
   w.EndObject();
   w.BeginObject("modules");

@@ -4,7 +4,6 @@
 
 #include "absl/strings/match.h"
 #include "bpf/abi/vigil_event.h"
-#include "event/schema.h"
 
 namespace vigil::sensor {
 
@@ -23,9 +22,8 @@ Selection ComputeSelection(const SensorOptions& options, const rules::KernelFilt
     s.prefixes = options.file_prefixes;
   }
   if (rules != nullptr) {
-    s.type_mask |= (rules->event_mask & event::RegisteredEventMask()) |
-                   event::EventBit(event::kFork) | event::EventBit(event::kExec) |
-                   event::EventBit(event::kExit);
+    s.type_mask |= rules->event_mask | event::EventBit(event::kFork) |
+                   event::EventBit(event::kExec) | event::EventBit(event::kExit);
     s.all_files |= rules->all_files;
     s.hidden |= rules->hidden;
     for (const std::string& p : rules->path_prefixes) {

@@ -143,8 +143,9 @@ absl::Status Sensor::Init() {
     Log("metrics on ", options_.metrics_address, " (port ", metrics_server_->port(), ")");
   }
   initialized_ = true;
-  metrics_.SyncModules(modules_.Snapshot());
-  UpdateStatus();
+  const std::vector<ModuleSnapshot> modules = modules_.Snapshot();
+  metrics_.SyncModules(modules);
+  UpdateStatus(modules);
   return absl::OkStatus();
 }
 
@@ -243,8 +244,8 @@ absl::Status Sensor::ReloadRules() {
   return InstallRules(*std::move(compiled));
 }
 
-void Sensor::ReportGaps() {
-  const std::string lines = gaps_.Report(modules_.Snapshot(), pipeline_->decoder());
+void Sensor::ReportGaps(const std::vector<ModuleSnapshot>& modules) {
+  const std::string lines = gaps_.Report(modules, pipeline_->decoder());
   if (!lines.empty()) output_->WriteLine(lines);
 }
 
@@ -304,8 +305,9 @@ absl::Status Sensor::Run(int signal_fd) {
       (void)output_->Flush();
     }
     if (std::chrono::steady_clock::now() >= next_gap_check) {
-      ReportGaps();
-      UpdateStatus();
+      const std::vector<ModuleSnapshot> modules = modules_.Snapshot();
+      ReportGaps(modules);
+      UpdateStatus(modules);
       next_gap_check = std::chrono::steady_clock::now() + kGapCheckInterval;
     }
     if (*consumed > 0 || stop) {
@@ -330,11 +332,12 @@ absl::Status Sensor::Shutdown() {
   shut_down_ = true;
   modules_.DetachAll();
   (void)ring_->Consume();  // what the probes wrote before detaching
-  ReportGaps();
+  std::vector<ModuleSnapshot> modules = modules_.Snapshot();
+  ReportGaps(modules);
 
   StopInfo info;
   info.events_by_type = &pipeline_->events_by_type();
-  info.modules = modules_.Snapshot();
+  info.modules = std::move(modules);
   info.decoder = &pipeline_->decoder();
   info.process_table_size = pipeline_->table().size();
   info.process_table_evictions = pipeline_->table().evictions();
@@ -352,7 +355,7 @@ absl::Status Sensor::Shutdown() {
   return output_->Flush();
 }
 
-void Sensor::UpdateStatus() {
+void Sensor::UpdateStatus(const std::vector<ModuleSnapshot>& modules) {
   if (fleet_ != nullptr) {
     SensorStatus status;
     status.sensor_id = sensor_id_;
@@ -360,10 +363,10 @@ void Sensor::UpdateStatus() {
     status.kernel = env_->kernel_release();
     status.rule_set_version = pipeline_->rule_set_version();
     status.modules_version = modules_version_;
-    status.modules = modules_.Snapshot();
+    status.modules = modules;
     status.events_by_type = &pipeline_->events_by_type();
     status.alerts = alerts_->published();
-    for (uint64_t e : pipeline_->decoder().errors()) status.decode_errors += e;
+    status.decode_errors = pipeline_->decoder().total_errors();
     status.process_table_size = pipeline_->table().size();
     status.engine = pipeline_->engine();
     status.spool = spool_.get();
@@ -376,7 +379,7 @@ void Sensor::UpdateStatus() {
 void Sensor::SyncMetrics() {
   MetricsSnapshot now;
   now.events_by_type = pipeline_->events_by_type();
-  for (uint64_t e : pipeline_->decoder().errors()) now.decode_errors += e;
+  now.decode_errors = pipeline_->decoder().total_errors();
   if (const rules::Engine* engine = pipeline_->engine()) {
     now.rule_state_evictions = engine->evictions();
     now.rule_set_version = pipeline_->rule_set_version();

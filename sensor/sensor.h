@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
@@ -78,13 +79,15 @@ class Sensor {
   absl::Status ApplyModules(const vigil::v1::ModuleCommand& command);
   // Publishes one of the sensor's own alerts (priority error).
   void RaiseSelfAlert(absl::string_view rule, absl::string_view output);
-  // Refreshes what the controller is told, the metrics and readiness.
-  void UpdateStatus();
+  // Refreshes what the controller is told, the metrics and readiness, from `modules` (a
+  // snapshot just taken) or from a fresh one.
+  void UpdateStatus(const std::vector<ModuleSnapshot>& modules);
+  void UpdateStatus() { UpdateStatus(modules_.Snapshot()); }
   void SyncMetrics();
   // Why the sensor is not ready ("" when it is): probes attached, rules loaded.
   std::string NotReadyReason() const;
-  // Writes gap records for drops since the last check.
-  void ReportGaps();
+  // Writes gap records for the drops in `modules` and the decoder since the last check.
+  void ReportGaps(const std::vector<ModuleSnapshot>& modules);
   probes::ModuleOptions ModuleOptionsFor(const Selection& selection) const;
 
   const SensorOptions options_;
