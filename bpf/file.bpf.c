@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
 /*
- * File module: open, openat, openat2, creat and open_by_handle_at, seen at syscall exit.
+ * File module: open, openat, openat2, creat and open_by_handle_at, seen at syscall exit,
+ * and the other file operations (file_ops.bpf.h) on the same hooks.
  *
  * On success the reported path is walked from the struct file the new descriptor refers
  * to, so relative paths, dirfds, symlinks and races on the caller's string cannot change
@@ -219,6 +220,8 @@ static __always_inline void handle_sys_exit(struct pt_regs *regs, __u64 nr, long
   submit(e, size);
 }
 
+#include "file_ops.bpf.h"
+
 /* ---- fexit: the open syscalls themselves, so no other syscall pays for the probe ---- */
 /* The syscall function's only argument is the task's saved user registers; they are
  * taken from the task rather than from the argument, whose BTF type some kernels (5.10)
@@ -246,6 +249,7 @@ VIGIL_FEXIT_OPEN(fe_ia32_open_by_handle_at, "__ia32_compat_sys_open_by_handle_at
 SEC("tp_btf/sys_exit")
 int BPF_PROG(btf_sys_exit, struct pt_regs *regs, long ret) {
   handle_sys_exit(regs, regs->orig_ax, ret, true);
+  file_ops_sys_exit(regs, regs->orig_ax, ret, true);
   return 0;
 }
 
@@ -253,20 +257,26 @@ int BPF_PROG(btf_sys_exit, struct pt_regs *regs, long ret) {
  * same hook, with CO-RE reads. */
 SEC("tp_btf/sys_exit")
 int BPF_PROG(btf_sys_exit__core, struct pt_regs *regs, long ret) {
-  handle_sys_exit(regs, BPF_CORE_READ(regs, orig_ax), ret, false);
+  __u64 nr = BPF_CORE_READ(regs, orig_ax);
+  handle_sys_exit(regs, nr, ret, false);
+  file_ops_sys_exit(regs, nr, ret, false);
   return 0;
 }
 
 /* ---- raw_tp ---- */
 SEC("raw_tp/sys_exit")
 int BPF_PROG(raw_sys_exit, struct pt_regs *regs, long ret) {
-  handle_sys_exit(regs, BPF_CORE_READ(regs, orig_ax), ret, false);
+  __u64 nr = BPF_CORE_READ(regs, orig_ax);
+  handle_sys_exit(regs, nr, ret, false);
+  file_ops_sys_exit(regs, nr, ret, false);
   return 0;
 }
 
 /* ---- classic tracepoint ---- */
 SEC("tracepoint/raw_syscalls/sys_exit")
 int tp_sys_exit(struct trace_event_raw_sys_exit *ctx) {
-  handle_sys_exit(current_user_regs(), ctx->id, ctx->ret, false);
+  struct pt_regs *regs = current_user_regs();
+  handle_sys_exit(regs, ctx->id, ctx->ret, false);
+  file_ops_sys_exit(regs, ctx->id, ctx->ret, false);
   return 0;
 }

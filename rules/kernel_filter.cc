@@ -6,6 +6,7 @@
 #include <utility>
 
 #include "absl/strings/match.h"
+#include "event/modules/file.h"
 #include "rules/glob.h"
 #include "rules/rule_set.h"
 
@@ -31,21 +32,24 @@ class KernelFilterBuilder {
   // The filter of the set's enabled rules.
   KernelFilter Build() const {
     KernelFilter filter;
+    std::vector<std::string> open_prefixes, op_prefixes;
     for (const CompiledRule& rule : set_.rules_) {
       if (!rule.enabled) continue;
       filter.event_mask |= rule.event_mask;
-      if ((rule.event_mask & EventBit(event::kOpen)) == 0) continue;
-      PathReq req = AnalyzePaths(rule.root);
-      if (req.any) filter.all_files = true;
-      filter.hidden |= req.hidden;
-      filter.path_prefixes.insert(filter.path_prefixes.end(), req.prefixes.begin(),
-                                  req.prefixes.end());
+      for (const uint32_t kind : {kOpens, event::kFileOpEvents}) {
+        if ((rule.event_mask & kind) == 0) continue;
+        PathReq req = AnalyzePaths(rule.root, kind);
+        if (req.any) (kind == kOpens ? filter.all_files : filter.all_file_ops) = true;
+        filter.hidden |= req.hidden;
+        std::vector<std::string>& into = kind == kOpens ? open_prefixes : op_prefixes;
+        into.insert(into.end(), req.prefixes.begin(), req.prefixes.end());
+      }
     }
+    // One interest set serves both: a kind that needs every path adds no prefixes.
     std::vector<std::string>& prefixes = filter.path_prefixes;
-    if (filter.all_files) {
-      prefixes.clear();
-      return filter;
-    }
+    if (!filter.all_files) prefixes = std::move(open_prefixes);
+    if (!filter.all_file_ops)
+      prefixes.insert(prefixes.end(), op_prefixes.begin(), op_prefixes.end());
     std::sort(prefixes.begin(), prefixes.end());
     std::vector<std::string> kept;
     for (std::string& p : prefixes) {
@@ -57,25 +61,28 @@ class KernelFilterBuilder {
   }
 
  private:
-  // The paths an open event can have when node `index` is true.
-  PathReq AnalyzePaths(uint32_t index) const {
+  static constexpr uint32_t kOpens = EventBit(event::kOpen);
+
+  // The paths an event of the types in `kind` (opens, or file operations) can have when
+  // node `index` is true.
+  PathReq AnalyzePaths(uint32_t index, uint32_t kind) const {
     const Node& node = set_.nodes_[index];
     PathReq req;
-    if ((node.mask & EventBit(event::kOpen)) == 0) {
+    if ((node.mask & kind) == 0) {
       req.any = false;
       return req;
     }
     switch (node.kind) {
       case Node::Kind::kAnd:
         for (uint32_t c : node.children) {
-          PathReq sub = AnalyzePaths(c);
+          PathReq sub = AnalyzePaths(c, kind);
           if (!sub.any) return sub;
         }
         return req;
       case Node::Kind::kOr:
         req.any = false;
         for (uint32_t c : node.children) {
-          PathReq sub = AnalyzePaths(c);
+          PathReq sub = AnalyzePaths(c, kind);
           if (sub.any) return sub;
           req.hidden |= sub.hidden;
           req.prefixes.insert(req.prefixes.end(), sub.prefixes.begin(), sub.prefixes.end());
@@ -86,8 +93,9 @@ class KernelFilterBuilder {
       case Node::Kind::kCompare: break;
     }
     const absl::string_view name = node.field->name;
-    const bool is_name = name == "fd.name";
-    if (name == "fd.hidden") {
+    const bool is_name = name == "fd.name" || name == "fs.path.name" || name == "fs.path.source" ||
+                         name == "fs.path.target";
+    if (name == "fd.hidden" || name == "fs.path.hidden") {
       const bool want_hidden = node.numbers[0] == (node.op == CompareOp::kEq ? 1 : 0);
       if (want_hidden) {
         req.any = false;

@@ -1,14 +1,16 @@
 // What a rule set needs from the kernel: the in-kernel filter derived from the compiled
 // plan, so the kernel drops events no enabled rule can match.
 //
-// The event types are the union of the enabled rules' masks. For open events, each enabled
-// rule that can match one is analysed for a positive path constraint: a comparison on
-// fd.name gives prefixes (= and in: the values; startswith: the value; pmatch: each item,
+// The event types are the union of the enabled rules' masks. For open events, and apart
+// for file-operation events (which the kernel passes when either of their paths is in the
+// interest set), each enabled rule that can match one is analysed for a positive path
+// constraint: a comparison on fd.name (fs.path.name, fs.path.source or fs.path.target for
+// file operations) gives prefixes (= and in: the values; startswith: the value; pmatch: each item,
 // which covers the item and everything under it; glob: the literal text before the first
 // wildcard), one on fd.directory gives prefixes too (= and in: the value with '/' appended
 // unless it ends with one; startswith, pmatch, glob: as for fd.name), and fd.hidden = true
-// (or != false) allows hidden files. An `and` is constrained by any constrained operand
-// (the first is used); an `or` only when every operand is; `not`, exists and other fields
+// (fs.path.hidden; or != false) allows hidden files. An `and` is constrained by any constrained
+// operand (the first is used); an `or` only when every operand is; `not`, exists and other fields
 // constrain nothing; a subtree that cannot match open events allows no file at all. A rule
 // left unconstrained sets all_files. The result is a superset of what the rules need.
 #ifndef VIGIL_RULES_KERNEL_FILTER_H_
@@ -26,12 +28,16 @@ class RuleSet;
 struct KernelFilter {
   // Event types some enabled rule can match.
   uint32_t event_mask = 0;
-  // Some enabled rule may match an open of any file: no path filtering.
+  // Some enabled rule may match an open of any file: no path filtering of opens.
   bool all_files = false;
+  // Some enabled rule may match a file operation (unlink, rename, ...) on any path: no path
+  // filtering of file operations.
+  bool all_file_ops = false;
   // Opens of hidden files (fd.hidden) are needed regardless of path_prefixes.
   bool hidden = false;
   // Opens whose path starts with one of these are needed (sorted; none is a prefix of
-  // another). Empty when all_files is set.
+  // another), for opens and file operations alike. Empty when both all_files and
+  // all_file_ops are set.
   std::vector<std::string> path_prefixes;
 };
 

@@ -105,11 +105,13 @@ Controller link:
 event::Event selection (the kernel drops what is not selected):
   --events LIST            Event types to report, comma-separated, e.g. exec,open
                            (default: all; each type is in docs/events.md).
-  --file-prefix PATH       Report opens of paths starting with PATH (repeatable).
+  --file-prefix PATH       Report opens and file operations of paths starting with PATH
+                           (repeatable).
   --no-default-prefixes    Do not include the default prefixes (/etc/, /root/, /bin/, ...).
-  --all-files              Report every open.
+  --all-files              Report every open and file operation.
   --no-hidden              Do not report opens just because a path component starts with '.'.
-  --failed-opens           Also report failed opens (matched on the caller's path string).
+  --failed-opens           Also report failed opens and file operations (matched on the
+                           caller's path string).
 
 Tuning:
   --attach-mode MODE       Force fentry, tp_btf, raw_tp or tracepoint on every module that

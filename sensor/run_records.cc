@@ -16,6 +16,7 @@ void WriteSelection(const Selection& selection, JsonWriter* w) {
   for (const std::string& prefix : selection.prefixes) w->ArrayString(prefix);
   w->EndArray();
   w->Bool("all_files", selection.all_files);
+  w->Bool("all_file_ops", selection.all_file_ops);
   w->Bool("hidden", selection.hidden);
 }
 

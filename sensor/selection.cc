@@ -8,7 +8,8 @@
 namespace vigil::sensor {
 
 bool Selection::operator==(const Selection& other) const {
-  return type_mask == other.type_mask && all_files == other.all_files && hidden == other.hidden &&
+  return type_mask == other.type_mask && all_files == other.all_files &&
+         all_file_ops == other.all_file_ops && hidden == other.hidden &&
          failed_opens == other.failed_opens && prefixes == other.prefixes;
 }
 
@@ -17,6 +18,7 @@ Selection ComputeSelection(const SensorOptions& options, const rules::KernelFilt
   if (options.print_events) {
     s.type_mask = options.type_mask;
     s.all_files = options.all_files;
+    s.all_file_ops = options.all_files;
     s.hidden = options.hidden;
     s.failed_opens = options.failed_opens;
     s.prefixes = options.file_prefixes;
@@ -25,6 +27,7 @@ Selection ComputeSelection(const SensorOptions& options, const rules::KernelFilt
     s.type_mask |= rules->event_mask | event::EventBit(event::kFork) |
                    event::EventBit(event::kExec) | event::EventBit(event::kExit);
     s.all_files |= rules->all_files;
+    s.all_file_ops |= rules->all_file_ops;
     s.hidden |= rules->hidden;
     for (const std::string& p : rules->path_prefixes) {
       if (p.empty() || p[0] != '/') continue;
@@ -33,18 +36,25 @@ Selection ComputeSelection(const SensorOptions& options, const rules::KernelFilt
   }
   std::sort(s.prefixes.begin(), s.prefixes.end());
   s.prefixes.erase(std::unique(s.prefixes.begin(), s.prefixes.end()), s.prefixes.end());
-  if (s.prefixes.size() > kMaxPrefixes) s.all_files = true;
-  if (s.all_files) s.prefixes.clear();
+  if (s.prefixes.size() > kMaxPrefixes) s.all_files = s.all_file_ops = true;
+  if (s.all_files && s.all_file_ops) s.prefixes.clear();
   return s;
 }
 
 bool PrintSelected(const SensorOptions& options, const event::Event& event) {
   if ((options.type_mask & (1u << static_cast<int>(event.type))) == 0) return false;
-  if (event.type != event::kOpen || options.all_files) return true;
-  if (options.hidden && event.open.hidden) return true;
-  if (event.open.result < 0 && !options.failed_opens) return false;
+  const bool open = event.type == event::kOpen;
+  if ((!open && (event::EventBit(event.type) & event::kFileOpEvents) == 0) || options.all_files) {
+    return true;
+  }
+  const event::FileOpData& op = event.file_op;
+  if (options.hidden && (open ? event.open.hidden : op.hidden || op.hidden2)) return true;
+  if ((open ? event.open.result : op.result) < 0 && !options.failed_opens) return false;
   for (const std::string& p : options.file_prefixes) {
-    if (absl::StartsWith(event.open.path, p)) return true;
+    if (open ? absl::StartsWith(event.open.path, p)
+             : absl::StartsWith(op.path, p) || absl::StartsWith(op.path2, p)) {
+      return true;
+    }
   }
   return false;
 }

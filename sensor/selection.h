@@ -14,8 +14,9 @@ namespace vigil::sensor {
 
 // The in-kernel filter and path interest set the probes run with.
 struct Selection {
-  uint32_t type_mask = 0;  // bit (1 << EventType) per delivered type
-  bool all_files = false;
+  uint32_t type_mask = 0;     // bit (1 << EventType) per delivered type
+  bool all_files = false;     // every open
+  bool all_file_ops = false;  // every file operation (unlink, rename, ...)
   bool hidden = false;
   bool failed_opens = false;
   std::vector<std::string> prefixes;  // sorted, unique, absolute, at most kMaxPrefixes

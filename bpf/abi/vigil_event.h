@@ -72,7 +72,8 @@ enum vigil_stat {
 /* vigil_filter_config.file_flags */
 #define VIGIL_FILTER_ALL_FILES 0x1u /* every open reaches user space */
 #define VIGIL_FILTER_HIDDEN 0x2u    /* opens of paths with a hidden component do */
-#define VIGIL_FILTER_FAILED 0x4u    /* failed opens are reported (matched on argument) */
+#define VIGIL_FILTER_FAILED 0x4u    /* failed opens and file operations are reported */
+#define VIGIL_FILTER_ALL_FILE_OPS 0x8u /* every file operation (file_ops.h) reaches user space */
 
 /* Runtime filter, written by user space into the module's .bss, read by every program. */
 struct vigil_filter_config {

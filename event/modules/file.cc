@@ -35,13 +35,16 @@ namespace {
 // st_mode of the file an open opened or an exec executed.
 uint32_t FileMode(const Event& e) { return e.type == kExec ? e.exec.file_mode : e.open.file_mode; }
 
-}  // namespace
+// The syscall's return value: an open's or a file operation's.
+int64_t Result(const Event& e) { return e.type == kOpen ? e.open.result : e.file_op.result; }
 
-const ModuleSchema& Schema() {
-  static const auto* schema = new ModuleSchema{
+// The module's schema: opens, then the file operations of file_ops.cc.
+ModuleSchema* MakeSchema() {
+  auto* schema = new ModuleSchema{
       "file",
-      "Opens of files (open, openat, openat2, creat, open_by_handle_at), paths resolved in "
-      "the kernel and filtered by the interest set.",
+      "Opens of files (open, openat, openat2, creat, open_by_handle_at) and the other file "
+      "operations (unlink, rename, mkdir, link, symlink, chmod, chown, truncate, memfd_create, "
+      "mount), paths resolved in the kernel and filtered by the interest set.",
       {
           {kOpen,
            "open",
@@ -50,11 +53,11 @@ const ModuleSchema& Schema() {
            {"open", "openat", "openat2", "creat", "open_by_handle_at"}},
       },
       {
-          {"evt.failed", FieldType::kBool, EventBit(kOpen), false, "The syscall failed.",
-           VIGIL_FIELD(return NumValue(v.event().open.result < 0);)},
-          {"evt.rawres", FieldType::kInt, EventBit(kOpen), false,
-           "The syscall's return value (fd or -errno).",
-           VIGIL_FIELD(return NumValue(v.event().open.result);)},
+          {"evt.failed", FieldType::kBool, EventBit(kOpen) | kFileOpEvents, false,
+           "The syscall failed.", VIGIL_FIELD(return NumValue(Result(v.event()) < 0);)},
+          {"evt.rawres", FieldType::kInt, EventBit(kOpen) | kFileOpEvents, false,
+           "The syscall's return value (0, an fd, or -errno).",
+           VIGIL_FIELD(return NumValue(Result(v.event()));)},
           {"evt.is_open_read", FieldType::kBool, EventBit(kOpen), false,
            "The file was opened for reading (O_RDONLY or O_RDWR).",
            VIGIL_FIELD(return NumValue((v.event().open.flags & O_ACCMODE) != O_WRONLY);)},
@@ -90,6 +93,15 @@ const ModuleSchema& Schema() {
            VIGIL_FIELD(return NumValue((FileMode(v.event()) & 02000) != 0);)},
       },
   };
+  for (EventTypeInfo& info : FileOpEventTypes()) schema->event_types.push_back(std::move(info));
+  for (FieldInfo& field : FileOpFields()) schema->fields.push_back(std::move(field));
+  return schema;
+}
+
+}  // namespace
+
+const ModuleSchema& Schema() {
+  static const ModuleSchema* schema = MakeSchema();
   return *schema;
 }
 

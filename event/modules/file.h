@@ -1,5 +1,6 @@
 // The file module's events (bpf/file.bpf.c, ABI bpf/abi/file.h): the open family of
-// syscalls, with the path resolved by the kernel.
+// syscalls, with the path resolved by the kernel, and the other file operations
+// (file_ops.h).
 #ifndef VIGIL_EVENT_MODULES_FILE_H_
 #define VIGIL_EVENT_MODULES_FILE_H_
 
@@ -8,6 +9,7 @@
 #include "absl/strings/string_view.h"
 #include "bpf/abi/file.h"
 #include "event/event_type.h"
+#include "event/modules/file_ops.h"
 
 namespace vigil::event {
 
@@ -50,6 +52,7 @@ namespace file {
 // The module's part of event::Event.
 struct Payload {
   OpenData open;
+  FileOpData file_op;  // every file-operation type (file_ops.h)
 };
 
 }  // namespace file

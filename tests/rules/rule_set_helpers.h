@@ -30,6 +30,12 @@ inline constexpr uint32_t kFork = EventBit(event::kFork);
 inline constexpr uint32_t kExec = EventBit(event::kExec);
 inline constexpr uint32_t kExit = EventBit(event::kExit);
 inline constexpr uint32_t kOpen = EventBit(event::kOpen);
+inline constexpr uint32_t kUnlink = EventBit(event::kUnlink);
+inline constexpr uint32_t kRename = EventBit(event::kRename);
+inline constexpr uint32_t kLink = EventBit(event::kLink);
+inline constexpr uint32_t kSymlink = EventBit(event::kSymlink);
+inline constexpr uint32_t kMount = EventBit(event::kMount);
+inline constexpr uint32_t kFileOps = event::kFileOpEvents;
 
 using FakeView = FakeEventView;
 

@@ -23,7 +23,7 @@ struct MaskCase {
 
 TEST(RuleSetIndexTest, EventMaskPerRule) {
   const MaskCase cases[] = {
-      {"proc.name = bash", kFork | kExec | kExit | kOpen},
+      {"proc.name = bash", kFork | kExec | kExit | kOpen | kFileOps},
       {"evt.type = execve and proc.name = bash", kExec},
       {"evt.type in (execve, clone)", kExec | kFork},
       {"evt.type = procexit", kExit},
@@ -31,9 +31,13 @@ TEST(RuleSetIndexTest, EventMaskPerRule) {
       {"evt.type = execve or fd.name = /x", kExec | kOpen},
       {"fd.name startswith /etc", kOpen},
       {"fd.name exists", kOpen},
-      {"not evt.type = execve", kFork | kExec | kExit | kOpen},
-      {"evt.type != execve", kFork | kExit | kOpen},
-      {"evt.type != openat", kFork | kExec | kExit | kOpen},
+      {"not evt.type = execve", kFork | kExec | kExit | kOpen | kFileOps},
+      {"evt.type != execve", kFork | kExit | kOpen | kFileOps},
+      {"evt.type != openat", kFork | kExec | kExit | kOpen | kFileOps},
+      {"evt.type in (unlinkat, rmdir)", kUnlink},
+      {"evt.type = renameat2 or fs.path.name = /x", kFileOps},
+      {"fs.path.source exists", kRename | kLink | kSymlink | kMount},
+      {"evt.failed = true", kOpen | kFileOps},
       {"evt.type = execve and fd.name = /x", 0},
       {"user.uid_before = 0 or file.uid = 0", kExec},
       {"file.mode = 0 and proc.pid = 1", kExec | kOpen},
@@ -96,6 +100,29 @@ TEST(RuleSetKernelFilterTest, PrefixesAndHidden) {
   EXPECT_TRUE(filter.hidden);
   EXPECT_THAT(filter.path_prefixes, ElementsAre("/etc/shadow", "/etc/ssh", "/home", "/opt", "/root",
                                                 "/usr/lib/", "/var/log/"));
+}
+
+TEST(RuleSetKernelFilterTest, FileOperationsFilterByEitherPathApartFromOpens) {
+  auto set = CompileFiles(
+      {{"k.yaml", Rule("a", "evt.type = openat and fd.name startswith /etc") +
+                      Rule("b", "evt.type in (unlink, rename) and fs.path.name pmatch (/var/lib)") +
+                      Rule("c", "evt.type = link and fs.path.source = /root/.ssh/id") +
+                      Rule("d", "evt.type = mkdir and fs.path.hidden = true")}});
+  ASSERT_TRUE(set.ok()) << set.status();
+  const KernelFilter& filter = (*set)->kernel_filter();
+  EXPECT_EQ(filter.event_mask, kOpen | kUnlink | kRename | kLink | EventBit(event::kMkdir));
+  EXPECT_FALSE(filter.all_files);
+  EXPECT_FALSE(filter.all_file_ops);
+  EXPECT_TRUE(filter.hidden);
+  EXPECT_THAT(filter.path_prefixes, ElementsAre("/etc", "/root/.ssh/id", "/var/lib"));
+
+  // A file operation on any path: opens keep their prefixes, operations pass unfiltered.
+  set = CompileFiles({{"k.yaml", Rule("a", "fd.name startswith /etc") +
+                                     Rule("b", "evt.type = chmod and fs.mode = 511")}});
+  ASSERT_TRUE(set.ok()) << set.status();
+  EXPECT_FALSE((*set)->kernel_filter().all_files);
+  EXPECT_TRUE((*set)->kernel_filter().all_file_ops);
+  EXPECT_THAT((*set)->kernel_filter().path_prefixes, ElementsAre("/etc"));
 }
 
 TEST(RuleSetKernelFilterTest, UnconstrainedRulesNeedAllFiles) {

@@ -11,6 +11,8 @@
 #include "bpf/abi/file.h"
 #include "bpf/abi/process.h"
 #include "bpf/abi/vigil_event.h"
+#include "event/modules/file.h"
+#include "event/schema.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "sensor/probes/attach_mode.h"
@@ -21,8 +23,8 @@ namespace {
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 
-constexpr uint32_t kAllTypes = (1u << VIGIL_EVENT_FORK) | (1u << VIGIL_EVENT_EXEC) |
-                               (1u << VIGIL_EVENT_EXIT) | (1u << VIGIL_EVENT_OPEN);
+constexpr uint32_t kSomeTypes = (1u << VIGIL_EVENT_FORK) | (1u << VIGIL_EVENT_EXEC) |
+                                (1u << VIGIL_EVENT_EXIT) | (1u << VIGIL_EVENT_OPEN);
 
 absl::StatusOr<SensorOptions> Parse(std::vector<std::string> args) {
   args.insert(args.begin(), "vigil-sensor");
@@ -65,7 +67,7 @@ TEST(ParseSensorOptionsTest, PrintEventsUsesDefaults) {
   EXPECT_FALSE(opts->all_files);
   EXPECT_TRUE(opts->hidden);
   EXPECT_FALSE(opts->failed_opens);
-  EXPECT_EQ(opts->type_mask, kAllTypes);
+  EXPECT_EQ(opts->type_mask, event::RegisteredEventMask());
   EXPECT_EQ(opts->ringbuf_bytes, size_t{16} << 20);
   EXPECT_EQ(opts->process_table_size, 65536u);
   EXPECT_EQ(opts->wakeup_bytes, 256u * 1024);
@@ -137,7 +139,8 @@ TEST(ParseSensorOptionsTest, Events) {
       {"fork,exec", (1u << VIGIL_EVENT_FORK) | (1u << VIGIL_EVENT_EXEC)},
       {"open", 1u << VIGIL_EVENT_OPEN},
       {"exit", 1u << VIGIL_EVENT_EXIT},
-      {"exec,exit,open,fork", kAllTypes},
+      {"exec,exit,open,fork", kSomeTypes},
+      {"unlink,rename,mkdir,link,symlink,chmod,chown,truncate,memfd,mount", event::kFileOpEvents},
       {"fork,fork", 1u << VIGIL_EVENT_FORK},
       {"exec,,open", (1u << VIGIL_EVENT_EXEC) | (1u << VIGIL_EVENT_OPEN)},
   };

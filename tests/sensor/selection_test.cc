@@ -74,12 +74,20 @@ TEST(SelectionTest, AllFilesOrTooManyPrefixesClearThePrefixes) {
   f.path_prefixes = {"/x"};
   Selection s = ComputeSelection(SensorOptions(), &f);
   EXPECT_TRUE(s.all_files);
+  EXPECT_FALSE(s.all_file_ops);
+  EXPECT_THAT(s.prefixes, ElementsAre("/x"));  // still filters file operations
+
+  f.all_file_ops = true;
+  s = ComputeSelection(SensorOptions(), &f);
+  EXPECT_TRUE(s.all_files);
+  EXPECT_TRUE(s.all_file_ops);
   EXPECT_THAT(s.prefixes, IsEmpty());
 
   rules::KernelFilter many;
   for (size_t i = 0; i <= kMaxPrefixes; ++i) many.path_prefixes.push_back("/p" + std::to_string(i));
   s = ComputeSelection(SensorOptions(), &many);
   EXPECT_TRUE(s.all_files);
+  EXPECT_TRUE(s.all_file_ops);
   EXPECT_THAT(s.prefixes, IsEmpty());
 }
 

@@ -25,7 +25,7 @@ void FileProbe::DestroySkeleton() {
 }
 
 bool FileProbe::IsOptionalHook(absl::string_view hook) const {
-  return absl::StartsWith(hook, "__ia32_");
+  return absl::StartsWith(hook, "__ia32_") || hook == "__x64_sys_fchmodat2";
 }
 
 absl::Status FileProbe::ProgramSupported(absl::string_view program, KernelEnv& env) {

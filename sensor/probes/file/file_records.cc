@@ -3,6 +3,7 @@
 #include "absl/strings/str_cat.h"
 #include "bpf/abi/file.h"
 #include "sensor/output/json_writer.h"
+#include "sensor/probes/file/file_ops_records.h"
 #include "sensor/probes/record_registry.h"
 
 namespace vigil::sensor::probes::file {
@@ -49,9 +50,13 @@ void OpenJson(const event::Event& event, JsonWriter* w) {
 }  // namespace
 
 const std::vector<RecordType>& Records() {
-  static const auto* records = new std::vector<RecordType>{
-      {event::kOpen, sizeof(vigil_open_event), DecodeOpen, OpenJson},
-  };
+  static const auto* records = [] {
+    auto* all = new std::vector<RecordType>{
+        {event::kOpen, sizeof(vigil_open_event), DecodeOpen, OpenJson},
+    };
+    for (const RecordType& type : FileOpRecords()) all->push_back(type);
+    return all;
+  }();
   return *records;
 }
 

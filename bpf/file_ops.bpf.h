@@ -1,0 +1,551 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/*
+ * File module, operations other than open: unlink, rmdir, rename, mkdir, link, symlink,
+ * chmod, chown, truncate, memfd_create and mount, seen when their syscall returns.
+ * Included once by bpf/file.bpf.c, after the helpers it shares with opens (fd_to_file,
+ * in_interest_set).
+ *
+ * Paths: a descriptor's path is walked from its struct file. A name relative to a
+ * directory descriptor or the working directory has that directory walked by the
+ * kernel's dentries and mounts and the caller's name appended (flagged FROM_ARG: the
+ * syscall has returned, so the name's own dentry is not at hand); an absolute name is the
+ * caller's string, relative to the task's root like every walked path.
+ * Filtering: a syscall that is not a file operation costs one table lookup; one whose
+ * event type no rule needs costs a bit test more.
+ */
+#ifndef VIGIL_BPF_FILE_OPS_BPF_H_
+#define VIGIL_BPF_FILE_OPS_BPF_H_
+
+#include "common.bpf.h"
+#include "abi/file_ops.h"
+
+#define FILE_OP_AT_FDCWD -100
+#define FILE_OP_MS_BIND 0x1000
+#define FILE_OP_MS_MOVE 0x2000
+/* Table entry bits beside the syscall id (low 5 bits). */
+#define FILE_OP_ID_MASK 0x1f
+#define FILE_OP_UID16 0x20  /* 16-bit owner ids (the old ia32 chown family) */
+#define FILE_OP_LEN64 0x40  /* 64-bit length split over two registers (ia32 *truncate64) */
+
+/* Per syscall number: the native (x86_64) file operation in the low byte and the ia32
+ * one in the high byte (ids of enum vigil_file_op_syscall plus FILE_OP_* bits), 0 when
+ * the number is no file operation in that table. */
+static const __u16 file_op_syscalls[512] = {
+    [87] = VIGIL_SYS_UNLINK,       [263] = VIGIL_SYS_UNLINKAT,
+    [84] = VIGIL_SYS_RMDIR,        [82] = VIGIL_SYS_RENAME,
+    [264] = VIGIL_SYS_RENAMEAT,    [316] = VIGIL_SYS_RENAMEAT2,
+    [83] = VIGIL_SYS_MKDIR | (VIGIL_SYS_SYMLINK << 8), [258] = VIGIL_SYS_MKDIRAT,
+    [86] = VIGIL_SYS_LINK,         [265] = VIGIL_SYS_LINKAT,
+    [88] = VIGIL_SYS_SYMLINK,      [266] = VIGIL_SYS_SYMLINKAT,
+    [90] = VIGIL_SYS_CHMOD,        [91] = VIGIL_SYS_FCHMOD,
+    [268] = VIGIL_SYS_FCHMODAT,
+    [92] = VIGIL_SYS_CHOWN | (VIGIL_SYS_TRUNCATE << 8),
+    [93] = VIGIL_SYS_FCHOWN | (VIGIL_SYS_FTRUNCATE << 8),
+    [94] = VIGIL_SYS_LCHOWN | (VIGIL_SYS_FCHMOD << 8),
+    [260] = VIGIL_SYS_FCHOWNAT,    [76] = VIGIL_SYS_TRUNCATE,
+    [77] = VIGIL_SYS_FTRUNCATE,    [319] = VIGIL_SYS_MEMFD_CREATE,
+    [165] = VIGIL_SYS_MOUNT,
+    /* ia32 */
+    [10] = VIGIL_SYS_UNLINK << 8,  [301] = VIGIL_SYS_UNLINKAT << 8,
+    [40] = VIGIL_SYS_RMDIR << 8,   [38] = VIGIL_SYS_RENAME << 8,
+    [302] = VIGIL_SYS_RENAMEAT << 8, [353] = VIGIL_SYS_RENAMEAT2 << 8,
+    [39] = VIGIL_SYS_MKDIR << 8,   [296] = VIGIL_SYS_MKDIRAT << 8,
+    [9] = VIGIL_SYS_LINK << 8,     [303] = VIGIL_SYS_LINKAT << 8,
+    [306] = VIGIL_SYS_FCHMODAT << 8, [304] = VIGIL_SYS_SYMLINKAT << 8,
+    [15] = VIGIL_SYS_CHMOD << 8,   [298] = VIGIL_SYS_FCHOWNAT << 8,
+    /* 83, 92, 93 and 94 (ia32 symlink, truncate, ftruncate, fchmod) are with the native
+     * numbers above. */
+    [182] = (VIGIL_SYS_CHOWN | FILE_OP_UID16) << 8,
+    [16] = (VIGIL_SYS_LCHOWN | FILE_OP_UID16) << 8,
+    [95] = (VIGIL_SYS_FCHOWN | FILE_OP_UID16) << 8,
+    [212] = VIGIL_SYS_CHOWN << 8,  [198] = VIGIL_SYS_LCHOWN << 8,
+    [207] = VIGIL_SYS_FCHOWN << 8, [193] = (VIGIL_SYS_TRUNCATE | FILE_OP_LEN64) << 8,
+    [194] = (VIGIL_SYS_FTRUNCATE | FILE_OP_LEN64) << 8,
+    [356] = VIGIL_SYS_MEMFD_CREATE << 8, [21] = VIGIL_SYS_MOUNT << 8,
+    [452] = VIGIL_SYS_FCHMODAT2 | (VIGIL_SYS_FCHMODAT2 << 8),
+};
+
+/* Event type of a file-operation syscall id. */
+static __always_inline __u32 file_op_event_type(__u32 sys) {
+  if (sys <= VIGIL_SYS_RMDIR) return VIGIL_EVENT_UNLINK;
+  if (sys <= VIGIL_SYS_RENAMEAT2) return VIGIL_EVENT_RENAME;
+  if (sys <= VIGIL_SYS_MKDIRAT) return VIGIL_EVENT_MKDIR;
+  if (sys <= VIGIL_SYS_LINKAT) return VIGIL_EVENT_LINK;
+  if (sys <= VIGIL_SYS_SYMLINKAT) return VIGIL_EVENT_SYMLINK;
+  if (sys <= VIGIL_SYS_FCHMODAT2) return VIGIL_EVENT_CHMOD;
+  if (sys <= VIGIL_SYS_FCHOWNAT) return VIGIL_EVENT_CHOWN;
+  if (sys <= VIGIL_SYS_FTRUNCATE) return VIGIL_EVENT_TRUNCATE;
+  if (sys == VIGIL_SYS_MEMFD_CREATE) return VIGIL_EVENT_MEMFD;
+  return VIGIL_EVENT_MOUNT;
+}
+
+/* Where one of an operation's paths comes from. */
+enum file_op_path_kind {
+  FILE_OP_PATH_NONE = 0,
+  FILE_OP_PATH_AT,  /* (dirfd, user string), as the *at syscalls take it */
+  FILE_OP_PATH_FD,  /* a descriptor */
+  FILE_OP_PATH_RAW, /* a user string that is not resolved (a symlink's target) */
+};
+
+struct file_op_path_arg {
+  __u32 kind;
+  __s32 fd;
+  __u64 str; /* user pointer */
+};
+
+/* Work state of one record's path building. It lives in a per-CPU map, not on the stack
+ * or in registers: the verifier sees map contents as unknown values, so however a path's
+ * source was decided, the one path walk below is entered in the same verifier state and
+ * verified once (on the stack, each way in would verify the walk again). */
+struct file_op_state {
+  struct file_op_path_arg arg[2]; /* where path 1 and path 2 come from */
+  __u64 dentry;                   /* struct dentry * to walk, with ... */
+  __u64 mnt;                      /* ... its struct vfsmount * */
+  __u64 file;                     /* struct file * whose inode is the identity, or 0 */
+  __u32 walk;                     /* walk (dentry, mnt) */
+  __u32 append;                   /* the caller's name follows the walked directory */
+  __u32 name_end;                 /* end of the caller's name in walk[], 0 without one */
+  __u32 start, len;               /* the built path in walk[] */
+  __u32 flags;                    /* VIGIL_FILE_OP_PATH_* bits of this path (path 1's) */
+  __u32 wanted;
+  __u32 len1;                     /* bytes of path 1 in the record */
+};
+
+struct {
+  __uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+  __uint(max_entries, 1);
+  __type(key, __u32);
+  __type(value, struct file_op_state);
+} file_op_states SEC(".maps");
+
+/* Syscall arguments 0-4 of the current syscall from the saved user registers. */
+static __always_inline void file_op_regs(struct pt_regs *regs, bool compat, __u64 *arg,
+                                         const bool fast) {
+  if (compat) {
+    arg[0] = VREAD(fast, regs, bx) & 0xffffffff;
+    arg[1] = VREAD(fast, regs, cx) & 0xffffffff;
+    arg[2] = VREAD(fast, regs, dx) & 0xffffffff;
+    arg[3] = VREAD(fast, regs, si) & 0xffffffff;
+    arg[4] = VREAD(fast, regs, di) & 0xffffffff;
+  } else {
+    arg[0] = VREAD(fast, regs, di);
+    arg[1] = VREAD(fast, regs, si);
+    arg[2] = VREAD(fast, regs, dx);
+    arg[3] = VREAD(fast, regs, r10);
+    arg[4] = VREAD(fast, regs, r8);
+  }
+}
+
+static __always_inline void file_op_at(struct file_op_path_arg *p, __u64 dirfd, __u64 str) {
+  p->kind = FILE_OP_PATH_AT;
+  p->fd = (__s32)dirfd;
+  p->str = str;
+}
+
+static __always_inline void file_op_fd(struct file_op_path_arg *p, __u64 fd) {
+  p->kind = FILE_OP_PATH_FD;
+  p->fd = (__s32)fd;
+  p->str = 0;
+}
+
+static __always_inline void file_op_raw(struct file_op_path_arg *p, __u64 str) {
+  p->kind = str ? FILE_OP_PATH_RAW : FILE_OP_PATH_NONE;
+  p->fd = 0;
+  p->str = str;
+}
+
+/* Fills the record's per-operation fields and says where its paths come from. */
+static __always_inline void file_op_decode(__u32 id, const __u64 *arg, long ret,
+                                           struct vigil_file_op_event *e,
+                                           struct file_op_state *a) {
+  const __u32 sys = id & FILE_OP_ID_MASK;
+  const __u64 cwd = (__u64)(__s64)FILE_OP_AT_FDCWD;
+  switch (sys) {
+    case VIGIL_SYS_UNLINK:
+    case VIGIL_SYS_RMDIR:
+    case VIGIL_SYS_MKDIR:
+    case VIGIL_SYS_CHMOD:
+    case VIGIL_SYS_CHOWN:
+    case VIGIL_SYS_LCHOWN:
+    case VIGIL_SYS_TRUNCATE:
+      file_op_at(&a->arg[0], cwd, arg[0]);
+      e->mode = arg[1];
+      e->uid = arg[1];
+      e->gid = arg[2];
+      break;
+    case VIGIL_SYS_UNLINKAT:
+      file_op_at(&a->arg[0], arg[0], arg[1]);
+      e->op_flags = arg[2];
+      break;
+    case VIGIL_SYS_MKDIRAT:
+    case VIGIL_SYS_FCHMODAT:
+      file_op_at(&a->arg[0], arg[0], arg[1]);
+      e->mode = arg[2];
+      break;
+    case VIGIL_SYS_FCHMODAT2:
+      file_op_at(&a->arg[0], arg[0], arg[1]);
+      e->mode = arg[2];
+      e->op_flags = arg[3];
+      break;
+    case VIGIL_SYS_FCHOWNAT:
+      file_op_at(&a->arg[0], arg[0], arg[1]);
+      e->uid = arg[2];
+      e->gid = arg[3];
+      e->op_flags = arg[4];
+      break;
+    case VIGIL_SYS_RENAME:
+    case VIGIL_SYS_LINK:
+      file_op_at(&a->arg[0], cwd, arg[0]);
+      file_op_at(&a->arg[1], cwd, arg[1]);
+      break;
+    case VIGIL_SYS_RENAMEAT:
+    case VIGIL_SYS_RENAMEAT2:
+    case VIGIL_SYS_LINKAT:
+      file_op_at(&a->arg[0], arg[0], arg[1]);
+      file_op_at(&a->arg[1], arg[2], arg[3]);
+      e->op_flags = sys == VIGIL_SYS_RENAMEAT ? 0 : arg[4];
+      break;
+    case VIGIL_SYS_SYMLINK:
+      file_op_raw(&a->arg[0], arg[0]);
+      file_op_at(&a->arg[1], cwd, arg[1]);
+      break;
+    case VIGIL_SYS_SYMLINKAT:
+      file_op_raw(&a->arg[0], arg[0]);
+      file_op_at(&a->arg[1], arg[1], arg[2]);
+      break;
+    case VIGIL_SYS_FCHMOD:
+    case VIGIL_SYS_FCHOWN:
+    case VIGIL_SYS_FTRUNCATE:
+      file_op_fd(&a->arg[0], arg[0]);
+      e->mode = arg[1];
+      e->uid = arg[1];
+      e->gid = arg[2];
+      break;
+    case VIGIL_SYS_MEMFD_CREATE:
+      if (ret >= 0)
+        file_op_fd(&a->arg[0], ret);
+      else
+        file_op_raw(&a->arg[0], arg[0]);
+      e->op_flags = arg[1];
+      break;
+    case VIGIL_SYS_MOUNT:
+      if (arg[3] & (FILE_OP_MS_BIND | FILE_OP_MS_MOVE))
+        file_op_at(&a->arg[0], cwd, arg[0]);
+      else
+        file_op_raw(&a->arg[0], arg[0]);
+      file_op_at(&a->arg[1], cwd, arg[1]);
+      e->op_flags = arg[3];
+      break;
+    default:
+      break;
+  }
+  if (sys == VIGIL_SYS_TRUNCATE || sys == VIGIL_SYS_FTRUNCATE) {
+    e->length = (id & FILE_OP_LEN64) ? (__s64)(arg[1] | (arg[2] << 32)) : (__s64)arg[1];
+  }
+  if (sys != VIGIL_SYS_CHMOD && sys != VIGIL_SYS_FCHMOD && sys != VIGIL_SYS_FCHMODAT &&
+      sys != VIGIL_SYS_FCHMODAT2 && sys != VIGIL_SYS_MKDIR && sys != VIGIL_SYS_MKDIRAT)
+    e->mode = 0;
+  if (sys == VIGIL_SYS_CHOWN || sys == VIGIL_SYS_LCHOWN || sys == VIGIL_SYS_FCHOWN ||
+      sys == VIGIL_SYS_FCHOWNAT) {
+    if (id & FILE_OP_UID16) {
+      e->uid = (e->uid & 0xffff) == 0xffff ? 0xffffffff : e->uid & 0xffff;
+      e->gid = (e->gid & 0xffff) == 0xffff ? 0xffffffff : e->gid & 0xffff;
+    }
+  } else {
+    e->uid = 0;
+    e->gid = 0;
+  }
+}
+
+/* Kernel dev_t (major << 20 | minor) to the st_dev encoding user space sees. */
+static __always_inline __u64 file_op_user_dev(__u32 dev) {
+  __u32 major = dev >> 20, minor = dev & 0xfffff;
+  return (minor & 0xff) | (major << 8) | ((__u64)(minor & ~0xffu) << 12);
+}
+
+/* Records the identity of `file`'s inode in the record. */
+static __always_inline void file_op_identity(struct vigil_file_op_event *e, struct file *file,
+                                             const bool fast) {
+  struct inode *inode = VREAD(fast, file, f_inode);
+  struct super_block *sb = VREAD(fast, inode, i_sb);
+  e->dev = file_op_user_dev(VREAD(fast, sb, s_dev));
+  e->ino = VREAD(fast, inode, i_ino);
+  e->nlink = VREAD(fast, inode, __i_nlink);
+  e->file_mode = VREAD(fast, inode, i_mode);
+  e->flags |= VIGIL_FILE_OP_IDENTITY;
+}
+
+/* True when the caller's name walk[from, to) may have a hidden, "." or ".." component or
+ * an empty one ("//"): some '/' is followed by '.' or '/'. The kernel-walked part of a path
+ * is canonical and its hidden components were noted by the walk. A pre-filter, eight bytes
+ * a step over the last FILE_OP_NAME_SCAN bytes (it may say yes wrongly, never no wrongly
+ * within them; user space decides exactly): a name that is not canonical skips the
+ * interest set, since its bytes need not start with the prefix the file is under
+ * ("/tmp/../etc/shadow"). walk[from - 1] is the byte before the name (see file_op_locate). */
+#define FILE_OP_NAME_SCAN 512
+#define FILE_OP_BYTES(c) (0x0101010101010101ull * (c))
+static __always_inline __u64 file_op_zero_bytes(__u64 x) {
+  return (x - FILE_OP_BYTES(0x01)) & ~x & FILE_OP_BYTES(0x80);
+}
+static __always_inline bool file_op_name_suspect(struct vigil_scratch *s, __u32 from, __u32 to) {
+  if (to > from + FILE_OP_NAME_SCAN) from = to - FILE_OP_NAME_SCAN;
+  from = (from - 1) & ~7u;
+  __u64 carry = 0;
+#pragma clang loop unroll(disable)
+  for (__u32 i = 0; i <= FILE_OP_NAME_SCAN / 8; i++) {
+    __u32 at = from + i * 8;
+    if (at >= to) break;
+    __u64 w = *(__u64 *)&s->walk[VIGIL_MASK(at, VIGIL_PATH_WALK_MASK & ~7)];
+    if (to - at < 8) w &= (1ull << ((to - at) * 8)) - 1; /* bytes past the name are stale */
+    __u64 slash = file_op_zero_bytes(w ^ FILE_OP_BYTES('/'));
+    __u64 dot = file_op_zero_bytes(w ^ FILE_OP_BYTES('.'));
+    if (((slash << 8) | carry) & (dot | slash)) return true;
+    carry = slash >> 56;
+  }
+  return false;
+}
+
+/* Decides where path k (0 or 1) comes from: st->dentry and st->mnt to walk, a caller's
+ * name at walk[FILE_OP_NAME, st->name_end), or both (a name relative to a directory).
+ * A name is read once, to walk[FILE_OP_NAME, ...); a relative one gets the walked directory
+ * and a '/' (at FILE_OP_NAME - 1) in front of it. */
+#define FILE_OP_NAME (VIGIL_PATH_WALK_END + 1)
+static __always_inline void file_op_locate(struct vigil_scratch *s, struct file_op_state *st,
+                                           __u32 k, const bool fast) {
+  const struct file_op_path_arg *arg = &st->arg[k & 1];
+  struct file *file = NULL;
+  st->walk = 0;
+  st->append = 0;
+  st->name_end = 0;
+  st->file = 0;
+  if (arg->kind == FILE_OP_PATH_NONE) return;
+  if (arg->kind != FILE_OP_PATH_FD) {
+    long n = bpf_probe_read_user_str(&s->walk[FILE_OP_NAME], VIGIL_PATH_WALK_END - 2,
+                                     (const void *)arg->str);
+    if (n <= 0) return;
+    /* The separator a relative name gets; for the scan, the start of any name but an
+     * absolute one counts as following a '/'. */
+    s->walk[VIGIL_PATH_WALK_END] = s->walk[FILE_OP_NAME] == '/' ? 0 : '/';
+    if (n > 1 || arg->kind != FILE_OP_PATH_AT || arg->fd < 0) {
+      st->name_end = FILE_OP_NAME + ((__u32)(n - 1) & VIGIL_PATH_MAX);
+      if (arg->kind == FILE_OP_PATH_RAW || s->walk[FILE_OP_NAME] == '/') return;
+      st->append = 1;
+      if (arg->fd == FILE_OP_AT_FDCWD) {
+        struct task_struct *task = current_task(fast);
+        struct fs_struct *fs = VREAD(fast, task, fs);
+        st->dentry = (__u64)VREAD(fast, fs, pwd.dentry);
+        st->mnt = (__u64)VREAD(fast, fs, pwd.mnt);
+        st->walk = 1;
+        return;
+      }
+    }
+    /* The directory of a relative name, or with an empty name (AT_EMPTY_PATH) the file. */
+  }
+  file = fd_to_file(arg->fd, fast);
+  if (!file) {
+    st->name_end = 0;
+    return;
+  }
+  st->dentry = (__u64)VREAD(fast, file, f_path.dentry);
+  st->mnt = (__u64)VREAD(fast, file, f_path.mnt);
+  st->walk = 1;
+  if (!st->append) st->file = (__u64)file;
+}
+
+/* Builds path k in walk[st->start, +st->len) and sets its st->flags; false when there is
+ * none (or its descriptor is gone). */
+static __always_inline bool file_op_build_path(struct vigil_scratch *s, struct file_op_state *st,
+                                               __u32 k, const bool fast) {
+  struct vigil_path p = {};
+  file_op_locate(s, st, k, fast);
+  st->flags = 0;
+  if (!st->walk && !st->name_end) return false;
+  if (st->walk) {
+    resolve_path(s, VCAST(fast, struct dentry, st->dentry),
+                 VCAST(fast, struct vfsmount, st->mnt), &p, fast);
+    st->start = p.start;
+    st->len = p.len;
+    if (p.truncated) st->flags |= VIGIL_FILE_OP_PATH_TRUNCATED;
+    if (p.hidden) st->flags |= VIGIL_FILE_OP_PATH_HIDDEN;
+  }
+  if (st->name_end) {
+    st->flags |= VIGIL_FILE_OP_PATH_FROM_ARG;
+    /* The root's '/' is the separator itself. */
+    if (!st->append || st->len <= 1) st->start = st->append ? VIGIL_PATH_WALK_END : FILE_OP_NAME;
+    st->len = st->name_end - st->start;
+    if (file_op_name_suspect(s, FILE_OP_NAME, st->name_end)) {
+      st->flags |= VIGIL_FILE_OP_PATH_HIDDEN;
+      st->wanted = 1; /* maybe not canonical: the interest set cannot tell */
+    }
+  }
+  return true;
+}
+
+/* Copies the last VIGIL_FILE_OP_PATH_MAX bytes of the built path to dst; returns the
+ * length copied, flagging a cut at the root end. */
+static __always_inline __u32 file_op_copy_path(struct vigil_scratch *s, struct file_op_state *st,
+                                               char *dst) {
+  __u32 start = st->start, len = st->len;
+  if (len > VIGIL_FILE_OP_PATH_MAX) {
+    start += len - VIGIL_FILE_OP_PATH_MAX;
+    len = VIGIL_FILE_OP_PATH_MAX;
+    st->flags |= VIGIL_FILE_OP_PATH_TRUNCATED;
+  }
+  len = VIGIL_MASK(len, 4095);
+  if (len > VIGIL_FILE_OP_PATH_MAX) len = VIGIL_FILE_OP_PATH_MAX;
+  bpf_probe_read_kernel(dst, len, &s->walk[VIGIL_MASK(start, VIGIL_PATH_WALK_MASK)]);
+  return len;
+}
+
+/* A file-operation syscall `id` (table entry) returned `ret`: build and submit its record
+ * when a rule may want it. */
+static __always_inline void file_op_exit(struct pt_regs *regs, __u32 id, bool compat, long ret,
+                                         const bool fast) {
+  const __u32 sys = id & FILE_OP_ID_MASK;
+  const __u32 type = file_op_event_type(sys);
+  if (!type_enabled(type) || is_self()) return;
+  const __u32 cfg = filter_cfg.file_flags;
+  if (ret < 0 && !(cfg & VIGIL_FILTER_FAILED)) {
+    count(VIGIL_STAT_FILTERED_PATH);
+    return;
+  }
+  struct vigil_scratch *s = get_scratch();
+  if (!s) return;
+  __u32 zero = 0;
+  struct file_op_state *st = bpf_map_lookup_elem(&file_op_states, &zero);
+  if (!st) return;
+  struct vigil_file_op_event *e = (struct vigil_file_op_event *)s->record;
+  __u64 arg[5];
+  file_op_regs(regs, compat, arg, fast);
+  e->flags = compat ? VIGIL_FILE_OP_COMPAT : 0;
+  e->op_flags = 0;
+  e->dev = 0;
+  e->ino = 0;
+  e->length = 0;
+  e->nlink = 0;
+  e->file_mode = 0;
+  e->old_mode = 0;
+  e->old_uid = 0;
+  e->old_gid = 0;
+  e->reserved = 0;
+  st->arg[0].kind = FILE_OP_PATH_NONE;
+  st->arg[1].kind = FILE_OP_PATH_NONE;
+  file_op_decode(id, arg, ret, e, st);
+
+  st->wanted = (cfg & VIGIL_FILTER_ALL_FILE_OPS) != 0;
+  st->len1 = 0;
+  __u32 len2 = 0;
+#pragma clang loop unroll(disable)
+  for (__u32 k = 0; k < 2; k++) {
+    __u32 len = 0;
+    if (file_op_build_path(s, st, k, fast)) {
+      if ((st->flags & VIGIL_FILE_OP_PATH_HIDDEN) && (filter_cfg.file_flags & VIGIL_FILTER_HIDDEN))
+        st->wanted = 1;
+      if (!st->wanted && in_interest_set(s, st->start, st->len)) st->wanted = 1;
+      if (k == 0 && st->file && ret >= 0) file_op_identity(e, VCAST(fast, struct file, st->file), fast);
+      len = file_op_copy_path(s, st, (char *)(e + 1) + VIGIL_MASK(k ? st->len1 : 0, 4095));
+      e->flags |= st->flags << (k & 1);
+    }
+    if (k == 0)
+      st->len1 = len;
+    else
+      len2 = len;
+  }
+  __u32 len1 = VIGIL_MASK(st->len1, 4095);
+  if (len1 > VIGIL_FILE_OP_PATH_MAX) len1 = VIGIL_FILE_OP_PATH_MAX;
+  len2 = VIGIL_MASK(len2, 4095);
+  if (len2 > VIGIL_FILE_OP_PATH_MAX) len2 = VIGIL_FILE_OP_PATH_MAX;
+  if (!st->wanted) {
+    count(VIGIL_STAT_FILTERED_PATH);
+    return;
+  }
+  if (e->flags & (VIGIL_FILE_OP_PATH_TRUNCATED | VIGIL_FILE_OP_PATH2_TRUNCATED))
+    count(VIGIL_STAT_PATH_TRUNCATED);
+  fill_header(&e->hdr, type);
+  e->result = ret;
+  e->syscall = sys;
+  e->path_len = len1;
+  e->path2_len = len2;
+  __u32 size = sizeof(*e) + len1 + len2;
+  e->hdr.size = size;
+  submit(e, size);
+}
+
+/* Every syscall exit: dispatches file operations to file_op_exit(). */
+static __always_inline void file_ops_sys_exit(struct pt_regs *regs, __u64 nr, long ret,
+                                              const bool fast) {
+  if (nr >= 512) return;
+  __u16 entry = file_op_syscalls[nr & 511];
+  if (!entry) return;
+  struct task_struct *task = current_task(fast);
+  bool compat = VREAD(fast, task, thread_info.status) & TS_COMPAT;
+  __u32 id = compat ? entry >> 8 : entry & 0xff;
+  if (!id) return;
+  file_op_exit(regs, id, compat, ret, fast);
+}
+
+/* ---- fexit: the file-operation syscalls themselves (fentry mode) ---- */
+#define VIGIL_FEXIT_FILE_OP(prog, func, id, compat)                       \
+  SEC("fexit/" func)                                                       \
+  int prog(unsigned long long *ctx) {                                      \
+    file_op_exit(current_user_regs(), id, compat, (long)ctx[1], false);   \
+    return 0;                                                              \
+  }
+
+VIGIL_FEXIT_FILE_OP(fe_unlink, "__x64_sys_unlink", VIGIL_SYS_UNLINK, false)
+VIGIL_FEXIT_FILE_OP(fe_unlinkat, "__x64_sys_unlinkat", VIGIL_SYS_UNLINKAT, false)
+VIGIL_FEXIT_FILE_OP(fe_rmdir, "__x64_sys_rmdir", VIGIL_SYS_RMDIR, false)
+VIGIL_FEXIT_FILE_OP(fe_rename, "__x64_sys_rename", VIGIL_SYS_RENAME, false)
+VIGIL_FEXIT_FILE_OP(fe_renameat, "__x64_sys_renameat", VIGIL_SYS_RENAMEAT, false)
+VIGIL_FEXIT_FILE_OP(fe_renameat2, "__x64_sys_renameat2", VIGIL_SYS_RENAMEAT2, false)
+VIGIL_FEXIT_FILE_OP(fe_mkdir, "__x64_sys_mkdir", VIGIL_SYS_MKDIR, false)
+VIGIL_FEXIT_FILE_OP(fe_mkdirat, "__x64_sys_mkdirat", VIGIL_SYS_MKDIRAT, false)
+VIGIL_FEXIT_FILE_OP(fe_link, "__x64_sys_link", VIGIL_SYS_LINK, false)
+VIGIL_FEXIT_FILE_OP(fe_linkat, "__x64_sys_linkat", VIGIL_SYS_LINKAT, false)
+VIGIL_FEXIT_FILE_OP(fe_symlink, "__x64_sys_symlink", VIGIL_SYS_SYMLINK, false)
+VIGIL_FEXIT_FILE_OP(fe_symlinkat, "__x64_sys_symlinkat", VIGIL_SYS_SYMLINKAT, false)
+VIGIL_FEXIT_FILE_OP(fe_chmod, "__x64_sys_chmod", VIGIL_SYS_CHMOD, false)
+VIGIL_FEXIT_FILE_OP(fe_fchmod, "__x64_sys_fchmod", VIGIL_SYS_FCHMOD, false)
+VIGIL_FEXIT_FILE_OP(fe_fchmodat, "__x64_sys_fchmodat", VIGIL_SYS_FCHMODAT, false)
+VIGIL_FEXIT_FILE_OP(fe_fchmodat2, "__x64_sys_fchmodat2", VIGIL_SYS_FCHMODAT2, false)
+VIGIL_FEXIT_FILE_OP(fe_chown, "__x64_sys_chown", VIGIL_SYS_CHOWN, false)
+VIGIL_FEXIT_FILE_OP(fe_fchown, "__x64_sys_fchown", VIGIL_SYS_FCHOWN, false)
+VIGIL_FEXIT_FILE_OP(fe_lchown, "__x64_sys_lchown", VIGIL_SYS_LCHOWN, false)
+VIGIL_FEXIT_FILE_OP(fe_fchownat, "__x64_sys_fchownat", VIGIL_SYS_FCHOWNAT, false)
+VIGIL_FEXIT_FILE_OP(fe_truncate, "__x64_sys_truncate", VIGIL_SYS_TRUNCATE, false)
+VIGIL_FEXIT_FILE_OP(fe_ftruncate, "__x64_sys_ftruncate", VIGIL_SYS_FTRUNCATE, false)
+VIGIL_FEXIT_FILE_OP(fe_memfd_create, "__x64_sys_memfd_create", VIGIL_SYS_MEMFD_CREATE, false)
+VIGIL_FEXIT_FILE_OP(fe_mount, "__x64_sys_mount", VIGIL_SYS_MOUNT, false)
+
+/* 32-bit callers (IA32 emulation): optional hooks, absent without it. */
+VIGIL_FEXIT_FILE_OP(fe_ia32_unlink, "__ia32_sys_unlink", VIGIL_SYS_UNLINK, true)
+VIGIL_FEXIT_FILE_OP(fe_ia32_unlinkat, "__ia32_sys_unlinkat", VIGIL_SYS_UNLINKAT, true)
+VIGIL_FEXIT_FILE_OP(fe_ia32_rmdir, "__ia32_sys_rmdir", VIGIL_SYS_RMDIR, true)
+VIGIL_FEXIT_FILE_OP(fe_ia32_rename, "__ia32_sys_rename", VIGIL_SYS_RENAME, true)
+VIGIL_FEXIT_FILE_OP(fe_ia32_renameat, "__ia32_sys_renameat", VIGIL_SYS_RENAMEAT, true)
+VIGIL_FEXIT_FILE_OP(fe_ia32_renameat2, "__ia32_sys_renameat2", VIGIL_SYS_RENAMEAT2, true)
+VIGIL_FEXIT_FILE_OP(fe_ia32_mkdir, "__ia32_sys_mkdir", VIGIL_SYS_MKDIR, true)
+VIGIL_FEXIT_FILE_OP(fe_ia32_mkdirat, "__ia32_sys_mkdirat", VIGIL_SYS_MKDIRAT, true)
+VIGIL_FEXIT_FILE_OP(fe_ia32_link, "__ia32_sys_link", VIGIL_SYS_LINK, true)
+VIGIL_FEXIT_FILE_OP(fe_ia32_linkat, "__ia32_sys_linkat", VIGIL_SYS_LINKAT, true)
+VIGIL_FEXIT_FILE_OP(fe_ia32_symlink, "__ia32_sys_symlink", VIGIL_SYS_SYMLINK, true)
+VIGIL_FEXIT_FILE_OP(fe_ia32_symlinkat, "__ia32_sys_symlinkat", VIGIL_SYS_SYMLINKAT, true)
+VIGIL_FEXIT_FILE_OP(fe_ia32_chmod, "__ia32_sys_chmod", VIGIL_SYS_CHMOD, true)
+VIGIL_FEXIT_FILE_OP(fe_ia32_fchmod, "__ia32_sys_fchmod", VIGIL_SYS_FCHMOD, true)
+VIGIL_FEXIT_FILE_OP(fe_ia32_fchmodat, "__ia32_sys_fchmodat", VIGIL_SYS_FCHMODAT, true)
+VIGIL_FEXIT_FILE_OP(fe_ia32_fchmodat2, "__ia32_sys_fchmodat2", VIGIL_SYS_FCHMODAT2, true)
+VIGIL_FEXIT_FILE_OP(fe_ia32_chown16, "__ia32_sys_chown16", VIGIL_SYS_CHOWN | FILE_OP_UID16, true)
+VIGIL_FEXIT_FILE_OP(fe_ia32_lchown16, "__ia32_sys_lchown16", VIGIL_SYS_LCHOWN | FILE_OP_UID16, true)
+VIGIL_FEXIT_FILE_OP(fe_ia32_fchown16, "__ia32_sys_fchown16", VIGIL_SYS_FCHOWN | FILE_OP_UID16, true)
+VIGIL_FEXIT_FILE_OP(fe_ia32_chown, "__ia32_sys_chown", VIGIL_SYS_CHOWN, true)
+VIGIL_FEXIT_FILE_OP(fe_ia32_lchown, "__ia32_sys_lchown", VIGIL_SYS_LCHOWN, true)
+VIGIL_FEXIT_FILE_OP(fe_ia32_fchown, "__ia32_sys_fchown", VIGIL_SYS_FCHOWN, true)
+VIGIL_FEXIT_FILE_OP(fe_ia32_fchownat, "__ia32_sys_fchownat", VIGIL_SYS_FCHOWNAT, true)
+VIGIL_FEXIT_FILE_OP(fe_ia32_truncate, "__ia32_compat_sys_truncate", VIGIL_SYS_TRUNCATE, true)
+VIGIL_FEXIT_FILE_OP(fe_ia32_ftruncate, "__ia32_compat_sys_ftruncate", VIGIL_SYS_FTRUNCATE, true)
+VIGIL_FEXIT_FILE_OP(fe_ia32_truncate64, "__ia32_sys_ia32_truncate64", VIGIL_SYS_TRUNCATE | FILE_OP_LEN64, true)
+VIGIL_FEXIT_FILE_OP(fe_ia32_ftruncate64, "__ia32_sys_ia32_ftruncate64", VIGIL_SYS_FTRUNCATE | FILE_OP_LEN64, true)
+VIGIL_FEXIT_FILE_OP(fe_ia32_memfd_create, "__ia32_sys_memfd_create", VIGIL_SYS_MEMFD_CREATE, true)
+VIGIL_FEXIT_FILE_OP(fe_ia32_mount, "__ia32_sys_mount", VIGIL_SYS_MOUNT, true)
+
+#endif /* VIGIL_BPF_FILE_OPS_BPF_H_ */
