@@ -43,8 +43,9 @@ FieldValue AncestorComm(const EventView& v, int n) {
 std::vector<FieldInfo> CommonFields() {
   return {
       {"evt.type", FieldType::kString, kAllEvents, false,
-       "Event type in Falco's vocabulary: execve, clone, procexit, or the open syscall "
-       "(open, openat, openat2, creat, open_by_handle_at).",
+       "Event type in Falco's vocabulary: execve, clone, procexit, or the syscall of an open "
+       "or file operation (openat, open_by_handle_at, unlinkat, rmdir, renameat2, mkdirat, "
+       "linkat, symlinkat, fchmodat, fchownat, ftruncate, memfd_create, mount, ...).",
        VIGIL_FIELD(return StrValue(EvtTypeName(v.event()));)},
       {"evt.time", FieldType::kInt, kAllEvents, false,
        "When the kernel saw the event: CLOCK_BOOTTIME nanoseconds.",
