@@ -432,7 +432,7 @@ static __always_inline void file_op_exit(struct pt_regs *regs, __u32 id, bool co
   st->arg[1].kind = FILE_OP_PATH_NONE;
   file_op_decode(id, arg, ret, e, st);
 
-  st->wanted = (cfg & VIGIL_FILTER_ALL_FILE_OPS) != 0;
+  st->wanted = (filter_cfg.all_paths_mask >> type) & 1;
   st->len1 = 0;
   __u32 len2 = 0;
 #pragma clang loop unroll(disable)

@@ -32,24 +32,27 @@ class KernelFilterBuilder {
   // The filter of the set's enabled rules.
   KernelFilter Build() const {
     KernelFilter filter;
-    std::vector<std::string> open_prefixes, op_prefixes;
+    // Prefixes by the event type that needs them: a type that needs every path adds none.
+    std::vector<std::string> by_type[event::kEventTypeLimit];
     for (const CompiledRule& rule : set_.rules_) {
       if (!rule.enabled) continue;
       filter.event_mask |= rule.event_mask;
-      for (const uint32_t kind : {kOpens, event::kFileOpEvents}) {
-        if ((rule.event_mask & kind) == 0) continue;
+      for (int t = 0; t < event::kEventTypeLimit; ++t) {
+        const uint32_t kind = 1u << t;
+        if ((rule.event_mask & kind & kPathFiltered) == 0) continue;
         PathReq req = AnalyzePaths(rule.root, kind);
-        if (req.any) (kind == kOpens ? filter.all_files : filter.all_file_ops) = true;
+        if (req.any && kind == kOpens) filter.all_files = true;
+        if (req.any && kind != kOpens) filter.all_paths_types |= kind;
         filter.hidden |= req.hidden;
-        std::vector<std::string>& into = kind == kOpens ? open_prefixes : op_prefixes;
-        into.insert(into.end(), req.prefixes.begin(), req.prefixes.end());
+        by_type[t].insert(by_type[t].end(), req.prefixes.begin(), req.prefixes.end());
       }
     }
-    // One interest set serves both: a kind that needs every path adds no prefixes.
     std::vector<std::string>& prefixes = filter.path_prefixes;
-    if (!filter.all_files) prefixes = std::move(open_prefixes);
-    if (!filter.all_file_ops)
-      prefixes.insert(prefixes.end(), op_prefixes.begin(), op_prefixes.end());
+    for (int t = 0; t < event::kEventTypeLimit; ++t) {
+      const uint32_t kind = 1u << t;
+      if (kind == kOpens ? filter.all_files : (filter.all_paths_types & kind) != 0) continue;
+      prefixes.insert(prefixes.end(), by_type[t].begin(), by_type[t].end());
+    }
     std::sort(prefixes.begin(), prefixes.end());
     std::vector<std::string> kept;
     for (std::string& p : prefixes) {
@@ -62,9 +65,10 @@ class KernelFilterBuilder {
 
  private:
   static constexpr uint32_t kOpens = EventBit(event::kOpen);
+  // The event types the kernel filters by path.
+  static constexpr uint32_t kPathFiltered = kOpens | event::kFileOpEvents;
 
-  // The paths an event of the types in `kind` (opens, or file operations) can have when
-  // node `index` is true.
+  // The paths an event of the types in `kind` can have when node `index` is true.
   PathReq AnalyzePaths(uint32_t index, uint32_t kind) const {
     const Node& node = set_.nodes_[index];
     PathReq req;

@@ -2,8 +2,8 @@
 // plan, so the kernel drops events no enabled rule can match.
 //
 // The event types are the union of the enabled rules' masks. For open events, and apart
-// for file-operation events (which the kernel passes when either of their paths is in the
-// interest set), each enabled rule that can match one is analysed for a positive path
+// for each file-operation event type (which the kernel passes when either of its paths is
+// in the interest set), each enabled rule that can match one is analysed for a positive path
 // constraint: a comparison on fd.name (fs.path.name, fs.path.source or fs.path.target for
 // file operations) gives prefixes (= and in: the values; startswith: the value; pmatch: each item,
 // which covers the item and everything under it; glob: the literal text before the first
@@ -12,7 +12,8 @@
 // (fs.path.hidden; or != false) allows hidden files. An `and` is constrained by any constrained
 // operand (the first is used); an `or` only when every operand is; `not`, exists and other fields
 // constrain nothing; a subtree that cannot match open events allows no file at all. A rule
-// left unconstrained sets all_files. The result is a superset of what the rules need.
+// left unconstrained sets all_files (or the type's bit in all_paths_types). The result is a
+// superset of what the rules need.
 #ifndef VIGIL_RULES_KERNEL_FILTER_H_
 #define VIGIL_RULES_KERNEL_FILTER_H_
 
@@ -30,14 +31,14 @@ struct KernelFilter {
   uint32_t event_mask = 0;
   // Some enabled rule may match an open of any file: no path filtering of opens.
   bool all_files = false;
-  // Some enabled rule may match a file operation (unlink, rename, ...) on any path: no path
-  // filtering of file operations.
-  bool all_file_ops = false;
+  // File-operation event types (EventBit) some enabled rule may match on any path: no path
+  // filtering of those events.
+  uint32_t all_paths_types = 0;
   // Opens of hidden files (fd.hidden) are needed regardless of path_prefixes.
   bool hidden = false;
   // Opens whose path starts with one of these are needed (sorted; none is a prefix of
-  // another), for opens and file operations alike. Empty when both all_files and
-  // all_file_ops are set.
+  // another), for opens and file operations alike. Empty when neither opens nor any file
+  // operation type the rules need is filtered by path.
   std::vector<std::string> path_prefixes;
 };
 

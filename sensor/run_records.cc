@@ -16,7 +16,11 @@ void WriteSelection(const Selection& selection, JsonWriter* w) {
   for (const std::string& prefix : selection.prefixes) w->ArrayString(prefix);
   w->EndArray();
   w->Bool("all_files", selection.all_files);
-  w->Bool("all_file_ops", selection.all_file_ops);
+  w->BeginArray("all_paths_types");
+  for (const event::EventTypeInfo* info : event::EventTypes()) {
+    if (selection.all_paths_types & event::EventBit(info->type)) w->ArrayString(info->name);
+  }
+  w->EndArray();
   w->Bool("hidden", selection.hidden);
 }
 

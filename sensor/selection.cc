@@ -4,12 +4,13 @@
 
 #include "absl/strings/match.h"
 #include "bpf/abi/vigil_event.h"
+#include "event/modules/file.h"
 
 namespace vigil::sensor {
 
 bool Selection::operator==(const Selection& other) const {
   return type_mask == other.type_mask && all_files == other.all_files &&
-         all_file_ops == other.all_file_ops && hidden == other.hidden &&
+         all_paths_types == other.all_paths_types && hidden == other.hidden &&
          failed_opens == other.failed_opens && prefixes == other.prefixes;
 }
 
@@ -18,7 +19,7 @@ Selection ComputeSelection(const SensorOptions& options, const rules::KernelFilt
   if (options.print_events) {
     s.type_mask = options.type_mask;
     s.all_files = options.all_files;
-    s.all_file_ops = options.all_files;
+    s.all_paths_types = options.all_files ? event::kFileOpEvents : 0;
     s.hidden = options.hidden;
     s.failed_opens = options.failed_opens;
     s.prefixes = options.file_prefixes;
@@ -27,7 +28,7 @@ Selection ComputeSelection(const SensorOptions& options, const rules::KernelFilt
     s.type_mask |= rules->event_mask | event::EventBit(event::kFork) |
                    event::EventBit(event::kExec) | event::EventBit(event::kExit);
     s.all_files |= rules->all_files;
-    s.all_file_ops |= rules->all_file_ops;
+    s.all_paths_types |= rules->all_paths_types;
     s.hidden |= rules->hidden;
     for (const std::string& p : rules->path_prefixes) {
       if (p.empty() || p[0] != '/') continue;
@@ -36,8 +37,13 @@ Selection ComputeSelection(const SensorOptions& options, const rules::KernelFilt
   }
   std::sort(s.prefixes.begin(), s.prefixes.end());
   s.prefixes.erase(std::unique(s.prefixes.begin(), s.prefixes.end()), s.prefixes.end());
-  if (s.prefixes.size() > kMaxPrefixes) s.all_files = s.all_file_ops = true;
-  if (s.all_files && s.all_file_ops) s.prefixes.clear();
+  if (s.prefixes.size() > kMaxPrefixes) {
+    s.all_files = true;
+    s.all_paths_types = event::kFileOpEvents;
+  }
+  if (s.all_files && (s.type_mask & event::kFileOpEvents & ~s.all_paths_types) == 0) {
+    s.prefixes.clear();
+  }
   return s;
 }
 

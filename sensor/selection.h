@@ -14,9 +14,9 @@ namespace vigil::sensor {
 
 // The in-kernel filter and path interest set the probes run with.
 struct Selection {
-  uint32_t type_mask = 0;     // bit (1 << EventType) per delivered type
-  bool all_files = false;     // every open
-  bool all_file_ops = false;  // every file operation (unlink, rename, ...)
+  uint32_t type_mask = 0;        // bit (1 << EventType) per delivered type
+  bool all_files = false;        // every open
+  uint32_t all_paths_types = 0;  // file-operation types reported on every path
   bool hidden = false;
   bool failed_opens = false;
   std::vector<std::string> prefixes;  // sorted, unique, absolute, at most kMaxPrefixes

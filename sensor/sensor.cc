@@ -36,9 +36,9 @@ constexpr absl::string_view kPushFailedRule = "Vigil rules push failed";
 vigil_filter_config FilterOf(const Selection& s) {
   vigil_filter_config f{};
   f.type_mask = s.type_mask;
-  f.file_flags = (s.all_files ? VIGIL_FILTER_ALL_FILES : 0) |
-                 (s.all_file_ops ? VIGIL_FILTER_ALL_FILE_OPS : 0) |
-                 (s.hidden ? VIGIL_FILTER_HIDDEN : 0) | (s.failed_opens ? VIGIL_FILTER_FAILED : 0);
+  f.file_flags = (s.all_files ? VIGIL_FILTER_ALL_FILES : 0) | (s.hidden ? VIGIL_FILTER_HIDDEN : 0) |
+                 (s.failed_opens ? VIGIL_FILTER_FAILED : 0);
+  f.all_paths_mask = s.all_paths_types;
   return f;
 }
 
@@ -224,7 +224,7 @@ absl::Status Sensor::ApplySelection(const Selection& selection) {
   wide.type_mask |= selection.type_mask;
   wide.hidden |= selection.hidden;
   wide.all_files |= selection.all_files;
-  wide.all_file_ops |= selection.all_file_ops;
+  wide.all_paths_types |= selection.all_paths_types;
   wide.failed_opens |= selection.failed_opens;
   modules_.SetFilter(FilterOf(wide));
   VIGIL_RETURN_IF_ERROR(modules_.SetPathPrefixes(selection.prefixes));

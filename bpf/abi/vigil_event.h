@@ -73,12 +73,14 @@ enum vigil_stat {
 #define VIGIL_FILTER_ALL_FILES 0x1u /* every open reaches user space */
 #define VIGIL_FILTER_HIDDEN 0x2u    /* opens of paths with a hidden component do */
 #define VIGIL_FILTER_FAILED 0x4u    /* failed opens and file operations are reported */
-#define VIGIL_FILTER_ALL_FILE_OPS 0x8u /* every file operation (file_ops.h) reaches user space */
 
 /* Runtime filter, written by user space into the module's .bss, read by every program. */
 struct vigil_filter_config {
   __u32 type_mask;  /* bit (1 << VIGIL_EVENT_*) set: that type is reported */
   __u32 file_flags; /* VIGIL_FILTER_* */
+  /* bit (1 << VIGIL_EVENT_*) set: file operations of that type are reported whatever
+   * their paths (some rule needs that type on any path) */
+  __u32 all_paths_mask;
 };
 
 /* Key of the path-prefix interest set (BPF_MAP_TYPE_LPM_TRIE). */

@@ -112,17 +112,19 @@ TEST(RuleSetKernelFilterTest, FileOperationsFilterByEitherPathApartFromOpens) {
   const KernelFilter& filter = (*set)->kernel_filter();
   EXPECT_EQ(filter.event_mask, kOpen | kUnlink | kRename | kLink | EventBit(event::kMkdir));
   EXPECT_FALSE(filter.all_files);
-  EXPECT_FALSE(filter.all_file_ops);
+  EXPECT_EQ(filter.all_paths_types, 0u);
   EXPECT_TRUE(filter.hidden);
   EXPECT_THAT(filter.path_prefixes, ElementsAre("/etc", "/root/.ssh/id", "/var/lib"));
 
-  // A file operation on any path: opens keep their prefixes, operations pass unfiltered.
+  // A file operation on any path: opens and other operations keep their prefixes, that
+  // type alone passes unfiltered.
   set = CompileFiles({{"k.yaml", Rule("a", "fd.name startswith /etc") +
-                                     Rule("b", "evt.type = chmod and fs.mode = 511")}});
+                                     Rule("b", "evt.type = chmod and fs.mode = 511") +
+                                     Rule("c", "evt.type = unlink and fs.path.name = /var/x")}});
   ASSERT_TRUE(set.ok()) << set.status();
   EXPECT_FALSE((*set)->kernel_filter().all_files);
-  EXPECT_TRUE((*set)->kernel_filter().all_file_ops);
-  EXPECT_THAT((*set)->kernel_filter().path_prefixes, ElementsAre("/etc"));
+  EXPECT_EQ((*set)->kernel_filter().all_paths_types, EventBit(event::kChmod));
+  EXPECT_THAT((*set)->kernel_filter().path_prefixes, ElementsAre("/etc", "/var/x"));
 }
 
 TEST(RuleSetKernelFilterTest, UnconstrainedRulesNeedAllFiles) {

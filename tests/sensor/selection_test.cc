@@ -74,20 +74,24 @@ TEST(SelectionTest, AllFilesOrTooManyPrefixesClearThePrefixes) {
   f.path_prefixes = {"/x"};
   Selection s = ComputeSelection(SensorOptions(), &f);
   EXPECT_TRUE(s.all_files);
-  EXPECT_FALSE(s.all_file_ops);
-  EXPECT_THAT(s.prefixes, ElementsAre("/x"));  // still filters file operations
+  EXPECT_EQ(s.all_paths_types, 0u);
+  EXPECT_THAT(s.prefixes, IsEmpty());  // no file operation is asked for
 
-  f.all_file_ops = true;
+  f.event_mask = EventBit(event::kUnlink) | EventBit(event::kChmod);
+  f.all_paths_types = EventBit(event::kChmod);
   s = ComputeSelection(SensorOptions(), &f);
-  EXPECT_TRUE(s.all_files);
-  EXPECT_TRUE(s.all_file_ops);
+  EXPECT_EQ(s.all_paths_types, EventBit(event::kChmod));
+  EXPECT_THAT(s.prefixes, ElementsAre("/x"));  // unlinks are still filtered by path
+
+  f.all_paths_types = f.event_mask;
+  s = ComputeSelection(SensorOptions(), &f);
   EXPECT_THAT(s.prefixes, IsEmpty());
 
   rules::KernelFilter many;
   for (size_t i = 0; i <= kMaxPrefixes; ++i) many.path_prefixes.push_back("/p" + std::to_string(i));
   s = ComputeSelection(SensorOptions(), &many);
   EXPECT_TRUE(s.all_files);
-  EXPECT_TRUE(s.all_file_ops);
+  EXPECT_EQ(s.all_paths_types, event::kFileOpEvents);
   EXPECT_THAT(s.prefixes, IsEmpty());
 }
 
