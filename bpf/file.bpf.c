@@ -139,8 +139,11 @@ static __always_inline bool first_byte_may_match(__u8 first) {
   return (prefix_first_byte[(first >> 6) & 3] >> (first & 63)) & 1;
 }
 
-/* True when the path walk[start, start+len) has a prefix in the interest set. */
-static __always_inline bool in_interest_set(struct vigil_scratch *s, __u32 start, __u32 len) {
+/* True when the path walk[start, start+len) has a prefix in the interest set that events
+ * of `type` want (the trie's value: a mask of event types, each prefix's including those
+ * of its own shorter prefixes, since a lookup finds the longest one only). */
+static __always_inline bool in_interest_set(struct vigil_scratch *s, __u32 start, __u32 len,
+                                            __u32 type) {
   __u8 first = len > 1 ? s->walk[VIGIL_MASK(start + 1, VIGIL_PATH_WALK_MASK)] : 0;
   if (!first_byte_may_match(first)) return false;
   __u32 n = len & 511;
@@ -148,7 +151,8 @@ static __always_inline bool in_interest_set(struct vigil_scratch *s, __u32 start
   s->key.prefixlen = n * 8;
   bpf_probe_read_kernel(s->key.data, VIGIL_MASK(n, 511),
                         &s->walk[VIGIL_MASK(start, VIGIL_PATH_WALK_MASK)]);
-  return bpf_map_lookup_elem(&path_prefixes, &s->key) != NULL;
+  __u32 *types = bpf_map_lookup_elem(&path_prefixes, &s->key);
+  return types && ((*types >> (type & 31)) & 1);
 }
 
 static __always_inline void handle_sys_exit(struct pt_regs *regs, __u64 nr, long ret,
@@ -201,7 +205,7 @@ static __always_inline void handle_sys_exit(struct pt_regs *regs, __u64 nr, long
   }
 
   bool wanted = (cfg & VIGIL_FILTER_ALL_FILES) || (p.hidden && (cfg & VIGIL_FILTER_HIDDEN)) ||
-                in_interest_set(s, p.start, p.len);
+                in_interest_set(s, p.start, p.len, VIGIL_EVENT_OPEN);
   if (!wanted) {
     count(VIGIL_STAT_FILTERED_PATH);
     return;

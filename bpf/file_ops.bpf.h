@@ -441,7 +441,7 @@ static __always_inline void file_op_exit(struct pt_regs *regs, __u32 id, bool co
     if (file_op_build_path(s, st, k, fast)) {
       if ((st->flags & VIGIL_FILE_OP_PATH_HIDDEN) && (filter_cfg.file_flags & VIGIL_FILTER_HIDDEN))
         st->wanted = 1;
-      if (!st->wanted && in_interest_set(s, st->start, st->len)) st->wanted = 1;
+      if (!st->wanted && in_interest_set(s, st->start, st->len, type)) st->wanted = 1;
       if (k == 0 && st->file && ret >= 0) file_op_identity(e, VCAST(fast, struct file, st->file), fast);
       len = file_op_copy_path(s, st, (char *)(e + 1) + VIGIL_MASK(k ? st->len1 : 0, 4095));
       e->flags |= st->flags << (k & 1);

@@ -3,6 +3,7 @@
 #include "rules/kernel_filter.h"
 
 #include <algorithm>
+#include <iterator>
 #include <utility>
 
 #include "absl/strings/match.h"
@@ -47,19 +48,21 @@ class KernelFilterBuilder {
         by_type[t].insert(by_type[t].end(), req.prefixes.begin(), req.prefixes.end());
       }
     }
-    std::vector<std::string>& prefixes = filter.path_prefixes;
+    std::map<std::string, uint32_t>& types = filter.prefix_types;
     for (int t = 0; t < event::kEventTypeLimit; ++t) {
       const uint32_t kind = 1u << t;
       if (kind == kOpens ? filter.all_files : (filter.all_paths_types & kind) != 0) continue;
-      prefixes.insert(prefixes.end(), by_type[t].begin(), by_type[t].end());
+      for (const std::string& p : by_type[t]) types[p] |= kind;
     }
-    std::sort(prefixes.begin(), prefixes.end());
-    std::vector<std::string> kept;
-    for (std::string& p : prefixes) {
-      if (!kept.empty() && absl::StartsWith(p, kept.back())) continue;
-      kept.push_back(std::move(p));
+    // A prefix is redundant under a shorter one that already passes all of its types.
+    for (auto it = types.begin(); it != types.end();) {
+      uint32_t covered = 0;
+      for (auto up = types.begin(); up != it; ++up) {
+        if (absl::StartsWith(it->first, up->first)) covered |= up->second;
+      }
+      it = (it->second & ~covered) == 0 ? types.erase(it) : std::next(it);
     }
-    prefixes = std::move(kept);
+    for (const auto& [prefix, kinds] : types) filter.path_prefixes.push_back(prefix);
     return filter;
   }
 

@@ -18,6 +18,7 @@
 #define VIGIL_RULES_KERNEL_FILTER_H_
 
 #include <cstdint>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -40,6 +41,9 @@ struct KernelFilter {
   // another), for opens and file operations alike. Empty when neither opens nor any file
   // operation type the rules need is filtered by path.
   std::vector<std::string> path_prefixes;
+  // Each of path_prefixes with the event types (EventBit) whose rules need it: the kernel
+  // passes an event under a prefix only when its type is in the prefix's set.
+  std::map<std::string, uint32_t> prefix_types;
 };
 
 // Derives the filter of `set`'s enabled rules from its plan (see the file comment). The

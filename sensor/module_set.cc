@@ -15,7 +15,7 @@ ModuleSet::ModuleSet() : modules_(probes::CreateModules()), starts_(modules_.siz
 ModuleSet::~ModuleSet() { StopAll(); }
 
 absl::Status ModuleSet::StartAll(probes::KernelEnv& env, const probes::ModuleOptions& options,
-                                 const std::vector<std::string>& prefixes) {
+                                 const probes::PathPrefixes& prefixes) {
   absl::MutexLock lock(&mu_);
   for (size_t i = 0; i < modules_.size(); ++i) {
     probes::ProbeModule& module = *modules_[i];
@@ -69,7 +69,7 @@ void ModuleSet::SetFilter(const vigil_filter_config& filter) {
   }
 }
 
-absl::Status ModuleSet::SetPathPrefixes(const std::vector<std::string>& prefixes) {
+absl::Status ModuleSet::SetPathPrefixes(const probes::PathPrefixes& prefixes) {
   absl::MutexLock lock(&mu_);
   for (const auto& module : modules_) VIGIL_RETURN_IF_ERROR(module->SetPathPrefixes(prefixes));
   return absl::OkStatus();

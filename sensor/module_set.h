@@ -37,7 +37,7 @@ class ModuleSet {
   // by default (ModuleSchema); logs the attach mode and skipped hooks. The first module
   // that cannot start fails the whole.
   absl::Status StartAll(probes::KernelEnv& env, const probes::ModuleOptions& options,
-                        const std::vector<std::string>& prefixes) ABSL_LOCKS_EXCLUDED(mu_);
+                        const probes::PathPrefixes& prefixes) ABSL_LOCKS_EXCLUDED(mu_);
   // Applies a module command from the controller: enables or disables modules by name.
   // An unknown name refuses the whole command before anything changes. `before_stop` runs
   // before a module is stopped (to drain what it wrote).
@@ -47,7 +47,7 @@ class ModuleSet {
   // Replaces the runtime filter of every running module.
   void SetFilter(const vigil_filter_config& filter) ABSL_LOCKS_EXCLUDED(mu_);
   // Replaces the path interest set of every module.
-  absl::Status SetPathPrefixes(const std::vector<std::string>& prefixes) ABSL_LOCKS_EXCLUDED(mu_);
+  absl::Status SetPathPrefixes(const probes::PathPrefixes& prefixes) ABSL_LOCKS_EXCLUDED(mu_);
 
   // Each module's state and kernel counters, in registry order.
   std::vector<ModuleSnapshot> Snapshot() const ABSL_LOCKS_EXCLUDED(mu_);

@@ -11,7 +11,7 @@ namespace vigil::sensor {
 bool Selection::operator==(const Selection& other) const {
   return type_mask == other.type_mask && all_files == other.all_files &&
          all_paths_types == other.all_paths_types && hidden == other.hidden &&
-         failed_opens == other.failed_opens && prefixes == other.prefixes;
+         failed_opens == other.failed_opens && prefix_types == other.prefix_types;
 }
 
 Selection ComputeSelection(const SensorOptions& options, const rules::KernelFilter* rules) {
@@ -22,7 +22,9 @@ Selection ComputeSelection(const SensorOptions& options, const rules::KernelFilt
     s.all_paths_types = options.all_files ? event::kFileOpEvents : 0;
     s.hidden = options.hidden;
     s.failed_opens = options.failed_opens;
-    s.prefixes = options.file_prefixes;
+    for (const std::string& p : options.file_prefixes) {
+      s.prefix_types[p] |= event::EventBit(event::kOpen) | event::kFileOpEvents;
+    }
   }
   if (rules != nullptr) {
     s.type_mask |= rules->event_mask | event::EventBit(event::kFork) |
@@ -32,11 +34,12 @@ Selection ComputeSelection(const SensorOptions& options, const rules::KernelFilt
     s.hidden |= rules->hidden;
     for (const std::string& p : rules->path_prefixes) {
       if (p.empty() || p[0] != '/') continue;
-      s.prefixes.push_back(p.substr(0, VIGIL_PREFIX_MAX));
+      const auto types = rules->prefix_types.find(p);
+      s.prefix_types[p.substr(0, VIGIL_PREFIX_MAX)] |=
+          types == rules->prefix_types.end() ? ~0u : types->second;
     }
   }
-  std::sort(s.prefixes.begin(), s.prefixes.end());
-  s.prefixes.erase(std::unique(s.prefixes.begin(), s.prefixes.end()), s.prefixes.end());
+  for (const auto& [prefix, types] : s.prefix_types) s.prefixes.push_back(prefix);
   if (s.prefixes.size() > kMaxPrefixes) {
     s.all_files = true;
     s.all_paths_types = event::kFileOpEvents;
@@ -44,6 +47,7 @@ Selection ComputeSelection(const SensorOptions& options, const rules::KernelFilt
   if (s.all_files && (s.type_mask & event::kFileOpEvents & ~s.all_paths_types) == 0) {
     s.prefixes.clear();
   }
+  if (s.prefixes.empty()) s.prefix_types.clear();
   return s;
 }
 

@@ -3,6 +3,7 @@
 #define VIGIL_SENSOR_SELECTION_H_
 
 #include <cstdint>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -20,6 +21,8 @@ struct Selection {
   bool hidden = false;
   bool failed_opens = false;
   std::vector<std::string> prefixes;  // sorted, unique, absolute, at most kMaxPrefixes
+  // Each prefix with the event types (EventBit) that want paths under it.
+  std::map<std::string, uint32_t> prefix_types;
 
   bool operator==(const Selection& other) const;
 };

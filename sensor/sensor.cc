@@ -122,7 +122,7 @@ absl::Status Sensor::Init() {
   }
   selection_ = ComputeSelection(options_, rules_filter);
   VIGIL_RETURN_IF_ERROR(
-      modules_.StartAll(*env_, ModuleOptionsFor(selection_), selection_.prefixes));
+      modules_.StartAll(*env_, ModuleOptionsFor(selection_), selection_.prefix_types));
 
   // Seed after attaching, so no process can slip between the snapshot and the events.
   absl::Status seeded = pipeline_->table().SeedFromProc(options_.proc_root);
@@ -227,7 +227,7 @@ absl::Status Sensor::ApplySelection(const Selection& selection) {
   wide.all_paths_types |= selection.all_paths_types;
   wide.failed_opens |= selection.failed_opens;
   modules_.SetFilter(FilterOf(wide));
-  VIGIL_RETURN_IF_ERROR(modules_.SetPathPrefixes(selection.prefixes));
+  VIGIL_RETURN_IF_ERROR(modules_.SetPathPrefixes(selection.prefix_types));
   modules_.SetFilter(FilterOf(selection));
   selection_ = selection;
   return absl::OkStatus();

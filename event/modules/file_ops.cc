@@ -141,6 +141,17 @@ std::vector<FieldInfo> FileOpFields() {
        "The mode a chmod sets, or the mode a mkdir was given (permission bits, setuid 04000, "
        "setgid 02000, sticky 01000).",
        VIGIL_FIELD(return NumValue(v.event().file_op.mode);)},
+      {"fs.mode.is_world_writable", FieldType::kBool, EventBit(kChmod), false,
+       "The mode a chmod sets lets everyone write (o+w) and is not sticky (01000): a file or "
+       "directory anyone can change.",
+       VIGIL_FIELD(const uint32_t m = v.event().file_op.mode;
+                   return NumValue((m & 02) != 0 && (m & 01000) == 0);)},
+      {"fs.mode.is_setuid", FieldType::kBool, EventBit(kChmod), false,
+       "The mode a chmod sets has the set-user-id bit (04000).",
+       VIGIL_FIELD(return NumValue((v.event().file_op.mode & 04000) != 0);)},
+      {"fs.mode.is_setgid", FieldType::kBool, EventBit(kChmod), false,
+       "The mode a chmod sets has the set-group-id bit (02000).",
+       VIGIL_FIELD(return NumValue((v.event().file_op.mode & 02000) != 0);)},
       {"fs.old_mode", FieldType::kFlags, EventBit(kChmod) | EventBit(kChown), false,
        "st_mode before a chmod or chown, where the kernel showed it (not present otherwise).",
        VIGIL_FIELD(const FileOpData& f = v.event().file_op;

@@ -5,6 +5,7 @@
 
 #include <array>
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -22,6 +23,10 @@ struct bpf_link;
 struct bpf_program;
 
 namespace vigil::sensor::probes {
+
+// A path-prefix interest set: each prefix with the event types (EventBit mask) that want
+// paths under it.
+using PathPrefixes = std::map<std::string, uint32_t>;
 
 // Per-module counters, indexed by enum vigil_stat, summed over CPUs.
 using ModuleStats = std::array<uint64_t, VIGIL_STAT_MAX>;
@@ -97,9 +102,7 @@ class ProbeModule {
   void SetFilter(const vigil_filter_config& filter);
   // Replaces the path-prefix interest set of modules that filter by path in the kernel
   // (see FileProbe); others ignore it. May be called before Start() or while running.
-  virtual absl::Status SetPathPrefixes(const std::vector<std::string>& prefixes) {
-    return absl::OkStatus();
-  }
+  virtual absl::Status SetPathPrefixes(const PathPrefixes& prefixes) { return absl::OkStatus(); }
   // Counters summed over CPUs.
   absl::StatusOr<ModuleStats> ReadStats() const;
 

@@ -10,6 +10,7 @@
 #include "absl/strings/str_cat.h"
 #include "bpf/abi/file.h"
 #include "bpf/file.skel.h"
+#include "common/status_macros.h"
 #include "sensor/probes/skeleton_module.h"
 
 namespace vigil::sensor::probes {
@@ -37,35 +38,30 @@ absl::Status FileProbe::ProgramSupported(absl::string_view program, KernelEnv& e
 
 absl::Status FileProbe::AfterLoad() {
   loaded_ = true;
+  in_kernel_.clear();
   WriteFirstByteBits(prefixes_);
-  for (const std::string& prefix : prefixes_) {
-    absl::Status status = WritePrefix(prefix, true);
-    if (!status.ok()) return status;
-  }
-  return absl::OkStatus();
-}
-
-absl::Status FileProbe::WritePrefix(const std::string& prefix, bool add) {
-  vigil_prefix_key key{};
-  key.prefixlen = static_cast<uint32_t>(prefix.size() * 8);
-  std::memcpy(key.data, prefix.data(), prefix.size());
-  const int fd = bpf_map__fd(skel_->maps.path_prefixes);
-  const uint32_t value = 1;
-  const int rc =
-      add ? bpf_map_update_elem(fd, &key, &value, BPF_ANY) : bpf_map_delete_elem(fd, &key);
-  if (rc != 0 && !(errno == ENOENT && !add)) {
-    return absl::InternalError(absl::StrCat(add ? "adding" : "removing", " path prefix '", prefix,
-                                            "': ", strerror(errno)));
-  }
-  return absl::OkStatus();
+  return WriteTrie(prefixes_);
 }
 
 namespace {
 
+// The trie's value for each prefix: its types and those of its shorter prefixes.
+PathPrefixes TrieValues(const PathPrefixes& prefixes) {
+  PathPrefixes values;
+  for (auto it = prefixes.begin(); it != prefixes.end(); ++it) {
+    uint32_t types = it->second;
+    for (auto up = prefixes.begin(); up != it; ++up) {
+      if (absl::StartsWith(it->first, up->first)) types |= up->second;
+    }
+    values[it->first] = types;
+  }
+  return values;
+}
+
 // The first-byte filter for a prefix set (see prefix_first_byte in bpf/file.bpf.c).
-std::array<uint64_t, 4> FirstByteBits(const std::set<std::string>& prefixes) {
+std::array<uint64_t, 4> FirstByteBits(const PathPrefixes& prefixes) {
   std::array<uint64_t, 4> bits{};
-  for (const std::string& p : prefixes) {
+  for (const auto& [p, types] : prefixes) {
     if (p.size() < 2) {
       bits.fill(~uint64_t{0});
       break;
@@ -78,14 +74,45 @@ std::array<uint64_t, 4> FirstByteBits(const std::set<std::string>& prefixes) {
 
 }  // namespace
 
-void FileProbe::WriteFirstByteBits(const std::set<std::string>& prefixes) {
+absl::Status FileProbe::WriteTrie(const PathPrefixes& next) {
+  const PathPrefixes values = TrieValues(next);
+  const int fd = bpf_map__fd(skel_->maps.path_prefixes);
+  for (const auto& [prefix, types] : values) {
+    const auto old = in_kernel_.find(prefix);
+    if (old != in_kernel_.end() && old->second == types) continue;
+    vigil_prefix_key key{};
+    key.prefixlen = static_cast<uint32_t>(prefix.size() * 8);
+    std::memcpy(key.data, prefix.data(), prefix.size());
+    if (bpf_map_update_elem(fd, &key, &types, BPF_ANY) != 0) {
+      return absl::InternalError(
+          absl::StrCat("adding path prefix '", prefix, "': ", strerror(errno)));
+    }
+    in_kernel_[prefix] = types;
+  }
+  for (auto it = in_kernel_.begin(); it != in_kernel_.end();) {
+    if (values.count(it->first)) {
+      ++it;
+      continue;
+    }
+    vigil_prefix_key key{};
+    key.prefixlen = static_cast<uint32_t>(it->first.size() * 8);
+    std::memcpy(key.data, it->first.data(), it->first.size());
+    if (bpf_map_delete_elem(fd, &key) != 0 && errno != ENOENT) {
+      return absl::InternalError(
+          absl::StrCat("removing path prefix '", it->first, "': ", strerror(errno)));
+    }
+    it = in_kernel_.erase(it);
+  }
+  return absl::OkStatus();
+}
+
+void FileProbe::WriteFirstByteBits(const PathPrefixes& prefixes) {
   const std::array<uint64_t, 4> bits = FirstByteBits(prefixes);
   for (size_t i = 0; i < bits.size(); ++i) skel_->bss->prefix_first_byte[i] = bits[i];
 }
 
-absl::Status FileProbe::SetPathPrefixes(const std::vector<std::string>& prefixes) {
-  std::set<std::string> next;
-  for (const std::string& p : prefixes) {
+absl::Status FileProbe::SetPathPrefixes(const PathPrefixes& prefixes) {
+  for (const auto& [p, types] : prefixes) {
     if (p.empty() || p[0] != '/') {
       return absl::InvalidArgumentError(absl::StrCat("path prefix '", p, "' is not absolute"));
     }
@@ -93,28 +120,18 @@ absl::Status FileProbe::SetPathPrefixes(const std::vector<std::string>& prefixes
       return absl::InvalidArgumentError(absl::StrCat(
           "path prefix '", p.substr(0, 40), "...' is longer than ", VIGIL_PREFIX_MAX, " bytes"));
     }
-    next.insert(p);
   }
   if (loaded_) {
-    // Widen before narrowing so no wanted open is missed during the swap.
-    std::set<std::string> both = prefixes_;
-    both.insert(next.begin(), next.end());
+    // Widen before narrowing so no wanted event is missed during the swap: the union of
+    // both sets first (each prefix with both sets' types), then the new set.
+    PathPrefixes both = prefixes_;
+    for (const auto& [p, types] : prefixes) both[p] |= types;
     WriteFirstByteBits(both);
-    for (const std::string& p : next) {
-      if (!prefixes_.count(p)) {
-        absl::Status status = WritePrefix(p, true);
-        if (!status.ok()) return status;
-      }
-    }
-    for (const std::string& p : prefixes_) {
-      if (!next.count(p)) {
-        absl::Status status = WritePrefix(p, false);
-        if (!status.ok()) return status;
-      }
-    }
+    VIGIL_RETURN_IF_ERROR(WriteTrie(both));
+    VIGIL_RETURN_IF_ERROR(WriteTrie(prefixes));
+    WriteFirstByteBits(prefixes);
   }
-  prefixes_ = std::move(next);
-  if (loaded_) WriteFirstByteBits(prefixes_);
+  prefixes_ = prefixes;
   return absl::OkStatus();
 }
 

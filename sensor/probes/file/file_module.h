@@ -4,9 +4,7 @@
 #define VIGIL_SENSOR_PROBES_FILE_FILE_MODULE_H_
 
 #include <memory>
-#include <set>
 #include <string>
-#include <vector>
 
 #include "sensor/probes/skeleton_module.h"
 
@@ -25,12 +23,13 @@ class FileProbe : public SkeletonModule<file_bpf> {
 
   // Replaces the interest set. Each prefix must be absolute and at most
   // VIGIL_PREFIX_MAX bytes; a prefix matches any path that starts with it byte for byte
-  // (so "/etc/" matches files under /etc, "/etc/shadow" also matches "/etc/shadow-").
-  // May be called before Start() (the set is loaded with the programs) or while
-  // running (the kernel map is updated in place: added first, then removed).
-  absl::Status SetPathPrefixes(const std::vector<std::string>& prefixes) override;
+  // (so "/etc/" matches files under /etc, "/etc/shadow" also matches "/etc/shadow-"), for
+  // the event types given with it. May be called before Start() (the set is loaded with
+  // the programs) or while running (the kernel map is updated in place: widened first,
+  // then narrowed).
+  absl::Status SetPathPrefixes(const PathPrefixes& prefixes) override;
 
-  const std::set<std::string>& prefixes() const { return prefixes_; }
+  const PathPrefixes& prefixes() const { return prefixes_; }
 
  protected:
   void DestroySkeleton() override;
@@ -43,12 +42,15 @@ class FileProbe : public SkeletonModule<file_bpf> {
   absl::Status ProgramSupported(absl::string_view program, KernelEnv& env) override;
 
  private:
-  absl::Status WritePrefix(const std::string& prefix, bool add);
+  // Makes the kernel's interest set `next` (what the trie holds for each prefix: its types
+  // and those of every shorter prefix of it, since a lookup finds the longest one only).
+  absl::Status WriteTrie(const PathPrefixes& next);
   // Writes the kernel's first-byte pre-filter for `prefixes`.
-  void WriteFirstByteBits(const std::set<std::string>& prefixes);
+  void WriteFirstByteBits(const PathPrefixes& prefixes);
 
   bool loaded_ = false;
-  std::set<std::string> prefixes_;
+  PathPrefixes prefixes_;
+  PathPrefixes in_kernel_;  // what the trie holds
 };
 
 namespace file {

@@ -23,6 +23,9 @@ namespace {
 
 using ::vigil::testing::HelperBinary;
 using ::vigil::testing::Spawn;
+
+// The interest-set types of an open (EventBit).
+constexpr uint32_t kOpenType = 1u << VIGIL_EVENT_OPEN;
 using ::vigil::testing::TestDir;
 using ::vigil::testing::WaitExit;
 
@@ -58,7 +61,7 @@ class FileProbeRuntimeTest : public ::testing::Test {
     options_.ringbuf_fd = ring_->map_fd();
     options_.filter.type_mask = 1u << VIGIL_EVENT_OPEN;
     options_.filter.file_flags = VIGIL_FILTER_HIDDEN;
-    ASSERT_TRUE(probe_.SetPathPrefixes({a_.path() + "/"}).ok());
+    ASSERT_TRUE(probe_.SetPathPrefixes({{a_.path() + "/", kOpenType}}).ok());
     ASSERT_TRUE(probe_.Start(*env_, options_).ok());
   }
 
@@ -103,10 +106,11 @@ TEST_F(FileProbeRuntimeTest, InterestSetWidensAndNarrowsWhileRunning) {
   const std::string marker = a_.WriteFile("marker.txt");
   EXPECT_EQ(OpenAndCollect({in_b}, marker), std::vector<std::string>({marker}));
 
-  ASSERT_TRUE(probe_.SetPathPrefixes({a_.path() + "/", b_.path() + "/"}).ok());
+  ASSERT_TRUE(
+      probe_.SetPathPrefixes({{a_.path() + "/", kOpenType}, {b_.path() + "/", kOpenType}}).ok());
   EXPECT_EQ(OpenAndCollect({in_b}, marker), std::vector<std::string>({in_b, marker}));
 
-  ASSERT_TRUE(probe_.SetPathPrefixes({a_.path() + "/"}).ok());
+  ASSERT_TRUE(probe_.SetPathPrefixes({{a_.path() + "/", kOpenType}}).ok());
   EXPECT_EQ(OpenAndCollect({in_b}, marker), std::vector<std::string>({marker}));
 }
 
@@ -130,9 +134,9 @@ TEST_F(FileProbeRuntimeTest, HiddenAndAllFilesFlagsApplyWhileRunning) {
 }
 
 TEST_F(FileProbeRuntimeTest, RejectsBadPrefixesAndKeepsTheOldSet) {
-  EXPECT_FALSE(probe_.SetPathPrefixes({"relative/"}).ok());
-  EXPECT_FALSE(probe_.SetPathPrefixes({"/" + std::string(300, 'x')}).ok());
-  EXPECT_EQ(probe_.prefixes(), std::set<std::string>({a_.path() + "/"}));
+  EXPECT_FALSE(probe_.SetPathPrefixes({{"relative/", kOpenType}}).ok());
+  EXPECT_FALSE(probe_.SetPathPrefixes({{"/" + std::string(300, 'x'), kOpenType}}).ok());
+  EXPECT_EQ(probe_.prefixes(), PathPrefixes({{a_.path() + "/", kOpenType}}));
 }
 
 }  // namespace
