@@ -18,6 +18,15 @@ bool ArgvIterator::Next(absl::string_view* arg) {
 }
 
 namespace process {
+namespace {
+
+// A capability mask of an exec as a field value: present only when the kernel reported
+// the credentials before exec.
+FieldValue CapsBeforeKnown(const ExecData& x, uint64_t mask) {
+  return x.caps_before_known ? NumValue(static_cast<int64_t>(mask)) : AbsentValue();
+}
+
+}  // namespace
 
 const ModuleSchema& Schema() {
   static const auto* schema = new ModuleSchema{
@@ -60,22 +69,16 @@ const ModuleSchema& Schema() {
           {"proc.cap_permitted_before", FieldType::kInt, EventBit(kExec), false,
            "Permitted capability set just before exec (Vigil).",
            VIGIL_FIELD(const auto& x = v.event().exec;
-                       return x.caps_before_known
-                                  ? NumValue(static_cast<int64_t>(x.cap_permitted_before))
-                                  : AbsentValue();)},
+                       return CapsBeforeKnown(x, x.cap_permitted_before);)},
           {"proc.cap_effective_before", FieldType::kInt, EventBit(kExec), false,
            "Effective capability set just before exec (Vigil).",
            VIGIL_FIELD(const auto& x = v.event().exec;
-                       return x.caps_before_known
-                                  ? NumValue(static_cast<int64_t>(x.cap_effective_before))
-                                  : AbsentValue();)},
+                       return CapsBeforeKnown(x, x.cap_effective_before);)},
           {"proc.cap_gained", FieldType::kInt, EventBit(kExec), false,
            "Capabilities permitted after exec that were not permitted before: what the exec "
            "granted, through file capabilities or a setuid-root file; 0 when nothing "
            "(Vigil).",
-           VIGIL_FIELD(const auto& x = v.event().exec;
-                       return x.caps_before_known ? NumValue(static_cast<int64_t>(x.cap_gained()))
-                                                  : AbsentValue();)},
+           VIGIL_FIELD(const auto& x = v.event().exec; return CapsBeforeKnown(x, x.cap_gained());)},
       },
   };
   return *schema;
