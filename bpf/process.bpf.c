@@ -17,7 +17,48 @@ struct exec_creds {
   __u32 euid;
   __u32 gid;
   __u32 egid;
+  __u64 cap_permitted;
+  __u64 cap_effective;
 };
+
+/* kernel_cap_t before 6.3: two 32-bit words, capabilities 0-31 in cap[0]. From 6.3 it is
+ * one __u64 (`val`, vmlinux.h's layout). */
+struct kernel_cap_struct___old {
+  __u32 cap[2];
+};
+
+struct cred___old {
+  struct kernel_cap_struct___old cap_permitted;
+  struct kernel_cap_struct___old cap_effective;
+};
+
+/* The permitted and effective capability sets of `cred` as 64-bit masks. */
+static __always_inline void read_caps(const struct cred *cred, __u64 *permitted,
+                                      __u64 *effective) {
+  if (bpf_core_field_exists(cred->cap_permitted.val)) {
+    *permitted = BPF_CORE_READ(cred, cap_permitted.val);
+    *effective = BPF_CORE_READ(cred, cap_effective.val);
+    return;
+  }
+  const struct cred___old *old = (const struct cred___old *)cred;
+  *permitted = (__u64)BPF_CORE_READ(old, cap_permitted.cap[1]) << 32 |
+               BPF_CORE_READ(old, cap_permitted.cap[0]);
+  *effective = (__u64)BPF_CORE_READ(old, cap_effective.cap[1]) << 32 |
+               BPF_CORE_READ(old, cap_effective.cap[0]);
+}
+
+/* memfd_create(2) names its file "memfd:<name>" (mm/memfd.c, MFD_NAME_PREFIX) on a dentry
+ * of the kernel's internal shmem (or hugetlbfs) mount made by alloc_file_pseudo(): a
+ * dentry that is its own parent, in no directory. A file somebody named "memfd:x" in a
+ * tmpfs directory has a parent and does not count. */
+static __always_inline bool is_memfd(struct dentry *dentry) {
+  char name[6] = {};
+  if (BPF_CORE_READ(dentry, d_parent) != dentry) return false;
+  if (bpf_probe_read_kernel(name, sizeof(name), BPF_CORE_READ(dentry, d_name.name)) != 0)
+    return false;
+  return name[0] == 'm' && name[1] == 'e' && name[2] == 'm' && name[3] == 'f' &&
+         name[4] == 'd' && name[5] == ':';
+}
 
 struct {
   __uint(type, BPF_MAP_TYPE_LRU_HASH);
@@ -75,9 +116,14 @@ static __always_inline void handle_prepare_exec(void) {
       .gid = BPF_CORE_READ(cred, gid.val),
       .egid = BPF_CORE_READ(cred, egid.val),
   };
+  read_caps(cred, &c.cap_permitted, &c.cap_effective);
   __u32 tgid = bpf_get_current_pid_tgid() >> 32;
   bpf_map_update_elem(&exec_creds_before, &tgid, &c, BPF_ANY);
 }
+
+_Static_assert(sizeof(struct vigil_exec_event) + VIGIL_PATH_MAX + VIGIL_ARGV_MAX <
+                   VIGIL_RECORD_MAX,
+               "an exec record with the longest path and argv must fit the scratch record");
 
 static __always_inline void handle_exec(struct file *file, __u32 old_pid) {
   __u32 tgid = bpf_get_current_pid_tgid() >> 32;
@@ -101,22 +147,37 @@ static __always_inline void handle_exec(struct file *file, __u32 old_pid) {
   e->euid_before = saved.euid;
   e->gid_before = saved.gid;
   e->egid_before = saved.egid;
-  e->egid = BPF_CORE_READ(task, real_cred, egid.val);
+  e->cap_permitted_before = saved.cap_permitted;
+  e->cap_effective_before = saved.cap_effective;
+  const struct cred *cred = BPF_CORE_READ(task, real_cred);
+  e->egid = BPF_CORE_READ(cred, egid.val);
+  read_caps(cred, &e->cap_permitted, &e->cap_effective);
 
   struct inode *inode = BPF_CORE_READ(file, f_inode);
   e->file_mode = BPF_CORE_READ(inode, i_mode);
   e->file_uid = BPF_CORE_READ(inode, i_uid.val);
   e->file_gid = BPF_CORE_READ(inode, i_gid.val);
+  if (BPF_CORE_READ(inode, i_nlink) == 0) e->flags |= VIGIL_EXEC_FILE_UNLINKED;
 
-  struct vigil_path p;
-  resolve_path(s, BPF_CORE_READ(file, f_path.dentry), BPF_CORE_READ(file, f_path.mnt), &p,
-               false);
-  if (p.truncated) {
-    e->flags |= VIGIL_EXEC_PATH_TRUNCATED;
-    count(VIGIL_STAT_PATH_TRUNCATED);
-  }
   char *data = (char *)(e + 1);
-  __u32 path_len = copy_path(s, &p, data);
+  __u32 path_len;
+  struct dentry *dentry = BPF_CORE_READ(file, f_path.dentry);
+  if (is_memfd(dentry)) {
+    /* A memfd is in no directory: its path is its name, "/memfd:<name>", as d_path()
+     * shows it (without " (deleted)"). memfd names are at most 255 bytes. */
+    e->flags |= VIGIL_EXEC_FILE_MEMFD;
+    data[0] = '/';
+    long n = bpf_probe_read_kernel_str(data + 1, 256, BPF_CORE_READ(dentry, d_name.name));
+    path_len = n > 1 ? (__u32)n : 1; /* n counts the NUL, in place of which '/' counts */
+  } else {
+    struct vigil_path p;
+    resolve_path(s, dentry, BPF_CORE_READ(file, f_path.mnt), &p, false);
+    if (p.truncated) {
+      e->flags |= VIGIL_EXEC_PATH_TRUNCATED;
+      count(VIGIL_STAT_PATH_TRUNCATED);
+    }
+    path_len = copy_path(s, &p, data);
+  }
   e->path_len = path_len;
 
   /* argv as laid out by exec on the new stack: NUL-separated strings. */
@@ -128,7 +189,9 @@ static __always_inline void handle_exec(struct file *file, __u32 old_pid) {
     e->flags |= VIGIL_EXEC_ARGV_TRUNCATED;
   }
   __u32 argv_off = sizeof(*e) + path_len;
-  argv_off &= 4095; /* sizeof(*e) + VIGIL_PATH_MAX < 4096 + 128: keep the verifier's bound */
+  /* sizeof(*e) + VIGIL_PATH_MAX + VIGIL_ARGV_MAX < VIGIL_RECORD_MAX: masking changes no
+   * value and gives the verifier its bound. */
+  argv_off &= VIGIL_RECORD_MAX - 1;
   argv_len &= 4095;
   if (argv_len > VIGIL_ARGV_MAX) argv_len = VIGIL_ARGV_MAX;
   if (bpf_probe_read_user(&s->record[argv_off], argv_len, (void *)arg_start) != 0) {

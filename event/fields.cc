@@ -72,6 +72,14 @@ std::vector<FieldInfo> CommonFields() {
        "Absolute path of the executable, resolved by the kernel.",
        VIGIL_FIELD(absl::string_view p = ExePath(v);
                    return p.empty() ? AbsentValue() : StrValue(p);)},
+      {"proc.is_exe_from_memfd", FieldType::kBool, kAllEvents, false,
+       "The process's program was executed from a memfd (memfd_create(2)): code with no "
+       "file on disk, a common way to run a payload without leaving one. Set at exec and "
+       "carried to the process's later events and to its children until they exec.",
+       VIGIL_FIELD(const Event& e = v.event();
+                   if (e.type == kExec) return NumValue(e.exec.file_is_memfd);
+                   const ProcessInfo* p = v.process();
+                   return p != nullptr ? NumValue(p->exe_from_memfd) : AbsentValue();)},
       {"proc.cmdline", FieldType::kString, kAllEvents, false,
        "The arguments joined by spaces, argv[0] first.",
        VIGIL_FIELD(const ProcessInfo* p = v.process();

@@ -20,6 +20,9 @@ struct ProcessInfo {
   std::string exe;
   std::string cmdline;         // arguments joined by single spaces
   uint64_t start_boot_ns = 0;  // fork or exec time; 0 when seeded from /proc
+  // The process's current program was executed from a memfd (proc.is_exe_from_memfd);
+  // false for processes seeded from /proc.
+  bool exe_from_memfd = false;
 };
 
 }  // namespace vigil::event

@@ -105,6 +105,7 @@ void ProcessTable::Apply(const event::Event& event) {
       child->gid = task.gid;
       child->comm = parent.comm.empty() ? std::string(task.comm) : parent.comm;
       child->exe = parent.exe;
+      child->exe_from_memfd = parent.exe_from_memfd;
       child->cmdline = parent.cmdline;
       child->start_boot_ns = task.time_boot_ns;
       return;
@@ -117,6 +118,7 @@ void ProcessTable::Apply(const event::Event& event) {
       p->gid = task.gid;
       p->comm.assign(task.comm.data(), task.comm.size());
       p->exe.assign(event.exec.exe.data(), event.exec.exe.size());
+      p->exe_from_memfd = event.exec.file_is_memfd;
       p->cmdline = JoinArgs(event.exec.argv);
       p->start_boot_ns = task.time_boot_ns;
       return;

@@ -30,6 +30,10 @@ struct vigil_fork_event {
 #define VIGIL_EXEC_PATH_TRUNCATED 0x1u
 #define VIGIL_EXEC_ARGV_TRUNCATED 0x2u
 #define VIGIL_EXEC_CREDS_BEFORE 0x4u /* the *_before fields are valid */
+#define VIGIL_EXEC_FILE_MEMFD 0x8u    /* the executed file is a memfd (memfd_create) */
+#define VIGIL_EXEC_FILE_UNLINKED 0x10u /* the executed file had no links (i_nlink 0) at exec:
+                                        * unlinked, O_TMPFILE, or a memfd (which also sets
+                                        * VIGIL_EXEC_FILE_MEMFD) */
 
 /* A successful execve/execveat. The header describes the task after exec; the path is
  * the absolute path of the executed file, resolved from the kernel's file object. */
@@ -47,6 +51,12 @@ struct vigil_exec_event {
   __u32 file_gid;
   __u32 path_len;     /* bytes of path following the body */
   __u32 argv_len;     /* bytes of argv following the path: arguments, each NUL-ended */
+  /* Capability sets (bit n = capability n, as in capabilities(7)) after exec, from the new
+   * credentials, and before exec (valid with VIGIL_EXEC_CREDS_BEFORE). */
+  __u64 cap_permitted;
+  __u64 cap_effective;
+  __u64 cap_permitted_before;
+  __u64 cap_effective_before;
   /* char path[path_len]; char argv[argv_len]; */
 };
 

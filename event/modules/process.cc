@@ -18,6 +18,15 @@ bool ArgvIterator::Next(absl::string_view* arg) {
 }
 
 namespace process {
+namespace {
+
+// A capability mask of an exec as a field value: present only when the kernel reported
+// the credentials before exec.
+FieldValue CapsBeforeKnown(const ExecData& x, uint64_t mask) {
+  return x.caps_before_known ? NumValue(static_cast<int64_t>(mask)) : AbsentValue();
+}
+
+}  // namespace
 
 const ModuleSchema& Schema() {
   static const auto* schema = new ModuleSchema{
@@ -45,6 +54,31 @@ const ModuleSchema& Schema() {
            "transition.",
            VIGIL_FIELD(const auto& x = v.event().exec;
                        return x.creds_before_known ? NumValue(x.egid_before) : AbsentValue();)},
+          {"proc.is_exe_deleted", FieldType::kBool, EventBit(kExec), false,
+           "The executed file had no links at exec: deleted, or created with O_TMPFILE and "
+           "never linked (Vigil). A memfd is not counted here (proc.is_exe_from_memfd).",
+           VIGIL_FIELD(return NumValue(v.event().exec.file_deleted());)},
+          {"proc.cap_permitted", FieldType::kInt, EventBit(kExec), false,
+           "Permitted capability set after exec, a 64-bit mask: bit n is capability n of "
+           "capabilities(7) (CAP_NET_RAW, 13, is 8192). Falco's field of this name is a list "
+           "of names; Vigil's is the number.",
+           VIGIL_FIELD(return NumValue(static_cast<int64_t>(v.event().exec.cap_permitted));)},
+          {"proc.cap_effective", FieldType::kInt, EventBit(kExec), false,
+           "Effective capability set after exec, a mask like proc.cap_permitted.",
+           VIGIL_FIELD(return NumValue(static_cast<int64_t>(v.event().exec.cap_effective));)},
+          {"proc.cap_permitted_before", FieldType::kInt, EventBit(kExec), false,
+           "Permitted capability set just before exec (Vigil).",
+           VIGIL_FIELD(const auto& x = v.event().exec;
+                       return CapsBeforeKnown(x, x.cap_permitted_before);)},
+          {"proc.cap_effective_before", FieldType::kInt, EventBit(kExec), false,
+           "Effective capability set just before exec (Vigil).",
+           VIGIL_FIELD(const auto& x = v.event().exec;
+                       return CapsBeforeKnown(x, x.cap_effective_before);)},
+          {"proc.cap_gained", FieldType::kInt, EventBit(kExec), false,
+           "Capabilities permitted after exec that were not permitted before: what the exec "
+           "granted, through file capabilities or a setuid-root file; 0 when nothing "
+           "(Vigil).",
+           VIGIL_FIELD(const auto& x = v.event().exec; return CapsBeforeKnown(x, x.cap_gained());)},
       },
   };
   return *schema;

@@ -41,6 +41,25 @@ struct ExecData {
   uint32_t file_mode = 0;
   uint32_t file_uid = 0;
   uint32_t file_gid = 0;
+  // The executed file was a memfd (memfd_create(2)): code that never had a path on disk.
+  bool file_is_memfd = false;
+  // The executed file had no links at exec (deleted, O_TMPFILE, or a memfd).
+  bool file_unlinked = false;
+  // The *_before capability sets are the kernel's (VIGIL_EXEC_CREDS_BEFORE). Unlike
+  // creds_before_known, never set from the process table, which does not know them.
+  bool caps_before_known = false;
+  // Capability sets after exec (bit n is capability n, capabilities(7)), and before exec
+  // (valid with caps_before_known).
+  uint64_t cap_permitted = 0;
+  uint64_t cap_effective = 0;
+  uint64_t cap_permitted_before = 0;
+  uint64_t cap_effective_before = 0;
+
+  // The executed file was unlinked and not a memfd: a file that had a name in a
+  // filesystem (or was opened O_TMPFILE) and has none now. proc.is_exe_deleted.
+  bool file_deleted() const { return file_unlinked && !file_is_memfd; }
+  // Capabilities permitted after exec that were not permitted before (caps_before_known).
+  uint64_t cap_gained() const { return cap_permitted & ~cap_permitted_before; }
 };
 
 // A task ended.

@@ -1,8 +1,10 @@
 // Rules on the live stream, against the real kernel: `vigil-sensor --rules PATH
 // --print-alerts` with the default pack detects a real fork flood, a real setuid exec by an
-// unprivileged user and a real hidden-path access exactly once each, with the right
-// fields; near misses and the test suite's own activity raise nothing; SIGHUP reloads
-// the rules (moving the kernel filter) and a broken set is refused with a self-alert.
+// unprivileged user, a real hidden-path access, real memfd and deleted-file executions, a
+// real capability gain through file capabilities and a real shadow read by a process that
+// names itself sshd, exactly once each, with the right fields; near misses and the test
+// suite's own activity raise nothing; SIGHUP reloads the rules (moving the kernel filter)
+// and a broken set is refused with a self-alert.
 // Test label: kernel (needs the real kernel: root, probes loaded; runs in every kernel VM).
 #include <signal.h>
 #include <sys/stat.h>
@@ -100,6 +102,29 @@ class DefaultRulesTest : public ::testing::Test {
     if (sensor_ != nullptr) vigil::testing::ExpectCleanStop(*sensor_, "process");
   }
 
+  // Runs `program` (a copy of the helper) as nobody with "exit 7" and returns its pid;
+  // -1, with a test failure, when it did not run to that exit (a nosuid mount, say).
+  static pid_t RunCopyAsNobody(const std::string& program) {
+    auto pid = Spawn({HelperBinary(), "drop-exec", std::to_string(kNobody), program, "exit", "7"});
+    if (!pid.ok()) {
+      ADD_FAILURE() << pid.status();
+      return -1;
+    }
+    const int status = WaitExit(*pid);
+    if (!WIFEXITED(status) || WEXITSTATUS(status) != 7) {
+      ADD_FAILURE() << program << " did not run (nosuid mount?): wait status " << status;
+      return -1;
+    }
+    return *pid;
+  }
+
+  // The alerts of `rule` about `pid`, once at least one arrived and the stream settled.
+  std::vector<Json> SettledAlertsOf(const std::string& rule, pid_t pid) {
+    sensor_->WaitForCount(AlertOf(rule, {pid}), 1);
+    SettleAlerts();
+    return sensor_->Matching(AlertOf(rule, {pid}));
+  }
+
   std::unique_ptr<TestDir> local_;
   std::unique_ptr<SensorProcess> sensor_;
 };
@@ -137,19 +162,13 @@ TEST_F(DefaultRulesTest, RealSetuidExecByUnprivilegedUserIsDetectedOnce) {
   // Near miss: root running the setuid-root program gains nothing.
   const pid_t as_root = RunHelper({"drop-exec", "0", copy, "exit", "0"});
   ASSERT_GT(as_root, 0);
-  auto pid = Spawn({HelperBinary(), "drop-exec", std::to_string(kNobody), copy, "exit", "7"});
-  ASSERT_TRUE(pid.ok());
-  const int status = WaitExit(*pid);
-  ASSERT_TRUE(WIFEXITED(status));
-  ASSERT_EQ(WEXITSTATUS(status), 7) << "the setuid copy did not run (nosuid mount?)";
+  const pid_t pid = RunCopyAsNobody(copy);
+  ASSERT_GT(pid, 0);
 
-  const std::string rule = "Privilege elevation by setuid or setgid exec";
-  sensor_->WaitForCount(AlertOf(rule, {*pid}), 1);
-  SettleAlerts();
-  auto alerts = sensor_->Matching(AlertOf(rule, {*pid}));
+  auto alerts = SettledAlertsOf("Privilege elevation by setuid or setgid exec", pid);
   ASSERT_EQ(alerts.size(), 1u) << Describe(Alerts(*sensor_));
   const Json& f = alerts[0]["output_fields"];
-  EXPECT_EQ(f["proc.pid"], *pid);
+  EXPECT_EQ(f["proc.pid"], pid);
   EXPECT_EQ(f["proc.exepath"], copy);
   EXPECT_EQ(f["user.uid"], kNobody);
   EXPECT_EQ(f["user.euid_before"], kNobody);
@@ -158,7 +177,7 @@ TEST_F(DefaultRulesTest, RealSetuidExecByUnprivilegedUserIsDetectedOnce) {
   EXPECT_EQ(f["user.name"], "nobody");
   EXPECT_EQ(alerts[0]["priority"], "Warning");
   // Nothing else about these processes: no other rule, and nothing for the root run.
-  EXPECT_EQ(Alerts(*sensor_, {*pid, as_root}).size(), 1u) << Describe(Alerts(*sensor_));
+  EXPECT_EQ(Alerts(*sensor_, {pid, as_root}).size(), 1u) << Describe(Alerts(*sensor_));
 }
 
 TEST_F(DefaultRulesTest, RealHiddenPathAccessIsDetectedOnce) {
@@ -185,6 +204,83 @@ TEST_F(DefaultRulesTest, RealHiddenPathAccessIsDetectedOnce) {
   EXPECT_EQ(f["proc.pid"], opener);
   EXPECT_EQ(f["proc.name"], "vigil-test-help");
   EXPECT_EQ(f["user.name"], "root");
+}
+
+TEST_F(DefaultRulesTest, RealExecutionFromMemfdOrDeletedFileIsDetected) {
+  TestDir dir("deleted-rule", "/var/lib");
+  const std::string copy = dir.Join("gone");
+  // Near miss: the same program executed from its installed file.
+  auto installed = Spawn({"/bin/true"});
+  ASSERT_TRUE(installed.ok());
+  ASSERT_EQ(WaitExit(*installed), 0);
+  const pid_t memfd = RunHelper({"memfd-exec", "/bin/true", "true"});
+  ASSERT_GT(memfd, 0);
+  const pid_t deleted = RunHelper({"unlinked-exec", copy, "/bin/true", "true"});
+  ASSERT_GT(deleted, 0);
+
+  const std::string rule = "Execution from memfd or deleted file";
+  sensor_->WaitForCount(AlertOf(rule, {deleted}), 1);
+  auto alerts = SettledAlertsOf(rule, memfd);
+  ASSERT_EQ(alerts.size(), 1u) << Describe(Alerts(*sensor_));
+  EXPECT_EQ(alerts[0]["output_fields"]["proc.exepath"], "/memfd:vigil-test");
+  EXPECT_EQ(alerts[0]["output_fields"]["proc.is_exe_from_memfd"], true);
+  EXPECT_EQ(alerts[0]["output_fields"]["proc.is_exe_deleted"], false);
+  EXPECT_EQ(alerts[0]["priority"], "Error");
+  alerts = sensor_->Matching(AlertOf(rule, {deleted}));
+  ASSERT_EQ(alerts.size(), 1u) << Describe(Alerts(*sensor_));
+  EXPECT_EQ(alerts[0]["output_fields"]["proc.exepath"], copy);
+  EXPECT_EQ(alerts[0]["output_fields"]["proc.is_exe_from_memfd"], false);
+  EXPECT_EQ(alerts[0]["output_fields"]["proc.is_exe_deleted"], true);
+  // Nothing else about these processes, and nothing for the installed file.
+  EXPECT_EQ(Alerts(*sensor_, {memfd, deleted}).size(), 2u) << Describe(Alerts(*sensor_));
+  EXPECT_TRUE(Alerts(*sensor_, {*installed}).empty()) << Describe(Alerts(*sensor_));
+}
+
+TEST_F(DefaultRulesTest, RealCapabilityElevationByFileCapabilitiesIsDetectedOnce) {
+  constexpr uint64_t kCapNetRaw = uint64_t{1} << 13;
+  // Outside the world-writable directories, so only the capability rule applies.
+  TestDir dir("filecaps-rule", "/var/lib");
+  const std::string copy = dir.Join("caps-helper");
+  std::filesystem::copy_file(HelperBinary(), copy);
+  ASSERT_TRUE(vigil::testing::SetFileCapabilities(copy, kCapNetRaw).ok());
+
+  // Near misses: root running the same program, and an ordinary program, gain nothing.
+  const pid_t as_root = RunHelper({"drop-exec", "0", copy, "exit", "0"});
+  ASSERT_GT(as_root, 0);
+  const pid_t plain = RunHelper({"drop-exec", "0", "/bin/true"});
+  ASSERT_GT(plain, 0);
+  const pid_t pid = RunCopyAsNobody(copy);
+  ASSERT_GT(pid, 0);
+
+  auto alerts = SettledAlertsOf("Capability elevation at exec", pid);
+  ASSERT_EQ(alerts.size(), 1u) << Describe(Alerts(*sensor_));
+  const Json& f = alerts[0]["output_fields"];
+  EXPECT_EQ(f["proc.pid"], pid);
+  EXPECT_EQ(f["proc.exepath"], copy);
+  EXPECT_EQ(f["user.uid"], kNobody);
+  EXPECT_EQ(f["user.euid"], kNobody);
+  EXPECT_EQ(f["user.name"], "nobody");
+  EXPECT_EQ(f["proc.cap_gained"], kCapNetRaw);
+  EXPECT_EQ(f["proc.cap_permitted_before"], 0);
+  EXPECT_EQ(f["proc.cap_permitted"], kCapNetRaw);
+  EXPECT_EQ(f["proc.cap_effective"], kCapNetRaw);
+  EXPECT_EQ(alerts[0]["priority"], "Warning");
+  // Nothing else about these processes: no other rule, nothing for the root runs.
+  EXPECT_EQ(Alerts(*sensor_, {pid, as_root, plain}).size(), 1u) << Describe(Alerts(*sensor_));
+}
+
+TEST_F(DefaultRulesTest, RealShadowReadByAProcessNamedSshdIsDetected) {
+  // prctl(PR_SET_NAME, "sshd") makes proc.name sshd; the executable is still the helper.
+  const pid_t spoof = RunHelper({"comm-open", "sshd", "/etc/shadow"});
+  ASSERT_GT(spoof, 0);
+  auto alerts = SettledAlertsOf("Read of shadow file by unexpected process", spoof);
+  ASSERT_EQ(alerts.size(), 1u) << Describe(Alerts(*sensor_));
+  const Json& f = alerts[0]["output_fields"];
+  EXPECT_EQ(f["proc.pid"], spoof);
+  EXPECT_EQ(f["proc.name"], "sshd");
+  EXPECT_EQ(f["proc.exepath"], std::filesystem::canonical(HelperBinary()).string());
+  EXPECT_EQ(f["fd.name"], "/etc/shadow");
+  EXPECT_EQ(Alerts(*sensor_, {spoof}).size(), 1u) << Describe(Alerts(*sensor_));
 }
 
 TEST_F(DefaultRulesTest, TheTestSuitesOwnActivityRaisesNoAlert) {

@@ -1,6 +1,9 @@
 // Tests of the default rule pack's exec rules: privilege elevation by a setuid or setgid
-// exec, execution from a world-writable directory, and elevation that follows such an
-// execution; each fires with full context and stays quiet on the closest ordinary exec.
+// exec, execution from a world-writable directory, elevation that follows such an
+// execution, execution from a memfd or deleted file, and capabilities gained at exec; each
+// fires with full context and stays quiet on the closest ordinary exec.
+#include <fcntl.h>
+
 #include <string>
 #include <vector>
 
@@ -186,6 +189,172 @@ TEST_F(DefaultRulesTest, ElevationAfterExecFromTmpNearMisses) {
     Run(Exec(p, "/usr/bin/sudo", "sudo id", 0104755, c.second, kT0 + c.delay));
     EXPECT_THAT(FiredBy(kTmpElevation), IsEmpty());
   }
+}
+
+// ---------------------------------------------------------------------------------------
+// Execution from memfd or deleted file.
+
+TEST_F(DefaultRulesTest, ExecutionFromMemfdOrDeletedFileFires) {
+  struct Case {
+    const char* label;
+    const char* exe;
+    bool memfd;
+    bool unlinked;
+    const char* memfd_field;
+    const char* deleted_field;
+  };
+  const Case cases[] = {
+      {"a memfd", "/memfd:payload", true, true, "true", "false"},
+      {"a memfd named like runc's, outside a runtime", "/memfd:runc_cloned:/proc/self/exe", true,
+       true, "true", "false"},
+      {"a deleted file", "/home/alice/.cache/x", false, true, "false", "true"},
+      {"a copy of an installed program, deleted after it was opened", "/usr/bin/bash", false, true,
+       "false", "true"},
+  };
+  for (const Case& c : cases) {
+    SCOPED_TRACE(c.label);
+    Proc p;
+    p.container_id = "c4";
+    PodEventView v = Exec(p, c.exe, "x -q", 0100777, Creds{}, kT0);
+    v.event_.exec.file_is_memfd = c.memfd;
+    v.event_.exec.file_unlinked = c.unlinked;
+    auto alerts = Run(v);
+    ASSERT_THAT(Names(alerts), ElementsAre(kFilelessExec));
+    const Fired& a = alerts[0];
+    EXPECT_EQ(a.fields.at("proc.exepath"), c.exe);
+    EXPECT_EQ(a.fields.at("proc.is_exe_from_memfd"), c.memfd_field);
+    EXPECT_EQ(a.fields.at("proc.is_exe_deleted"), c.deleted_field);
+    EXPECT_EQ(a.fields.at("proc.pexepath"), "/usr/sbin/sshd");
+    EXPECT_EQ(a.fields.at("container.id"), "c4");
+    EXPECT_THAT(a.output, HasSubstr(absl::StrCat("exe=", c.exe, " memfd=", c.memfd_field,
+                                                 " deleted=", c.deleted_field)));
+  }
+}
+
+TEST_F(DefaultRulesTest, ExecutionFromMemfdOrDeletedFileNearMisses) {
+  struct Case {
+    const char* label;
+    const char* exe;
+    const char* parent_comm;  // the parent's executable is /usr/bin/<parent_comm>
+    bool memfd;
+    bool unlinked;
+  };
+  const Case cases[] = {
+      {"an installed file", "/usr/bin/ls", "sshd", false, false},
+      {"a file named like a memfd", "/home/alice/memfd:x", "sshd", false, false},
+      {"runc re-executing its memfd copy", "/memfd:runc_cloned:/proc/self/exe", "dockerd", true,
+       true},
+      {"runc re-executing its O_TMPFILE copy", "/run/runc/#5", "dockerd", false, true},
+  };
+  for (const Case& c : cases) {
+    SCOPED_TRACE(c.label);
+    Proc p;
+    p.parent_comm = c.parent_comm;
+    PodEventView v = Exec(p, c.exe, "x", 0100755, Creds{}, kT0);
+    v.ancestors_[0].exe = absl::StrCat("/usr/bin/", c.parent_comm);
+    v.event_.exec.file_is_memfd = c.memfd;
+    v.event_.exec.file_unlinked = c.unlinked;
+    EXPECT_THAT(Names(Run(v)), IsEmpty());
+  }
+}
+
+TEST_F(DefaultRulesTest, ExeFromMemfdOnlyFiresOnTheExec) {
+  // The process table carries proc.is_exe_from_memfd to the process's later events; the
+  // rule is about the exec and does not fire again on them.
+  Proc p;
+  p.exe = "/memfd:payload";
+  PodEventView open = Open(p, "/etc/passwd", O_RDONLY);
+  open.process_.exe_from_memfd = true;
+  EXPECT_THAT(Names(Run(open)), IsEmpty());
+  EXPECT_THAT(Names(Run(Fork(p, kT0))), IsEmpty());
+}
+
+// ---------------------------------------------------------------------------------------
+// Capability elevation at exec.
+
+constexpr uint64_t kCapNetRaw = uint64_t{1} << 13;
+constexpr uint64_t kCapDacReadSearch = uint64_t{1} << 2;
+constexpr uint64_t kAllCaps = (uint64_t{1} << 41) - 1;
+
+TEST_F(DefaultRulesTest, CapabilityElevationAtExecFires) {
+  struct Case {
+    const char* label;
+    const char* exe;
+    uint64_t before;
+    uint64_t after;
+    const char* gained;
+  };
+  const Case cases[] = {
+      {"cap_net_raw on a copied binary", "/home/alice/bin/sniff", 0, kCapNetRaw, "8192"},
+      {"cap_dac_read_search on a dropped binary", "/opt/x/reader", 0, kCapDacReadSearch, "4"},
+      {"one more capability than before", "/usr/local/bin/tool", kCapNetRaw,
+       kCapNetRaw | kCapDacReadSearch, "4"},
+      {"a name on the list in another directory", "/home/alice/ping", 0, kCapNetRaw, "8192"},
+  };
+  for (const Case& c : cases) {
+    SCOPED_TRACE(c.label);
+    Proc p;
+    p.container_id = "c5";
+    Creds creds;
+    creds.cap_before = c.before;
+    creds.cap = c.after;
+    auto alerts = Run(Exec(p, c.exe, "x", 0100755, creds, kT0));
+    ASSERT_THAT(Names(alerts), ElementsAre(kCapElevation));
+    const Fired& a = alerts[0];
+    EXPECT_EQ(a.fields.at("proc.exepath"), c.exe);
+    EXPECT_EQ(a.fields.at("proc.cap_gained"), c.gained);
+    EXPECT_EQ(a.fields.at("proc.cap_permitted_before"), absl::StrCat(c.before));
+    EXPECT_EQ(a.fields.at("proc.cap_permitted"), absl::StrCat(c.after));
+    EXPECT_EQ(a.fields.at("user.uid"), "1000");
+    EXPECT_EQ(a.fields.at("user.euid"), "1000");
+    EXPECT_EQ(a.fields.at("container.id"), "c5");
+    EXPECT_THAT(a.output, HasSubstr(absl::StrCat("cap_gained=", c.gained)));
+  }
+}
+
+TEST_F(DefaultRulesTest, CapabilityElevationNearMisses) {
+  Creds net_raw;
+  net_raw.cap = kCapNetRaw;
+  Creds root;  // root keeps every capability: nothing gained
+  root.uid_before = root.euid_before = root.uid = root.euid = 0;
+  root.cap_before = root.cap = kAllCaps;
+  Creds setuid_root;  // the setuid rule's business
+  setuid_root.euid = 0;
+  setuid_root.cap = kAllCaps;
+  Creds unknown = net_raw;
+  unknown.known = false;
+  Creds kept = net_raw;  // inherited (ambient) capabilities: already there before
+  kept.cap_before = kCapNetRaw;
+  Creds dropped;
+  dropped.cap_before = kCapNetRaw;
+  struct Case {
+    const char* label;
+    const char* exe;
+    const char* parent;  // the parent's executable
+    Creds creds;
+  };
+  const Case cases[] = {
+      {"a user runs ping", "/usr/bin/ping", "/usr/bin/bash", net_raw},
+      {"gnome-keyring-daemon", "/usr/bin/gnome-keyring-daemon", "/usr/lib/systemd/systemd",
+       net_raw},
+      {"a program run by dpkg", "/usr/lib/x/helper", "/usr/bin/dpkg", net_raw},
+      {"root runs a capability binary", "/home/alice/bin/sniff", "/usr/bin/bash", root},
+      {"a setuid-root program", "/home/alice/bin/sniff", "/usr/bin/bash", setuid_root},
+      {"capabilities before exec unknown", "/home/alice/bin/sniff", "/usr/bin/bash", unknown},
+      {"capabilities kept, not gained", "/home/alice/bin/sniff", "/usr/bin/bash", kept},
+      {"capabilities dropped", "/home/alice/bin/sniff", "/usr/bin/bash", dropped},
+  };
+  for (const Case& c : cases) {
+    SCOPED_TRACE(c.label);
+    PodEventView v = Exec(Proc{}, c.exe, "x", 0100755, c.creds, kT0);
+    v.ancestors_[0].exe = c.parent;
+    EXPECT_THAT(Names(Run(v)), IsEmpty());
+  }
+  // A process that only calls itself ping is not ping.
+  Proc spoof;
+  PodEventView v = Exec(spoof, "/home/alice/bin/sniff", "ping", 0100755, net_raw, kT0);
+  v.event_.task.comm = "ping";
+  EXPECT_THAT(Names(Run(v)), ElementsAre(kCapElevation));
 }
 
 }  // namespace

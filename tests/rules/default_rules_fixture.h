@@ -45,12 +45,14 @@ class DefaultRulesTest : public ::testing::Test {
   static constexpr char kTmpExec[] = "Execution from world-writable directory";
   static constexpr char kTmpElevation[] =
       "Privilege elevation after execution from world-writable directory";
+  static constexpr char kFilelessExec[] = "Execution from memfd or deleted file";
+  static constexpr char kCapElevation[] = "Capability elevation at exec";
 
   // Every rule of the pack, in file order. A rule added to the pack must be added here and
   // given tests.
-  static constexpr const char* kPackRules[] = {kForkByProcess, kForkByContainer, kSetuid,
-                                               kHidden,        kSensitiveWrite,  kShadowRead,
-                                               kTmpExec,       kTmpElevation};
+  static constexpr const char* kPackRules[] = {
+      kForkByProcess, kForkByContainer, kSetuid,       kHidden,       kSensitiveWrite,
+      kShadowRead,    kTmpExec,         kTmpElevation, kFilelessExec, kCapElevation};
 
   // The fields every alert's output carries, and the one open rules add.
   static constexpr const char* kContextFields[] = {
@@ -83,9 +85,12 @@ class DefaultRulesTest : public ::testing::Test {
     std::string ns;
   };
 
-  // Credentials around an exec.
+  // Credentials around an exec: ids and permitted capability sets (also the effective
+  // sets), as the kernel reports them.
   struct Creds {
     bool known = true;
+    uint64_t cap_before = 0;
+    uint64_t cap = 0;
     uint32_t uid_before = 1000;
     uint32_t euid_before = 1000;
     uint32_t egid_before = 1000;
@@ -196,6 +201,11 @@ class DefaultRulesTest : public ::testing::Test {
     e.exec.exe = Keep(exe);
     e.exec.argv = Keep(argv);
     e.exec.creds_before_known = c.known;
+    e.exec.caps_before_known = c.known;
+    e.exec.cap_permitted_before = c.cap_before;
+    e.exec.cap_effective_before = c.cap_before;
+    e.exec.cap_permitted = c.cap;
+    e.exec.cap_effective = c.cap;
     e.exec.uid_before = c.uid_before;
     e.exec.euid_before = c.euid_before;
     e.exec.gid_before = c.egid_before;

@@ -93,6 +93,7 @@ TEST_F(DefaultRulesTest, WritesToAccountAndPrivilegeFilesFire) {
     const char* path;
     uint32_t flags;
     const char* comm;
+    const char* exe = nullptr;  // /usr/bin/<comm> when null
   };
   const Case cases[] = {
       {"/etc/passwd", O_WRONLY | O_APPEND, "bash"},
@@ -105,18 +106,22 @@ TEST_F(DefaultRulesTest, WritesToAccountAndPrivilegeFilesFire) {
       {"/root/.ssh/authorized_keys", O_WRONLY | O_APPEND, "sh"},
       {"/home/alice/.ssh/authorized_keys", O_WRONLY | O_APPEND, "cat"},
       {"/home/bob/.ssh/authorized_keys2", O_RDWR | O_CREAT, "vim"},
+      // Names are not programs: any process can call itself passwd or dpkg (prctl).
+      {"/etc/shadow", O_RDWR, "passwd", "/home/alice/passwd"},
+      {"/etc/sudoers.d/README.dpkg-new", O_WRONLY | O_CREAT, "dpkg", "/usr/bin/python3"},
   };
   for (const Case& c : cases) {
     SCOPED_TRACE(c.path);
     Proc p;
     p.comm = c.comm;
-    p.exe = absl::StrCat("/usr/bin/", c.comm);
+    p.exe = c.exe != nullptr ? c.exe : absl::StrCat("/usr/bin/", c.comm);
     p.cmdline = c.comm;
     p.uid = p.euid = 0;
     auto alerts = Run(Open(p, c.path, c.flags));
     ASSERT_THAT(Names(alerts), ElementsAre(kSensitiveWrite));
     EXPECT_EQ(alerts[0].fields.at("fd.name"), c.path);
     EXPECT_EQ(alerts[0].fields.at("proc.name"), c.comm);
+    EXPECT_EQ(alerts[0].fields.at("proc.exepath"), p.exe);
     EXPECT_EQ(alerts[0].fields.at("user.name"), "root");
     EXPECT_EQ(alerts[0].fields.at("user.uid"), "0");
     EXPECT_EQ(alerts[0].fields.at("proc.pname"), "sshd");
@@ -129,27 +134,37 @@ TEST_F(DefaultRulesTest, SensitiveFileNearMisses) {
     const char* path;
     uint32_t flags;
     const char* comm;
+    const char* exe;
     int64_t result;
   };
   const Case cases[] = {
-      {"reading /etc/passwd", "/etc/passwd", O_RDONLY, "bash", 3},
-      {"reading /etc/sudoers", "/etc/sudoers", O_RDONLY, "sudo", 3},
-      {"useradd editing /etc/passwd in place", "/etc/passwd", O_RDWR, "useradd", 3},
-      {"passwd editing /etc/shadow in place", "/etc/shadow", O_RDWR, "passwd", 3},
-      {"visudo writing a sudoers.d file", "/etc/sudoers.d/admins", O_WRONLY | O_CREAT, "visudo", 3},
+      {"reading /etc/passwd", "/etc/passwd", O_RDONLY, "bash", "/usr/bin/bash", 3},
+      {"reading /etc/sudoers", "/etc/sudoers", O_RDONLY, "sudo", "/usr/bin/sudo", 3},
+      {"useradd editing /etc/passwd in place", "/etc/passwd", O_RDWR, "useradd",
+       "/usr/sbin/useradd", 3},
+      {"passwd editing /etc/shadow in place", "/etc/shadow", O_RDWR, "passwd", "/usr/bin/passwd",
+       3},
+      {"visudo writing a sudoers.d file", "/etc/sudoers.d/admins", O_WRONLY | O_CREAT, "visudo",
+       "/usr/sbin/visudo", 3},
+      {"systemd-sysusers (comm truncated) adding a user", "/etc/passwd", O_RDWR, "systemd-sysuser",
+       "/usr/bin/systemd-sysusers", 3},
       {"dpkg staging a sudoers.d file", "/etc/sudoers.d/README.dpkg-new",
-       O_WRONLY | O_CREAT | O_TRUNC, "dpkg", 3},
-      {"shadow-utils' new copy", "/etc/passwd+", O_WRONLY | O_CREAT, "bash", 3},
-      {"a similar name", "/etc/passwords", O_WRONLY | O_CREAT, "bash", 3},
-      {"known_hosts", "/home/alice/.ssh/known_hosts", O_WRONLY | O_APPEND, "ssh", 3},
-      {"authorized_keys outside .ssh", "/home/alice/notes/authorized_keys", O_WRONLY, "vim", 3},
-      {"sshd reading authorized_keys", "/home/alice/.ssh/authorized_keys", O_RDONLY, "sshd", 3},
-      {"a refused write", "/etc/shadow", O_WRONLY, "bash", -13},
+       O_WRONLY | O_CREAT | O_TRUNC, "dpkg", "/usr/bin/dpkg", 3},
+      {"shadow-utils' new copy", "/etc/passwd+", O_WRONLY | O_CREAT, "bash", "/usr/bin/bash", 3},
+      {"a similar name", "/etc/passwords", O_WRONLY | O_CREAT, "bash", "/usr/bin/bash", 3},
+      {"known_hosts", "/home/alice/.ssh/known_hosts", O_WRONLY | O_APPEND, "ssh", "/usr/bin/ssh",
+       3},
+      {"authorized_keys outside .ssh", "/home/alice/notes/authorized_keys", O_WRONLY, "vim",
+       "/usr/bin/vim.basic", 3},
+      {"sshd reading authorized_keys", "/home/alice/.ssh/authorized_keys", O_RDONLY, "sshd",
+       "/usr/sbin/sshd", 3},
+      {"a refused write", "/etc/shadow", O_WRONLY, "bash", "/usr/bin/bash", -13},
   };
   for (const Case& c : cases) {
     SCOPED_TRACE(c.label);
     Proc p;
     p.comm = c.comm;
+    p.exe = c.exe;
     EXPECT_THAT(Names(Run(Open(p, c.path, c.flags, c.result))), IsEmpty());
   }
 }
@@ -161,16 +176,27 @@ TEST_F(DefaultRulesTest, ShadowReadByUnexpectedProcessFires) {
   struct Case {
     const char* path;
     const char* comm;
+    const char* exe = nullptr;  // /usr/bin/<comm> when null
   };
   const Case cases[] = {
-      {"/etc/shadow", "cat"},   {"/etc/gshadow", "python3"}, {"/etc/shadow-", "tar"},
-      {"/etc/shadow", "sshd2"}, {"/etc/shadow", "systemd"},  {"/etc/shadow", "john"},
+      {"/etc/shadow", "cat"},
+      {"/etc/gshadow", "python3"},
+      {"/etc/shadow-", "tar"},
+      {"/etc/shadow", "sshd2"},
+      {"/etc/shadow", "systemd"},
+      {"/etc/shadow", "john"},
+      // A program that names itself after a reader (prctl PR_SET_NAME) is still itself.
+      {"/etc/shadow", "sshd", "/tmp/.x/sshd"},
+      {"/etc/shadow", "unix_chkpwd", "/usr/bin/python3.11"},
+      {"/etc/shadow", "systemd-logind", "/usr/bin/perl"},
+      {"/etc/gshadow", "(sd-pam)", "/home/alice/a.out"},
+      {"/etc/shadow", "sshd", "/usr/local/sbin/sshd"},  // not the packaged sshd
   };
   for (const Case& c : cases) {
     SCOPED_TRACE(absl::StrCat(c.comm, " ", c.path));
     Proc p;
     p.comm = c.comm;
-    p.exe = absl::StrCat("/usr/bin/", c.comm);
+    p.exe = c.exe != nullptr ? c.exe : absl::StrCat("/usr/bin/", c.comm);
     p.cmdline = absl::StrCat(c.comm, " ", c.path);
     p.uid = p.euid = 0;
     p.pod = "api-0";
@@ -179,6 +205,7 @@ TEST_F(DefaultRulesTest, ShadowReadByUnexpectedProcessFires) {
     ASSERT_THAT(Names(alerts), ElementsAre(kShadowRead));
     EXPECT_EQ(alerts[0].fields.at("fd.name"), c.path);
     EXPECT_EQ(alerts[0].fields.at("proc.name"), c.comm);
+    EXPECT_EQ(alerts[0].fields.at("proc.exepath"), p.exe);
     EXPECT_EQ(alerts[0].fields.at("proc.cmdline"), p.cmdline);
     EXPECT_EQ(alerts[0].fields.at("k8s.pod.name"), "api-0");
     EXPECT_EQ(alerts[0].fields.at("k8s.ns.name"), "prod");
@@ -189,26 +216,31 @@ TEST_F(DefaultRulesTest, ShadowReadNearMisses) {
   struct Case {
     const char* path;
     const char* comm;
+    const char* exe;
     uint32_t flags;
     int64_t result;
   };
   const Case cases[] = {
-      {"/etc/shadow", "sshd", O_RDONLY, 3},
-      {"/etc/shadow", "unix_chkpwd", O_RDONLY, 3},
-      {"/etc/shadow", "login", O_RDONLY, 3},
-      {"/etc/shadow", "sudo", O_RDONLY, 3},
-      {"/etc/shadow", "cron", O_RDONLY, 3},
-      {"/etc/shadow", "(sd-pam)", O_RDONLY, 3},
-      {"/etc/shadow", "systemd-logind", O_RDONLY, 3},
-      {"/etc/gshadow", "polkit-agent-he", O_RDONLY, 3},
-      {"/etc/passwd", "cat", O_RDONLY, 3},      // not a hash file
-      {"/etc/shadow.bak", "cat", O_RDONLY, 3},  // not the live file
-      {"/etc/shadow", "cat", O_RDONLY, -13},    // refused
+      {"/etc/shadow", "sshd", "/usr/sbin/sshd", O_RDONLY, 3},
+      {"/etc/shadow", "sshd-session", "/usr/lib/openssh/sshd-session", O_RDONLY, 3},
+      {"/etc/shadow", "unix_chkpwd", "/usr/sbin/unix_chkpwd", O_RDONLY, 3},
+      {"/etc/shadow", "login", "/usr/bin/login", O_RDONLY, 3},
+      {"/etc/shadow", "sudo", "/usr/bin/sudo", O_RDONLY, 3},
+      {"/etc/shadow", "cron", "/usr/sbin/cron", O_RDONLY, 3},
+      {"/etc/shadow", "(sd-pam)", "/usr/lib/systemd/systemd", O_RDONLY, 3},
+      {"/etc/shadow", "systemd-logind", "/usr/lib/systemd/systemd-logind", O_RDONLY, 3},
+      {"/etc/shadow", "systemd-homed", "/lib/systemd/systemd-homed", O_RDONLY, 3},
+      {"/etc/gshadow", "polkit-agent-he", "/usr/lib/polkit-1/polkit-agent-helper-1", O_RDONLY, 3},
+      {"/etc/shadow", "su", "/bin/su", O_RDONLY, 3},            // the split layout
+      {"/etc/passwd", "cat", "/usr/bin/cat", O_RDONLY, 3},      // not a hash file
+      {"/etc/shadow.bak", "cat", "/usr/bin/cat", O_RDONLY, 3},  // not the live file
+      {"/etc/shadow", "cat", "/usr/bin/cat", O_RDONLY, -13},    // refused
   };
   for (const Case& c : cases) {
     SCOPED_TRACE(absl::StrCat(c.comm, " ", c.path));
     Proc p;
     p.comm = c.comm;
+    p.exe = c.exe;
     EXPECT_THAT(Names(Run(Open(p, c.path, c.flags, c.result))), IsEmpty());
   }
   // Opening it for writing is the write rule's alert, not a second one from this rule.

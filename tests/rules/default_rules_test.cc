@@ -78,6 +78,8 @@ TEST_F(DefaultRulesTest, PriorityAndKindOfEachRule) {
       {kShadowRead, Priority::kWarning, RuleKind::kStateless, kOpen},
       {kTmpExec, Priority::kWarning, RuleKind::kStateless, kExec},
       {kTmpElevation, Priority::kCritical, RuleKind::kSequence, kExec},
+      {kFilelessExec, Priority::kError, RuleKind::kStateless, kExec},
+      {kCapElevation, Priority::kWarning, RuleKind::kStateless, kExec},
   };
   for (const Expected& e : expected) {
     SCOPED_TRACE(e.rule);

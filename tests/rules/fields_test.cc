@@ -134,6 +134,57 @@ TEST(FieldsTest, ExecEventFields) {
   EXPECT_FALSE(Get(v, "user.name").present);
 }
 
+TEST(FieldsTest, ExecFileFactsAndCapabilities) {
+  event::Event e = BaseEvent(event::kExec);
+  e.exec.exe = "/memfd:x (deleted)";
+  e.exec.file_is_memfd = true;
+  e.exec.file_unlinked = true;
+  e.exec.creds_before_known = true;
+  e.exec.caps_before_known = true;
+  e.exec.cap_permitted = 0x2400;  // CAP_NET_RAW, CAP_NET_BIND_SERVICE
+  e.exec.cap_effective = 0x2000;
+  e.exec.cap_permitted_before = 0x400;
+  e.exec.cap_effective_before = 0x400;
+  FakeView v(e);
+  v.process_.exe_from_memfd = false;  // the event, not the table, answers for an exec
+
+  EXPECT_EQ(Get(v, "proc.is_exe_from_memfd").num, 1);
+  EXPECT_EQ(Get(v, "proc.is_exe_deleted").num, 0);  // a memfd is not "deleted"
+  EXPECT_EQ(Get(v, "proc.cap_permitted").num, 0x2400);
+  EXPECT_EQ(Get(v, "proc.cap_effective").num, 0x2000);
+  EXPECT_EQ(Get(v, "proc.cap_permitted_before").num, 0x400);
+  EXPECT_EQ(Get(v, "proc.cap_effective_before").num, 0x400);
+  EXPECT_EQ(Get(v, "proc.cap_gained").num, 0x2000);
+
+  // An unlinked ordinary file.
+  v.event_.exec.file_is_memfd = false;
+  EXPECT_EQ(Get(v, "proc.is_exe_from_memfd").num, 0);
+  EXPECT_EQ(Get(v, "proc.is_exe_deleted").num, 1);
+
+  // Credentials before from the process table (kernels without a credential hook) carry
+  // no capability sets: the before and gained fields are absent, the after fields are not.
+  v.event_.exec.caps_before_known = false;
+  EXPECT_FALSE(Get(v, "proc.cap_permitted_before").present);
+  EXPECT_FALSE(Get(v, "proc.cap_effective_before").present);
+  EXPECT_FALSE(Get(v, "proc.cap_gained").present);
+  EXPECT_EQ(Get(v, "proc.cap_permitted").num, 0x2400);
+
+  // Capabilities and deletion are facts of the exec: other events do not define them.
+  for (const char* name : {"proc.is_exe_deleted", "proc.cap_permitted", "proc.cap_gained"}) {
+    EXPECT_EQ(FindField(name)->event_mask, event::EventBit(event::kExec)) << name;
+  }
+}
+
+TEST(FieldsTest, ExeFromMemfdIsCarriedToLaterEventsByTheProcessTable) {
+  FakeView v(BaseEvent(event::kOpen));
+  v.process_.exe_from_memfd = true;
+  EXPECT_EQ(Get(v, "proc.is_exe_from_memfd").num, 1);
+  v.process_.exe_from_memfd = false;
+  EXPECT_EQ(Get(v, "proc.is_exe_from_memfd").num, 0);
+  v.has_process_ = false;
+  EXPECT_FALSE(Get(v, "proc.is_exe_from_memfd").present);
+}
+
 TEST(FieldsTest, OpenEventFields) {
   struct Case {
     uint32_t flags;

@@ -190,6 +190,26 @@ TEST(ProcessTableTest, ExecReplacesImageAndCredentials) {
   EXPECT_EQ(table.Lookup(100)->exe, "/usr/bin/bash");
 }
 
+TEST(ProcessTableTest, ExecFromMemfdIsCarriedToForksUntilTheNextExec) {
+  ProcessTable table(8);
+  event::Event from_memfd =
+      Exec(Task(100, 1, "3"), "/memfd:payload (deleted)", absl::string_view("x\0", 2));
+  from_memfd.exec.file_is_memfd = true;
+  from_memfd.exec.file_unlinked = true;
+  table.Apply(from_memfd);
+  ASSERT_NE(table.Lookup(100), nullptr);
+  EXPECT_TRUE(table.Lookup(100)->exe_from_memfd);
+
+  table.Apply(Fork(Task(100, 1, "3"), 200));
+  ASSERT_NE(table.Lookup(200), nullptr);
+  EXPECT_TRUE(table.Lookup(200)->exe_from_memfd);
+
+  // The child's own exec of an ordinary file clears it; the parent keeps its own.
+  table.Apply(Exec(Task(200, 100, "sh"), "/usr/bin/sh", absl::string_view("sh\0", 3)));
+  EXPECT_FALSE(table.Lookup(200)->exe_from_memfd);
+  EXPECT_TRUE(table.Lookup(100)->exe_from_memfd);
+}
+
 TEST(ProcessTableTest, ExecWithTruncatedArgvJoinsPartialLastArgument) {
   ProcessTable table(8);
   table.Apply(Exec(Task(100, 1, "x"), "/bin/x", absl::string_view("x\0\0--lo", 7)));

@@ -88,6 +88,10 @@ inline vigil_exec_event MakeExec(absl::string_view path, absl::string_view argv)
   e.file_mode = 0104755;
   e.file_uid = 26;
   e.file_gid = 27;
+  e.cap_permitted = 0x2000;                // CAP_NET_RAW
+  e.cap_effective = 0x400;                 // CAP_NET_BIND_SERVICE
+  e.cap_permitted_before = 0x1ffffffffff;  // capabilities 0-40
+  e.cap_effective_before = 0x1000000000;   // bit 36 only
   e.path_len = static_cast<uint32_t>(path.size());
   e.argv_len = static_cast<uint32_t>(argv.size());
   return e;

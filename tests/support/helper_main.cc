@@ -11,9 +11,18 @@
 //   open-rel DIR NAME       chdir(DIR) then openat(AT_FDCWD, NAME)
 //   openat DIR REL          dirfd = open(DIR), then openat(dirfd, REL)
 //   drop-exec UID PATH ARG...  become UID (and its gid), then exec PATH with ARGs
+//   memfd-exec SRC ARG...   copy SRC into a memfd, then exec the memfd (fexecve) with ARGs
+//   unlinked-exec COPY SRC ARG...  copy SRC to COPY, open it read-only, unlink it, then
+//                           exec it through the descriptor (execveat AT_EMPTY_PATH)
+//   comm-open NAME PATH     set the command name to NAME (prctl PR_SET_NAME), then open
+//                           PATH read-only
 #include <fcntl.h>
 #include <grp.h>
 #include <linux/openat2.h>
+#include <sys/mman.h>
+#include <sys/prctl.h>
+#include <sys/sendfile.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -46,6 +55,27 @@ long OpenWith(const std::string& syscall_name, const char* path) {
   }
   errno = EINVAL;
   return -1;
+}
+
+// Copies the whole of the file `src` to the descriptor `out` (at its offset).
+bool CopyInto(const char* src, int out) {
+  int in = open(src, O_RDONLY | O_CLOEXEC);
+  if (in < 0) return false;
+  struct stat st;
+  bool ok = fstat(in, &st) == 0;
+  for (off_t done = 0; ok && done < st.st_size;) {
+    ssize_t n = sendfile(out, in, nullptr, static_cast<size_t>(st.st_size - done));
+    ok = n > 0;
+    done += ok ? n : 0;
+  }
+  close(in);
+  return ok;
+}
+
+// Execs the file open at `fd` with `args` (null-terminated) and the current environment.
+int ExecFd(int fd, char** args) {
+  syscall(SYS_execveat, fd, "", args, environ, AT_EMPTY_PATH);
+  return Die("execveat");
 }
 
 }  // namespace
@@ -114,6 +144,34 @@ int main(int argc, char** argv) {
     if (setuid(uid) != 0) return Die("setuid");
     execv(argv[3], argv + 3);
     return Die("execv");
+  }
+  if (cmd == "memfd-exec" && argc >= 4) {
+    int fd = memfd_create("vigil-test", MFD_CLOEXEC);
+    if (fd < 0) return Die("memfd_create");
+    if (!CopyInto(argv[2], fd)) return Die(argv[2]);
+    // A file open for writing cannot be executed (ETXTBSY): exec a read-only descriptor.
+    const std::string self = "/proc/self/fd/" + std::to_string(fd);
+    int ro = open(self.c_str(), O_RDONLY | O_CLOEXEC);
+    if (ro < 0) return Die("reopen memfd");
+    close(fd);
+    return ExecFd(ro, argv + 3);
+  }
+  if (cmd == "unlinked-exec" && argc >= 5) {
+    int out = open(argv[2], O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0755);
+    if (out < 0) return Die(argv[2]);
+    if (!CopyInto(argv[3], out)) return Die(argv[3]);
+    close(out);
+    int fd = open(argv[2], O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return Die(argv[2]);
+    if (unlink(argv[2]) != 0) return Die("unlink");
+    return ExecFd(fd, argv + 4);
+  }
+  if (cmd == "comm-open" && argc == 4) {
+    if (prctl(PR_SET_NAME, argv[2], 0, 0, 0) != 0) return Die("prctl");
+    int fd = open(argv[3], O_RDONLY);
+    if (fd < 0) return Die(argv[3]);
+    close(fd);
+    return 0;
   }
   fprintf(stderr, "vigil-test-helper: bad command '%s'\n", cmd.c_str());
   return 2;

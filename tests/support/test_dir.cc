@@ -1,13 +1,17 @@
 #include "tests/support/test_dir.h"
 
+#include <linux/capability.h>
 #include <sys/stat.h>
+#include <sys/xattr.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <climits>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
 
+#include "absl/strings/str_cat.h"
 #include "gtest/gtest.h"
 
 namespace vigil::testing {
@@ -47,6 +51,18 @@ std::string TestDir::WriteFile(const std::string& relative, const std::string& c
   out << content;
   if (!out) ADD_FAILURE() << "cannot write " << full;
   return full;
+}
+
+absl::Status SetFileCapabilities(const std::string& path, uint64_t mask) {
+  vfs_cap_data caps{};
+  caps.magic_etc = VFS_CAP_REVISION_2 | VFS_CAP_FLAGS_EFFECTIVE;
+  caps.data[0].permitted = static_cast<uint32_t>(mask);
+  caps.data[1].permitted = static_cast<uint32_t>(mask >> 32);
+  // Little-endian fields: the host byte order on x86_64, the only target.
+  if (setxattr(path.c_str(), "security.capability", &caps, XATTR_CAPS_SZ_2, 0) != 0) {
+    return absl::ErrnoToStatus(errno, absl::StrCat("setxattr security.capability on ", path));
+  }
+  return absl::OkStatus();
 }
 
 }  // namespace vigil::testing

@@ -2,7 +2,10 @@
 #ifndef VIGIL_TESTS_SUPPORT_TEST_DIR_H_
 #define VIGIL_TESTS_SUPPORT_TEST_DIR_H_
 
+#include <cstdint>
 #include <string>
+
+#include "absl/status/status.h"
 
 namespace vigil::testing {
 
@@ -28,6 +31,10 @@ class TestDir {
  private:
   std::string path_;
 };
+
+// Gives the file `path` the capabilities of `mask` (bit n is capability n) permitted and
+// effective, as `setcap CAPS+ep` does: a revision-2 security.capability attribute.
+absl::Status SetFileCapabilities(const std::string& path, uint64_t mask);
 
 }  // namespace vigil::testing
 

@@ -42,6 +42,13 @@ DecodeResult DecodeExec(const Record& record, event::Event* event) {
   x.file_mode = e.file_mode;
   x.file_uid = e.file_uid;
   x.file_gid = e.file_gid;
+  x.file_is_memfd = e.flags & VIGIL_EXEC_FILE_MEMFD;
+  x.file_unlinked = e.flags & VIGIL_EXEC_FILE_UNLINKED;
+  x.caps_before_known = e.flags & VIGIL_EXEC_CREDS_BEFORE;
+  x.cap_permitted = e.cap_permitted;
+  x.cap_effective = e.cap_effective;
+  x.cap_permitted_before = e.cap_permitted_before;
+  x.cap_effective_before = e.cap_effective_before;
   return std::nullopt;
 }
 
@@ -76,12 +83,20 @@ void ExecJson(const event::Event& event, JsonWriter* w) {
   w->Uint("file_gid", x.file_gid);
   w->Bool("setuid", x.file_mode & 04000);
   w->Bool("setgid", x.file_mode & 02000);
+  w->Bool("exe_memfd", x.file_is_memfd);
+  w->Bool("exe_unlinked", x.file_unlinked);
+  w->Uint("cap_permitted", x.cap_permitted);
+  w->Uint("cap_effective", x.cap_effective);
   w->Bool("creds_before_known", x.creds_before_known);
   if (x.creds_before_known) {
     w->Uint("uid_before", x.uid_before);
     w->Uint("euid_before", x.euid_before);
     w->Uint("gid_before", x.gid_before);
     w->Uint("egid_before", x.egid_before);
+  }
+  if (x.caps_before_known) {
+    w->Uint("cap_permitted_before", x.cap_permitted_before);
+    w->Uint("cap_effective_before", x.cap_effective_before);
   }
 }
 

@@ -143,8 +143,13 @@ TEST(EventJsonTest, Exec) {
   EXPECT_EQ(j.at("file_gid").get<uint64_t>(), 0u);
   EXPECT_EQ(j.at("setuid"), false);
   EXPECT_EQ(j.at("setgid"), false);
+  EXPECT_EQ(j.at("exe_memfd"), false);
+  EXPECT_EQ(j.at("exe_unlinked"), false);
+  EXPECT_EQ(j.at("cap_permitted").get<uint64_t>(), 0u);
+  EXPECT_EQ(j.at("cap_effective").get<uint64_t>(), 0u);
   EXPECT_EQ(j.at("creds_before_known"), false);
-  for (const char* key : {"uid_before", "euid_before", "gid_before", "egid_before"}) {
+  for (const char* key : {"uid_before", "euid_before", "gid_before", "egid_before",
+                          "cap_permitted_before", "cap_effective_before"}) {
     EXPECT_FALSE(j.contains(key)) << key;
   }
 }
@@ -184,6 +189,28 @@ TEST(EventJsonTest, ExecCredsBefore) {
   EXPECT_EQ(j.at("euid_before").get<uint64_t>(), 1001u);
   EXPECT_EQ(j.at("gid_before").get<uint64_t>(), 100u);
   EXPECT_EQ(j.at("egid_before").get<uint64_t>(), 102u);
+  // Credentials from the process table carry no capability sets.
+  EXPECT_FALSE(j.contains("cap_permitted_before"));
+  EXPECT_FALSE(j.contains("cap_effective_before"));
+}
+
+TEST(EventJsonTest, ExecFileFlagsAndCapabilities) {
+  event::Event event = SampleExec();
+  event.exec.file_is_memfd = true;
+  event.exec.file_unlinked = true;
+  event.exec.cap_permitted = 0x1ffffffffff;
+  event.exec.cap_effective = 0x2000;
+  event.exec.creds_before_known = true;
+  event.exec.caps_before_known = true;
+  event.exec.cap_permitted_before = 0x400;
+  event.exec.cap_effective_before = 0x10000000000;
+  Json j = Render(event);
+  EXPECT_EQ(j.at("exe_memfd"), true);
+  EXPECT_EQ(j.at("exe_unlinked"), true);
+  EXPECT_EQ(j.at("cap_permitted").get<uint64_t>(), 0x1ffffffffffu);
+  EXPECT_EQ(j.at("cap_effective").get<uint64_t>(), 0x2000u);
+  EXPECT_EQ(j.at("cap_permitted_before").get<uint64_t>(), 0x400u);
+  EXPECT_EQ(j.at("cap_effective_before").get<uint64_t>(), 0x10000000000u);
 }
 
 TEST(EventJsonTest, ExecTruncationFlagsAndPartialLastArgument) {

@@ -74,6 +74,70 @@ TEST(DecoderTest, DecodesExec) {
   EXPECT_EQ(x.file_mode, 0104755u);
   EXPECT_EQ(x.file_uid, 26u);
   EXPECT_EQ(x.file_gid, 27u);
+  EXPECT_FALSE(x.file_is_memfd);
+  EXPECT_FALSE(x.file_unlinked);
+  EXPECT_EQ(x.cap_permitted, 0x2000u);
+  EXPECT_EQ(x.cap_effective, 0x400u);
+  EXPECT_EQ(x.cap_permitted_before, 0x1ffffffffffu);
+  EXPECT_EQ(x.cap_effective_before, 0x1000000000u);
+}
+
+TEST(DecoderTest, DecodesExecFileFlags) {
+  struct Case {
+    uint32_t flags;
+    bool memfd;
+    bool unlinked;
+    bool deleted;  // ExecData::file_deleted(): unlinked, memfd excluded
+  };
+  const Case cases[] = {
+      {0, false, false, false},
+      {VIGIL_EXEC_FILE_UNLINKED, false, true, true},
+      {VIGIL_EXEC_FILE_MEMFD | VIGIL_EXEC_FILE_UNLINKED, true, true, false},
+      {VIGIL_EXEC_FILE_MEMFD, true, false, false},  // a memfd someone linked (linkat)
+  };
+  for (const Case& c : cases) {
+    SCOPED_TRACE(c.flags);
+    vigil_exec_event exec = MakeExec("/x", "");
+    exec.flags = VIGIL_EXEC_CREDS_BEFORE | c.flags;
+    Decoder decoder;
+    event::Event event;
+    ASSERT_TRUE(DecodeExact(&decoder, Serialize(exec, "/x"), &event).ok());
+    EXPECT_EQ(event.exec.file_is_memfd, c.memfd);
+    EXPECT_EQ(event.exec.file_unlinked, c.unlinked);
+    EXPECT_EQ(event.exec.file_deleted(), c.deleted);
+    EXPECT_TRUE(event.exec.creds_before_known);
+    EXPECT_FALSE(event.exec.exe_truncated);
+    EXPECT_FALSE(event.exec.args_truncated);
+  }
+}
+
+TEST(DecoderTest, CapGainedIsPermittedAfterMinusPermittedBefore) {
+  struct Case {
+    uint64_t before;
+    uint64_t after;
+    uint64_t gained;
+  };
+  const Case cases[] = {
+      {0, 0, 0},
+      {0, 0x2000, 0x2000},                             // file capability CAP_NET_RAW
+      {0x1ffffffffff, 0x1ffffffffff, 0},               // root stays root
+      {0x1ffffffffff, 0, 0},                           // dropping is not gaining
+      {0x3, 0x1ffffffffff, 0x1fffffffffc},             // setuid root
+      {0x8000000000, 0x8000000001, 0x1},               // a high bit kept, a low bit gained
+      {0xffffffff00000000, ~uint64_t{0}, 0xffffffff},  // both words of the old layout
+  };
+  for (const Case& c : cases) {
+    SCOPED_TRACE(c.before);
+    vigil_exec_event exec = MakeExec("/x", "");
+    exec.cap_permitted_before = c.before;
+    exec.cap_permitted = c.after;
+    Decoder decoder;
+    event::Event event;
+    ASSERT_TRUE(DecodeExact(&decoder, Serialize(exec, "/x"), &event).ok());
+    EXPECT_EQ(event.exec.cap_permitted_before, c.before);
+    EXPECT_EQ(event.exec.cap_permitted, c.after);
+    EXPECT_EQ(event.exec.cap_gained(), c.gained);
+  }
 }
 
 TEST(DecoderTest, ExecStringsPointIntoTheRecord) {
@@ -111,6 +175,7 @@ TEST(DecoderTest, DecodesExecFlags) {
     EXPECT_EQ(event.exec.exe_truncated, c.exe_truncated);
     EXPECT_EQ(event.exec.args_truncated, c.args_truncated);
     EXPECT_EQ(event.exec.creds_before_known, c.creds_before_known);
+    EXPECT_EQ(event.exec.caps_before_known, c.creds_before_known);
   }
 }
 
