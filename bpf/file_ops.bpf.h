@@ -104,6 +104,7 @@ struct file_op_state {
   __u64 file;                     /* struct file * whose inode is the identity, or 0 */
   __u32 walk;                     /* walk (dentry, mnt) */
   __u32 append;                   /* the caller's name follows the walked directory */
+  __u32 kernel_name;              /* the name at walk[FILE_OP_NAME] is the kernel's (memfd) */
   __u32 name_end;                 /* end of the caller's name in walk[], 0 without one */
   __u32 start, len;               /* the built path in walk[] */
   __u32 flags;                    /* VIGIL_FILE_OP_PATH_* bits of this path (path 1's) */
@@ -278,8 +279,8 @@ static __always_inline void file_op_identity(struct vigil_file_op_event *e, stru
 /* True when the caller's name walk[from, to) may have a hidden, "." or ".." component or
  * an empty one ("//"): some '/' is followed by '.' or '/'. The kernel-walked part of a path
  * is canonical and its hidden components were noted by the walk. A pre-filter, eight bytes
- * a step over the last FILE_OP_NAME_SCAN bytes (it may say yes wrongly, never no wrongly
- * within them; user space decides exactly): a name that is not canonical skips the
+ * a step, for names of at most FILE_OP_NAME_SCAN bytes (longer ones are suspect; it may
+ * say yes wrongly, never no wrongly; user space decides exactly): a name that is not canonical skips the
  * interest set, since its bytes need not start with the prefix the file is under
  * ("/tmp/../etc/shadow"). walk[from - 1] is the byte before the name (see file_op_locate). */
 #define FILE_OP_NAME_SCAN 512
@@ -288,7 +289,7 @@ static __always_inline __u64 file_op_zero_bytes(__u64 x) {
   return (x - FILE_OP_BYTES(0x01)) & ~x & FILE_OP_BYTES(0x80);
 }
 static __always_inline bool file_op_name_suspect(struct vigil_scratch *s, __u32 from, __u32 to) {
-  if (to > from + FILE_OP_NAME_SCAN) from = to - FILE_OP_NAME_SCAN;
+  if (to > from + FILE_OP_NAME_SCAN) return true; /* too long to scan: user space decides */
   from = (from - 1) & ~7u;
   __u64 carry = 0;
 #pragma clang loop unroll(disable)
@@ -316,6 +317,7 @@ static __always_inline void file_op_locate(struct vigil_scratch *s, struct file_
   struct file *file = NULL;
   st->walk = 0;
   st->append = 0;
+  st->kernel_name = 0;
   st->name_end = 0;
   st->file = 0;
   if (arg->kind == FILE_OP_PATH_NONE) return;
@@ -346,10 +348,20 @@ static __always_inline void file_op_locate(struct vigil_scratch *s, struct file_
     st->name_end = 0;
     return;
   }
-  st->dentry = (__u64)VREAD(fast, file, f_path.dentry);
+  struct dentry *dentry = VREAD(fast, file, f_path.dentry);
+  if (!st->append) st->file = (__u64)file;
+  if (!st->append && is_memfd(dentry)) {
+    /* In no directory: its path is its name, "/memfd:<name>" (at most 255 bytes). */
+    long n = bpf_probe_read_kernel_str(&s->walk[FILE_OP_NAME], 256,
+                                       BPF_CORE_READ(dentry, d_name.name));
+    s->walk[VIGIL_PATH_WALK_END] = '/';
+    st->name_end = FILE_OP_NAME + (n > 1 ? ((__u32)(n - 1) & 255) : 0);
+    st->kernel_name = 1;
+    return;
+  }
+  st->dentry = (__u64)dentry;
   st->mnt = (__u64)VREAD(fast, file, f_path.mnt);
   st->walk = 1;
-  if (!st->append) st->file = (__u64)file;
 }
 
 /* Builds path k in walk[st->start, +st->len) and sets its st->flags; false when there is
@@ -368,7 +380,10 @@ static __always_inline bool file_op_build_path(struct vigil_scratch *s, struct f
     if (p.truncated) st->flags |= VIGIL_FILE_OP_PATH_TRUNCATED;
     if (p.hidden) st->flags |= VIGIL_FILE_OP_PATH_HIDDEN;
   }
-  if (st->name_end) {
+  if (st->kernel_name) {
+    st->start = VIGIL_PATH_WALK_END;
+    st->len = st->name_end - st->start;
+  } else if (st->name_end) {
     st->flags |= VIGIL_FILE_OP_PATH_FROM_ARG;
     /* The root's '/' is the separator itself. */
     if (!st->append || st->len <= 1) st->start = st->append ? VIGIL_PATH_WALK_END : FILE_OP_NAME;

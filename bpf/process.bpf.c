@@ -47,19 +47,6 @@ static __always_inline void read_caps(const struct cred *cred, __u64 *permitted,
                BPF_CORE_READ(old, cap_effective.cap[0]);
 }
 
-/* memfd_create(2) names its file "memfd:<name>" (mm/memfd.c, MFD_NAME_PREFIX) on a dentry
- * of the kernel's internal shmem (or hugetlbfs) mount made by alloc_file_pseudo(): a
- * dentry that is its own parent, in no directory. A file somebody named "memfd:x" in a
- * tmpfs directory has a parent and does not count. */
-static __always_inline bool is_memfd(struct dentry *dentry) {
-  char name[6] = {};
-  if (BPF_CORE_READ(dentry, d_parent) != dentry) return false;
-  if (bpf_probe_read_kernel(name, sizeof(name), BPF_CORE_READ(dentry, d_name.name)) != 0)
-    return false;
-  return name[0] == 'm' && name[1] == 'e' && name[2] == 'm' && name[3] == 'f' &&
-         name[4] == 'd' && name[5] == ':';
-}
-
 struct {
   __uint(type, BPF_MAP_TYPE_LRU_HASH);
   __uint(max_entries, 16384);

@@ -39,7 +39,11 @@ void Pipeline::OnRecord(const void* data, size_t size) {
       event.exec.gid_before = before->gid;
     }
   }
-  if (options_.print_events && (engine_ == nullptr || PrintSelected(options_, event))) {
+  // The kernel passes file operations whose names it could not judge (not canonical, or
+  // too long to scan); their canonical paths are judged here, rules or not.
+  const bool judged_by_kernel =
+      engine_ == nullptr && (event::EventBit(event.type) & event::kFileOpEvents) == 0;
+  if (options_.print_events && (judged_by_kernel || PrintSelected(options_, event))) {
     line_.clear();
     AppendEventJson(event, table_.Lookup(event.task.ppid), &line_);
     output_->WriteLine(line_);

@@ -45,14 +45,20 @@ class DefaultRulesTest : public ::testing::Test {
   static constexpr char kTmpExec[] = "Execution from world-writable directory";
   static constexpr char kTmpElevation[] =
       "Privilege elevation after execution from world-writable directory";
+  static constexpr char kHiddenCreated[] = "Hidden file created in world-writable directory";
+  static constexpr char kSensitiveChange[] = "Account or privilege file changed";
+  static constexpr char kSensitiveLink[] = "Hard link or bind mount of sensitive file";
+  static constexpr char kMassDeletion[] = "Mass deletion by process";
+  static constexpr char kModeChange[] = "File made world-writable or set-id";
   static constexpr char kFilelessExec[] = "Execution from memfd or deleted file";
   static constexpr char kCapElevation[] = "Capability elevation at exec";
 
   // Every rule of the pack, in file order. A rule added to the pack must be added here and
   // given tests.
   static constexpr const char* kPackRules[] = {
-      kForkByProcess, kForkByContainer, kSetuid,       kHidden,       kSensitiveWrite,
-      kShadowRead,    kTmpExec,         kTmpElevation, kFilelessExec, kCapElevation};
+      kForkByProcess, kForkByContainer, kSetuid,       kHidden,        kSensitiveWrite,
+      kShadowRead,    kTmpExec,         kTmpElevation, kHiddenCreated, kSensitiveChange,
+      kSensitiveLink, kMassDeletion,    kModeChange,   kFilelessExec,  kCapElevation};
 
   // The fields every alert's output carries, and the one open rules add.
   static constexpr const char* kContextFields[] = {
@@ -230,6 +236,44 @@ class DefaultRulesTest : public ::testing::Test {
     e.open.result = result;
     e.open.file_mode = 0100644;
     e.open.hidden = event::HasHiddenComponent(path);
+    return ViewOf(p, e);
+  }
+
+  // A process running `exe` (named `comm`).
+  static Proc Program(const char* comm, const char* exe) {
+    Proc p;
+    p.comm = comm;
+    p.exe = exe;
+    p.cmdline = comm;
+    return p;
+  }
+
+  // A script in a container: no system tool.
+  static Proc Attacker() {
+    Proc p = Program("python3", "/usr/bin/python3.11");
+    p.cmdline = "python3 x.py";
+    p.container_id = "c9";
+    return p;
+  }
+
+  // `p` making file operation `syscall` on `path` (and `path2`, the new name of a rename,
+  // link or symlink, or a mount point), returning `result`, at t; `mode` and `op_flags` as
+  // the call passed them. Hidden flags are what the decoder computes.
+  PodEventView FileOp(const Proc& p, event::FileOpSyscall syscall, absl::string_view path,
+                      absl::string_view path2 = "", uint32_t mode = 0, int64_t result = 0,
+                      uint64_t t = kT0, uint64_t op_flags = 0) {
+    event::Event e;
+    e.type = event::FileOpEventType(syscall);
+    e.task.time_boot_ns = t;
+    e.file_op.syscall = syscall;
+    e.file_op.path = Keep(path);
+    e.file_op.path2 = Keep(path2);
+    e.file_op.mode = mode;
+    e.file_op.result = result;
+    e.file_op.op_flags = op_flags;
+    e.file_op.from_arg = e.file_op.from_arg2 = true;
+    e.file_op.hidden = event::HasHiddenComponent(path);
+    e.file_op.hidden2 = event::HasHiddenComponent(path2);
     return ViewOf(p, e);
   }
 

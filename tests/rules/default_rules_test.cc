@@ -53,6 +53,10 @@ TEST_F(DefaultRulesTest, EveryRuleIsEnabledDocumentedTaggedAndGivesFullContext) 
     if (rule.event_mask == EventBit(event::kOpen)) {
       EXPECT_TRUE(referenced.count("fd.name")) << "open rule output lacks %fd.name";
     }
+    if ((rule.event_mask & ~event::kFileOpEvents) == 0) {
+      EXPECT_TRUE(referenced.count("fs.path.name") || referenced.count("fs.path.source"))
+          << "file-operation rule output lacks %fs.path.name";
+    }
     if (rule.kind == RuleKind::kThreshold) {
       EXPECT_TRUE(referenced.count("evt.count")) << "threshold output lacks %evt.count";
     }
@@ -78,6 +82,16 @@ TEST_F(DefaultRulesTest, PriorityAndKindOfEachRule) {
       {kShadowRead, Priority::kWarning, RuleKind::kStateless, kOpen},
       {kTmpExec, Priority::kWarning, RuleKind::kStateless, kExec},
       {kTmpElevation, Priority::kCritical, RuleKind::kSequence, kExec},
+      {kHiddenCreated, Priority::kWarning, RuleKind::kStateless,
+       EventBit(event::kMkdir) | EventBit(event::kRename) | EventBit(event::kLink) |
+           EventBit(event::kSymlink)},
+      {kSensitiveChange, Priority::kError, RuleKind::kStateless,
+       EventBit(event::kUnlink) | EventBit(event::kRename) | EventBit(event::kLink) |
+           EventBit(event::kChmod) | EventBit(event::kChown) | EventBit(event::kTruncate)},
+      {kSensitiveLink, Priority::kError, RuleKind::kStateless,
+       EventBit(event::kLink) | EventBit(event::kMount)},
+      {kMassDeletion, Priority::kCritical, RuleKind::kThreshold, EventBit(event::kUnlink)},
+      {kModeChange, Priority::kWarning, RuleKind::kStateless, EventBit(event::kChmod)},
       {kFilelessExec, Priority::kError, RuleKind::kStateless, kExec},
       {kCapElevation, Priority::kWarning, RuleKind::kStateless, kExec},
   };
@@ -93,15 +107,29 @@ TEST_F(DefaultRulesTest, PriorityAndKindOfEachRule) {
 
 TEST_F(DefaultRulesTest, KernelFilterIsNarrow) {
   const KernelFilter& filter = (*pack_)->kernel_filter();
-  // No rule looks at exits.
-  EXPECT_EQ(filter.event_mask,
-            EventBit(event::kFork) | EventBit(event::kExec) | EventBit(event::kOpen));
+  // No rule looks at exits or memfd_create.
+  EXPECT_EQ(filter.event_mask, EventBit(event::kFork) | EventBit(event::kExec) |
+                                   EventBit(event::kOpen) |
+                                   (event::kFileOpEvents & ~EventBit(event::kMemfd)));
   EXPECT_FALSE(filter.all_files);
-  // Hidden paths cover the hidden-entry rule and authorized_keys (under .ssh); the /etc
-  // files are exact names, so no prefix takes in all of /etc, /tmp or /home.
+  // Only chmods are needed on every path (the mode decides); they are rare.
+  EXPECT_EQ(filter.all_paths_types, EventBit(event::kChmod));
+  // Hidden paths cover the hidden-entry rules and authorized_keys (under .ssh); the /etc
+  // files opens need are exact names, so no prefix passes opens of all of /etc, /tmp or
+  // /home. Mass deletion watches removals in whole trees, for removals only.
   EXPECT_TRUE(filter.hidden);
-  EXPECT_THAT(filter.path_prefixes, ElementsAre("/etc/group", "/etc/gshadow", "/etc/passwd",
-                                                "/etc/shadow", "/etc/sudoers"));
+  std::vector<std::string> open_prefixes;
+  for (const auto& [prefix, types] : filter.prefix_types) {
+    if (types & EventBit(event::kOpen)) open_prefixes.push_back(prefix);
+  }
+  EXPECT_THAT(open_prefixes, ElementsAre("/etc/group", "/etc/gshadow", "/etc/passwd", "/etc/shadow",
+                                         "/etc/sudoers"));
+  for (const char* tree : {"/etc", "/home", "/usr", "/var/lib"}) {
+    SCOPED_TRACE(tree);
+    ASSERT_EQ(filter.prefix_types.count(tree), 1u);
+    EXPECT_EQ(filter.prefix_types.at(tree), EventBit(event::kUnlink));
+  }
+  EXPECT_EQ(filter.prefix_types.count("/tmp"), 0u);
 }
 
 TEST_F(DefaultRulesTest, NoRuleMatchesAnExit) {

@@ -89,8 +89,8 @@ void FileOpJson(const event::Event& event, JsonWriter* w) {
   w->Int("result", f.result);
   w->Uint("op_flags", f.op_flags);
   w->Uint("mode", f.mode);
-  w->Uint("uid", f.uid);
-  w->Uint("gid", f.gid);
+  w->Uint("owner_uid", f.uid);
+  w->Uint("owner_gid", f.gid);
   w->Int("length", f.length);
   w->Bool("has_identity", f.has_identity);
   if (f.has_identity) {
