@@ -11,14 +11,24 @@
 //   open-rel DIR NAME       chdir(DIR) then openat(AT_FDCWD, NAME)
 //   openat DIR REL          dirfd = open(DIR), then openat(dirfd, REL)
 //   drop-exec UID PATH ARG...  become UID (and its gid), then exec PATH with ARGs
+//   fileops STEP...         performs file operations in order; exit 1 at the first one that
+//                           fails (a step named "!OP" must fail instead). Each STEP is an
+//                           operation and its fixed number of arguments; DIR is a directory
+//                           opened for the *at calls, or "-" for AT_FDCWD; numbers are C
+//                           literals (0755, 0x1000). See kFileSteps for the operations.
 #include <fcntl.h>
 #include <grp.h>
 #include <linux/openat2.h>
+#include <sched.h>
+#include <sys/mman.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdint>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -46,6 +56,194 @@ long OpenWith(const std::string& syscall_name, const char* path) {
   }
   errno = EINVAL;
   return -1;
+}
+
+// --- fileops ---------------------------------------------------------------------------
+
+unsigned long Num(const char* s) { return strtoul(s, nullptr, 0); }
+
+// A directory descriptor for the *at calls: "-" is AT_FDCWD, anything else is opened (and
+// left open until exit).
+int DirFd(const char* dir) {
+  if (strcmp(dir, "-") == 0) return AT_FDCWD;
+  return open(dir, O_RDONLY | O_DIRECTORY);
+}
+
+// Opens `path` for a descriptor-based operation; -1 with errno on failure.
+int OpenFile(const char* path, int flags) { return open(path, flags | O_CLOEXEC); }
+
+#if defined(__x86_64__)
+// A syscall through the 32-bit table (IA32 emulation), from this 64-bit process. Pointer
+// arguments must lie below 4 GiB: Low() copies strings there.
+long Int80(long nr, long a1, long a2) {
+  long ret;
+  asm volatile("int $0x80"
+               : "=a"(ret)
+               : "0"(nr), "b"(a1), "c"(a2)
+               : "memory", "r8", "r9", "r10", "r11");
+  if (ret < 0 && ret > -4096) {
+    errno = static_cast<int>(-ret);
+    return -1;
+  }
+  return ret;
+}
+
+// `s` copied into memory below 4 GiB (leaked: the helper exits soon).
+long Low(const char* s) {
+  const size_t n = strlen(s) + 1;
+  void* p =
+      mmap(nullptr, n, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_32BIT, -1, 0);
+  if (p == MAP_FAILED) return 0;
+  memcpy(p, s, n);
+  return static_cast<long>(reinterpret_cast<uintptr_t>(p));
+}
+
+constexpr long kIa32Unlink = 10;
+constexpr long kIa32Rename = 38;
+constexpr long kIa32Getpid = 20;
+#else
+long Int80(long, long, long) {
+  errno = ENOSYS;
+  return -1;
+}
+long Low(const char*) { return 0; }
+constexpr long kIa32Unlink = 0, kIa32Rename = 0, kIa32Getpid = 0;
+#endif
+
+// One file operation: its name, how many arguments it takes, and the call (a negative
+// result with errno set on failure).
+struct FileStep {
+  const char* name;
+  int arity;
+  long (*run)(char** a);
+};
+
+long WithFd(const char* path, int flags, long (*op)(int fd, char** a), char** a) {
+  const int fd = OpenFile(path, flags);
+  if (fd < 0) return -1;
+  const long r = op(fd, a);
+  close(fd);
+  return r;
+}
+
+const FileStep kFileSteps[] = {
+    // Process state.
+    {"chdir", 1, [](char** a) -> long { return chdir(a[0]); }},
+    // A private mount namespace: later mounts stay in this process.
+    {"unshare-mnt", 0,
+     [](char**) -> long {
+       if (unshare(CLONE_NEWNS) != 0) return -1;
+       return mount(nullptr, "/", nullptr, MS_REC | MS_PRIVATE, nullptr);
+     }},
+    // Removal.
+    {"unlink", 1, [](char** a) -> long { return syscall(SYS_unlink, a[0]); }},
+    {"rmdir", 1, [](char** a) -> long { return syscall(SYS_rmdir, a[0]); }},
+    {"unlinkat", 3,
+     [](char** a) -> long { return syscall(SYS_unlinkat, DirFd(a[0]), a[1], Num(a[2])); }},
+    // Renames: DIR serves both names.
+    {"rename", 2, [](char** a) -> long { return syscall(SYS_rename, a[0], a[1]); }},
+    {"renameat", 3,
+     [](char** a) -> long {
+       const int d = DirFd(a[0]);
+       return syscall(SYS_renameat, d, a[1], d, a[2]);
+     }},
+    {"renameat2", 4,
+     [](char** a) -> long {
+       const int d = DirFd(a[0]);
+       return syscall(SYS_renameat2, d, a[1], d, a[2], Num(a[3]));
+     }},
+    // New directories and links.
+    {"mkdir", 2, [](char** a) -> long { return syscall(SYS_mkdir, a[0], Num(a[1])); }},
+    {"mkdirat", 3,
+     [](char** a) -> long { return syscall(SYS_mkdirat, DirFd(a[0]), a[1], Num(a[2])); }},
+    {"link", 2, [](char** a) -> long { return syscall(SYS_link, a[0], a[1]); }},
+    {"linkat", 4,
+     [](char** a) -> long {
+       const int d = DirFd(a[0]);
+       return syscall(SYS_linkat, d, a[1], d, a[2], Num(a[3]));
+     }},
+    // An unnamed file (O_TMPFILE in DIR) given the name NEW by linkat(AT_EMPTY_PATH).
+    {"tmpfile-link", 2,
+     [](char** a) -> long {
+       const int fd = open(a[0], O_TMPFILE | O_WRONLY | O_CLOEXEC, 0600);
+       if (fd < 0) return -1;
+       const long r = syscall(SYS_linkat, fd, "", AT_FDCWD, a[1], AT_EMPTY_PATH);
+       close(fd);
+       return r;
+     }},
+    {"symlink", 2, [](char** a) -> long { return syscall(SYS_symlink, a[0], a[1]); }},
+    {"symlinkat", 3,
+     [](char** a) -> long { return syscall(SYS_symlinkat, a[0], DirFd(a[1]), a[2]); }},
+    // Permissions and owners.
+    {"chmod", 2, [](char** a) -> long { return syscall(SYS_chmod, a[0], Num(a[1])); }},
+    {"fchmod", 2,
+     [](char** a) -> long {
+       return WithFd(
+           a[0], O_RDONLY,
+           [](int fd, char** b) -> long { return syscall(SYS_fchmod, fd, Num(b[1])); }, a);
+     }},
+    {"fchmodat", 3,
+     [](char** a) -> long { return syscall(SYS_fchmodat, DirFd(a[0]), a[1], Num(a[2])); }},
+    {"fchmodat2", 4,
+     [](char** a) -> long {
+       return syscall(452 /* fchmodat2 */, DirFd(a[0]), a[1], Num(a[2]), Num(a[3]));
+     }},
+    {"chown", 3, [](char** a) -> long { return syscall(SYS_chown, a[0], Num(a[1]), Num(a[2])); }},
+    {"lchown", 3, [](char** a) -> long { return syscall(SYS_lchown, a[0], Num(a[1]), Num(a[2])); }},
+    {"fchown", 3,
+     [](char** a) -> long {
+       return WithFd(
+           a[0], O_RDONLY,
+           [](int fd, char** b) -> long { return syscall(SYS_fchown, fd, Num(b[1]), Num(b[2])); },
+           a);
+     }},
+    {"fchownat", 5,
+     [](char** a) -> long {
+       return syscall(SYS_fchownat, DirFd(a[0]), a[1], Num(a[2]), Num(a[3]), Num(a[4]));
+     }},
+    // Truncation.
+    {"truncate", 2, [](char** a) -> long { return syscall(SYS_truncate, a[0], Num(a[1])); }},
+    {"ftruncate", 2,
+     [](char** a) -> long {
+       return WithFd(
+           a[0], O_WRONLY,
+           [](int fd, char** b) -> long { return syscall(SYS_ftruncate, fd, Num(b[1])); }, a);
+     }},
+    // memfd_create NAME FLAGS (the descriptor stays open until exit).
+    {"memfd", 2, [](char** a) -> long { return syscall(SYS_memfd_create, a[0], Num(a[1])); }},
+    // A bind mount (run unshare-mnt first: nothing may leak to the host).
+    {"bind-mount", 2,
+     [](char** a) -> long { return mount(a[0], a[1], nullptr, MS_BIND, nullptr); }},
+    // Through the 32-bit syscall table (x86-64 with IA32 emulation only).
+    {"compat-getpid", 0, [](char**) -> long { return Int80(kIa32Getpid, 0, 0); }},
+    {"compat-unlink", 1, [](char** a) -> long { return Int80(kIa32Unlink, Low(a[0]), 0); }},
+    {"compat-rename", 2, [](char** a) -> long { return Int80(kIa32Rename, Low(a[0]), Low(a[1])); }},
+};
+
+int FileOps(int argc, char** argv) {
+  int i = 0;
+  while (i < argc) {
+    const char* name = argv[i];
+    const bool must_fail = name[0] == '!';
+    if (must_fail) ++name;
+    const FileStep* step = nullptr;
+    for (const FileStep& s : kFileSteps) {
+      if (strcmp(s.name, name) == 0) step = &s;
+    }
+    if (step == nullptr || i + 1 + step->arity > argc) {
+      fprintf(stderr, "vigil-test-helper: bad fileops step '%s'\n", argv[i]);
+      return 2;
+    }
+    errno = 0;
+    const long r = step->run(argv + i + 1);
+    if (must_fail && r >= 0) {
+      fprintf(stderr, "vigil-test-helper: %s succeeded but must fail\n", argv[i]);
+      return 1;
+    }
+    if (!must_fail && r < 0) return Die(argv[i]);
+    i += 1 + step->arity;
+  }
+  return 0;
 }
 
 }  // namespace
@@ -115,6 +313,7 @@ int main(int argc, char** argv) {
     execv(argv[3], argv + 3);
     return Die("execv");
   }
+  if (cmd == "fileops") return FileOps(argc - 2, argv + 2);
   fprintf(stderr, "vigil-test-helper: bad command '%s'\n", cmd.c_str());
   return 2;
 }
