@@ -4,10 +4,12 @@
 // directory descriptor or the working directory, and names with "..", reported as canonical
 // absolute paths; a descriptor's identity matching stat(2); failed operations only with
 // --failed-opens; operations outside the prefixes never reported; operations from another
-// mount namespace and through the 32-bit syscall table seen. The operations are done by
-// `vigil-test-helper fileops` (tests/support/helper_main.cc), one process per step list.
+// mount namespace, through the 32-bit syscall table and through io_uring seen. The operations
+// are done by `vigil-test-helper fileops` (tests/support/helper_main.cc), one process per
+// step list.
 // Test label: kernel (needs the real kernel: root, probes loaded; runs in every kernel VM).
 #include <fcntl.h>
+#include <linux/io_uring.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -15,6 +17,7 @@
 
 #include <cerrno>
 #include <cstdint>
+#include <cstring>
 #include <map>
 #include <memory>
 #include <string>
@@ -84,7 +87,6 @@ void ExpectOp(const Json& j, const std::string& type, const std::string& syscall
   }
   EXPECT_FALSE(j.value("path_truncated", true));
   EXPECT_FALSE(j.value("path2_truncated", true));
-  EXPECT_FALSE(j.value("io_uring", true));
 }
 
 struct stat StatOf(const std::string& path) {
@@ -200,6 +202,7 @@ TEST_P(FileOpsTest, RemovalsRenamesAndNewDirectories) {
   ExpectOp(unlink, "unlink", "unlink", d + "/e", "");
   EXPECT_FALSE(unlink.value("has_identity", true));  // by name: no descriptor
   EXPECT_FALSE(unlink.value("compat", true));
+  EXPECT_FALSE(unlink.value("io_uring", true));
   ExpectOp(BySyscall(ops, "unlinkat"), "unlink", "unlinkat", d + "/m2", "",
            {{"op_flags", kAtRemoveDir}});
   ExpectOp(BySyscall(ops, "rmdir"), "unlink", "rmdir", d + "/gone", "");
@@ -452,17 +455,42 @@ TEST_P(FileOpsTest, ThirtyTwoBitSyscallsAreFlaggedCompat) {
   const std::string d = dir_->path();
   dir_->WriteFile("f");
   dir_->WriteFile("a");
-  auto ops = Run({"compat-unlink", d + "/f", "compat-rename", d + "/a", d + "/b"}, 2);
-  ASSERT_EQ(ops.size(), 2u);
+  dir_->WriteFile("c");
+  auto ops = Run({"compat-unlink", d + "/f",                      // ia32 unlink
+                  "compat-rename", d + "/a", d + "/b",            // ia32 rename
+                  "compat-lchown16", d + "/c", "0xffff", "7",     // 16-bit ids, -1 kept
+                  "compat-truncate64", d + "/c", "0x100000001"},  // length in two registers
+                 4);
+  ASSERT_EQ(ops.size(), 4u);
   Json j = BySyscall(ops, "unlink");
   ExpectOp(j, "unlink", "unlink", d + "/f", "");
   EXPECT_TRUE(j.value("compat", false));
   j = BySyscall(ops, "rename");
   ExpectOp(j, "rename", "rename", d + "/a", d + "/b");
   EXPECT_TRUE(j.value("compat", false));
+  j = BySyscall(ops, "lchown");
+  ExpectOp(j, "chown", "lchown", d + "/c", "", {{"uid", 4294967295}, {"gid", 7}});
+  EXPECT_TRUE(j.value("compat", false));
+  j = BySyscall(ops, "truncate");
+  ExpectOp(j, "truncate", "truncate", d + "/c", "", {{"length", 0x100000001LL}});
+  EXPECT_TRUE(j.value("compat", false));
 #else
   GTEST_SKIP() << "the 32-bit syscall table is tested on x86-64 only";
 #endif
+}
+
+TEST_P(FileOpsTest, OperationThroughIoUringIsReported) {
+  io_uring_params params{};
+  const long ring = syscall(SYS_io_uring_setup, 1, &params);
+  if (ring < 0) GTEST_SKIP() << "io_uring unavailable: " << strerror(errno);
+  close(static_cast<int>(ring));
+  const std::string d = dir_->path();
+  const std::string f = dir_->WriteFile("f");
+  dir_->WriteFile("marker");
+  auto ops = RunToMarker({"uring-unlinkat", d, "f", "unlink", d + "/marker"}, d + "/marker");
+  ASSERT_EQ(ops.size(), 2u) << "the io_uring unlinkat of " << f << " was not reported";
+  ExpectOp(ops[0], "unlink", "unlinkat", f, "");
+  EXPECT_TRUE(ops[0].value("io_uring", false));
 }
 
 INSTANTIATE_TEST_SUITE_P(AttachModes, FileOpsTest,

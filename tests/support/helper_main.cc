@@ -15,9 +15,11 @@
 //                           fails (a step named "!OP" must fail instead). Each STEP is an
 //                           operation and its fixed number of arguments; DIR is a directory
 //                           opened for the *at calls, or "-" for AT_FDCWD; numbers are C
-//                           literals (0755, 0x1000). See kFileSteps for the operations.
+//                           literals (0755, 0x1000). See kFileSteps for the operations
+//                           (the compat-* ones through int $0x80, uring-* through io_uring).
 #include <fcntl.h>
 #include <grp.h>
+#include <linux/io_uring.h>
 #include <linux/openat2.h>
 #include <sched.h>
 #include <sys/mman.h>
@@ -75,11 +77,11 @@ int OpenFile(const char* path, int flags) { return open(path, flags | O_CLOEXEC)
 #if defined(__x86_64__)
 // A syscall through the 32-bit table (IA32 emulation), from this 64-bit process. Pointer
 // arguments must lie below 4 GiB: Low() copies strings there.
-long Int80(long nr, long a1, long a2) {
+long Int80(long nr, long a1, long a2, long a3 = 0) {
   long ret;
   asm volatile("int $0x80"
                : "=a"(ret)
-               : "0"(nr), "b"(a1), "c"(a2)
+               : "0"(nr), "b"(a1), "c"(a2), "d"(a3)
                : "memory", "r8", "r9", "r10", "r11");
   if (ret < 0 && ret > -4096) {
     errno = static_cast<int>(-ret);
@@ -101,14 +103,57 @@ long Low(const char* s) {
 constexpr long kIa32Unlink = 10;
 constexpr long kIa32Rename = 38;
 constexpr long kIa32Getpid = 20;
+constexpr long kIa32Lchown16 = 16;
+constexpr long kIa32Truncate64 = 193;
 #else
-long Int80(long, long, long) {
+long Int80(long, long, long, long = 0) {
   errno = ENOSYS;
   return -1;
 }
 long Low(const char*) { return 0; }
-constexpr long kIa32Unlink = 0, kIa32Rename = 0, kIa32Getpid = 0;
+constexpr long kIa32Unlink = 0, kIa32Rename = 0, kIa32Getpid = 0, kIa32Lchown16 = 0,
+               kIa32Truncate64 = 0;
 #endif
+
+// unlinkat(DIR, NAME, 0) submitted through a new io_uring and waited for: the kernel does it
+// without an unlinkat syscall.
+long UringUnlinkat(const char* dir, const char* name) {
+  io_uring_params params{};
+  const int ring = static_cast<int>(syscall(SYS_io_uring_setup, 1, &params));
+  if (ring < 0) return -1;
+  const size_t sq_size = params.sq_off.array + params.sq_entries * sizeof(unsigned);
+  const size_t cq_size = params.cq_off.cqes + params.cq_entries * sizeof(io_uring_cqe);
+  const size_t ring_size = sq_size > cq_size ? sq_size : cq_size;  // IORING_FEAT_SINGLE_MMAP
+  auto* sq = static_cast<char*>(mmap(nullptr, ring_size, PROT_READ | PROT_WRITE,
+                                     MAP_SHARED | MAP_POPULATE, ring, IORING_OFF_SQ_RING));
+  auto* sqes = static_cast<io_uring_sqe*>(mmap(nullptr, params.sq_entries * sizeof(io_uring_sqe),
+                                               PROT_READ | PROT_WRITE, MAP_SHARED | MAP_POPULATE,
+                                               ring, IORING_OFF_SQES));
+  if (sq == MAP_FAILED || sqes == MAP_FAILED || !(params.features & IORING_FEAT_SINGLE_MMAP)) {
+    errno = ENOTSUP;
+    return -1;
+  }
+  auto* tail = reinterpret_cast<unsigned*>(sq + params.sq_off.tail);
+  const unsigned index = *tail & *reinterpret_cast<unsigned*>(sq + params.sq_off.ring_mask);
+  io_uring_sqe* sqe = &sqes[index];
+  memset(sqe, 0, sizeof(*sqe));
+  sqe->opcode = IORING_OP_UNLINKAT;
+  sqe->fd = DirFd(dir);
+  sqe->addr = reinterpret_cast<uintptr_t>(name);
+  reinterpret_cast<unsigned*>(sq + params.sq_off.array)[index] = index;
+  __atomic_store_n(tail, *tail + 1, __ATOMIC_RELEASE);
+  if (syscall(SYS_io_uring_enter, ring, 1, 1, IORING_ENTER_GETEVENTS, nullptr, 0) < 0) return -1;
+  const unsigned head =
+      __atomic_load_n(reinterpret_cast<unsigned*>(sq + params.cq_off.head), __ATOMIC_ACQUIRE);
+  const unsigned cq_mask = *reinterpret_cast<unsigned*>(sq + params.cq_off.ring_mask);
+  const int res = reinterpret_cast<io_uring_cqe*>(sq + params.cq_off.cqes)[head & cq_mask].res;
+  close(ring);
+  if (res < 0) {
+    errno = -res;
+    return -1;
+  }
+  return 0;
+}
 
 // One file operation: its name, how many arguments it takes, and the call (a negative
 // result with errno set on failure).
@@ -217,6 +262,17 @@ const FileStep kFileSteps[] = {
     // Through the 32-bit syscall table (x86-64 with IA32 emulation only).
     {"compat-getpid", 0, [](char**) -> long { return Int80(kIa32Getpid, 0, 0); }},
     {"compat-unlink", 1, [](char** a) -> long { return Int80(kIa32Unlink, Low(a[0]), 0); }},
+    {"compat-lchown16", 3,
+     [](char** a) -> long { return Int80(kIa32Lchown16, Low(a[0]), Num(a[1]), Num(a[2])); }},
+    // truncate64(PATH, LEN): the length in two registers, low half first.
+    {"compat-truncate64", 2,
+     [](char** a) -> long {
+       const unsigned long long len = strtoull(a[1], nullptr, 0);
+       return Int80(kIa32Truncate64, Low(a[0]), static_cast<long>(len & 0xffffffffu),
+                    static_cast<long>(len >> 32));
+     }},
+    // Through io_uring instead of a syscall.
+    {"uring-unlinkat", 2, [](char** a) -> long { return UringUnlinkat(a[0], a[1]); }},
     {"compat-rename", 2, [](char** a) -> long { return Int80(kIa32Rename, Low(a[0]), Low(a[1])); }},
 };
 
