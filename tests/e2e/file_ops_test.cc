@@ -381,6 +381,20 @@ TEST_P(FileOpsTest, LongNameWithDotDotFarFromItsEndIsStillCanonicalised) {
   ExpectOp(ops[0], "unlink", "unlink", file, "");
 }
 
+TEST_P(FileOpsTest, PathLongerThanTheRecordIsCutAtTheRootEnd) {
+  std::string relative;
+  for (char c = 'a'; c < 'a' + 16; ++c) relative += std::string(240, c) + "/";
+  relative += "f";
+  const std::string file = dir_->WriteFile(relative);
+  ASSERT_GT(file.size(), size_t{3840});  // VIGIL_FILE_OP_PATH_MAX
+  ASSERT_LT(file.size(), size_t{4095});
+  auto ops = Run({"unlink", file}, 1);
+  ASSERT_EQ(ops.size(), 1u);
+  EXPECT_EQ(ops[0].value("path", ""), file.substr(file.size() - 3840));
+  EXPECT_TRUE(ops[0].value("path_truncated", false));
+  EXPECT_FALSE(ops[0].value("path2_truncated", true));
+}
+
 TEST_P(FileOpsTest, FailedOperationIsReportedOnlyWithFailedOpens) {
   const std::string d = dir_->path();
   const std::string missing = d + "/missing";
