@@ -117,16 +117,18 @@ class FileOpsTest : public ::testing::TestWithParam<std::string> {
     if (sensor_ != nullptr) ExpectCleanStop(*sensor_, "file");
   }
 
-  // (Re)starts the sensor on every file-operation event under dir_, plus `extra` options;
-  // sensor_ stays null when it could not start (the failure or skip is recorded).
-  void StartSensor(const std::vector<std::string>& extra) {
+  // (Re)starts the sensor on every file-operation event under dir_, plus `extra` options,
+  // with hidden names reported only when `hidden`; sensor_ stays null when it could not
+  // start (the failure or skip is recorded).
+  void StartSensor(const std::vector<std::string>& extra, bool hidden = false) {
     if (sensor_ != nullptr) {
       ExpectCleanStop(*sensor_, "file");
       sensor_.reset();
     }
     std::vector<std::string> args = {
-        "--attach-mode",         GetParam(),    "--events",      kFileOpEvents,
-        "--no-default-prefixes", "--no-hidden", "--file-prefix", dir_->path() + "/"};
+        "--attach-mode",         GetParam(),      "--events",        kFileOpEvents,
+        "--no-default-prefixes", "--file-prefix", dir_->path() + "/"};
+    if (!hidden) args.push_back("--no-hidden");
     args.insert(args.end(), extra.begin(), extra.end());
     auto sensor = SensorProcess::Start(args);
     VIGIL_SKIP_IF_MODE_UNSUPPORTED(sensor);
@@ -447,6 +449,25 @@ TEST_P(FileOpsTest, NamesThatOnlyLookSuspectOutsideThePrefixAreNotReported) {
                          d + "/marker");
   EXPECT_EQ(ops.size(), 1u);
   for (const Json& j : Touching(o)) ADD_FAILURE() << "reported: " << j.dump();
+}
+
+TEST_P(FileOpsTest, HiddenNameOutsideThePrefixIsReportedAndFlagged) {
+  StartSensor({}, /*hidden=*/true);
+  ASSERT_NE(sensor_, nullptr);
+  const std::string d = dir_->path();
+  TestDir other("fileops-hidden");
+  const std::string o = other.path();
+  other.WriteFile(".config/a");
+  other.WriteFile("plain/b");
+  auto ops = RunToMarker({"rename", o + "/.config/a", o + "/.config/c",  // hidden: reported
+                          "rename", o + "/plain/b", o + "/plain/e",      // not reported
+                          "mkdir", d + "/marker", "0755"},
+                         d + "/marker");
+  ASSERT_EQ(ops.size(), 2u);
+  ExpectOp(ops[0], "rename", "rename", o + "/.config/a", o + "/.config/c");
+  EXPECT_TRUE(ops[0].value("hidden", false));
+  EXPECT_TRUE(ops[0].value("hidden2", false));
+  EXPECT_FALSE(ops[1].value("hidden", true));
 }
 
 TEST_P(FileOpsTest, OperationFromAnotherMountNamespaceIsSeen) {
