@@ -16,6 +16,7 @@
 #include "absl/status/status.h"
 #include "absl/strings/string_view.h"
 #include "bpf/abi/file.h"
+#include "bpf/abi/file_ops.h"
 #include "bpf/abi/process.h"
 #include "bpf/abi/vigil_event.h"
 #include "event/event.h"
@@ -63,7 +64,8 @@ inline void SetRecordSize(Bytes* record, uint32_t size) {
 }
 
 // Record bodies of each type, every field set to a distinct value; the lengths of the
-// variable parts are those of the strings given (which ExecRecord and OpenRecord append).
+// variable parts are those of the strings given (which ExecRecord, OpenRecord and
+// FileOpRecord append).
 inline vigil_fork_event MakeFork() {
   vigil_fork_event e;
   std::memset(&e, 0, sizeof(e));
@@ -128,6 +130,39 @@ inline vigil_open_event MakeOpen(absl::string_view path, uint32_t syscall = VIGI
 inline Bytes OpenRecord(absl::string_view path, uint32_t syscall = VIGIL_SYS_OPENAT,
                         uint32_t flags = 0) {
   return Serialize(MakeOpen(path, syscall, flags), path);
+}
+
+// A file-operation record of event type `type` made by `syscall`, every fixed field set to
+// a distinct value (identity and old attributes included, valid only with their flags).
+inline vigil_file_op_event MakeFileOp(uint16_t type, uint32_t syscall, absl::string_view path,
+                                      absl::string_view path2, uint32_t flags = 0) {
+  vigil_file_op_event e;
+  std::memset(&e, 0, sizeof(e));
+  e.hdr = MakeHeader(type);
+  e.result = -17;
+  e.syscall = syscall;
+  e.flags = flags;
+  e.op_flags = 0x401;
+  e.dev = 0x803;
+  e.ino = 0x123456789ULL;
+  e.length = 0x100000001LL;
+  e.nlink = 3;
+  e.file_mode = 0100640;
+  e.mode = 04755;
+  e.uid = 1234;
+  e.gid = 5678;
+  e.old_mode = 0100644;
+  e.old_uid = 31;
+  e.old_gid = 32;
+  e.path_len = static_cast<uint16_t>(path.size());
+  e.path2_len = static_cast<uint16_t>(path2.size());
+  return e;
+}
+
+inline Bytes FileOpRecord(uint16_t type, uint32_t syscall, absl::string_view path,
+                          absl::string_view path2 = {}, uint32_t flags = 0) {
+  return Serialize(MakeFileOp(type, syscall, path, path2, flags),
+                   std::string(path) + std::string(path2));
 }
 
 // Decodes from an exactly-sized heap copy so that AddressSanitizer (when enabled) flags

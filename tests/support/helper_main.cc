@@ -16,10 +16,19 @@
 //                           exec it through the descriptor (execveat AT_EMPTY_PATH)
 //   comm-open NAME PATH     set the command name to NAME (prctl PR_SET_NAME), then open
 //                           PATH read-only
+//   fileops STEP...         performs file operations in order; exit 1 at the first one that
+//                           fails (a step named "!OP" must fail instead). Each STEP is an
+//                           operation and its fixed number of arguments; DIR is a directory
+//                           opened for the *at calls, or "-" for AT_FDCWD; numbers are C
+//                           literals (0755, 0x1000). See kFileSteps for the operations
+//                           (the compat-* ones through int $0x80, uring-* through io_uring).
 #include <fcntl.h>
 #include <grp.h>
+#include <linux/io_uring.h>
 #include <linux/openat2.h>
+#include <sched.h>
 #include <sys/mman.h>
+#include <sys/mount.h>
 #include <sys/prctl.h>
 #include <sys/sendfile.h>
 #include <sys/stat.h>
@@ -28,6 +37,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdint>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -76,6 +86,248 @@ bool CopyInto(const char* src, int out) {
 int ExecFd(int fd, char** args) {
   syscall(SYS_execveat, fd, "", args, environ, AT_EMPTY_PATH);
   return Die("execveat");
+}
+
+// --- fileops ---------------------------------------------------------------------------
+
+unsigned long Num(const char* s) { return strtoul(s, nullptr, 0); }
+
+// A directory descriptor for the *at calls: "-" is AT_FDCWD, anything else is opened (and
+// left open until exit).
+int DirFd(const char* dir) {
+  if (strcmp(dir, "-") == 0) return AT_FDCWD;
+  return open(dir, O_RDONLY | O_DIRECTORY);
+}
+
+// Opens `path` for a descriptor-based operation; -1 with errno on failure.
+int OpenFile(const char* path, int flags) { return open(path, flags | O_CLOEXEC); }
+
+#if defined(__x86_64__)
+// A syscall through the 32-bit table (IA32 emulation), from this 64-bit process. Pointer
+// arguments must lie below 4 GiB: Low() copies strings there.
+long Int80(long nr, long a1, long a2, long a3 = 0) {
+  long ret;
+  asm volatile("int $0x80"
+               : "=a"(ret)
+               : "0"(nr), "b"(a1), "c"(a2), "d"(a3)
+               : "memory", "r8", "r9", "r10", "r11");
+  if (ret < 0 && ret > -4096) {
+    errno = static_cast<int>(-ret);
+    return -1;
+  }
+  return ret;
+}
+
+// `s` copied into memory below 4 GiB (leaked: the helper exits soon).
+long Low(const char* s) {
+  const size_t n = strlen(s) + 1;
+  void* p =
+      mmap(nullptr, n, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_32BIT, -1, 0);
+  if (p == MAP_FAILED) return 0;
+  memcpy(p, s, n);
+  return static_cast<long>(reinterpret_cast<uintptr_t>(p));
+}
+
+constexpr long kIa32Unlink = 10;
+constexpr long kIa32Rename = 38;
+constexpr long kIa32Getpid = 20;
+constexpr long kIa32Lchown16 = 16;
+constexpr long kIa32Truncate64 = 193;
+#else
+long Int80(long, long, long, long = 0) {
+  errno = ENOSYS;
+  return -1;
+}
+long Low(const char*) { return 0; }
+constexpr long kIa32Unlink = 0, kIa32Rename = 0, kIa32Getpid = 0, kIa32Lchown16 = 0,
+               kIa32Truncate64 = 0;
+#endif
+
+// unlinkat(DIR, NAME, 0) submitted through a new io_uring and waited for: the kernel does it
+// without an unlinkat syscall.
+long UringUnlinkat(const char* dir, const char* name) {
+  io_uring_params params{};
+  const int ring = static_cast<int>(syscall(SYS_io_uring_setup, 1, &params));
+  if (ring < 0) return -1;
+  const size_t sq_size = params.sq_off.array + params.sq_entries * sizeof(unsigned);
+  const size_t cq_size = params.cq_off.cqes + params.cq_entries * sizeof(io_uring_cqe);
+  const size_t ring_size = sq_size > cq_size ? sq_size : cq_size;  // IORING_FEAT_SINGLE_MMAP
+  auto* sq = static_cast<char*>(mmap(nullptr, ring_size, PROT_READ | PROT_WRITE,
+                                     MAP_SHARED | MAP_POPULATE, ring, IORING_OFF_SQ_RING));
+  auto* sqes = static_cast<io_uring_sqe*>(mmap(nullptr, params.sq_entries * sizeof(io_uring_sqe),
+                                               PROT_READ | PROT_WRITE, MAP_SHARED | MAP_POPULATE,
+                                               ring, IORING_OFF_SQES));
+  if (sq == MAP_FAILED || sqes == MAP_FAILED || !(params.features & IORING_FEAT_SINGLE_MMAP)) {
+    errno = ENOTSUP;
+    return -1;
+  }
+  auto* tail = reinterpret_cast<unsigned*>(sq + params.sq_off.tail);
+  const unsigned index = *tail & *reinterpret_cast<unsigned*>(sq + params.sq_off.ring_mask);
+  io_uring_sqe* sqe = &sqes[index];
+  memset(sqe, 0, sizeof(*sqe));
+  sqe->opcode = IORING_OP_UNLINKAT;
+  sqe->fd = DirFd(dir);
+  sqe->addr = reinterpret_cast<uintptr_t>(name);
+  reinterpret_cast<unsigned*>(sq + params.sq_off.array)[index] = index;
+  __atomic_store_n(tail, *tail + 1, __ATOMIC_RELEASE);
+  if (syscall(SYS_io_uring_enter, ring, 1, 1, IORING_ENTER_GETEVENTS, nullptr, 0) < 0) return -1;
+  const unsigned head =
+      __atomic_load_n(reinterpret_cast<unsigned*>(sq + params.cq_off.head), __ATOMIC_ACQUIRE);
+  const unsigned cq_mask = *reinterpret_cast<unsigned*>(sq + params.cq_off.ring_mask);
+  const int res = reinterpret_cast<io_uring_cqe*>(sq + params.cq_off.cqes)[head & cq_mask].res;
+  close(ring);
+  if (res < 0) {
+    errno = -res;
+    return -1;
+  }
+  return 0;
+}
+
+// One file operation: its name, how many arguments it takes, and the call (a negative
+// result with errno set on failure).
+struct FileStep {
+  const char* name;
+  int arity;
+  long (*run)(char** a);
+};
+
+long WithFd(const char* path, int flags, long (*op)(int fd, char** a), char** a) {
+  const int fd = OpenFile(path, flags);
+  if (fd < 0) return -1;
+  const long r = op(fd, a);
+  close(fd);
+  return r;
+}
+
+const FileStep kFileSteps[] = {
+    // Process state.
+    {"chdir", 1, [](char** a) -> long { return chdir(a[0]); }},
+    // A private mount namespace: later mounts stay in this process.
+    {"unshare-mnt", 0,
+     [](char**) -> long {
+       if (unshare(CLONE_NEWNS) != 0) return -1;
+       return mount(nullptr, "/", nullptr, MS_REC | MS_PRIVATE, nullptr);
+     }},
+    // Removal.
+    {"unlink", 1, [](char** a) -> long { return syscall(SYS_unlink, a[0]); }},
+    {"rmdir", 1, [](char** a) -> long { return syscall(SYS_rmdir, a[0]); }},
+    {"unlinkat", 3,
+     [](char** a) -> long { return syscall(SYS_unlinkat, DirFd(a[0]), a[1], Num(a[2])); }},
+    // Renames: DIR serves both names.
+    {"rename", 2, [](char** a) -> long { return syscall(SYS_rename, a[0], a[1]); }},
+    {"renameat", 3,
+     [](char** a) -> long {
+       const int d = DirFd(a[0]);
+       return syscall(SYS_renameat, d, a[1], d, a[2]);
+     }},
+    {"renameat2", 4,
+     [](char** a) -> long {
+       const int d = DirFd(a[0]);
+       return syscall(SYS_renameat2, d, a[1], d, a[2], Num(a[3]));
+     }},
+    // New directories and links.
+    {"mkdir", 2, [](char** a) -> long { return syscall(SYS_mkdir, a[0], Num(a[1])); }},
+    {"mkdirat", 3,
+     [](char** a) -> long { return syscall(SYS_mkdirat, DirFd(a[0]), a[1], Num(a[2])); }},
+    {"link", 2, [](char** a) -> long { return syscall(SYS_link, a[0], a[1]); }},
+    {"linkat", 4,
+     [](char** a) -> long {
+       const int d = DirFd(a[0]);
+       return syscall(SYS_linkat, d, a[1], d, a[2], Num(a[3]));
+     }},
+    // An unnamed file (O_TMPFILE in DIR) given the name NEW by linkat(AT_EMPTY_PATH).
+    {"tmpfile-link", 2,
+     [](char** a) -> long {
+       const int fd = open(a[0], O_TMPFILE | O_WRONLY | O_CLOEXEC, 0600);
+       if (fd < 0) return -1;
+       const long r = syscall(SYS_linkat, fd, "", AT_FDCWD, a[1], AT_EMPTY_PATH);
+       close(fd);
+       return r;
+     }},
+    {"symlink", 2, [](char** a) -> long { return syscall(SYS_symlink, a[0], a[1]); }},
+    {"symlinkat", 3,
+     [](char** a) -> long { return syscall(SYS_symlinkat, a[0], DirFd(a[1]), a[2]); }},
+    // Permissions and owners.
+    {"chmod", 2, [](char** a) -> long { return syscall(SYS_chmod, a[0], Num(a[1])); }},
+    {"fchmod", 2,
+     [](char** a) -> long {
+       return WithFd(
+           a[0], O_RDONLY,
+           [](int fd, char** b) -> long { return syscall(SYS_fchmod, fd, Num(b[1])); }, a);
+     }},
+    {"fchmodat", 3,
+     [](char** a) -> long { return syscall(SYS_fchmodat, DirFd(a[0]), a[1], Num(a[2])); }},
+    {"fchmodat2", 4,
+     [](char** a) -> long {
+       return syscall(452 /* fchmodat2 */, DirFd(a[0]), a[1], Num(a[2]), Num(a[3]));
+     }},
+    {"chown", 3, [](char** a) -> long { return syscall(SYS_chown, a[0], Num(a[1]), Num(a[2])); }},
+    {"lchown", 3, [](char** a) -> long { return syscall(SYS_lchown, a[0], Num(a[1]), Num(a[2])); }},
+    {"fchown", 3,
+     [](char** a) -> long {
+       return WithFd(
+           a[0], O_RDONLY,
+           [](int fd, char** b) -> long { return syscall(SYS_fchown, fd, Num(b[1]), Num(b[2])); },
+           a);
+     }},
+    {"fchownat", 5,
+     [](char** a) -> long {
+       return syscall(SYS_fchownat, DirFd(a[0]), a[1], Num(a[2]), Num(a[3]), Num(a[4]));
+     }},
+    // Truncation.
+    {"truncate", 2, [](char** a) -> long { return syscall(SYS_truncate, a[0], Num(a[1])); }},
+    {"ftruncate", 2,
+     [](char** a) -> long {
+       return WithFd(
+           a[0], O_WRONLY,
+           [](int fd, char** b) -> long { return syscall(SYS_ftruncate, fd, Num(b[1])); }, a);
+     }},
+    // memfd_create NAME FLAGS (the descriptor stays open until exit).
+    {"memfd", 2, [](char** a) -> long { return syscall(SYS_memfd_create, a[0], Num(a[1])); }},
+    // A bind mount (run unshare-mnt first: nothing may leak to the host).
+    {"bind-mount", 2,
+     [](char** a) -> long { return mount(a[0], a[1], nullptr, MS_BIND, nullptr); }},
+    // Through the 32-bit syscall table (x86-64 with IA32 emulation only).
+    {"compat-getpid", 0, [](char**) -> long { return Int80(kIa32Getpid, 0, 0); }},
+    {"compat-unlink", 1, [](char** a) -> long { return Int80(kIa32Unlink, Low(a[0]), 0); }},
+    {"compat-lchown16", 3,
+     [](char** a) -> long { return Int80(kIa32Lchown16, Low(a[0]), Num(a[1]), Num(a[2])); }},
+    // truncate64(PATH, LEN): the length in two registers, low half first.
+    {"compat-truncate64", 2,
+     [](char** a) -> long {
+       const unsigned long long len = strtoull(a[1], nullptr, 0);
+       return Int80(kIa32Truncate64, Low(a[0]), static_cast<long>(len & 0xffffffffu),
+                    static_cast<long>(len >> 32));
+     }},
+    // Through io_uring instead of a syscall.
+    {"uring-unlinkat", 2, [](char** a) -> long { return UringUnlinkat(a[0], a[1]); }},
+    {"compat-rename", 2, [](char** a) -> long { return Int80(kIa32Rename, Low(a[0]), Low(a[1])); }},
+};
+
+int FileOps(int argc, char** argv) {
+  int i = 0;
+  while (i < argc) {
+    const char* name = argv[i];
+    const bool must_fail = name[0] == '!';
+    if (must_fail) ++name;
+    const FileStep* step = nullptr;
+    for (const FileStep& s : kFileSteps) {
+      if (strcmp(s.name, name) == 0) step = &s;
+    }
+    if (step == nullptr || i + 1 + step->arity > argc) {
+      fprintf(stderr, "vigil-test-helper: bad fileops step '%s'\n", argv[i]);
+      return 2;
+    }
+    errno = 0;
+    const long r = step->run(argv + i + 1);
+    if (must_fail && r >= 0) {
+      fprintf(stderr, "vigil-test-helper: %s succeeded but must fail\n", argv[i]);
+      return 1;
+    }
+    if (!must_fail && r < 0) return Die(argv[i]);
+    i += 1 + step->arity;
+  }
+  return 0;
 }
 
 }  // namespace
@@ -173,6 +425,7 @@ int main(int argc, char** argv) {
     close(fd);
     return 0;
   }
+  if (cmd == "fileops") return FileOps(argc - 2, argv + 2);
   fprintf(stderr, "vigil-test-helper: bad command '%s'\n", cmd.c_str());
   return 2;
 }
