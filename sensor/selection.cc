@@ -60,6 +60,8 @@ bool PrintSelected(const SensorOptions& options, const event::Event& event) {
   const event::FileOpData& op = event.file_op;
   if (options.hidden && (open ? event.open.hidden : op.hidden || op.hidden2)) return true;
   if ((open ? event.open.result : op.result) < 0 && !options.failed_opens) return false;
+  // A path cut at its root end cannot be matched here; the kernel matched it whole.
+  if (!open && (op.path_truncated || op.path2_truncated)) return true;
   for (const std::string& p : options.file_prefixes) {
     if (open ? absl::StartsWith(event.open.path, p)
              : absl::StartsWith(op.path, p) || absl::StartsWith(op.path2, p)) {
