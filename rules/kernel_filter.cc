@@ -17,6 +17,7 @@ struct PathReq {
   bool any = true;  // no constraint
   bool hidden = false;
   std::vector<std::string> prefixes;
+  std::vector<std::string> identities;  // paths whose files are allowed by identity
 };
 
 }  // namespace
@@ -40,12 +41,18 @@ class KernelFilterBuilder {
       filter.hidden |= req.hidden;
       filter.path_prefixes.insert(filter.path_prefixes.end(), req.prefixes.begin(),
                                   req.prefixes.end());
+      filter.identity_paths.insert(filter.identity_paths.end(), req.identities.begin(),
+                                   req.identities.end());
     }
     std::vector<std::string>& prefixes = filter.path_prefixes;
+    std::vector<std::string>& identities = filter.identity_paths;
     if (filter.all_files) {
       prefixes.clear();
+      identities.clear();
       return filter;
     }
+    std::sort(identities.begin(), identities.end());
+    identities.erase(std::unique(identities.begin(), identities.end()), identities.end());
     std::sort(prefixes.begin(), prefixes.end());
     std::vector<std::string> kept;
     for (std::string& p : prefixes) {
@@ -79,11 +86,18 @@ class KernelFilterBuilder {
           if (sub.any) return sub;
           req.hidden |= sub.hidden;
           req.prefixes.insert(req.prefixes.end(), sub.prefixes.begin(), sub.prefixes.end());
+          req.identities.insert(req.identities.end(), sub.identities.begin(), sub.identities.end());
         }
         return req;
       case Node::Kind::kNot:
       case Node::Kind::kExists: return req;
       case Node::Kind::kCompare: break;
+    }
+    if (node.field->type == FieldType::kFile) {  // only `in`: the listed paths' files
+      req.any = false;
+      const std::vector<std::string>& paths = set_.file_identities().paths();
+      for (int64_t i : node.numbers) req.identities.push_back(paths[static_cast<size_t>(i)]);
+      return req;
     }
     const absl::string_view name = node.field->name;
     const bool is_name = name == "fd.name";

@@ -108,7 +108,8 @@ class DefaultRulesTest : public ::testing::Test {
     if (!f.present) return "<NA>";
     switch (f.type) {
       case FieldType::kString:
-      case FieldType::kPath: return f.str;
+      case FieldType::kPath:
+      case FieldType::kFile: return f.str;
       case FieldType::kBool: return f.num != 0 ? "true" : "false";
       case FieldType::kFlags: return absl::StrFormat("0%o", f.num);
       default: return absl::StrCat(f.num);
