@@ -9,7 +9,8 @@ namespace vigil::sensor {
 
 bool Selection::operator==(const Selection& other) const {
   return type_mask == other.type_mask && all_files == other.all_files && hidden == other.hidden &&
-         failed_opens == other.failed_opens && prefixes == other.prefixes;
+         failed_opens == other.failed_opens && prefixes == other.prefixes &&
+         identity_paths == other.identity_paths;
 }
 
 Selection ComputeSelection(const SensorOptions& options, const rules::KernelFilter* rules) {
@@ -30,11 +31,15 @@ Selection ComputeSelection(const SensorOptions& options, const rules::KernelFilt
       if (p.empty() || p[0] != '/') continue;
       s.prefixes.push_back(p.substr(0, VIGIL_PREFIX_MAX));
     }
+    s.identity_paths = rules->identity_paths;
   }
   std::sort(s.prefixes.begin(), s.prefixes.end());
   s.prefixes.erase(std::unique(s.prefixes.begin(), s.prefixes.end()), s.prefixes.end());
   if (s.prefixes.size() > kMaxPrefixes) s.all_files = true;
-  if (s.all_files) s.prefixes.clear();
+  if (s.all_files) {
+    s.prefixes.clear();
+    s.identity_paths.clear();
+  }
   return s;
 }
 

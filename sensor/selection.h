@@ -19,6 +19,10 @@ struct Selection {
   bool hidden = false;
   bool failed_opens = false;
   std::vector<std::string> prefixes;  // sorted, unique, absolute, at most kMaxPrefixes
+  // Paths whose files' opens the rules need whatever their path (fd.file in (...)), sorted
+  // and unique; the probes get the files' identities (Sensor::SyncFileIdentities). Empty
+  // when all_files is set.
+  std::vector<std::string> identity_paths;
 
   bool operator==(const Selection& other) const;
 };

@@ -237,9 +237,9 @@ absl::Status Sensor::SyncFileIdentities() {
   const rules::Engine* engine = pipeline_->engine();
   std::vector<event::FileId> ids;
   if (engine != nullptr) {
-    const rules::RuleSet& set = engine->rule_set();
-    set.file_identities().Refresh();
-    ids = set.file_identities().Resolved(set.kernel_filter().identity_paths);
+    rules::FileIdentities& files = engine->rule_set().file_identities();
+    files.Refresh();
+    ids = files.Resolved(selection_.identity_paths);
   }
   if (ids == kernel_file_ids_) return absl::OkStatus();
   VIGIL_RETURN_IF_ERROR(modules_.SetFileIdentities(ids));

@@ -135,6 +135,7 @@ class FileIdentityTest : public ::testing::Test {
     const Json start = sensor_->start_record();
     EXPECT_FALSE(start["all_files"].get<bool>()) << start.dump();
     EXPECT_TRUE(start["file_prefixes"].empty()) << start.dump();
+    EXPECT_EQ(start["file_identity_paths"], Json::array({secret_})) << start.dump();
   }
 
   void TearDown() override {
@@ -252,7 +253,12 @@ TEST(DefaultPackFileIdentityTest, ShadowReadThroughOtherNamesIsDetected) {
       << alerts[0].dump();
 
   Handle handle;
-  ASSERT_TRUE(HandleOf("/etc/shadow", &handle)) << "name_to_handle_at: " << strerror(errno);
+  if (!HandleOf("/etc/shadow", &handle)) {
+    // Some root file systems have no file handles (9p, the kernel matrix's root).
+    ASSERT_EQ(errno, EOPNOTSUPP) << "name_to_handle_at: " << strerror(errno);
+    vigil::testing::ExpectCleanStop(sensor, "file");
+    return;
+  }
   const pid_t by_handle = InChild([&] { return ReadByHandle("/etc", &handle); });
   ASSERT_GT(by_handle, 0) << "open_by_handle_at failed";
   alerts = sensor.WaitForCount(AlertOf(kShadowRule, by_handle), 1);

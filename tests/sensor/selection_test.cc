@@ -57,6 +57,28 @@ TEST(SelectionTest, RulesAloneSelectWhatTheyNeedPlusProcessLifecycle) {
   EXPECT_EQ(s.prefixes[1], "/etc/shadow");
 }
 
+TEST(SelectionTest, RulesIdentityPathsAreKeptUnlessAllFiles) {
+  SensorOptions o;
+  rules::KernelFilter f;
+  f.event_mask = kOpen;
+  f.identity_paths = {"/etc/gshadow", "/etc/shadow"};
+  Selection s = ComputeSelection(o, &f);
+  EXPECT_THAT(s.identity_paths, ElementsAre("/etc/gshadow", "/etc/shadow"));
+  EXPECT_THAT(s.prefixes, IsEmpty());
+  EXPECT_FALSE(s.all_files);
+  Selection same = ComputeSelection(o, &f);
+  EXPECT_TRUE(s == same);
+  f.identity_paths.pop_back();
+  EXPECT_FALSE(s == ComputeSelection(o, &f));
+
+  o.print_events = true;
+  o.type_mask = kOpen;
+  o.all_files = true;
+  s = ComputeSelection(o, &f);
+  EXPECT_TRUE(s.all_files);
+  EXPECT_THAT(s.identity_paths, IsEmpty()) << "every open is delivered anyway";
+}
+
 TEST(SelectionTest, UnionOfPrintAndRules) {
   rules::KernelFilter f;
   f.event_mask = kOpen;
