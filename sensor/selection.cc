@@ -35,7 +35,9 @@ Selection ComputeSelection(const SensorOptions& options, const rules::KernelFilt
   }
   std::sort(s.prefixes.begin(), s.prefixes.end());
   s.prefixes.erase(std::unique(s.prefixes.begin(), s.prefixes.end()), s.prefixes.end());
-  if (s.prefixes.size() > kMaxPrefixes) s.all_files = true;
+  if (s.prefixes.size() > kMaxPrefixes || s.identity_paths.size() > kMaxIdentityPaths) {
+    s.all_files = true;
+  }
   if (s.all_files) {
     s.prefixes.clear();
     s.identity_paths.clear();

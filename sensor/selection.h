@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "bpf/abi/file.h"
 #include "event/event.h"
 #include "rules/rule_set.h"
 #include "sensor/options.h"
@@ -29,13 +30,16 @@ struct Selection {
 
 // Most prefixes the file probe's interest set holds; a larger set selects all files.
 inline constexpr size_t kMaxPrefixes = 4096;
+// Most identity paths the file probe's identity set is given (each names one file); more
+// select all files.
+inline constexpr size_t kMaxIdentityPaths = VIGIL_FILE_IDS_MAX;
 
 // The union of what --print-events selects (when given) and what `rules` needs (when
 // not null). Fork, exec and exit are always delivered when rules run: the process table
 // behind proc.* and ancestry needs them. Rule prefixes are made kernel-ready: relative
 // ones (which no kernel path matches) are dropped, long ones are cut to
 // VIGIL_PREFIX_MAX bytes (a shorter prefix selects a superset), and too many select all
-// files.
+// files, as do more than kMaxIdentityPaths identity paths.
 Selection ComputeSelection(const SensorOptions& options, const rules::KernelFilter* rules);
 
 // True when --print-events asked for this event: its type is selected and, for opens,

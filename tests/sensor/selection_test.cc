@@ -5,6 +5,7 @@
 #include <string>
 #include <vector>
 
+#include "absl/strings/str_cat.h"
 #include "bpf/abi/file.h"
 #include "bpf/abi/process.h"
 #include "bpf/abi/vigil_event.h"
@@ -70,6 +71,11 @@ TEST(SelectionTest, RulesIdentityPathsAreKeptUnlessAllFiles) {
   EXPECT_TRUE(s == same);
   f.identity_paths.pop_back();
   EXPECT_FALSE(s == ComputeSelection(o, &f));
+  rules::KernelFilter many = f;
+  many.identity_paths.clear();
+  for (size_t i = 0; i <= kMaxIdentityPaths; ++i)
+    many.identity_paths.push_back(absl::StrCat("/f", i));
+  EXPECT_TRUE(ComputeSelection(o, &many).all_files) << "more files than the kernel set holds";
 
   o.print_events = true;
   o.type_mask = kOpen;
