@@ -100,6 +100,10 @@ TEST_F(DefaultRulesTest, KernelFilterIsNarrow) {
   EXPECT_TRUE(filter.hidden);
   EXPECT_THAT(filter.path_prefixes, ElementsAre("/etc/group", "/etc/gshadow", "/etc/passwd",
                                                 "/etc/shadow", "/etc/sudoers"));
+  // The same files by identity, whatever path reaches them.
+  EXPECT_THAT(filter.identity_paths,
+              ElementsAre("/etc/group", "/etc/gshadow", "/etc/gshadow-", "/etc/passwd",
+                          "/etc/shadow", "/etc/shadow-", "/etc/sudoers"));
 }
 
 TEST_F(DefaultRulesTest, NoRuleMatchesAnExit) {
