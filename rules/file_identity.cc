@@ -17,12 +17,15 @@ uint32_t FileIdentities::Add(absl::string_view path) {
   return it->second;
 }
 
-bool FileIdentities::Refresh() {
+bool FileIdentities::Refresh(absl::string_view root) {
   // Stat outside the lock: evaluation never waits on the file system.
   std::vector<std::optional<event::FileId>> now(paths_.size());
+  std::string full;
   for (size_t i = 0; i < paths_.size(); ++i) {
+    full.assign(root.data(), root.size());
+    full += paths_[i];
     struct stat st {};
-    if (stat(paths_[i].c_str(), &st) == 0) {
+    if (stat(full.c_str(), &st) == 0) {
       now[i] = event::FileId{static_cast<uint64_t>(st.st_dev), static_cast<uint64_t>(st.st_ino)};
     }
   }

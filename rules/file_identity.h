@@ -41,8 +41,10 @@ class FileIdentities {
   const std::vector<std::string>& paths() const { return paths_; }
 
   // Stats every path and records its identity (none when stat fails). Returns true when
-  // any identity changed (including the first resolution of a path).
-  bool Refresh() ABSL_LOCKS_EXCLUDED(mu_);
+  // any identity changed (including the first resolution of a path). With a `root`, each
+  // path is resolved under that directory (root + path: e.g. "/host/proc/1/root" for the
+  // node's files from a sensor in a container); empty: as given.
+  bool Refresh(absl::string_view root = {}) ABSL_LOCKS_EXCLUDED(mu_);
 
   // True when `id` is the current identity of one of the paths at `indices` (indices
   // returned by Add). Allocates nothing.

@@ -12,7 +12,6 @@ absl::StatusOr<CompiledRules> CompileRuleFiles(const std::vector<std::string>& p
   rules::RuleFileSet files;
   VIGIL_RETURN_IF_ERROR(files.AddPaths(paths));
   VIGIL_ASSIGN_OR_RETURN(std::unique_ptr<rules::RuleSet> set, rules::RuleSet::Compile(files));
-  set->file_identities().Refresh();  // the files fd.file names, as of loading
   // The version names the bytes compiled (base names, in load order), as the controller
   // names a pushed set, so the same files are the same version everywhere.
   return CompiledRules{std::shared_ptr<const rules::RuleSet>(std::move(set)),
@@ -26,7 +25,6 @@ absl::StatusOr<CompiledRules> CompilePushedRules(const vigil::v1::RuleSet& pushe
     VIGIL_RETURN_IF_ERROR(files.AddText(f.content(), f.name()));
   }
   VIGIL_ASSIGN_OR_RETURN(std::unique_ptr<rules::RuleSet> set, rules::RuleSet::Compile(files));
-  set->file_identities().Refresh();  // the files fd.file names, as of loading
   if (max_rules > 0 && set->rules().size() > max_rules) {
     return absl::ResourceExhaustedError(
         absl::StrCat("rule set ", pushed.version(), " has ", set->rules().size(),

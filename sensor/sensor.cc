@@ -238,7 +238,7 @@ absl::Status Sensor::SyncFileIdentities() {
   std::vector<event::FileId> ids;
   if (engine != nullptr) {
     rules::FileIdentities& files = engine->rule_set().file_identities();
-    files.Refresh();
+    files.Refresh(options_.file_root);
     ids = files.Resolved(selection_.identity_paths);
   }
   if (ids == kernel_file_ids_) return absl::OkStatus();

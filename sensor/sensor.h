@@ -75,9 +75,10 @@ class Sensor {
   absl::Status InstallRules(CompiledRules compiled);
   // Moves the probes to `selection` (widened before narrowed).
   absl::Status ApplySelection(const Selection& selection);
-  // Re-resolves the paths the rules in force name by identity (fd.file in (...)) and,
-  // when the files they name changed, gives the probes the new identities (the files'
-  // opens reach user space whatever their path). On load and once a second.
+  // Re-resolves the paths the rules in force name by identity (fd.file in (...)), under
+  // --file-root, and, when the files they name changed, gives the probes the new
+  // identities (the files' opens reach user space whatever their path). When a rule set
+  // is installed (before it sees an event) and once a second.
   absl::Status SyncFileIdentities();
   // A pushed rule set or module command from the controller.
   absl::Status ApplyPushedRules(const vigil::v1::RuleSet& pushed);

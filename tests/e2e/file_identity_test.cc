@@ -3,7 +3,8 @@
 // through a name the rule never mentions (a hard link in another directory, a bind mount in
 // a private mount namespace, open_by_handle_at, /proc/self/root/...), follows the file when
 // it is replaced by rename (after the once-a-second refresh), and stays quiet for an
-// unrelated file of the same name. The default pack catches /etc/shadow read the same ways.
+// unrelated file of the same name; --file-root moves where listed paths are resolved. The
+// default pack catches /etc/shadow read the same ways.
 // Test label: kernel (needs the real kernel: root, probes loaded; runs in every kernel VM).
 #include <fcntl.h>
 #include <sched.h>
@@ -232,6 +233,29 @@ TEST_F(FileIdentityTest, UnrelatedFileOfTheSameNameIsNotTheFile) {
   const std::vector<Json> alerts = sensor_->Matching(AlertOf(kRule, pid));
   ASSERT_EQ(alerts.size(), 1u) << Describe(alerts);
   EXPECT_EQ(alerts[0]["output_fields"]["fd.name"], secret_);
+}
+
+// --file-root: the listed paths name files under another root (a containerized sensor
+// resolves them under the node's root, /host/proc/1/root).
+TEST(FileRootTest, ListedPathsAreResolvedUnderTheFileRoot) {
+  VIGIL_REQUIRE_ROOT();
+  TestDir node("fileid-root");
+  const std::string file = node.WriteFile("etc/secret", "hash");
+  const std::string rules = node.WriteFile(
+      "rules/r.yaml", absl::StrCat("- rule: ", kRule,
+                                   "\n  desc: d\n  condition: evt.is_open_read = true and "
+                                   "fd.file in (/etc/secret)\n  output: \"read %fd.name "
+                                   "pid=%proc.pid\"\n  priority: WARNING\n"));
+  auto started =
+      SensorProcess::StartWith({"--rules", rules, "--print-alerts", "--file-root", node.path()});
+  ASSERT_TRUE(started.ok()) << started.status();
+  SensorProcess& sensor = **started;
+  const pid_t pid = InChild([&] { return ReadFile(file.c_str()); });
+  ASSERT_GT(pid, 0);
+  auto alerts = sensor.WaitForCount(AlertOf(kRule, pid), 1);
+  ASSERT_EQ(alerts.size(), 1u) << sensor.stderr_text();
+  EXPECT_EQ(alerts[0]["output_fields"]["fd.name"], file);
+  vigil::testing::ExpectCleanStop(sensor, "file");
 }
 
 // The default pack's shadow-read rule names /etc/shadow by identity too.

@@ -69,6 +69,17 @@ TEST(FileIdentitiesTest, ResolvesFollowsReplacementAndMissingFiles) {
   EXPECT_THAT(ids.Resolved({missing, a, "/not/listed", a}).size(), 2u);
 }
 
+TEST(FileIdentitiesTest, ResolvesUnderARoot) {
+  testing::TestDir dir("fileid");
+  const std::string inside = dir.WriteFile("etc/shadow");
+  FileIdentities ids;
+  ids.Add("/etc/shadow");
+  EXPECT_TRUE(ids.Refresh(dir.path()));
+  EXPECT_EQ(ids.Lookup("/etc/shadow"), IdOf(inside));
+  EXPECT_TRUE(ids.Refresh(dir.Join("nothing-here")));
+  EXPECT_FALSE(ids.Lookup("/etc/shadow").has_value());
+}
+
 TEST(FileIdentitiesTest, KernelDeviceEncodingRoundTrips) {
   // major 8, minor 1 (sda1) and a minor above 255 (an anonymous device).
   EXPECT_EQ(event::KernelDevToUser((8u << 20) | 1), makedev(8, 1));
