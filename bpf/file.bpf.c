@@ -6,7 +6,9 @@
  * On success the reported path is walked from the struct file the new descriptor refers
  * to, so relative paths, dirfds, symlinks and races on the caller's string cannot change
  * what is reported. Opens no rule needs are dropped here, after the walk, through the
- * interest set (path prefixes in an LPM trie, plus "has a hidden component").
+ * interest set (path prefixes in an LPM trie, plus "has a hidden component"), unless the
+ * opened inode is in the identity set (device and inode number in a hash map), which
+ * catches a listed file reached by another name: a hard link, a bind mount, a handle.
  * 32-bit (compat) syscalls are decoded too, so they are no way around the probe.
  */
 #include "common.bpf.h"
@@ -24,6 +26,17 @@ struct {
  * when a prefix is "/"). A path whose first byte after '/' is not here cannot match any
  * prefix, so the trie lookup is skipped. Written by user space (FileProbe). */
 __u64 prefix_first_byte[4] = {};
+
+/* Inodes opens of which are wanted whatever their path (user space keeps it current). */
+struct {
+  __uint(type, BPF_MAP_TYPE_HASH);
+  __uint(max_entries, VIGIL_FILE_IDS_MAX);
+  __type(key, struct vigil_file_id);
+  __type(value, __u32);
+} file_ids SEC(".maps");
+
+/* Entries in file_ids: with none, the lookup is skipped. Written by user space. */
+__u32 file_id_count = 0;
 
 #define X64_OPEN 2
 #define X64_CREAT 85
@@ -155,6 +168,13 @@ static __always_inline bool in_interest_set(struct vigil_scratch *s, __u32 start
   return types && ((*types >> (type & 31)) & 1);
 }
 
+/* True when the inode (dev, ino) is in the identity set. */
+static __always_inline bool in_identity_set(__u32 dev, __u64 ino) {
+  if (file_id_count == 0) return false;
+  struct vigil_file_id key = {.ino = ino, .dev = dev, .pad = 0};
+  return bpf_map_lookup_elem(&file_ids, &key) != NULL;
+}
+
 static __always_inline void handle_sys_exit(struct pt_regs *regs, __u64 nr, long ret,
                                             const bool fast) {
   struct open_args a;
@@ -171,6 +191,11 @@ static __always_inline void handle_sys_exit(struct pt_regs *regs, __u64 nr, long
   struct vigil_path p = {};
   e->flags = a.compat ? VIGIL_OPEN_COMPAT : 0;
   e->file_mode = 0;
+  e->dev = 0;
+  e->nlink = 0;
+  e->ino = 0;
+  /* -1: identity set not consulted yet; else its answer (looked up at most once). */
+  int identity = -1;
 
   if (ret >= 0) {
     struct file *file = fd_to_file(ret, fast);
@@ -180,19 +205,27 @@ static __always_inline void handle_sys_exit(struct pt_regs *regs, __u64 nr, long
     }
     struct dentry *dentry = VREAD(fast, file, f_path.dentry);
     struct vfsmount *vfsmnt = VREAD(fast, file, f_path.mnt);
+    struct inode *inode = VREAD(fast, file, f_inode);
+    struct super_block *sb = VREAD(fast, inode, i_sb);
+    e->dev = VREAD(fast, sb, s_dev);
+    e->ino = VREAD(fast, inode, i_ino);
     if (!(cfg & VIGIL_FILTER_ALL_FILES)) {
       /* Most opens are of paths no rule wants: tell so without building the path. */
       bool hidden;
       __u8 first;
       if (scan_path(s, dentry, vfsmnt, &hidden, &first, fast) &&
           !(hidden && (cfg & VIGIL_FILTER_HIDDEN)) && !first_byte_may_match(first)) {
-        count(VIGIL_STAT_FILTERED_PATH);
-        return;
+        identity = in_identity_set(e->dev, e->ino);
+        if (!identity) {
+          count(VIGIL_STAT_FILTERED_PATH);
+          return;
+        }
       }
     }
     resolve_path(s, dentry, vfsmnt, &p, fast);
-    struct inode *inode = VREAD(fast, file, f_inode);
     e->file_mode = VREAD(fast, inode, i_mode);
+    /* i_nlink is const in a union with __i_nlink, which CO-RE can read into a variable. */
+    e->nlink = VREAD(fast, inode, __i_nlink);
     if (p.hidden) e->flags |= VIGIL_OPEN_PATH_HIDDEN;
     if (p.truncated) e->flags |= VIGIL_OPEN_PATH_TRUNCATED;
   } else {
@@ -206,6 +239,10 @@ static __always_inline void handle_sys_exit(struct pt_regs *regs, __u64 nr, long
 
   bool wanted = (cfg & VIGIL_FILTER_ALL_FILES) || (p.hidden && (cfg & VIGIL_FILTER_HIDDEN)) ||
                 in_interest_set(s, p.start, p.len, VIGIL_EVENT_OPEN);
+  if (!wanted && ret >= 0) {
+    if (identity < 0) identity = in_identity_set(e->dev, e->ino);
+    wanted = identity;
+  }
   if (!wanted) {
     count(VIGIL_STAT_FILTERED_PATH);
     return;

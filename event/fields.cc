@@ -183,6 +183,7 @@ absl::string_view FieldTypeName(FieldType type) {
     case FieldType::kUid: return "uid";
     case FieldType::kFlags: return "flags";
     case FieldType::kBool: return "bool";
+    case FieldType::kFile: return "file";
   }
   return "unknown";
 }

@@ -11,16 +11,18 @@
 
 #include "absl/strings/string_view.h"
 #include "event/event.h"
+#include "event/file_id.h"
 #include "event/process_info.h"
 #include "event/schema.h"
 
 namespace vigil::event {
 
 // Value types. Strings and paths compare as text (paths also with glob and pmatch);
-// the numeric kinds compare as signed 64-bit integers; booleans as true/false.
-enum class FieldType { kString, kPath, kInt, kUid, kFlags, kBool };
+// the numeric kinds compare as signed 64-bit integers; booleans as true/false; a file
+// identity (event/file_id.h) only with `in`, against the identities of listed paths.
+enum class FieldType { kString, kPath, kInt, kUid, kFlags, kBool, kFile };
 
-// "string", "path", "int", "uid", "flags" or "bool".
+// "string", "path", "int", "uid", "flags", "bool" or "file".
 absl::string_view FieldTypeName(FieldType type);
 
 // True for the types that hold integers (int, uid, flags): they compare numerically, in
@@ -63,11 +65,13 @@ struct FieldValue {
   bool present = false;   // false: the field does not apply to this event
   int64_t num = 0;        // numeric and boolean types
   absl::string_view str;  // string and path types
+  FileId file;            // file identities
 };
 
-// Values for extractors: a string, a number (or bool), or "not present".
-inline FieldValue StrValue(absl::string_view s) { return FieldValue{true, 0, s}; }
-inline FieldValue NumValue(int64_t n) { return FieldValue{true, n, {}}; }
+// Values for extractors: a string, a number (or bool), a file identity, or "not present".
+inline FieldValue StrValue(absl::string_view s) { return FieldValue{true, 0, s, {}}; }
+inline FieldValue NumValue(int64_t n) { return FieldValue{true, n, {}, {}}; }
+inline FieldValue FileValue(const FileId& id) { return FieldValue{true, 0, {}, id}; }
 inline FieldValue AbsentValue() { return FieldValue{}; }
 
 // A field's [argument], validated when the rule is compiled: a number for fields such as

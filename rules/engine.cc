@@ -57,7 +57,11 @@ void AppendField(const FieldRef& ref, const EventView& view, std::vector<AlertFi
   field.type = ref.field->type;
   field.present = value.present;
   field.num = value.num;
-  field.str = std::string(value.str);
+  if (ref.field->type == FieldType::kFile) {
+    if (value.present) AppendFieldText(*ref.field, value, &field.str);  // "dev:ino"
+  } else {
+    field.str = std::string(value.str);
+  }
   out->push_back(std::move(field));
 }
 

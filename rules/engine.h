@@ -34,7 +34,7 @@ struct AlertField {
   FieldType type = FieldType::kString;
   bool present = false;  // false: the field does not apply (JSON null, "<NA>" in text)
   int64_t num = 0;       // numeric and boolean types
-  std::string str;       // string and path types
+  std::string str;       // string and path types; file identities as "dev:ino"
 };
 
 // An alert: the rule that fired, on which event, and what it says.

@@ -19,6 +19,7 @@ struct PathReq {
   bool any = true;  // no constraint
   bool hidden = false;
   std::vector<std::string> prefixes;
+  std::vector<std::string> identities;  // paths whose files are allowed by identity
 };
 
 }  // namespace
@@ -46,8 +47,16 @@ class KernelFilterBuilder {
         if (req.any && kind != kOpens) filter.all_paths_types |= kind;
         filter.hidden |= req.hidden;
         by_type[t].insert(by_type[t].end(), req.prefixes.begin(), req.prefixes.end());
+        if (kind == kOpens) {
+          filter.identity_paths.insert(filter.identity_paths.end(), req.identities.begin(),
+                                       req.identities.end());
+        }
       }
     }
+    std::vector<std::string>& identities = filter.identity_paths;
+    if (filter.all_files) identities.clear();
+    std::sort(identities.begin(), identities.end());
+    identities.erase(std::unique(identities.begin(), identities.end()), identities.end());
     std::map<std::string, uint32_t>& types = filter.prefix_types;
     for (int t = 0; t < event::kEventTypeLimit; ++t) {
       const uint32_t kind = 1u << t;
@@ -93,11 +102,18 @@ class KernelFilterBuilder {
           if (sub.any) return sub;
           req.hidden |= sub.hidden;
           req.prefixes.insert(req.prefixes.end(), sub.prefixes.begin(), sub.prefixes.end());
+          req.identities.insert(req.identities.end(), sub.identities.begin(), sub.identities.end());
         }
         return req;
       case Node::Kind::kNot:
       case Node::Kind::kExists: return req;
       case Node::Kind::kCompare: break;
+    }
+    if (node.field->type == FieldType::kFile) {  // only `in`: the listed paths' files
+      req.any = false;
+      const std::vector<std::string>& paths = set_.file_identities().paths();
+      for (int64_t i : node.numbers) req.identities.push_back(paths[static_cast<size_t>(i)]);
+      return req;
     }
     const absl::string_view name = node.field->name;
     const bool is_name = name == "fd.name" || name == "fs.path.name" || name == "fs.path.source" ||

@@ -43,6 +43,7 @@ void AppendFieldText(const FieldInfo& field, const FieldValue& value, std::strin
     case FieldType::kFlags: AppendFlagsText(value.num, out); return;
     case FieldType::kInt:
     case FieldType::kUid: absl::StrAppend(out, value.num); return;
+    case FieldType::kFile: absl::StrAppend(out, value.file.dev, ":", value.file.ino); return;
   }
 }
 

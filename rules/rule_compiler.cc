@@ -124,6 +124,7 @@ bool OpApplies(FieldType type, CompareOp op) {
         default: return false;
       }
     case FieldType::kBool: return op == CompareOp::kEq || op == CompareOp::kNe;
+    case FieldType::kFile: return op == CompareOp::kIn;
   }
   return false;
 }
@@ -302,7 +303,10 @@ absl::Status RuleSetCompiler::CheckOp(const FieldInfo& field, CompareOp op,
                                       const SourceLocation& where) {
   if (OpApplies(field.type, op)) return absl::OkStatus();
   return RuleError(where, absl::StrCat("operator '", CompareOpName(op), "' does not apply to ",
-                                       FieldTypeName(field.type), " field ", field.name));
+                                       FieldTypeName(field.type), " field ", field.name,
+                                       field.type == FieldType::kFile
+                                           ? absl::StrCat(" (write ", field.name, " in (PATHS))")
+                                           : ""));
 }
 
 absl::StatusOr<uint32_t> RuleSetCompiler::CompileCompare(absl::string_view field_name,
@@ -338,7 +342,16 @@ absl::StatusOr<uint32_t> RuleSetCompiler::CompileCompare(absl::string_view field
                      absl::StrCat("operator '", CompareOpName(op), "' takes exactly one value"));
   }
 
-  if (IsNumeric(field.type)) {
+  if (field.type == FieldType::kFile) {
+    for (const Item& v : items) {
+      if (v.kind == Value::Kind::kNumber || v.text.empty() || v.text[0] != '/') {
+        return RuleError(*v.where,
+                         absl::StrCat("type mismatch: ", field.name,
+                                      " in (...) takes absolute paths, '", v.text, "' is not one"));
+      }
+      node.numbers.push_back(set_->file_identities_->Add(v.text));
+    }
+  } else if (IsNumeric(field.type)) {
     for (const Item& v : items) {
       int64_t n = 0;
       if (v.kind == Value::Kind::kNumber) {

@@ -23,7 +23,9 @@
 // Values: string and path fields take = != in contains icontains startswith endswith glob
 // (paths also pmatch); int, uid and flags fields take = != < <= > >= in with integer
 // values (a number, or a bare word or list item that parses as one; for uid fields -1
-// means 4294967295, the "unset" id); bool fields take = != with true or false. In `in`
+// means 4294967295, the "unset" id); bool fields take = != with true or false; file fields
+// (fd.file) take only `in` (or `= (...)`) with absolute paths, each added to the set's
+// FileIdentities and stored in the node as its index there. In `in`
 // and `pmatch` lists (and `= (...)`, which is `in`) a bare word naming a list stands for
 // its items; other bare words are literal values. evt.type values must be event names
 // Vigil produces (execve, clone, procexit, open, openat, openat2, creat,

@@ -87,6 +87,9 @@ bool RuleSet::Eval(uint32_t index, const EventView& view, uint32_t event_bit) co
 bool RuleSet::EvalCompare(const Node& node, const EventView& view) const {
   const FieldValue value = node.field->extract(view, node.arg);
   if (!value.present) return false;
+  if (node.field->type == FieldType::kFile) {
+    return file_identities_->Matches(node.numbers, value.file);
+  }
   if (node.field->type == FieldType::kBool) {
     const bool equal = (value.num != 0) == (node.numbers[0] != 0);
     return node.op == CompareOp::kEq ? equal : !equal;

@@ -9,7 +9,8 @@
 // type with a single name; and: intersection; or: union; not: all). Evaluate visits only
 // the rules whose mask holds the event's type, and skips any subtree whose mask does not.
 // A field that does not apply to an event makes every comparison on it false, and
-// `exists` false.
+// `exists` false. A file-identity test (fd.file in (PATHS)) is true when the event's file
+// is the one a listed path names at the last refresh (file_identities()).
 #ifndef VIGIL_RULES_RULE_SET_H_
 #define VIGIL_RULES_RULE_SET_H_
 
@@ -23,6 +24,7 @@
 #include "absl/status/statusor.h"
 #include "rules/condition.h"
 #include "rules/fields.h"
+#include "rules/file_identity.h"
 #include "rules/kernel_filter.h"
 #include "rules/output_template.h"
 #include "rules/rule_collector.h"
@@ -104,6 +106,12 @@ class RuleSet {
   // What the kernel must deliver for the enabled rules (see rules/kernel_filter.h).
   const KernelFilter& kernel_filter() const { return kernel_filter_; }
 
+  // The paths the set's file-identity tests (fd.file in (...)) list, and their current
+  // identities. Not part of the immutable plan: the file system changes, so the owner
+  // refreshes it (FileIdentities::Refresh) after loading the set and periodically; until
+  // the first refresh no identity test matches. Thread-safe.
+  FileIdentities& file_identities() const { return *file_identities_; }
+
  private:
   // The compiler builds the plan; the kernel filter is derived from it.
   friend class RuleSetCompiler;
@@ -125,7 +133,8 @@ class RuleSet {
     // kCompare on string/path fields: the values (lower-cased for icontains; pmatch items
     // without trailing '/', so "/" is "").
     std::vector<std::string> strings;
-    // kCompare on numeric and bool fields: the values (bool: 0 or 1).
+    // kCompare on numeric and bool fields: the values (bool: 0 or 1). On file fields: the
+    // listed paths' indices in file_identities_.
     std::vector<int64_t> numbers;
   };
 
@@ -141,6 +150,7 @@ class RuleSet {
   // For each event type: indices into rules_ of the enabled rules that can match it.
   std::array<std::vector<uint32_t>, kMaxEventTypes> by_type_;
   KernelFilter kernel_filter_;
+  std::unique_ptr<FileIdentities> file_identities_ = std::make_unique<FileIdentities>();
 };
 
 }  // namespace vigil::rules

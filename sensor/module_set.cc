@@ -75,6 +75,12 @@ absl::Status ModuleSet::SetPathPrefixes(const probes::PathPrefixes& prefixes) {
   return absl::OkStatus();
 }
 
+absl::Status ModuleSet::SetFileIdentities(const std::vector<event::FileId>& ids) {
+  absl::MutexLock lock(&mu_);
+  for (const auto& module : modules_) VIGIL_RETURN_IF_ERROR(module->SetFileIdentities(ids));
+  return absl::OkStatus();
+}
+
 std::vector<ModuleSnapshot> ModuleSet::Snapshot() const {
   absl::MutexLock lock(&mu_);
   std::vector<ModuleSnapshot> out;

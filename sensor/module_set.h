@@ -48,6 +48,8 @@ class ModuleSet {
   void SetFilter(const vigil_filter_config& filter) ABSL_LOCKS_EXCLUDED(mu_);
   // Replaces the path interest set of every module.
   absl::Status SetPathPrefixes(const probes::PathPrefixes& prefixes) ABSL_LOCKS_EXCLUDED(mu_);
+  // Replaces the file-identity set of every module (ProbeModule::SetFileIdentities).
+  absl::Status SetFileIdentities(const std::vector<event::FileId>& ids) ABSL_LOCKS_EXCLUDED(mu_);
 
   // Each module's state and kernel counters, in registry order.
   std::vector<ModuleSnapshot> Snapshot() const ABSL_LOCKS_EXCLUDED(mu_);

@@ -132,6 +132,9 @@ Operations:
                            wait N ms with none consumed (default 3000, at least 2000: an
                            idle pipeline may leave batched events for up to 1 s).
   --proc-root PATH         procfs to seed the process table from (default /proc).
+  --file-root PATH         Resolve the paths rules name by identity (fd.file in (...))
+                           under PATH, e.g. /host/proc/1/root for the node's files from a
+                           sensor in a container (default: the sensor's own root).
   --btf PATH               Kernel BTF to relocate the probes against
                            (default /sys/kernel/btf/vmlinux).
   --verbose                Print libbpf's debug output.
@@ -229,6 +232,7 @@ absl::StatusOr<SensorOptions> ParseSensorOptions(int argc, const char* const* ar
            opts.proc_root = v;
            return absl::OkStatus();
          }},
+        {"--file-root", path(&opts.file_root)},
         {"--btf", path(&opts.btf_path)},
         {"--cri-socket", path(&opts.cri_socket)},
         {"--pod-cache-size", number(&opts.pod_cache_size, size_t{1}, size_t{1} << 20)},

@@ -59,6 +59,9 @@ struct SensorOptions {
   uint64_t wakeup_bytes = 256 * 1024;
   uint64_t wakeup_us = 10000;  // wake-up interval; also the longest an event waits
   std::string proc_root = "/proc";
+  // Directory the paths of `fd.file in (...)` are resolved under (--file-root); empty:
+  // the sensor's own root.
+  std::string file_root;
   // Container and pod enrichment (docs/enrichment.md): the CRI runtime's socket (empty:
   // the first of containerd's, CRI-O's and cri-dockerd's that exists), or no CRI at all.
   std::string cri_socket;

@@ -15,6 +15,9 @@ void WriteSelection(const Selection& selection, JsonWriter* w) {
   w->BeginArray("file_prefixes");
   for (const std::string& prefix : selection.prefixes) w->ArrayString(prefix);
   w->EndArray();
+  w->BeginArray("file_identity_paths");
+  for (const std::string& path : selection.identity_paths) w->ArrayString(path);
+  w->EndArray();
   w->Bool("all_files", selection.all_files);
   w->BeginArray("all_paths_types");
   for (const event::EventTypeInfo* info : event::EventTypes()) {

@@ -11,7 +11,8 @@ namespace vigil::sensor {
 bool Selection::operator==(const Selection& other) const {
   return type_mask == other.type_mask && all_files == other.all_files &&
          all_paths_types == other.all_paths_types && hidden == other.hidden &&
-         failed_opens == other.failed_opens && prefix_types == other.prefix_types;
+         failed_opens == other.failed_opens && prefix_types == other.prefix_types &&
+         identity_paths == other.identity_paths;
 }
 
 Selection ComputeSelection(const SensorOptions& options, const rules::KernelFilter* rules) {
@@ -38,12 +39,15 @@ Selection ComputeSelection(const SensorOptions& options, const rules::KernelFilt
       s.prefix_types[p.substr(0, VIGIL_PREFIX_MAX)] |=
           types == rules->prefix_types.end() ? ~0u : types->second;
     }
+    s.identity_paths = rules->identity_paths;
   }
   for (const auto& [prefix, types] : s.prefix_types) s.prefixes.push_back(prefix);
   if (s.prefixes.size() > kMaxPrefixes) {
     s.all_files = true;
     s.all_paths_types = event::kFileOpEvents;
   }
+  if (s.identity_paths.size() > kMaxIdentityPaths) s.all_files = true;
+  if (s.all_files) s.identity_paths.clear();
   if (s.all_files && (s.type_mask & event::kFileOpEvents & ~s.all_paths_types) == 0) {
     s.prefixes.clear();
   }

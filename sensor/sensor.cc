@@ -121,6 +121,7 @@ absl::Status Sensor::Init() {
     rules_filter = &pipeline_->engine()->rule_set().kernel_filter();
   }
   selection_ = ComputeSelection(options_, rules_filter);
+  VIGIL_RETURN_IF_ERROR(SyncFileIdentities());
   VIGIL_RETURN_IF_ERROR(
       modules_.StartAll(*env_, ModuleOptionsFor(selection_), selection_.prefix_types));
 
@@ -213,6 +214,7 @@ absl::Status Sensor::InstallRules(CompiledRules compiled) {
   const size_t rules = pipeline_->engine()->rule_set().rules().size();
   Log("rules ", pipeline_->rule_set_version(), " in force (", rules, " rules)");
   VIGIL_RETURN_IF_ERROR(ApplySelection(next));
+  VIGIL_RETURN_IF_ERROR(SyncFileIdentities());
   UpdateStatus();
   output_->WriteLine(RulesReloadedRecord(pipeline_->rule_set_version(), rules, selection_));
   return absl::OkStatus();
@@ -230,6 +232,20 @@ absl::Status Sensor::ApplySelection(const Selection& selection) {
   VIGIL_RETURN_IF_ERROR(modules_.SetPathPrefixes(selection.prefix_types));
   modules_.SetFilter(FilterOf(selection));
   selection_ = selection;
+  return absl::OkStatus();
+}
+
+absl::Status Sensor::SyncFileIdentities() {
+  const rules::Engine* engine = pipeline_->engine();
+  std::vector<event::FileId> ids;
+  if (engine != nullptr) {
+    rules::FileIdentities& files = engine->rule_set().file_identities();
+    files.Refresh(options_.file_root);
+    ids = files.Resolved(selection_.identity_paths);
+  }
+  if (ids == kernel_file_ids_) return absl::OkStatus();
+  VIGIL_RETURN_IF_ERROR(modules_.SetFileIdentities(ids));
+  kernel_file_ids_ = std::move(ids);
   return absl::OkStatus();
 }
 
@@ -307,6 +323,10 @@ absl::Status Sensor::Run(int signal_fd) {
       (void)output_->Flush();
     }
     if (std::chrono::steady_clock::now() >= next_gap_check) {
+      // A listed file replaced (passwd renames a new /etc/shadow into place) is followed
+      // from here on.
+      absl::Status synced = SyncFileIdentities();
+      if (!synced.ok()) Log("file identities not updated: ", synced.message());
       const std::vector<ModuleSnapshot> modules = modules_.Snapshot();
       ReportGaps(modules);
       UpdateStatus(modules);

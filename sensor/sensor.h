@@ -14,6 +14,7 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "common/metrics_server.h"
+#include "event/file_id.h"
 #include "sensor/alert_sink.h"
 #include "sensor/delivery/spool.h"
 #include "sensor/enrich/enricher.h"
@@ -74,6 +75,11 @@ class Sensor {
   absl::Status InstallRules(CompiledRules compiled);
   // Moves the probes to `selection` (widened before narrowed).
   absl::Status ApplySelection(const Selection& selection);
+  // Re-resolves the paths the rules in force name by identity (fd.file in (...)), under
+  // --file-root, and, when the files they name changed, gives the probes the new
+  // identities (the files' opens reach user space whatever their path). When a rule set
+  // is installed (before it sees an event) and once a second.
+  absl::Status SyncFileIdentities();
   // A pushed rule set or module command from the controller.
   absl::Status ApplyPushedRules(const vigil::v1::RuleSet& pushed);
   absl::Status ApplyModules(const vigil::v1::ModuleCommand& command);
@@ -104,6 +110,8 @@ class Sensor {
   std::unique_ptr<probes::RingReader> ring_;
   ModuleSet modules_;
   Selection selection_;
+  // The file identities the probes were last given (SyncFileIdentities), sorted.
+  std::vector<event::FileId> kernel_file_ids_;
   GapReporter gaps_;
   // The spool outlives the agent's link (declared first, destroyed last).
   std::unique_ptr<Spool> spool_;

@@ -28,7 +28,8 @@ enum vigil_open_syscall {
 #define VIGIL_OPEN_COMPAT 0x8u        /* issued through the 32-bit syscall table */
 
 /* An open-family syscall returned. On success the path is the absolute path of the
- * opened file walked from its dentry and mount; on failure it is the caller's string. */
+ * opened file walked from its dentry and mount, and dev/ino/nlink identify the opened
+ * inode; on failure the path is the caller's string and dev, ino and nlink are 0. */
 struct vigil_open_event {
   struct vigil_event_header hdr;
   __s64 result;     /* fd, or -errno */
@@ -38,7 +39,21 @@ struct vigil_open_event {
   __u32 flags;
   __u32 file_mode;  /* i_mode of the opened file (0 on failure) */
   __u32 path_len;
+  __u32 dev;        /* the inode's superblock device, kernel encoding (major << 20 | minor) */
+  __u32 nlink;      /* i_nlink: hard links to the inode */
+  __u64 ino;        /* i_ino: inode number */
   /* char path[path_len]; */
+};
+
+/* Most file identities the in-kernel identity set holds. */
+#define VIGIL_FILE_IDS_MAX 1024
+
+/* Key of the file-identity set (BPF_MAP_TYPE_HASH): an open of this inode reaches user
+ * space whatever its path. dev is in the kernel's encoding, as in vigil_open_event. */
+struct vigil_file_id {
+  __u64 ino;
+  __u32 dev;
+  __u32 pad; /* 0 */
 };
 
 #endif /* VIGIL_BPF_ABI_FILE_H_ */

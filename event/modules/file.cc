@@ -32,6 +32,9 @@ bool HasHiddenComponent(absl::string_view path) {
 namespace file {
 namespace {
 
+// True when the open succeeded, so the event carries the opened file's identity.
+bool Opened(const Event& e) { return e.open.result >= 0; }
+
 // st_mode of the file an open opened or an exec executed.
 uint32_t FileMode(const Event& e) { return e.type == kExec ? e.exec.file_mode : e.open.file_mode; }
 
@@ -77,6 +80,24 @@ ModuleSchema* MakeSchema() {
            VIGIL_FIELD(
                absl::string_view p = v.event().open.path; size_t slash = p.rfind('/');
                return StrValue(slash == absl::string_view::npos ? p : p.substr(slash + 1));)},
+          {"fd.dev", FieldType::kInt, EventBit(kOpen), false,
+           "Device of the opened file, as stat(2) reports st_dev (makedev(major, minor)); "
+           "absent when the open failed.",
+           VIGIL_FIELD(if (!Opened(v.event())) return AbsentValue();
+                       return NumValue(static_cast<int64_t>(v.event().open.file.dev));)},
+          {"fd.ino", FieldType::kInt, EventBit(kOpen), false,
+           "Inode number of the opened file; absent when the open failed.",
+           VIGIL_FIELD(if (!Opened(v.event())) return AbsentValue();
+                       return NumValue(static_cast<int64_t>(v.event().open.file.ino));)},
+          {"fd.nlink", FieldType::kInt, EventBit(kOpen), false,
+           "Hard links to the opened file (st_nlink); absent when the open failed.",
+           VIGIL_FIELD(if (!Opened(v.event())) return AbsentValue();
+                       return NumValue(v.event().open.nlink);)},
+          {"fd.file", FieldType::kFile, EventBit(kOpen), false,
+           "Identity of the opened file (fd.dev, fd.ino), whatever path reached it. Only "
+           "`fd.file in (PATHS)`: true when it is the file a listed path names now.",
+           VIGIL_FIELD(if (!Opened(v.event())) return AbsentValue();
+                       return FileValue(v.event().open.file);)},
           {"fd.hidden", FieldType::kBool, EventBit(kOpen), false,
            "A component of fd.name starts with '.' (Vigil; computed in the kernel).",
            VIGIL_FIELD(return NumValue(v.event().open.hidden);)},

@@ -9,6 +9,7 @@
 #include "absl/strings/string_view.h"
 #include "bpf/abi/file.h"
 #include "event/event_type.h"
+#include "event/file_id.h"
 #include "event/modules/file_ops.h"
 
 namespace vigil::event {
@@ -37,6 +38,10 @@ struct OpenData {
   uint32_t flags = 0;
   uint32_t mode = 0;
   uint32_t file_mode = 0;
+  // The opened file's identity (st_dev as stat(2) reports it, and st_ino) and link count;
+  // all 0 when the open failed.
+  FileId file;
+  uint32_t nlink = 0;
   bool path_truncated = false;
   bool hidden = false;
   bool unresolved = false;

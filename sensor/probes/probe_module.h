@@ -14,6 +14,7 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "bpf/abi/vigil_event.h"
+#include "event/file_id.h"
 #include "sensor/probes/attach_mode.h"
 #include "sensor/probes/kernel_env.h"
 
@@ -103,6 +104,12 @@ class ProbeModule {
   // Replaces the path-prefix interest set of modules that filter by path in the kernel
   // (see FileProbe); others ignore it. May be called before Start() or while running.
   virtual absl::Status SetPathPrefixes(const PathPrefixes& prefixes) { return absl::OkStatus(); }
+  // Replaces the file-identity set of modules that filter by path in the kernel: events
+  // on these files reach user space whatever their path (see FileProbe); others ignore
+  // it. Devices as stat(2) reports them. May be called before Start() or while running.
+  virtual absl::Status SetFileIdentities(const std::vector<event::FileId>& ids) {
+    return absl::OkStatus();
+  }
   // Counters summed over CPUs.
   absl::StatusOr<ModuleStats> ReadStats() const;
 

@@ -119,7 +119,8 @@ class DefaultRulesTest : public ::testing::Test {
     if (!f.present) return "<NA>";
     switch (f.type) {
       case FieldType::kString:
-      case FieldType::kPath: return f.str;
+      case FieldType::kPath:
+      case FieldType::kFile: return f.str;
       case FieldType::kBool: return f.num != 0 ? "true" : "false";
       case FieldType::kFlags: return absl::StrFormat("0%o", f.num);
       default: return absl::StrCat(f.num);
@@ -223,10 +224,10 @@ class DefaultRulesTest : public ::testing::Test {
     return ViewOf(p, e);
   }
 
-  // `p` opening `path` with `flags`, returning `result`, at t. fd.hidden is what the
-  // kernel computes for the path.
+  // `p` opening `path` with `flags`, returning `result`, at t; the opened file's identity is
+  // `file` (none by default). fd.hidden is what the kernel computes for the path.
   PodEventView Open(const Proc& p, absl::string_view path, uint32_t flags, int64_t result = 3,
-                    uint64_t t = kT0) {
+                    uint64_t t = kT0, event::FileId file = {}) {
     event::Event e;
     e.type = event::kOpen;
     e.task.time_boot_ns = t;
@@ -236,6 +237,8 @@ class DefaultRulesTest : public ::testing::Test {
     e.open.result = result;
     e.open.file_mode = 0100644;
     e.open.hidden = event::HasHiddenComponent(path);
+    e.open.file = file;
+    e.open.nlink = 1;
     return ViewOf(p, e);
   }
 

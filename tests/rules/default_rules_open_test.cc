@@ -3,6 +3,7 @@
 // unexpected processes; each fires with full context and stays quiet on the closest
 // ordinary open.
 #include <fcntl.h>
+#include <sys/stat.h>
 
 #include <string>
 #include <vector>
@@ -210,6 +211,31 @@ TEST_F(DefaultRulesTest, ShadowReadByUnexpectedProcessFires) {
     EXPECT_EQ(alerts[0].fields.at("k8s.pod.name"), "api-0");
     EXPECT_EQ(alerts[0].fields.at("k8s.ns.name"), "prod");
   }
+}
+
+TEST_F(DefaultRulesTest, ShadowAndAccountFilesThroughAnotherNameFireByIdentity) {
+  struct stat shadow {};
+  struct stat passwd {};
+  if (stat("/etc/shadow", &shadow) != 0 || stat("/etc/passwd", &passwd) != 0) {
+    GTEST_SKIP() << "no /etc/shadow or /etc/passwd here";
+  }
+  (*pack_)->file_identities().Refresh();
+  const event::FileId shadow_id{shadow.st_dev, shadow.st_ino};
+  const event::FileId passwd_id{passwd.st_dev, passwd.st_ino};
+  Proc cat;
+  cat.comm = "cat";
+  // A hard link, a bind mount or a handle: the path is not the listed one, the file is.
+  auto alerts = Run(Open(cat, "/tmp/innocent", O_RDONLY, 3, kT0, shadow_id));
+  ASSERT_THAT(Names(alerts), ElementsAre(kShadowRead));
+  EXPECT_EQ(alerts[0].fields.at("fd.name"), "/tmp/innocent");
+  EXPECT_THAT(Names(Run(Open(cat, "/mnt/etc/passwd", O_WRONLY, 3, kT0, passwd_id))),
+              ElementsAre(kSensitiveWrite));
+  // Near misses: another file under the same name elsewhere, a shadow reader, a refusal.
+  EXPECT_THAT(Names(Run(Open(cat, "/tmp/shadow", O_RDONLY, 3, kT0, {shadow_id.dev, 1}))),
+              IsEmpty());
+  const Proc sshd = Program("sshd", "/usr/sbin/sshd");
+  EXPECT_THAT(Names(Run(Open(sshd, "/tmp/innocent", O_RDONLY, 3, kT0, shadow_id))), IsEmpty());
+  EXPECT_THAT(Names(Run(Open(cat, "/tmp/innocent", O_RDONLY, -13, kT0, shadow_id))), IsEmpty());
 }
 
 TEST_F(DefaultRulesTest, ShadowReadNearMisses) {

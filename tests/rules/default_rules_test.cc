@@ -130,6 +130,10 @@ TEST_F(DefaultRulesTest, KernelFilterIsNarrow) {
     EXPECT_EQ(filter.prefix_types.at(tree), EventBit(event::kUnlink));
   }
   EXPECT_EQ(filter.prefix_types.count("/tmp"), 0u);
+  // The same files by identity, whatever path reaches them.
+  EXPECT_THAT(filter.identity_paths,
+              ElementsAre("/etc/group", "/etc/gshadow", "/etc/gshadow-", "/etc/passwd",
+                          "/etc/shadow", "/etc/shadow-", "/etc/sudoers"));
 }
 
 TEST_F(DefaultRulesTest, NoRuleMatchesAnExit) {

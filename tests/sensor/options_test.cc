@@ -73,6 +73,7 @@ TEST(ParseSensorOptionsTest, PrintEventsUsesDefaults) {
   EXPECT_EQ(opts->wakeup_bytes, 256u * 1024);
   EXPECT_EQ(opts->wakeup_us, 10000u);
   EXPECT_EQ(opts->proc_root, "/proc");
+  EXPECT_EQ(opts->file_root, "");
   EXPECT_FALSE(opts->verbose);
 }
 
@@ -195,10 +196,13 @@ TEST(ParseSensorOptionsTest, Numbers) {
 
 TEST(ParseSensorOptionsTest, OutputAndProcRoot) {
   absl::StatusOr<SensorOptions> opts =
-      Parse({"--print-events", "--output", "/var/log/vigil.jsonl", "--proc-root=/host/proc"});
+      Parse({"--print-events", "--output", "/var/log/vigil.jsonl", "--proc-root=/host/proc",
+             "--file-root", "/host/proc/1/root"});
   ASSERT_TRUE(opts.ok()) << opts.status();
   EXPECT_EQ(opts->output, "/var/log/vigil.jsonl");
   EXPECT_EQ(opts->proc_root, "/host/proc");
+  EXPECT_EQ(opts->file_root, "/host/proc/1/root");
+  EXPECT_FALSE(Parse({"--file-root", ""}).ok());
 }
 
 TEST(ParseSensorOptionsTest, Enrichment) {
@@ -334,6 +338,7 @@ TEST(SensorUsageTest, MentionsEveryOption) {
                            "--wakeup-us",
                            "--process-table-size",
                            "--proc-root",
+                           "--file-root",
                            "--verbose",
                            "--rules",
                            "--print-alerts",

@@ -5,6 +5,7 @@
 #include <string>
 #include <vector>
 
+#include "absl/strings/str_cat.h"
 #include "bpf/abi/file.h"
 #include "bpf/abi/process.h"
 #include "bpf/abi/vigil_event.h"
@@ -55,6 +56,33 @@ TEST(SelectionTest, RulesAloneSelectWhatTheyNeedPlusProcessLifecycle) {
   ASSERT_EQ(s.prefixes.size(), 2u);
   EXPECT_EQ(s.prefixes[0].size(), static_cast<size_t>(VIGIL_PREFIX_MAX));  // cut, not dropped
   EXPECT_EQ(s.prefixes[1], "/etc/shadow");
+}
+
+TEST(SelectionTest, RulesIdentityPathsAreKeptUnlessAllFiles) {
+  SensorOptions o;
+  rules::KernelFilter f;
+  f.event_mask = kOpen;
+  f.identity_paths = {"/etc/gshadow", "/etc/shadow"};
+  Selection s = ComputeSelection(o, &f);
+  EXPECT_THAT(s.identity_paths, ElementsAre("/etc/gshadow", "/etc/shadow"));
+  EXPECT_THAT(s.prefixes, IsEmpty());
+  EXPECT_FALSE(s.all_files);
+  Selection same = ComputeSelection(o, &f);
+  EXPECT_TRUE(s == same);
+  f.identity_paths.pop_back();
+  EXPECT_FALSE(s == ComputeSelection(o, &f));
+  rules::KernelFilter many = f;
+  many.identity_paths.clear();
+  for (size_t i = 0; i <= kMaxIdentityPaths; ++i)
+    many.identity_paths.push_back(absl::StrCat("/f", i));
+  EXPECT_TRUE(ComputeSelection(o, &many).all_files) << "more files than the kernel set holds";
+
+  o.print_events = true;
+  o.type_mask = kOpen;
+  o.all_files = true;
+  s = ComputeSelection(o, &f);
+  EXPECT_TRUE(s.all_files);
+  EXPECT_THAT(s.identity_paths, IsEmpty()) << "every open is delivered anyway";
 }
 
 TEST(SelectionTest, UnionOfPrintAndRules) {

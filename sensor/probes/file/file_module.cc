@@ -11,6 +11,7 @@
 #include "bpf/abi/file.h"
 #include "bpf/file.skel.h"
 #include "common/status_macros.h"
+#include "event/file_id.h"
 #include "sensor/probes/skeleton_module.h"
 
 namespace vigil::sensor::probes {
@@ -40,7 +41,54 @@ absl::Status FileProbe::AfterLoad() {
   loaded_ = true;
   in_kernel_.clear();
   WriteFirstByteBits(prefixes_);
-  return WriteTrie(prefixes_);
+  VIGIL_RETURN_IF_ERROR(WriteTrie(prefixes_));
+  for (const event::FileId& id : file_ids_) {
+    absl::Status status = WriteFileId(id, true);
+    if (!status.ok()) return status;
+  }
+  skel_->bss->file_id_count = static_cast<uint32_t>(file_ids_.size());
+  return absl::OkStatus();
+}
+
+absl::Status FileProbe::WriteFileId(const event::FileId& id, bool add) {
+  vigil_file_id key{};
+  key.ino = id.ino;
+  key.dev = event::UserDevToKernel(id.dev);
+  const int fd = bpf_map__fd(skel_->maps.file_ids);
+  const uint32_t value = 1;
+  const int rc =
+      add ? bpf_map_update_elem(fd, &key, &value, BPF_ANY) : bpf_map_delete_elem(fd, &key);
+  if (rc != 0 && !(errno == ENOENT && !add)) {
+    return absl::InternalError(absl::StrCat(add ? "adding" : "removing", " file identity ", id.dev,
+                                            ":", id.ino, ": ", strerror(errno)));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status FileProbe::SetFileIdentities(const std::vector<event::FileId>& ids) {
+  std::set<event::FileId> next(ids.begin(), ids.end());
+  if (next.size() > VIGIL_FILE_IDS_MAX) {
+    return absl::InvalidArgumentError(absl::StrCat(next.size(), " file identities; the kernel ",
+                                                   "set holds at most ", VIGIL_FILE_IDS_MAX));
+  }
+  if (loaded_) {
+    // Widen before narrowing so no wanted open is missed during the swap, unless the
+    // union would not fit the map.
+    std::set<event::FileId> both = file_ids_;
+    both.insert(next.begin(), next.end());
+    const bool widen_first = both.size() <= VIGIL_FILE_IDS_MAX;
+    for (int pass = 0; pass < 2; ++pass) {
+      const bool add = (pass == 0) == widen_first;
+      for (const event::FileId& id : add ? next : file_ids_) {
+        if ((add ? file_ids_ : next).count(id)) continue;
+        absl::Status status = WriteFileId(id, add);
+        if (!status.ok()) return status;
+      }
+      skel_->bss->file_id_count = static_cast<uint32_t>(pass == 0 ? both.size() : next.size());
+    }
+  }
+  file_ids_ = std::move(next);
+  return absl::OkStatus();
 }
 
 namespace {

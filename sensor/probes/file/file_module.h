@@ -4,8 +4,11 @@
 #define VIGIL_SENSOR_PROBES_FILE_FILE_MODULE_H_
 
 #include <memory>
+#include <set>
 #include <string>
+#include <vector>
 
+#include "event/file_id.h"
 #include "sensor/probes/skeleton_module.h"
 
 struct file_bpf;
@@ -15,7 +18,8 @@ namespace vigil::sensor::probes {
 // The file module: fexit on the open syscalls (fentry mode), or the sys_exit tracepoint
 // of every syscall (tp_btf, raw_tp, tracepoint). Opens reach user space only when their resolved
 // path starts with a prefix of the interest set, has a hidden component (when asked), or when the
-// filter says all files; everything else is dropped in the kernel and counted as filtered.
+// filter says all files, or when the opened file is in the identity set (device and inode);
+// everything else is dropped in the kernel and counted as filtered.
 class FileProbe : public SkeletonModule<file_bpf> {
  public:
   FileProbe();
@@ -30,6 +34,14 @@ class FileProbe : public SkeletonModule<file_bpf> {
   absl::Status SetPathPrefixes(const PathPrefixes& prefixes) override;
 
   const PathPrefixes& prefixes() const { return prefixes_; }
+
+  // Replaces the identity set: an open of one of these files (st_dev as stat(2) reports
+  // it, st_ino) reaches user space even when its path is outside the interest set. At most
+  // VIGIL_FILE_IDS_MAX. Like SetPathPrefixes, before Start() or while running (added
+  // first, then removed).
+  absl::Status SetFileIdentities(const std::vector<event::FileId>& ids) override;
+
+  const std::set<event::FileId>& file_ids() const { return file_ids_; }
 
  protected:
   void DestroySkeleton() override;
@@ -47,10 +59,12 @@ class FileProbe : public SkeletonModule<file_bpf> {
   absl::Status WriteTrie(const PathPrefixes& next);
   // Writes the kernel's first-byte pre-filter for `prefixes`.
   void WriteFirstByteBits(const PathPrefixes& prefixes);
+  absl::Status WriteFileId(const event::FileId& id, bool add);
 
   bool loaded_ = false;
   PathPrefixes prefixes_;
   PathPrefixes in_kernel_;  // what the trie holds
+  std::set<event::FileId> file_ids_;
 };
 
 namespace file {

@@ -2,6 +2,7 @@
 // as JSON (docs/events.md).
 #include "absl/strings/str_cat.h"
 #include "bpf/abi/file.h"
+#include "event/file_id.h"
 #include "sensor/output/json_writer.h"
 #include "sensor/probes/file/file_ops_records.h"
 #include "sensor/probes/record_registry.h"
@@ -25,6 +26,8 @@ DecodeResult DecodeOpen(const Record& record, event::Event* event) {
   o.flags = e.open_flags;
   o.mode = e.mode;
   o.file_mode = e.file_mode;
+  o.file = event::FileId{e.dev == 0 && e.ino == 0 ? 0 : event::KernelDevToUser(e.dev), e.ino};
+  o.nlink = e.nlink;
   o.path_truncated = e.flags & VIGIL_OPEN_PATH_TRUNCATED;
   o.hidden = e.flags & VIGIL_OPEN_PATH_HIDDEN;
   o.unresolved = e.flags & VIGIL_OPEN_PATH_UNRESOLVED;
@@ -41,6 +44,9 @@ void OpenJson(const event::Event& event, JsonWriter* w) {
   w->Uint("flags", o.flags);
   w->Uint("mode", o.mode);
   w->Uint("file_mode", o.file_mode);
+  w->Uint("dev", o.file.dev);
+  w->Uint("ino", o.file.ino);
+  w->Uint("nlink", o.nlink);
   w->Bool("path_truncated", o.path_truncated);
   w->Bool("hidden", o.hidden);
   w->Bool("unresolved", o.unresolved);

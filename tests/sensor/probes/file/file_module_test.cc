@@ -1,8 +1,9 @@
-// FileProbe driven in-process: the filter and the interest set change while the probe
-// runs (as a rule-set reload does), and the kernel follows at once.
+// FileProbe driven in-process: the filter, the interest set and the identity set change
+// while the probe runs (as a rule-set reload does), and the kernel follows at once.
 // Test label: kernel (needs the real kernel: root, probes loaded; runs in every kernel VM).
 #include "sensor/probes/file/file_module.h"
 
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -131,6 +132,39 @@ TEST_F(FileProbeRuntimeTest, HiddenAndAllFilesFlagsApplyWhileRunning) {
     if (p == hidden || p == plain || p == marker) ours.push_back(p);
   }
   EXPECT_EQ(ours, std::vector<std::string>({hidden, plain, marker}));
+}
+
+// The identity (st_dev, st_ino) of `path`.
+event::FileId IdOf(const std::string& path) {
+  struct stat st {};
+  EXPECT_EQ(stat(path.c_str(), &st), 0) << path;
+  return event::FileId{static_cast<uint64_t>(st.st_dev), static_cast<uint64_t>(st.st_ino)};
+}
+
+TEST_F(FileProbeRuntimeTest, IdentitySetAdmitsItsFilesWhateverThePathWhileRunning) {
+  const std::string in_b = b_.WriteFile("f.txt");
+  const std::string other_b = b_.WriteFile("g.txt");
+  const std::string marker = a_.WriteFile("marker.txt");
+  EXPECT_EQ(OpenAndCollect({in_b, other_b}, marker), std::vector<std::string>({marker}));
+
+  ASSERT_TRUE(probe_.SetFileIdentities({IdOf(in_b)}).ok());
+  EXPECT_EQ(OpenAndCollect({in_b, other_b}, marker), std::vector<std::string>({in_b, marker}));
+
+  // Moved to the other file: added first, then the old one removed.
+  ASSERT_TRUE(probe_.SetFileIdentities({IdOf(other_b)}).ok());
+  EXPECT_EQ(OpenAndCollect({in_b, other_b}, marker), std::vector<std::string>({other_b, marker}));
+
+  // Kept across a restart, as the interest set is.
+  probe_.Stop();
+  ASSERT_TRUE(probe_.Start(*env_, options_).ok());
+  EXPECT_EQ(OpenAndCollect({in_b, other_b}, marker), std::vector<std::string>({other_b, marker}));
+
+  ASSERT_TRUE(probe_.SetFileIdentities({}).ok());
+  EXPECT_EQ(OpenAndCollect({in_b, other_b}, marker), std::vector<std::string>({marker}));
+  std::vector<event::FileId> too_many(VIGIL_FILE_IDS_MAX + 1);
+  for (size_t i = 0; i < too_many.size(); ++i) too_many[i] = event::FileId{1, i + 1};
+  EXPECT_FALSE(probe_.SetFileIdentities(too_many).ok());
+  EXPECT_TRUE(probe_.file_ids().empty());
 }
 
 TEST_F(FileProbeRuntimeTest, RejectsBadPrefixesAndKeepsTheOldSet) {

@@ -1,13 +1,17 @@
 // Unit tests for the file module's records (sensor/probes/file/file_records.cc) through
 // sensor/decoder.h: open records in, event::OpenData out (syscall, flags, and the hidden
 // bit the decoder computes for unresolved paths); and event::HasHiddenComponent.
+#include <sys/sysmacros.h>
+
 #include <cstdint>
 #include <string>
 
+#include "absl/strings/str_cat.h"
 #include "bpf/abi/file.h"
 #include "event/event.h"
 #include "gtest/gtest.h"
 #include "sensor/decoder.h"
+#include "sensor/output/event_json.h"
 #include "tests/sensor/record_builder.h"
 
 namespace vigil::sensor {
@@ -31,6 +35,26 @@ TEST(DecoderTest, DecodesOpen) {
   EXPECT_FALSE(o.hidden);
   EXPECT_FALSE(o.unresolved);
   EXPECT_FALSE(o.compat);
+}
+
+TEST(DecoderTest, DecodesOpenedFileIdentityWithUserSpaceDevice) {
+  vigil_open_event e = MakeOpen("/tmp/x", VIGIL_SYS_OPENAT, 0);
+  e.result = 3;
+  e.dev = (259u << 20) | 70000;  // kernel encoding: major 259, minor 70000
+  e.ino = 1234567890123ull;
+  e.nlink = 2;
+  Decoder decoder;
+  event::Event event;
+  ASSERT_TRUE(DecodeExact(&decoder, Serialize(e, "/tmp/x"), &event).ok());
+  EXPECT_EQ(event.open.file.dev, makedev(259, 70000));
+  EXPECT_EQ(event.open.file.ino, 1234567890123ull);
+  EXPECT_EQ(event.open.nlink, 2u);
+  std::string json;
+  AppendEventJson(event, nullptr, &json);
+  EXPECT_NE(json.find(absl::StrCat("\"dev\":", makedev(259, 70000), ",\"ino\":1234567890123,",
+                                   "\"nlink\":2")),
+            std::string::npos)
+      << json;
 }
 
 TEST(DecoderTest, DecodesEveryOpenSyscall) {
