@@ -262,6 +262,7 @@ static __always_inline void handle_sys_exit(struct pt_regs *regs, __u64 nr, long
 }
 
 #include "file_ops.bpf.h"
+#include "file_uring.bpf.h"
 
 /* ---- fexit: the open syscalls themselves, so no other syscall pays for the probe ---- */
 /* The syscall function's only argument is the task's saved user registers; they are

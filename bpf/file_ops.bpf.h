@@ -90,7 +90,9 @@ enum file_op_path_kind {
 struct file_op_path_arg {
   __u32 kind;
   __s32 fd;
-  __u64 str; /* user pointer */
+  __u64 str;      /* user pointer, or kernel pointer with `kernel` */
+  __u32 kernel;   /* str is the kernel's copy of the name (io_uring's struct filename) */
+  __u32 reserved;
 };
 
 /* Work state of one record's path building. It lives in a per-CPU map, not on the stack
@@ -141,18 +143,21 @@ static __always_inline void file_op_at(struct file_op_path_arg *p, __u64 dirfd, 
   p->kind = FILE_OP_PATH_AT;
   p->fd = (__s32)dirfd;
   p->str = str;
+  p->kernel = 0;
 }
 
 static __always_inline void file_op_fd(struct file_op_path_arg *p, __u64 fd) {
   p->kind = FILE_OP_PATH_FD;
   p->fd = (__s32)fd;
   p->str = 0;
+  p->kernel = 0;
 }
 
 static __always_inline void file_op_raw(struct file_op_path_arg *p, __u64 str) {
   p->kind = str ? FILE_OP_PATH_RAW : FILE_OP_PATH_NONE;
   p->fd = 0;
   p->str = str;
+  p->kernel = 0;
 }
 
 /* Fills the record's per-operation fields and says where its paths come from. */
@@ -322,8 +327,12 @@ static __always_inline void file_op_locate(struct vigil_scratch *s, struct file_
   st->file = 0;
   if (arg->kind == FILE_OP_PATH_NONE) return;
   if (arg->kind != FILE_OP_PATH_FD) {
-    long n = bpf_probe_read_user_str(&s->walk[FILE_OP_NAME], VIGIL_PATH_WALK_END - 2,
-                                     (const void *)arg->str);
+    long n = arg->kernel ? bpf_probe_read_kernel_str(&s->walk[FILE_OP_NAME],
+                                                     VIGIL_PATH_WALK_END - 2,
+                                                     (const void *)arg->str)
+                         : bpf_probe_read_user_str(&s->walk[FILE_OP_NAME],
+                                                   VIGIL_PATH_WALK_END - 2,
+                                                   (const void *)arg->str);
     if (n <= 0) return;
     /* The separator a relative name gets; for the scan, the start of any name but an
      * absolute one counts as following a '/'. */
@@ -412,41 +421,41 @@ static __always_inline __u32 file_op_copy_path(struct vigil_scratch *s, struct f
   return len;
 }
 
-/* A file-operation syscall `id` (table entry) returned `ret`: build and submit its record
- * when a rule may want it. */
-static __always_inline void file_op_exit(struct pt_regs *regs, __u32 id, bool compat, long ret,
-                                         const bool fast) {
-  const __u32 sys = id & FILE_OP_ID_MASK;
-  const __u32 type = file_op_event_type(sys);
-  if (!type_enabled(type) || is_self()) return;
-  const __u32 cfg = filter_cfg.file_flags;
-  if (ret < 0 && !(cfg & VIGIL_FILTER_FAILED)) {
-    count(VIGIL_STAT_FILTERED_PATH);
-    return;
-  }
-  struct vigil_scratch *s = get_scratch();
-  if (!s) return;
+/* The scratch buffer and path state of one record, with the record's fixed fields reset;
+ * null when either map lookup failed (counted). */
+static __always_inline struct file_op_state *file_op_begin(struct vigil_scratch **sp) {
   __u32 zero = 0;
+  struct vigil_scratch *s = get_scratch();
+  if (!s) return NULL;
   struct file_op_state *st = bpf_map_lookup_elem(&file_op_states, &zero);
-  if (!st) return;
+  if (!st) return NULL;
   struct vigil_file_op_event *e = (struct vigil_file_op_event *)s->record;
-  __u64 arg[5];
-  file_op_regs(regs, compat, arg, fast);
-  e->flags = compat ? VIGIL_FILE_OP_COMPAT : 0;
+  e->flags = 0;
   e->op_flags = 0;
   e->dev = 0;
   e->ino = 0;
   e->length = 0;
   e->nlink = 0;
   e->file_mode = 0;
+  e->mode = 0;
+  e->uid = 0;
+  e->gid = 0;
   e->old_mode = 0;
   e->old_uid = 0;
   e->old_gid = 0;
   e->reserved = 0;
   st->arg[0].kind = FILE_OP_PATH_NONE;
   st->arg[1].kind = FILE_OP_PATH_NONE;
-  file_op_decode(id, arg, ret, e, st);
+  *sp = s;
+  return st;
+}
 
+/* Builds the record of operation `sys` (event `type`) in s->record from st->arg[] and the
+ * fields already set, with the header of the current task; returns its size, or 0 when no
+ * rule wants it (counted). `ret` is the result when known (identity needs success). */
+static __always_inline __u32 file_op_build(struct vigil_scratch *s, struct file_op_state *st,
+                                           __u32 sys, __u32 type, long ret, const bool fast) {
+  struct vigil_file_op_event *e = (struct vigil_file_op_event *)s->record;
   st->wanted = (filter_cfg.all_paths_mask >> type) & 1;
   st->len1 = 0;
   __u32 len2 = 0;
@@ -457,7 +466,8 @@ static __always_inline void file_op_exit(struct pt_regs *regs, __u32 id, bool co
       if ((st->flags & VIGIL_FILE_OP_PATH_HIDDEN) && (filter_cfg.file_flags & VIGIL_FILTER_HIDDEN))
         st->wanted = 1;
       if (!st->wanted && in_interest_set(s, st->start, st->len, type)) st->wanted = 1;
-      if (k == 0 && st->file && ret >= 0) file_op_identity(e, VCAST(fast, struct file, st->file), fast);
+      if (k == 0 && st->file && ret >= 0)
+        file_op_identity(e, VCAST(fast, struct file, st->file), fast);
       len = file_op_copy_path(s, st, (char *)(e + 1) + VIGIL_MASK(k ? st->len1 : 0, 4095));
       e->flags |= st->flags << (k & 1);
     }
@@ -472,7 +482,7 @@ static __always_inline void file_op_exit(struct pt_regs *regs, __u32 id, bool co
   if (len2 > VIGIL_FILE_OP_PATH_MAX) len2 = VIGIL_FILE_OP_PATH_MAX;
   if (!st->wanted) {
     count(VIGIL_STAT_FILTERED_PATH);
-    return;
+    return 0;
   }
   if (e->flags & (VIGIL_FILE_OP_PATH_TRUNCATED | VIGIL_FILE_OP_PATH2_TRUNCATED))
     count(VIGIL_STAT_PATH_TRUNCATED);
@@ -483,7 +493,30 @@ static __always_inline void file_op_exit(struct pt_regs *regs, __u32 id, bool co
   e->path2_len = len2;
   __u32 size = sizeof(*e) + len1 + len2;
   e->hdr.size = size;
-  submit(e, size);
+  return size;
+}
+
+/* A file-operation syscall `id` (table entry) returned `ret`: build and submit its record
+ * when a rule may want it. */
+static __always_inline void file_op_exit(struct pt_regs *regs, __u32 id, bool compat, long ret,
+                                         const bool fast) {
+  const __u32 sys = id & FILE_OP_ID_MASK;
+  const __u32 type = file_op_event_type(sys);
+  if (!type_enabled(type) || is_self()) return;
+  if (ret < 0 && !(filter_cfg.file_flags & VIGIL_FILTER_FAILED)) {
+    count(VIGIL_STAT_FILTERED_PATH);
+    return;
+  }
+  struct vigil_scratch *s = NULL;
+  struct file_op_state *st = file_op_begin(&s);
+  if (!st || !s) return;
+  struct vigil_file_op_event *e = (struct vigil_file_op_event *)s->record;
+  __u64 arg[5];
+  file_op_regs(regs, compat, arg, fast);
+  if (compat) e->flags = VIGIL_FILE_OP_COMPAT;
+  file_op_decode(id, arg, ret, e, st);
+  __u32 size = file_op_build(s, st, sys, type, ret, fast);
+  if (size) submit(e, size);
 }
 
 /* Every syscall exit: dispatches file operations to file_op_exit(). */

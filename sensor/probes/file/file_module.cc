@@ -27,7 +27,8 @@ void FileProbe::DestroySkeleton() {
 }
 
 bool FileProbe::IsOptionalHook(absl::string_view hook) const {
-  return absl::StartsWith(hook, "__ia32_") || hook == "__x64_sys_fchmodat2";
+  return absl::StartsWith(hook, "__ia32_") || hook == "__x64_sys_fchmodat2" ||
+         absl::StartsWith(hook, "io_uring_");
 }
 
 absl::Status FileProbe::ProgramSupported(absl::string_view program, KernelEnv& env) {
