@@ -146,6 +146,16 @@ static __always_inline void fill_header(struct vigil_event_header *hdr, __u16 ty
   bpf_get_current_comm(hdr->comm, sizeof(hdr->comm));
 }
 
+/* An io_uring worker thread (iou-wrk-*, iou-sqp-*) runs requests for the process that
+ * submitted them: the header names that process, by its main thread's id and name. */
+#define VIGIL_PF_IO_WORKER 0x00000010
+static __always_inline void attribute_to_process(struct vigil_event_header *hdr) {
+  struct task_struct *task = (struct task_struct *)bpf_get_current_task();
+  if (!(BPF_CORE_READ(task, flags) & VIGIL_PF_IO_WORKER)) return;
+  hdr->pid = hdr->tgid;
+  bpf_probe_read_kernel_str(hdr->comm, sizeof(hdr->comm), BPF_CORE_READ(task, group_leader, comm));
+}
+
 /* Writes a finished record to the ring buffer. Wake-ups are batched: user space is woken
  * only when enough data is pending or the last wake-up is old enough, so a busy node
  * costs one wake-up per batch instead of one per event. */

@@ -175,10 +175,10 @@ static __always_inline bool in_identity_set(__u32 dev, __u64 ino) {
   return bpf_map_lookup_elem(&file_ids, &key) != NULL;
 }
 
-static __always_inline void handle_sys_exit(struct pt_regs *regs, __u64 nr, long ret,
-                                            const bool fast) {
-  struct open_args a;
-  if (!maybe_open(nr) || !decode_args(regs, nr, &a, fast)) return;
+/* An open described by `a` returned `ret`: builds and submits its record when a rule may
+ * want it. `flags` are VIGIL_OPEN_* bits the caller knows (compat, io_uring). */
+static __always_inline void emit_open(const struct open_args *a, long ret, __u32 flags,
+                                      const bool fast) {
   if (!type_enabled(VIGIL_EVENT_OPEN) || is_self()) return;
   __u32 cfg = filter_cfg.file_flags;
   if (ret < 0 && !(cfg & VIGIL_FILTER_FAILED)) {
@@ -189,7 +189,7 @@ static __always_inline void handle_sys_exit(struct pt_regs *regs, __u64 nr, long
   if (!s) return;
   struct vigil_open_event *e = (struct vigil_open_event *)s->record;
   struct vigil_path p = {};
-  e->flags = a.compat ? VIGIL_OPEN_COMPAT : 0;
+  e->flags = flags;
   e->file_mode = 0;
   e->dev = 0;
   e->nlink = 0;
@@ -230,7 +230,7 @@ static __always_inline void handle_sys_exit(struct pt_regs *regs, __u64 nr, long
     if (p.truncated) e->flags |= VIGIL_OPEN_PATH_TRUNCATED;
   } else {
     /* Failed: all we have is the caller's string. */
-    long n = a.path ? bpf_probe_read_user_str(&s->walk[0], VIGIL_PATH_MAX + 1, a.path) : 0;
+    long n = a->path ? bpf_probe_read_user_str(&s->walk[0], VIGIL_PATH_MAX + 1, a->path) : 0;
     if (n <= 0) n = 1;
     p.start = 0;
     p.len = (__u32)(n - 1) & VIGIL_PATH_MAX;
@@ -250,15 +250,23 @@ static __always_inline void handle_sys_exit(struct pt_regs *regs, __u64 nr, long
   if (p.truncated) count(VIGIL_STAT_PATH_TRUNCATED);
 
   fill_header(&e->hdr, VIGIL_EVENT_OPEN);
+  if (flags & VIGIL_OPEN_IO_URING) attribute_to_process(&e->hdr);
   e->result = ret;
-  e->syscall = a.syscall;
-  e->open_flags = a.flags;
-  e->mode = a.mode;
+  e->syscall = a->syscall;
+  e->open_flags = a->flags;
+  e->mode = a->mode;
   __u32 len = copy_path(s, &p, (char *)(e + 1));
   e->path_len = len;
   __u32 size = sizeof(*e) + len;
   e->hdr.size = size;
   submit(e, size);
+}
+
+static __always_inline void handle_sys_exit(struct pt_regs *regs, __u64 nr, long ret,
+                                            const bool fast) {
+  struct open_args a;
+  if (!maybe_open(nr) || !decode_args(regs, nr, &a, fast)) return;
+  emit_open(&a, ret, a.compat ? VIGIL_OPEN_COMPAT : 0, fast);
 }
 
 #include "file_ops.bpf.h"

@@ -487,6 +487,7 @@ static __always_inline __u32 file_op_build(struct vigil_scratch *s, struct file_
   if (e->flags & (VIGIL_FILE_OP_PATH_TRUNCATED | VIGIL_FILE_OP_PATH2_TRUNCATED))
     count(VIGIL_STAT_PATH_TRUNCATED);
   fill_header(&e->hdr, type);
+  if (e->flags & VIGIL_FILE_OP_IO_URING) attribute_to_process(&e->hdr);
   e->result = ret;
   e->syscall = sys;
   e->path_len = len1;

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
 /*
  * File module, operations submitted through io_uring (IORING_OP_UNLINKAT, RENAMEAT, MKDIRAT,
- * SYMLINKAT, LINKAT): the same records as their syscalls, flagged VIGIL_FILE_OP_IO_URING.
+ * SYMLINKAT, LINKAT; OPENAT and OPENAT2): the same records as their syscalls, flagged
+ * VIGIL_FILE_OP_IO_URING (VIGIL_OPEN_IO_URING).
  * Included once by bpf/file.bpf.c, after file_ops.bpf.h.
  *
  * No syscall returns for them, so two io_uring tracepoints take its place. At submission
@@ -92,13 +93,34 @@ static __always_inline void uring_submit(struct io_kiocb *req) {
   if (bpf_map_update_elem(&uring_file_ops, &key, s->record, BPF_ANY)) count(VIGIL_STAT_DROP_SCRATCH);
 }
 
+/* An IORING_OP_OPENAT or OPENAT2 completed: an open record, walked from the new
+ * descriptor like a syscall's. A failed one has no path (the kernel's copy of the name is
+ * gone by now); one into a fixed-file slot has no descriptor and is not seen. */
+static __always_inline void uring_open_done(struct io_kiocb *req, __u32 opcode) {
+  struct io_open *o = (struct io_open *)req;
+  if (BPF_CORE_READ(o, file_slot)) return;
+  struct open_args a = {};
+  a.syscall = opcode == bpf_core_enum_value(enum io_uring_op, IORING_OP_OPENAT2)
+                  ? VIGIL_SYS_OPENAT2
+                  : VIGIL_SYS_OPENAT;
+  a.flags = BPF_CORE_READ(o, how.flags);
+  a.mode = BPF_CORE_READ(o, how.mode);
+  emit_open(&a, BPF_CORE_READ(req, cqe.res), VIGIL_OPEN_IO_URING, false);
+}
+
 /* io_uring_complete: writes the parked record of a request with its result. */
 static __always_inline void uring_complete(struct io_kiocb *req) {
+  const __u32 opcode = BPF_CORE_READ(req, opcode);
+  if (opcode == bpf_core_enum_value(enum io_uring_op, IORING_OP_OPENAT) ||
+      opcode == bpf_core_enum_value(enum io_uring_op, IORING_OP_OPENAT2)) {
+    uring_open_done(req, opcode);
+    return;
+  }
   __u64 key = (__u64)req;
   struct vigil_file_op_event *e = bpf_map_lookup_elem(&uring_file_ops, &key);
   if (!e) return;
   const __s32 res = BPF_CORE_READ(req, cqe.res);
-  const bool same_request = e->reserved == BPF_CORE_READ(req, opcode);
+  const bool same_request = e->reserved == opcode;
   e->reserved = 0;
   if (!same_request) {
     bpf_map_delete_elem(&uring_file_ops, &key);

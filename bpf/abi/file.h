@@ -26,6 +26,7 @@ enum vigil_open_syscall {
 #define VIGIL_OPEN_PATH_HIDDEN 0x2u   /* a path component starts with '.' */
 #define VIGIL_OPEN_PATH_UNRESOLVED 0x4u /* failed open: path is the caller's argument */
 #define VIGIL_OPEN_COMPAT 0x8u        /* issued through the 32-bit syscall table */
+#define VIGIL_OPEN_IO_URING 0x10u     /* IORING_OP_OPENAT/OPENAT2 rather than a syscall */
 
 /* An open-family syscall returned. On success the path is the absolute path of the
  * opened file walked from its dentry and mount, and dev/ino/nlink identify the opened

@@ -46,6 +46,7 @@ struct OpenData {
   bool hidden = false;
   bool unresolved = false;
   bool compat = false;
+  bool io_uring = false;  // IORING_OP_OPENAT/OPENAT2 rather than a syscall
 };
 
 // True when a component of `path` starts with '.' but is not "." or "..": what the

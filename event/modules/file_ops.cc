@@ -171,9 +171,11 @@ std::vector<FieldInfo> FileOpFields() {
       {"fs.is_bind_mount", FieldType::kBool, EventBit(kMount), false,
        "The mount is a bind mount (MS_BIND).",
        VIGIL_FIELD(return NumValue((v.event().file_op.op_flags & 0x1000) != 0);)},
-      {"fs.is_io_uring", FieldType::kBool, kFileOpEvents, false,
-       "The operation was submitted through io_uring rather than a syscall (Vigil).",
-       VIGIL_FIELD(return NumValue(v.event().file_op.io_uring);)},
+      {"evt.is_io_uring", FieldType::kBool, EventBit(kOpen) | kFileOpEvents, false,
+       "The open or file operation was submitted through io_uring (IORING_OP_OPENAT, "
+       "UNLINKAT, ...) rather than a syscall (Vigil).",
+       VIGIL_FIELD(const Event& e = v.event();
+                   return NumValue(e.type == kOpen ? e.open.io_uring : e.file_op.io_uring);)},
   };
 }
 

@@ -143,9 +143,9 @@ constexpr long kIa32Unlink = 0, kIa32Rename = 0, kIa32Getpid = 0, kIa32Lchown16 
                kIa32Truncate64 = 0;
 #endif
 
-// unlinkat(DIR, NAME, 0) submitted through a new io_uring and waited for: the kernel does it
-// without an unlinkat syscall.
-long UringUnlinkat(const char* dir, const char* name) {
+// Submits one prepared request through a new io_uring and waits for it: the kernel does
+// the operation without its syscall. Returns the request's result (-1 and errno on error).
+long UringSubmit(const io_uring_sqe& prepared) {
   io_uring_params params{};
   const int ring = static_cast<int>(syscall(SYS_io_uring_setup, 1, &params));
   if (ring < 0) return -1;
@@ -163,11 +163,7 @@ long UringUnlinkat(const char* dir, const char* name) {
   }
   auto* tail = reinterpret_cast<unsigned*>(sq + params.sq_off.tail);
   const unsigned index = *tail & *reinterpret_cast<unsigned*>(sq + params.sq_off.ring_mask);
-  io_uring_sqe* sqe = &sqes[index];
-  memset(sqe, 0, sizeof(*sqe));
-  sqe->opcode = IORING_OP_UNLINKAT;
-  sqe->fd = DirFd(dir);
-  sqe->addr = reinterpret_cast<uintptr_t>(name);
+  sqes[index] = prepared;
   reinterpret_cast<unsigned*>(sq + params.sq_off.array)[index] = index;
   __atomic_store_n(tail, *tail + 1, __ATOMIC_RELEASE);
   if (syscall(SYS_io_uring_enter, ring, 1, 1, IORING_ENTER_GETEVENTS, nullptr, 0) < 0) return -1;
@@ -180,7 +176,42 @@ long UringUnlinkat(const char* dir, const char* name) {
     errno = -res;
     return -1;
   }
-  return 0;
+  return res;
+}
+
+// A request on NAME relative to DIR ("-": the working directory); `async` makes an io-wq
+// worker thread run it (IOSQE_ASYNC) instead of the submitting task.
+io_uring_sqe UringRequest(uint8_t opcode, const char* dir, const char* name, bool async = false) {
+  io_uring_sqe sqe{};
+  sqe.opcode = opcode;
+  sqe.fd = DirFd(dir);
+  sqe.addr = reinterpret_cast<uintptr_t>(name);
+  if (async) sqe.flags = IOSQE_ASYNC;
+  return sqe;
+}
+
+long UringUnlinkat(const char* dir, const char* name) {
+  return UringSubmit(UringRequest(IORING_OP_UNLINKAT, dir, name));
+}
+
+// openat(DIR, NAME, O_RDONLY) through io_uring; the descriptor stays open until exit.
+long UringOpenat(const char* dir, const char* name, bool async) {
+  io_uring_sqe sqe = UringRequest(IORING_OP_OPENAT, dir, name, async);
+  sqe.open_flags = O_RDONLY;
+  return UringSubmit(sqe);
+}
+
+long UringRenameat(const char* dir, const char* from, const char* to) {
+  io_uring_sqe sqe = UringRequest(IORING_OP_RENAMEAT, dir, from);
+  sqe.len = static_cast<uint32_t>(sqe.fd);  // the new name's directory
+  sqe.addr2 = reinterpret_cast<uintptr_t>(to);
+  return UringSubmit(sqe);
+}
+
+long UringMkdirat(const char* dir, const char* name) {
+  io_uring_sqe sqe = UringRequest(IORING_OP_MKDIRAT, dir, name);
+  sqe.len = 0755;
+  return UringSubmit(sqe);
 }
 
 // One file operation: its name, how many arguments it takes, and the call (a negative
@@ -301,6 +332,10 @@ const FileStep kFileSteps[] = {
      }},
     // Through io_uring instead of a syscall.
     {"uring-unlinkat", 2, [](char** a) -> long { return UringUnlinkat(a[0], a[1]); }},
+    {"uring-openat", 2, [](char** a) -> long { return UringOpenat(a[0], a[1], false); }},
+    {"uring-openat-async", 2, [](char** a) -> long { return UringOpenat(a[0], a[1], true); }},
+    {"uring-renameat", 3, [](char** a) -> long { return UringRenameat(a[0], a[1], a[2]); }},
+    {"uring-mkdirat", 2, [](char** a) -> long { return UringMkdirat(a[0], a[1]); }},
     {"compat-rename", 2, [](char** a) -> long { return Int80(kIa32Rename, Low(a[0]), Low(a[1])); }},
 };
 

@@ -32,6 +32,7 @@ DecodeResult DecodeOpen(const Record& record, event::Event* event) {
   o.hidden = e.flags & VIGIL_OPEN_PATH_HIDDEN;
   o.unresolved = e.flags & VIGIL_OPEN_PATH_UNRESOLVED;
   o.compat = e.flags & VIGIL_OPEN_COMPAT;
+  o.io_uring = e.flags & VIGIL_OPEN_IO_URING;
   if (o.unresolved) o.hidden = event::HasHiddenComponent(o.path);
   return std::nullopt;
 }
@@ -51,6 +52,7 @@ void OpenJson(const event::Event& event, JsonWriter* w) {
   w->Bool("hidden", o.hidden);
   w->Bool("unresolved", o.unresolved);
   w->Bool("compat", o.compat);
+  w->Bool("io_uring", o.io_uring);
 }
 
 }  // namespace
