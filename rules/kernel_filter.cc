@@ -109,7 +109,10 @@ class KernelFilterBuilder {
       case Node::Kind::kExists: return req;
       case Node::Kind::kCompare: break;
     }
-    if (node.field->type == FieldType::kFile) {  // only `in`: the listed paths' files
+    // Only `in`: the listed paths' files. The kernel's identity set serves opens; a file
+    // operation's identity is known after its path is filtered, so it constrains nothing.
+    if (node.field->type == FieldType::kFile && kind != kOpens) return req;
+    if (node.field->type == FieldType::kFile) {
       req.any = false;
       const std::vector<std::string>& paths = set_.file_identities().paths();
       for (int64_t i : node.numbers) req.identities.push_back(paths[static_cast<size_t>(i)]);

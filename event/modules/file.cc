@@ -35,6 +35,19 @@ namespace {
 // True when the open succeeded, so the event carries the opened file's identity.
 bool Opened(const Event& e) { return e.open.result >= 0; }
 
+// True when the event says which file it is: a successful open, or a file operation the
+// kernel saw on the file itself (FileOpData::has_identity).
+bool HasIdentity(const Event& e) { return e.type == kOpen ? Opened(e) : e.file_op.has_identity; }
+
+// The identity and link count of the file (valid with HasIdentity).
+FileId IdentityOf(const Event& e) {
+  return e.type == kOpen ? e.open.file : FileId{e.file_op.dev, e.file_op.ino};
+}
+uint32_t NlinkOf(const Event& e) { return e.type == kOpen ? e.open.nlink : e.file_op.nlink; }
+
+// Opens and file operations: the events with a file identity.
+constexpr uint32_t kFileEvents = EventBit(kOpen) | kFileOpEvents;
+
 // st_mode of the file an open opened or an exec executed.
 uint32_t FileMode(const Event& e) { return e.type == kExec ? e.exec.file_mode : e.open.file_mode; }
 
@@ -80,24 +93,25 @@ ModuleSchema* MakeSchema() {
            VIGIL_FIELD(
                absl::string_view p = v.event().open.path; size_t slash = p.rfind('/');
                return StrValue(slash == absl::string_view::npos ? p : p.substr(slash + 1));)},
-          {"fd.dev", FieldType::kInt, EventBit(kOpen), false,
-           "Device of the opened file, as stat(2) reports st_dev (makedev(major, minor)); "
-           "absent when the open failed.",
-           VIGIL_FIELD(if (!Opened(v.event())) return AbsentValue();
-                       return NumValue(static_cast<int64_t>(v.event().open.file.dev));)},
-          {"fd.ino", FieldType::kInt, EventBit(kOpen), false,
-           "Inode number of the opened file; absent when the open failed.",
-           VIGIL_FIELD(if (!Opened(v.event())) return AbsentValue();
-                       return NumValue(static_cast<int64_t>(v.event().open.file.ino));)},
-          {"fd.nlink", FieldType::kInt, EventBit(kOpen), false,
-           "Hard links to the opened file (st_nlink); absent when the open failed.",
-           VIGIL_FIELD(if (!Opened(v.event())) return AbsentValue();
-                       return NumValue(v.event().open.nlink);)},
-          {"fd.file", FieldType::kFile, EventBit(kOpen), false,
-           "Identity of the opened file (fd.dev, fd.ino), whatever path reached it. Only "
+          {"fd.dev", FieldType::kInt, kFileEvents, false,
+           "Device of the opened file (or of the file a file operation acted on, where the "
+           "kernel showed it), as stat(2) reports st_dev (makedev(major, minor)); absent when "
+           "the open failed or the file is not known.",
+           VIGIL_FIELD(if (!HasIdentity(v.event())) return AbsentValue();
+                       return NumValue(static_cast<int64_t>(IdentityOf(v.event()).dev));)},
+          {"fd.ino", FieldType::kInt, kFileEvents, false,
+           "Inode number of the file (as fd.dev); absent when not known.",
+           VIGIL_FIELD(if (!HasIdentity(v.event())) return AbsentValue();
+                       return NumValue(static_cast<int64_t>(IdentityOf(v.event()).ino));)},
+          {"fd.nlink", FieldType::kInt, kFileEvents, false,
+           "Hard links to the file (st_nlink; as fd.dev); absent when not known.",
+           VIGIL_FIELD(if (!HasIdentity(v.event())) return AbsentValue();
+                       return NumValue(NlinkOf(v.event()));)},
+          {"fd.file", FieldType::kFile, kFileEvents, false,
+           "Identity of the file (fd.dev, fd.ino), whatever path reached it. Only "
            "`fd.file in (PATHS)`: true when it is the file a listed path names now.",
-           VIGIL_FIELD(if (!Opened(v.event())) return AbsentValue();
-                       return FileValue(v.event().open.file);)},
+           VIGIL_FIELD(if (!HasIdentity(v.event())) return AbsentValue();
+                       return FileValue(IdentityOf(v.event()));)},
           {"fd.hidden", FieldType::kBool, EventBit(kOpen), false,
            "A component of fd.name starts with '.' (Vigil; computed in the kernel).",
            VIGIL_FIELD(return NumValue(v.event().open.hidden);)},

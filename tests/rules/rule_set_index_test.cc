@@ -116,6 +116,14 @@ TEST(RuleSetKernelFilterTest, FileOperationsFilterByEitherPathApartFromOpens) {
   EXPECT_TRUE(filter.hidden);
   EXPECT_THAT(filter.path_prefixes, ElementsAre("/etc", "/root/.ssh/id", "/var/lib"));
 
+  // A file named by identity: opens through the kernel's identity set, operations on any
+  // path (their identity is known only after the path filter).
+  set = CompileFiles({{"k.yaml", Rule("a", "evt.type in (openat, fchmod) and fd.file in (/x)")}});
+  ASSERT_TRUE(set.ok()) << set.status();
+  EXPECT_FALSE((*set)->kernel_filter().all_files);
+  EXPECT_EQ((*set)->kernel_filter().all_paths_types, EventBit(event::kChmod));
+  EXPECT_THAT((*set)->kernel_filter().identity_paths, ElementsAre("/x"));
+
   // A file operation on any path: opens and other operations keep their prefixes, that
   // type alone passes unfiltered.
   set = CompileFiles({{"k.yaml", Rule("a", "fd.name startswith /etc") +
