@@ -310,6 +310,104 @@ TEST_F(DefaultRulesTest, TheTestSuitesOwnActivityRaisesNoAlert) {
   EXPECT_TRUE(Alerts(*sensor_, pids).empty()) << Describe(Alerts(*sensor_, pids));
 }
 
+// Skips, saying why, where /etc cannot be changed or linked from /var/lib: the kernel VMs
+// mount the host's root read-only with /var on tmpfs.
+#define VIGIL_SKIP_WITHOUT_WRITABLE_ETC()                                                   \
+  do {                                                                                      \
+    struct stat etc_st {};                                                                  \
+    struct stat var_st {};                                                                  \
+    if (access("/etc", W_OK) != 0 || stat("/etc", &etc_st) != 0 ||                          \
+        stat("/var/lib", &var_st) != 0 || etc_st.st_dev != var_st.st_dev) {                 \
+      GTEST_SKIP() << "needs a writable /etc on the file system of /var/lib (not in a VM)"; \
+    }                                                                                       \
+  } while (0)
+
+// Runs `script` with /bin/sh in `dir` and returns the shell's pid (its commands are its
+// children: the alerts about them name it as proc.ppid).
+pid_t RunScript(const std::string& dir, const std::string& script) {
+  auto shell = Spawn({"/bin/sh", "-c", absl::StrCat("cd '", dir, "' && ", script)});
+  if (!shell.ok()) {
+    ADD_FAILURE() << shell.status();
+    return -1;
+  }
+  const int status = WaitExit(*shell);
+  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << script << ": " << status;
+  return *shell;
+}
+
+TEST_F(DefaultRulesTest, RealBenignFileWorkRaisesNoAlert) {
+  VIGIL_SKIP_WITHOUT_WRITABLE_ETC();
+  // Account tools rewriting the databases by rename, an editor saving by rename, git, a
+  // compiler and a test tree under /tmp, bulk removal there, ordinary modes.
+  TestDir tmp("benign-files");
+  const std::string user = absl::StrCat("vigilb", getpid() % 100000);
+  const pid_t accounts =
+      RunScript(tmp.path(), absl::StrCat("useradd -M ", user, " && echo '", user,
+                                         ":Vigil-Test-1' | chpasswd && usermod -c vigil ", user,
+                                         " && userdel ", user));
+  const pid_t work = RunScript(
+      tmp.path(),
+      "printf 'a\\n' > notes.txt && sed -i s/a/b/ notes.txt && "
+      "git init -q repo && git -C repo -c user.email=t@t -c user.name=t commit -q "
+      "--allow-empty -m x && printf 'int main(void){return 0;}\\n' > m.c && "
+      "gcc -o m m.c && mkdir -p tree && for i in $(seq 1 600); do : > tree/f$i; done && "
+      "rm -r tree && mkdir shared && chmod 1777 shared && chmod 755 m && chmod 0644 notes.txt");
+  ASSERT_GT(accounts, 0);
+  ASSERT_GT(work, 0);
+  SettleAlerts();
+  EXPECT_TRUE(Alerts(*sensor_, {accounts, work}).empty())
+      << Describe(Alerts(*sensor_, {accounts, work}));
+}
+
+TEST_F(DefaultRulesTest, RealFileOperationEvasionsAreDetected) {
+  VIGIL_SKIP_WITHOUT_WRITABLE_ETC();
+  TestDir dir("evasions", "/var/lib");
+  const std::string sudoers = absl::StrCat("/etc/sudoers.d/zz-vigil-test-", getpid());
+  const std::string hidden = absl::StrCat("/tmp/.vigil-evasion-", getpid());
+  // A second name for the password hashes, read through it; a sudoers.d file renamed and
+  // removed; a set-id copy of a program; a hidden staging directory; a wiper's removals.
+  const pid_t shell = RunScript(
+      dir.path(),
+      absl::StrCat(
+          "ln /etc/shadow copy && cat copy > /dev/null && rm copy && ",
+          "made=; [ -d /etc/sudoers.d ] || { mkdir /etc/sudoers.d && made=1; } && ",
+          "printf '# test\\n' > ", sudoers, " && mv ", sudoers, " ", sudoers, "x && rm ", sudoers,
+          "x && cp /bin/true t && chmod 4755 t && mkdir ", hidden, " && rmdir ", hidden,
+          " && mkdir -p /var/lib/vigil-wipe-$$ && cd /var/lib/vigil-wipe-$$ && "
+          "for i in $(seq 1 600); do : > f$i; done && cd / && "
+          "rm -r /var/lib/vigil-wipe-$$ && { [ -z \"$made\" ] || rmdir /etc/sudoers.d; }"));
+  ASSERT_GT(shell, 0);
+  for (const char* rule :
+       {"Hard link or bind mount of sensitive file", "Read of shadow file by unexpected process",
+        "Account or privilege file changed", "File made world-writable or set-id",
+        "Hidden file created in world-writable directory", "Mass deletion by process"}) {
+    SCOPED_TRACE(rule);
+    EXPECT_FALSE(sensor_->WaitForCount(AlertOf(rule, {shell}), 1).empty())
+        << Describe(Alerts(*sensor_, {shell}));
+  }
+  SettleAlerts();
+  // The rename and the removal of the test's file (and, where the test made it, the
+  // removal of /etc/sudoers.d itself).
+  std::vector<Json> changed;
+  for (const Json& a : sensor_->Matching(AlertOf("Account or privilege file changed", {shell}))) {
+    const Json& f = a["output_fields"];
+    auto text = [&f](const char* key) {
+      return f.contains(key) && f[key].is_string() ? f[key].get<std::string>() : std::string();
+    };
+    if (absl::StartsWith(text("fs.path.name"), sudoers) ||
+        absl::StartsWith(text("fs.path.source"), sudoers)) {
+      changed.push_back(a);
+    }
+  }
+  ASSERT_EQ(changed.size(), 2u) << Describe(changed);
+  EXPECT_EQ(changed[0]["output_fields"]["fs.path.source"], sudoers);
+  EXPECT_EQ(changed[1]["output_fields"]["fs.path.name"], sudoers + "x");
+  const auto read =
+      sensor_->Matching(AlertOf("Read of shadow file by unexpected process", {shell}));
+  ASSERT_EQ(read.size(), 1u) << Describe(read);
+  EXPECT_EQ(read[0]["output_fields"]["fd.name"], dir.Join("copy"));
+}
+
 std::string OpenRule(const std::string& path) {
   return absl::StrCat("- rule: watched open\n  condition: evt.is_open_read = true and fd.name = ",
                       path, "\n  output: \"opened %fd.name by %proc.pid\"\n  priority: NOTICE\n");
