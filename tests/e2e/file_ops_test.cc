@@ -234,7 +234,7 @@ TEST_P(FileOpsTest, LinkatWithEmptyPathNamesAnUnnamedFile) {
   // The source is the descriptor's own file: in the directory, under the kernel's name for
   // an unnamed file ("#" and its inode number), with its identity.
   const std::string source = j.value("path", "");
-  EXPECT_EQ(source.rfind(d + "/", 0), 0u) << source;
+  EXPECT_EQ(source.rfind(d + "/", 0), 0u) << j.dump();
   ExpectOp(j, "link", "linkat", source, d + "/named", {{"op_flags", kAtEmptyPath}});
   ExpectIdentity(j, StatOf(d + "/named"));
 }

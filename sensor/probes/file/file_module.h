@@ -51,7 +51,7 @@ class FileProbe : public SkeletonModule<file_bpf> {
   // request the module reads, from Linux 6.0).
   bool IsOptionalHook(absl::string_view hook) const override;
   // The fast tp_btf program reads through bpf_rdonly_cast (a kfunc of Linux 6.2+); before
-  // it, its CO-RE twin stands in.
+  // it, its CO-RE twin stands in. The io_uring programs need Linux 6.0's request layout.
   absl::Status ProgramSupported(absl::string_view program, KernelEnv& env) override;
 
  private:
