@@ -11,7 +11,8 @@
  * syscall has returned, so the name's own dentry is not at hand); an absolute name is the
  * caller's string, relative to the task's root like every walked path.
  * Filtering: a syscall that is not a file operation costs one table lookup; one whose
- * event type no rule needs costs a bit test more.
+ * event type no rule needs costs a bit test more. All attach modes see the operations at
+ * the exit of every syscall (sys_exit).
  */
 #ifndef VIGIL_BPF_FILE_OPS_BPF_H_
 #define VIGIL_BPF_FILE_OPS_BPF_H_
@@ -533,68 +534,16 @@ static __always_inline void file_ops_sys_exit(struct pt_regs *regs, __u64 nr, lo
   file_op_exit(regs, id, compat, ret, fast);
 }
 
-/* ---- fexit: the file-operation syscalls themselves (fentry mode) ---- */
-#define VIGIL_FEXIT_FILE_OP(prog, func, id, compat)                       \
-  SEC("fexit/" func)                                                       \
-  int prog(unsigned long long *ctx) {                                      \
-    file_op_exit(current_user_regs(), id, compat, (long)ctx[1], false);   \
-    return 0;                                                              \
-  }
-
-VIGIL_FEXIT_FILE_OP(fe_unlink, "__x64_sys_unlink", VIGIL_SYS_UNLINK, false)
-VIGIL_FEXIT_FILE_OP(fe_unlinkat, "__x64_sys_unlinkat", VIGIL_SYS_UNLINKAT, false)
-VIGIL_FEXIT_FILE_OP(fe_rmdir, "__x64_sys_rmdir", VIGIL_SYS_RMDIR, false)
-VIGIL_FEXIT_FILE_OP(fe_rename, "__x64_sys_rename", VIGIL_SYS_RENAME, false)
-VIGIL_FEXIT_FILE_OP(fe_renameat, "__x64_sys_renameat", VIGIL_SYS_RENAMEAT, false)
-VIGIL_FEXIT_FILE_OP(fe_renameat2, "__x64_sys_renameat2", VIGIL_SYS_RENAMEAT2, false)
-VIGIL_FEXIT_FILE_OP(fe_mkdir, "__x64_sys_mkdir", VIGIL_SYS_MKDIR, false)
-VIGIL_FEXIT_FILE_OP(fe_mkdirat, "__x64_sys_mkdirat", VIGIL_SYS_MKDIRAT, false)
-VIGIL_FEXIT_FILE_OP(fe_link, "__x64_sys_link", VIGIL_SYS_LINK, false)
-VIGIL_FEXIT_FILE_OP(fe_linkat, "__x64_sys_linkat", VIGIL_SYS_LINKAT, false)
-VIGIL_FEXIT_FILE_OP(fe_symlink, "__x64_sys_symlink", VIGIL_SYS_SYMLINK, false)
-VIGIL_FEXIT_FILE_OP(fe_symlinkat, "__x64_sys_symlinkat", VIGIL_SYS_SYMLINKAT, false)
-VIGIL_FEXIT_FILE_OP(fe_chmod, "__x64_sys_chmod", VIGIL_SYS_CHMOD, false)
-VIGIL_FEXIT_FILE_OP(fe_fchmod, "__x64_sys_fchmod", VIGIL_SYS_FCHMOD, false)
-VIGIL_FEXIT_FILE_OP(fe_fchmodat, "__x64_sys_fchmodat", VIGIL_SYS_FCHMODAT, false)
-VIGIL_FEXIT_FILE_OP(fe_fchmodat2, "__x64_sys_fchmodat2", VIGIL_SYS_FCHMODAT2, false)
-VIGIL_FEXIT_FILE_OP(fe_chown, "__x64_sys_chown", VIGIL_SYS_CHOWN, false)
-VIGIL_FEXIT_FILE_OP(fe_fchown, "__x64_sys_fchown", VIGIL_SYS_FCHOWN, false)
-VIGIL_FEXIT_FILE_OP(fe_lchown, "__x64_sys_lchown", VIGIL_SYS_LCHOWN, false)
-VIGIL_FEXIT_FILE_OP(fe_fchownat, "__x64_sys_fchownat", VIGIL_SYS_FCHOWNAT, false)
-VIGIL_FEXIT_FILE_OP(fe_truncate, "__x64_sys_truncate", VIGIL_SYS_TRUNCATE, false)
-VIGIL_FEXIT_FILE_OP(fe_ftruncate, "__x64_sys_ftruncate", VIGIL_SYS_FTRUNCATE, false)
-VIGIL_FEXIT_FILE_OP(fe_memfd_create, "__x64_sys_memfd_create", VIGIL_SYS_MEMFD_CREATE, false)
-VIGIL_FEXIT_FILE_OP(fe_mount, "__x64_sys_mount", VIGIL_SYS_MOUNT, false)
-
-/* 32-bit callers (IA32 emulation): optional hooks, absent without it. */
-VIGIL_FEXIT_FILE_OP(fe_ia32_unlink, "__ia32_sys_unlink", VIGIL_SYS_UNLINK, true)
-VIGIL_FEXIT_FILE_OP(fe_ia32_unlinkat, "__ia32_sys_unlinkat", VIGIL_SYS_UNLINKAT, true)
-VIGIL_FEXIT_FILE_OP(fe_ia32_rmdir, "__ia32_sys_rmdir", VIGIL_SYS_RMDIR, true)
-VIGIL_FEXIT_FILE_OP(fe_ia32_rename, "__ia32_sys_rename", VIGIL_SYS_RENAME, true)
-VIGIL_FEXIT_FILE_OP(fe_ia32_renameat, "__ia32_sys_renameat", VIGIL_SYS_RENAMEAT, true)
-VIGIL_FEXIT_FILE_OP(fe_ia32_renameat2, "__ia32_sys_renameat2", VIGIL_SYS_RENAMEAT2, true)
-VIGIL_FEXIT_FILE_OP(fe_ia32_mkdir, "__ia32_sys_mkdir", VIGIL_SYS_MKDIR, true)
-VIGIL_FEXIT_FILE_OP(fe_ia32_mkdirat, "__ia32_sys_mkdirat", VIGIL_SYS_MKDIRAT, true)
-VIGIL_FEXIT_FILE_OP(fe_ia32_link, "__ia32_sys_link", VIGIL_SYS_LINK, true)
-VIGIL_FEXIT_FILE_OP(fe_ia32_linkat, "__ia32_sys_linkat", VIGIL_SYS_LINKAT, true)
-VIGIL_FEXIT_FILE_OP(fe_ia32_symlink, "__ia32_sys_symlink", VIGIL_SYS_SYMLINK, true)
-VIGIL_FEXIT_FILE_OP(fe_ia32_symlinkat, "__ia32_sys_symlinkat", VIGIL_SYS_SYMLINKAT, true)
-VIGIL_FEXIT_FILE_OP(fe_ia32_chmod, "__ia32_sys_chmod", VIGIL_SYS_CHMOD, true)
-VIGIL_FEXIT_FILE_OP(fe_ia32_fchmod, "__ia32_sys_fchmod", VIGIL_SYS_FCHMOD, true)
-VIGIL_FEXIT_FILE_OP(fe_ia32_fchmodat, "__ia32_sys_fchmodat", VIGIL_SYS_FCHMODAT, true)
-VIGIL_FEXIT_FILE_OP(fe_ia32_fchmodat2, "__ia32_sys_fchmodat2", VIGIL_SYS_FCHMODAT2, true)
-VIGIL_FEXIT_FILE_OP(fe_ia32_chown16, "__ia32_sys_chown16", VIGIL_SYS_CHOWN | FILE_OP_UID16, true)
-VIGIL_FEXIT_FILE_OP(fe_ia32_lchown16, "__ia32_sys_lchown16", VIGIL_SYS_LCHOWN | FILE_OP_UID16, true)
-VIGIL_FEXIT_FILE_OP(fe_ia32_fchown16, "__ia32_sys_fchown16", VIGIL_SYS_FCHOWN | FILE_OP_UID16, true)
-VIGIL_FEXIT_FILE_OP(fe_ia32_chown, "__ia32_sys_chown", VIGIL_SYS_CHOWN, true)
-VIGIL_FEXIT_FILE_OP(fe_ia32_lchown, "__ia32_sys_lchown", VIGIL_SYS_LCHOWN, true)
-VIGIL_FEXIT_FILE_OP(fe_ia32_fchown, "__ia32_sys_fchown", VIGIL_SYS_FCHOWN, true)
-VIGIL_FEXIT_FILE_OP(fe_ia32_fchownat, "__ia32_sys_fchownat", VIGIL_SYS_FCHOWNAT, true)
-VIGIL_FEXIT_FILE_OP(fe_ia32_truncate, "__ia32_compat_sys_truncate", VIGIL_SYS_TRUNCATE, true)
-VIGIL_FEXIT_FILE_OP(fe_ia32_ftruncate, "__ia32_compat_sys_ftruncate", VIGIL_SYS_FTRUNCATE, true)
-VIGIL_FEXIT_FILE_OP(fe_ia32_truncate64, "__ia32_sys_ia32_truncate64", VIGIL_SYS_TRUNCATE | FILE_OP_LEN64, true)
-VIGIL_FEXIT_FILE_OP(fe_ia32_ftruncate64, "__ia32_sys_ia32_ftruncate64", VIGIL_SYS_FTRUNCATE | FILE_OP_LEN64, true)
-VIGIL_FEXIT_FILE_OP(fe_ia32_memfd_create, "__ia32_sys_memfd_create", VIGIL_SYS_MEMFD_CREATE, true)
-VIGIL_FEXIT_FILE_OP(fe_ia32_mount, "__ia32_sys_mount", VIGIL_SYS_MOUNT, true)
+/* ---- fentry mode: the exit of every syscall, through a raw tracepoint ----
+ * Opens have fexit programs on their syscall functions in this mode; the two dozen file
+ * operations (and their ia32 twins) share one program on sys_exit instead, which attaches
+ * in one step where that many trampolines would take seconds, and costs other syscalls one
+ * table lookup. raw_tp rather than tp_btf: some kernels refuse tp_btf on sys_exit's
+ * pt_regs argument. */
+SEC("raw_tp/sys_exit")
+int BPF_PROG(fe_sys_exit_ops, struct pt_regs *regs, long ret) {
+  file_ops_sys_exit(regs, BPF_CORE_READ(regs, orig_ax), ret, false);
+  return 0;
+}
 
 #endif /* VIGIL_BPF_FILE_OPS_BPF_H_ */

@@ -27,8 +27,7 @@ void FileProbe::DestroySkeleton() {
 }
 
 bool FileProbe::IsOptionalHook(absl::string_view hook) const {
-  return absl::StartsWith(hook, "__ia32_") || hook == "__x64_sys_fchmodat2" ||
-         absl::StartsWith(hook, "io_uring_");
+  return absl::StartsWith(hook, "__ia32_") || absl::StartsWith(hook, "io_uring_");
 }
 
 absl::Status FileProbe::ProgramSupported(absl::string_view program, KernelEnv& env) {

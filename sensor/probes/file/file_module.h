@@ -46,8 +46,8 @@ class FileProbe : public SkeletonModule<file_bpf> {
  protected:
   void DestroySkeleton() override;
   absl::Status AfterLoad() override;
-  // The 32-bit (compat) syscall functions exist only with IA32 emulation; fchmodat2 only
-  // from Linux 6.6; the io_uring tracepoints with io_uring (and io_uring_submit_req, whose
+  // The 32-bit (compat) syscall functions exist only with IA32 emulation; the io_uring
+  // tracepoints with io_uring (and io_uring_submit_req, whose
   // request the module reads, from Linux 6.0).
   bool IsOptionalHook(absl::string_view hook) const override;
   // The fast tp_btf program reads through bpf_rdonly_cast (a kfunc of Linux 6.2+); before
