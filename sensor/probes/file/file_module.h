@@ -15,11 +15,13 @@ struct file_bpf;
 
 namespace vigil::sensor::probes {
 
-// The file module: fexit on the open syscalls (fentry mode), or the sys_exit tracepoint
-// of every syscall (tp_btf, raw_tp, tracepoint). Opens reach user space only when their resolved
-// path starts with a prefix of the interest set, has a hidden component (when asked), or when the
-// filter says all files, or when the opened file is in the identity set (device and inode);
-// everything else is dropped in the kernel and counted as filtered.
+// The file module: opens through fexit on the open syscalls (fentry mode) or the sys_exit
+// tracepoint of every syscall (tp_btf, raw_tp, tracepoint); the other file operations
+// (unlink, rename, ...) through sys_exit in every mode; io_uring requests through the
+// io_uring_submit_req and io_uring_complete tracepoints. Opens reach user space only when their
+// resolved path starts with a prefix of the interest set, has a hidden component (when asked), or
+// when the filter says all files, or when the opened file is in the identity set (device and
+// inode); everything else is dropped in the kernel and counted as filtered.
 class FileProbe : public SkeletonModule<file_bpf> {
  public:
   FileProbe();
