@@ -8,11 +8,12 @@
  * hooks in that mode (trampoline or tracepoint dispatch, the program call); the sensor
  * minus the floor is what Vigil's own probe bodies and user space cost.
  *
- * The names follow bpf/file.bpf.c and bpf/process.bpf.c so the loader can choose per mode
- * the same way the sensor does: fe_ (fexit, file module only), btf_ (tp_btf), raw_
- * (raw_tp), tp_ (classic tracepoint), and any_<slot>__<kind> for the stand-ins of the
- * sched_prepare_exec slot on kernels older than 6.10. Keep the hook list in step with
- * those two files: the benchmark report compares the floor's hooks with the sensor's.
+ * The names follow bpf/file.bpf.c (with bpf/file_ops.bpf.h and bpf/file_uring.bpf.h) and
+ * bpf/process.bpf.c so the loader can choose per mode the same way the sensor does: fe_
+ * (fentry mode, file module only), btf_ (tp_btf), raw_ (raw_tp), tp_ (classic
+ * tracepoint), and any_<slot>__<kind> for the stand-ins of the sched_prepare_exec slot on
+ * kernels older than 6.10. Keep the hook list in step with those files: the benchmark
+ * report compares the floor's hooks with the sensor's.
  */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
@@ -38,10 +39,77 @@ VIGIL_FLOOR_PROG(fe_ia32_openat, "fexit/__ia32_compat_sys_openat")
 VIGIL_FLOOR_PROG(fe_ia32_openat2, "fexit/__ia32_sys_openat2")
 VIGIL_FLOOR_PROG(fe_ia32_open_by_handle_at, "fexit/__ia32_compat_sys_open_by_handle_at")
 
+/* ---- file module, fentry mode: fexit on the file-operation syscalls (bpf/file_ops.bpf.h;
+ * __x64_sys_fchmodat2 and the ia32 ones optional) ---- */
+VIGIL_FLOOR_PROG(fe_unlink, "fexit/__x64_sys_unlink")
+VIGIL_FLOOR_PROG(fe_unlinkat, "fexit/__x64_sys_unlinkat")
+VIGIL_FLOOR_PROG(fe_rmdir, "fexit/__x64_sys_rmdir")
+VIGIL_FLOOR_PROG(fe_rename, "fexit/__x64_sys_rename")
+VIGIL_FLOOR_PROG(fe_renameat, "fexit/__x64_sys_renameat")
+VIGIL_FLOOR_PROG(fe_renameat2, "fexit/__x64_sys_renameat2")
+VIGIL_FLOOR_PROG(fe_mkdir, "fexit/__x64_sys_mkdir")
+VIGIL_FLOOR_PROG(fe_mkdirat, "fexit/__x64_sys_mkdirat")
+VIGIL_FLOOR_PROG(fe_link, "fexit/__x64_sys_link")
+VIGIL_FLOOR_PROG(fe_linkat, "fexit/__x64_sys_linkat")
+VIGIL_FLOOR_PROG(fe_symlink, "fexit/__x64_sys_symlink")
+VIGIL_FLOOR_PROG(fe_symlinkat, "fexit/__x64_sys_symlinkat")
+VIGIL_FLOOR_PROG(fe_chmod, "fexit/__x64_sys_chmod")
+VIGIL_FLOOR_PROG(fe_fchmod, "fexit/__x64_sys_fchmod")
+VIGIL_FLOOR_PROG(fe_fchmodat, "fexit/__x64_sys_fchmodat")
+VIGIL_FLOOR_PROG(fe_fchmodat2, "fexit/__x64_sys_fchmodat2")
+VIGIL_FLOOR_PROG(fe_chown, "fexit/__x64_sys_chown")
+VIGIL_FLOOR_PROG(fe_fchown, "fexit/__x64_sys_fchown")
+VIGIL_FLOOR_PROG(fe_lchown, "fexit/__x64_sys_lchown")
+VIGIL_FLOOR_PROG(fe_fchownat, "fexit/__x64_sys_fchownat")
+VIGIL_FLOOR_PROG(fe_truncate, "fexit/__x64_sys_truncate")
+VIGIL_FLOOR_PROG(fe_ftruncate, "fexit/__x64_sys_ftruncate")
+VIGIL_FLOOR_PROG(fe_memfd_create, "fexit/__x64_sys_memfd_create")
+VIGIL_FLOOR_PROG(fe_mount, "fexit/__x64_sys_mount")
+VIGIL_FLOOR_PROG(fe_ia32_unlink, "fexit/__ia32_sys_unlink")
+VIGIL_FLOOR_PROG(fe_ia32_unlinkat, "fexit/__ia32_sys_unlinkat")
+VIGIL_FLOOR_PROG(fe_ia32_rmdir, "fexit/__ia32_sys_rmdir")
+VIGIL_FLOOR_PROG(fe_ia32_rename, "fexit/__ia32_sys_rename")
+VIGIL_FLOOR_PROG(fe_ia32_renameat, "fexit/__ia32_sys_renameat")
+VIGIL_FLOOR_PROG(fe_ia32_renameat2, "fexit/__ia32_sys_renameat2")
+VIGIL_FLOOR_PROG(fe_ia32_mkdir, "fexit/__ia32_sys_mkdir")
+VIGIL_FLOOR_PROG(fe_ia32_mkdirat, "fexit/__ia32_sys_mkdirat")
+VIGIL_FLOOR_PROG(fe_ia32_link, "fexit/__ia32_sys_link")
+VIGIL_FLOOR_PROG(fe_ia32_linkat, "fexit/__ia32_sys_linkat")
+VIGIL_FLOOR_PROG(fe_ia32_symlink, "fexit/__ia32_sys_symlink")
+VIGIL_FLOOR_PROG(fe_ia32_symlinkat, "fexit/__ia32_sys_symlinkat")
+VIGIL_FLOOR_PROG(fe_ia32_chmod, "fexit/__ia32_sys_chmod")
+VIGIL_FLOOR_PROG(fe_ia32_fchmod, "fexit/__ia32_sys_fchmod")
+VIGIL_FLOOR_PROG(fe_ia32_fchmodat, "fexit/__ia32_sys_fchmodat")
+VIGIL_FLOOR_PROG(fe_ia32_fchmodat2, "fexit/__ia32_sys_fchmodat2")
+VIGIL_FLOOR_PROG(fe_ia32_chown16, "fexit/__ia32_sys_chown16")
+VIGIL_FLOOR_PROG(fe_ia32_lchown16, "fexit/__ia32_sys_lchown16")
+VIGIL_FLOOR_PROG(fe_ia32_fchown16, "fexit/__ia32_sys_fchown16")
+VIGIL_FLOOR_PROG(fe_ia32_chown, "fexit/__ia32_sys_chown")
+VIGIL_FLOOR_PROG(fe_ia32_lchown, "fexit/__ia32_sys_lchown")
+VIGIL_FLOOR_PROG(fe_ia32_fchown, "fexit/__ia32_sys_fchown")
+VIGIL_FLOOR_PROG(fe_ia32_fchownat, "fexit/__ia32_sys_fchownat")
+VIGIL_FLOOR_PROG(fe_ia32_truncate, "fexit/__ia32_compat_sys_truncate")
+VIGIL_FLOOR_PROG(fe_ia32_ftruncate, "fexit/__ia32_compat_sys_ftruncate")
+VIGIL_FLOOR_PROG(fe_ia32_truncate64, "fexit/__ia32_sys_ia32_truncate64")
+VIGIL_FLOOR_PROG(fe_ia32_ftruncate64, "fexit/__ia32_sys_ia32_ftruncate64")
+VIGIL_FLOOR_PROG(fe_ia32_memfd_create, "fexit/__ia32_sys_memfd_create")
+VIGIL_FLOOR_PROG(fe_ia32_mount, "fexit/__ia32_sys_mount")
+
 /* ---- file module, the other modes: the exit of every syscall ---- */
 VIGIL_FLOOR_PROG(btf_sys_exit, "tp_btf/sys_exit")
 VIGIL_FLOOR_PROG(raw_sys_exit, "raw_tp/sys_exit")
 VIGIL_FLOOR_PROG(tp_sys_exit, "tracepoint/raw_syscalls/sys_exit")
+
+/* ---- file module, every mode: io_uring requests, at submission and completion
+ * (bpf/file_uring.bpf.h; optional: the fentry mode uses BTF tracepoints here) ---- */
+VIGIL_FLOOR_PROG(fe_uring_submit_req, "tp_btf/io_uring_submit_req")
+VIGIL_FLOOR_PROG(fe_uring_complete, "tp_btf/io_uring_complete")
+VIGIL_FLOOR_PROG(btf_uring_submit_req, "tp_btf/io_uring_submit_req")
+VIGIL_FLOOR_PROG(btf_uring_complete, "tp_btf/io_uring_complete")
+VIGIL_FLOOR_PROG(raw_uring_submit_req, "raw_tp/io_uring_submit_req")
+VIGIL_FLOOR_PROG(raw_uring_complete, "raw_tp/io_uring_complete")
+VIGIL_FLOOR_PROG(tp_uring_submit_req, "tracepoint/io_uring/io_uring_submit_req")
+VIGIL_FLOOR_PROG(tp_uring_complete, "tracepoint/io_uring/io_uring_complete")
 
 /* ---- process module: fork, the credentials before exec, exec, exit ---- */
 VIGIL_FLOOR_PROG(btf_fork, "tp_btf/sched_process_fork")

@@ -11,16 +11,19 @@
 //   --verbose  print libbpf's debug output
 //
 // Hooks are chosen the way the sensor chooses them (sensor/probes/probe_module.cc):
-//   fentry      fexit on __x64_sys_{open,creat,openat,openat2,open_by_handle_at} and their
-//               __ia32_ twins (the twins skipped when the kernel lacks them); the process
-//               module has no fentry mode, so it is attached in its cheapest mode that
-//               works (tp_btf, else raw_tp, else tracepoint), as the sensor does.
-//   tp_btf      tp_btf/sys_exit + sched_process_fork/exec/exit (tp_btf)
-//   raw_tp      raw_tp/sys_exit + sched_process_fork/exec/exit (raw_tp)
-//   tracepoint  raw_syscalls/sys_exit + task/task_newtask, sched/sched_process_exec/exit
+//   fentry      fexit on __x64_sys_{open,creat,openat,openat2,open_by_handle_at} and on
+//               the file-operation syscalls (unlink ... mount, bpf/file_ops.bpf.h), and
+//               their __ia32_ twins, + tp_btf/io_uring_submit_req and io_uring_complete;
+//               the process module has no fentry mode, so it is attached in its cheapest
+//               mode that works (tp_btf, else raw_tp, else tracepoint), as the sensor does.
+//   tp_btf      tp_btf/sys_exit, io_uring_submit_req/complete + sched_process_fork/exec/exit
+//   raw_tp      raw_tp/sys_exit, io_uring_submit_req/complete + sched_process_fork/exec/exit
+//   tracepoint  raw_syscalls/sys_exit, io_uring/io_uring_submit_req/complete + task/
+//               task_newtask, sched/sched_process_exec/exit
 // plus sched_prepare_exec in the mode, or where the kernel lacks it (before 6.10) a
 // stand-in (lsm/bprm_committing_creds, else fentry/security_bprm_committing_creds), or
-// nothing.
+// nothing. The file module's hooks that the sensor may go without (the __ia32_ ones,
+// __x64_sys_fchmodat2, io_uring_*) are skipped when the kernel lacks them.
 //
 // Output (stdout): one "vigil-bench-floor: hook SECTION" line per attached program, one
 // "vigil-bench-floor: skipped SECTION (why)" per optional hook left out, then
@@ -132,21 +135,6 @@ struct Slot {
   std::vector<std::string> programs;
   bool optional = false;
 };
-
-// The file module's slots in `mode`.
-std::vector<Slot> FileSlots(Mode mode) {
-  if (mode != Mode::kFentry) {
-    return {Slot{{std::string(InfoOf(mode).prefix) + "sys_exit"}, false}};
-  }
-  std::vector<Slot> slots;
-  for (const char* call : {"open", "creat", "openat", "openat2", "open_by_handle_at"}) {
-    slots.push_back(Slot{{std::string("fe_") + call}, false});
-  }
-  for (const char* call : {"open", "creat", "openat", "openat2", "open_by_handle_at"}) {
-    slots.push_back(Slot{{std::string("fe_ia32_") + call}, true});
-  }
-  return slots;
-}
 
 // The process module's slots in `mode` (tp_btf, raw_tp or tracepoint).
 std::vector<Slot> ProcessSlots(Mode mode) {
@@ -340,6 +328,57 @@ std::string SectionOf(const std::string& program) {
   if (names.skel == nullptr) return "";
   bpf_program* prog = bpf_object__find_program_by_name(names.skel->obj, program.c_str());
   return prog == nullptr ? "" : bpf_program__section_name(prog);
+}
+
+// Whether the sensor's file module goes without a hook the kernel lacks, as
+// FileProbe::IsOptionalHook (sensor/probes/file/file_module.cc) decides from its section.
+bool IsOptionalFileHook(const std::string& hook) {
+  return hook.rfind("__ia32_", 0) == 0 || hook == "__x64_sys_fchmodat2" ||
+         hook.rfind("io_uring_", 0) == 0;
+}
+
+// The file module's programs in `mode` (floor.bpf.c names, without the mode's prefix):
+// fentry mode, fexit on the open and file-operation syscalls (bpf/file.bpf.c,
+// bpf/file_ops.bpf.h); the others, the exit of every syscall; all, io_uring submission
+// and completion (bpf/file_uring.bpf.h).
+std::vector<std::string> FilePrograms(Mode mode) {
+  std::vector<std::string> programs;
+  if (mode == Mode::kFentry) {
+    for (const char* call : {"open", "creat", "openat", "openat2", "open_by_handle_at"}) {
+      programs.push_back(call);
+    }
+    for (const char* call :
+         {"unlink", "unlinkat", "rmdir",    "rename",    "renameat",     "renameat2",
+          "mkdir",  "mkdirat",  "link",     "linkat",    "symlink",      "symlinkat",
+          "chmod",  "fchmod",   "fchmodat", "fchmodat2", "chown",        "fchown",
+          "lchown", "fchownat", "truncate", "ftruncate", "memfd_create", "mount"}) {
+      programs.push_back(call);
+    }
+    for (const char* call :
+         {"open",       "creat",       "openat",       "openat2",  "open_by_handle_at", "unlink",
+          "unlinkat",   "rmdir",       "rename",       "renameat", "renameat2",         "mkdir",
+          "mkdirat",    "link",        "linkat",       "symlink",  "symlinkat",         "chmod",
+          "fchmod",     "fchmodat",    "fchmodat2",    "chown16",  "lchown16",          "fchown16",
+          "chown",      "lchown",      "fchown",       "fchownat", "truncate",          "ftruncate",
+          "truncate64", "ftruncate64", "memfd_create", "mount"}) {
+      programs.push_back(std::string("ia32_") + call);
+    }
+  } else {
+    programs.push_back("sys_exit");
+  }
+  programs.push_back("uring_submit_req");
+  programs.push_back("uring_complete");
+  return programs;
+}
+
+// The file module's slots in `mode`, each optional when the sensor's is.
+std::vector<Slot> FileSlots(Mode mode) {
+  std::vector<Slot> slots;
+  for (const std::string& name : FilePrograms(mode)) {
+    const std::string program = InfoOf(mode).prefix + name;
+    slots.push_back(Slot{{program}, IsOptionalFileHook(HookOf(SectionOf(program)).name)});
+  }
+  return slots;
 }
 
 // Whether one program loads and attaches on its own. The sensor checks trampoline and LSM

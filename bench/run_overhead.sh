@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
-# Overhead benchmark: how much slower open/close, fork/exit and fork/exec get while
-# `vigil-sensor --print-events` (default filters) is running. With --modes, the attach
-# modes side by side, each next to its floor (empty programs on the same hooks), so the
-# part Vigil's own code costs can be told from what the kernel charges for the hooks.
+# Overhead benchmark: how much slower open/close, create/rename/unlink, fork/exit and
+# fork/exec get while `vigil-sensor --print-events` (default filters) is running. With
+# --modes, the attach modes side by side, each next to its floor (empty programs on the
+# same hooks), so the part Vigil's own code costs can be told from what the kernel charges
+# for the hooks.
 # See bench/README.md.
 #
 # Usage: bench/run_overhead.sh [BUILD_DIR] [--rounds R] [--modes "MODE..."] [--quick]
@@ -18,12 +19,14 @@
 #               relative figures mean anything there. Same as VIGIL_BENCH_QUICK=1.
 #
 # Environment (operation counts per run, and timing knobs; --quick defaults in brackets):
-#   VIGIL_BENCH_OPEN_CLOSE_OPS  open+close pairs per open-close run      (default 400000 [20000])
-#   VIGIL_BENCH_FORK_EXIT_OPS   fork+_exit+waitpid per fork-exit run     (default 1000 [200])
-#   VIGIL_BENCH_FORK_EXEC_OPS   fork+exec(/bin/true)+waitpid per run     (default 400 [50])
-#   VIGIL_BENCH_SETTLE_S        pause before every measurement, seconds  (default 0.5 [0.2])
-#   VIGIL_BENCH_START_TIMEOUT_S most seconds to wait for the sensor      (default 30 [120])
-#   VIGIL_BENCH_QUICK           1: as --quick                            (default 0)
+#   VIGIL_BENCH_OPEN_CLOSE_OPS    open+close pairs per open-close run  (default 400000 [20000])
+#   VIGIL_BENCH_UNLINK_RENAME_OPS create+rename+unlink triples per
+#                                 unlink-rename run                    (default 60000 [3000])
+#   VIGIL_BENCH_FORK_EXIT_OPS     fork+_exit+waitpid per fork-exit run (default 1000 [200])
+#   VIGIL_BENCH_FORK_EXEC_OPS     fork+exec(/bin/true)+waitpid per run (default 400 [50])
+#   VIGIL_BENCH_SETTLE_S          pause before every measurement, s    (default 0.5 [0.2])
+#   VIGIL_BENCH_START_TIMEOUT_S   most seconds to wait for the sensor  (default 30 [120])
+#   VIGIL_BENCH_QUICK             1: as --quick                        (default 0)
 #
 # Needs root (the sensor loads eBPF programs) and python3 (JSON parsing). Exits 0 whether
 # or not the targets are met -- the benchmark reports, it does not gate -- and non-zero
@@ -38,7 +41,7 @@ shopt -s inherit_errexit
 # all the same, and no other script uses any of it.
 
 readonly PROG="${0##*/}"
-readonly WORKLOADS=(open-close fork-exit fork-exec)
+readonly WORKLOADS=(open-close unlink-rename fork-exit fork-exec)
 
 usage() {
   sed -n '2,/^set -euo/{/^set -euo/d;s/^# \{0,1\}//;p}' "$0"
@@ -101,9 +104,9 @@ build_dir="${build_dir:-./build}"
 [[ "$quick" == 0 || "$quick" == 1 ]] || die "VIGIL_BENCH_QUICK: '$quick' is not 0 or 1"
 if ((quick)); then
   # Under TCG syscalls run 5-50x slower: counts that keep a --modes run within minutes.
-  defaults=(3 20000 200 50 0.2 120)
+  defaults=(3 20000 200 50 0.2 120 3000)
 else
-  defaults=(5 400000 1000 400 0.5 30)
+  defaults=(5 400000 1000 400 0.5 30 60000)
 fi
 rounds="${rounds:-${defaults[0]}}"
 open_ops="${VIGIL_BENCH_OPEN_CLOSE_OPS:-${defaults[1]}}"
@@ -111,6 +114,7 @@ fork_ops="${VIGIL_BENCH_FORK_EXIT_OPS:-${defaults[2]}}"
 exec_ops="${VIGIL_BENCH_FORK_EXEC_OPS:-${defaults[3]}}"
 settle_s="${VIGIL_BENCH_SETTLE_S:-${defaults[4]}}"
 start_timeout_s="${VIGIL_BENCH_START_TIMEOUT_S:-${defaults[5]}}"
+unlink_ops="${VIGIL_BENCH_UNLINK_RENAME_OPS:-${defaults[6]}}"
 
 # --modes: known names, each once, in the order given.
 modes=()
@@ -129,6 +133,8 @@ if ((modes_given && ${#modes[@]} == 0)); then die "--modes: no mode given"; fi
 is_count() { [[ "$1" =~ ^[1-9][0-9]*$ ]]; }
 is_count "$rounds" || die "--rounds: '$rounds' is not a positive integer"
 is_count "$open_ops" || die "VIGIL_BENCH_OPEN_CLOSE_OPS: '$open_ops' is not a positive integer"
+is_count "$unlink_ops" ||
+  die "VIGIL_BENCH_UNLINK_RENAME_OPS: '$unlink_ops' is not a positive integer"
 is_count "$fork_ops" || die "VIGIL_BENCH_FORK_EXIT_OPS: '$fork_ops' is not a positive integer"
 is_count "$exec_ops" || die "VIGIL_BENCH_FORK_EXEC_OPS: '$exec_ops' is not a positive integer"
 is_count "$start_timeout_s" ||
@@ -153,6 +159,7 @@ command -v python3 >/dev/null || die "python3 is required to parse JSON"
 ops_for() {
   case "$1" in
     open-close) echo "$open_ops" ;;
+    unlink-rename) echo "$unlink_ops" ;;
     fork-exit) echo "$fork_ops" ;;
     fork-exec) echo "$exec_ops" ;;
   esac
@@ -196,8 +203,9 @@ trap cleanup EXIT
 trap 'echo "$PROG: interrupted" >&2; exit 130' INT
 trap 'echo "$PROG: terminated" >&2; exit 143' TERM
 
-# Scratch space (sensor output, logs, results, open-close dirs). /dev/shm/vigil-bench-*/ is
-# outside the sensor's default file interest set, so the open-close file is filtered.
+# Scratch space (sensor output, logs, results, open-close and unlink-rename dirs).
+# /dev/shm/vigil-bench-*/ is outside the sensor's default file interest set, so the kernel
+# filters the opens, renames and unlinks there (after building their paths).
 work="$(mktemp -d /dev/shm/vigil-bench-XXXXXX)"
 readonly results="$work/results.tsv"
 : >"$results"
@@ -390,10 +398,10 @@ run_workload() {
   ops="$(ops_for "$name")"
   sleep "$settle_s"
   case "$name" in
-    open-close)
-      local dir="$work/open-close-r$round-${mode//:/-}"
+    open-close | unlink-rename)
+      local dir="$work/$name-r$round-${mode//:/-}"
       mkdir "$dir"
-      json="$("$workload" open-close "$ops" "$dir")" || die "workload $name failed"
+      json="$("$workload" "$name" "$ops" "$dir")" || die "workload $name failed"
       rm -rf -- "$dir"
       ;;
     *)
@@ -456,7 +464,8 @@ mode_width=8 # width of the mode column in the progress lines
 run_default() {
   echo "vigil overhead benchmark: kernel $(uname -r), $(nproc) CPUs, $rounds rounds," \
     "load average $(cut -d' ' -f1-3 /proc/loadavg)"
-  echo "ops per run: open-close $open_ops, fork-exit $fork_ops, fork-exec $exec_ops"
+  echo "ops per run: open-close $open_ops, unlink-rename $unlink_ops, fork-exit $fork_ops," \
+    "fork-exec $exec_ops"
   echo "sensor: $sensor --print-events --output <tmpfile> (default filters)"
   ((quick == 0)) || echo "$QUICK_NOTE"
   echo
@@ -483,7 +492,7 @@ report_default() {
   python3 - "$results" <<'EOF'
 import json, statistics, sys
 
-TARGETS = {"open-close": 1.10, "fork-exit": 1.05, "fork-exec": 1.05}
+TARGETS = {"open-close": 1.10, "unlink-rename": 1.10, "fork-exit": 1.05, "fork-exec": 1.05}
 runs = {}
 for line in open(sys.argv[1]):
     name, ops, rnd, mode, ns, counters = line.rstrip("\n").split("\t")
@@ -492,7 +501,7 @@ for line in open(sys.argv[1]):
     if mode == "attached":
         runs[name]["counters"].append(json.loads(counters))
 
-hdr = (f"{'workload':<11} {'baseline ns/op':>15} {'attached ns/op':>15} {'ratio':>7} "
+hdr = (f"{'workload':<13} {'baseline ns/op':>15} {'attached ns/op':>15} {'ratio':>7} "
        f"{'target':>7} {'drops':>7}  result")
 print(hdr)
 print("-" * len(hdr))
@@ -507,12 +516,12 @@ for name in TARGETS:
     drops = sum(c["drops"] for c in r["counters"])
     any_drops = any_drops or drops > 0
     verdict = "PASS" if ratio <= TARGETS[name] else "FAIL"
-    print(f"{name:<11} {base:>15.1f} {att:>15.1f} {ratio:>7.3f} "
+    print(f"{name:<13} {base:>15.1f} {att:>15.1f} {ratio:>7.3f} "
           f"{'<=' + format(TARGETS[name], '.2f'):>7} {drops:>7}  {verdict}")
 print()
-print("targets: open-close <= 1.10, fork-exit <= 1.05, fork-exec <= 1.05 (attached/baseline,")
-print("medians over rounds); drops = sensor_stop drop counters + decoder gap records, summed")
-print("over the attached runs.")
+print("targets: open-close <= 1.10, unlink-rename <= 1.10, fork-exit <= 1.05, fork-exec <= 1.05")
+print("(attached/baseline, medians over rounds); drops = sensor_stop drop counters + decoder gap")
+print("records, summed over the attached runs.")
 if any_drops:
     print("WARNING: the sensor dropped events; attached numbers are for a lossy sensor.")
 print()
@@ -527,12 +536,12 @@ for name in TARGETS:
     a = " ".join(f"{v:.0f}" for v in r["attached"])
     q = " ".join(f"{y / x:.2f}" if x > 0 else "inf"
                  for x, y in zip(r["baseline"], r["attached"]))
-    print(f"  {name:<11} {b} | {a} | {q}")
+    print(f"  {name:<13} {b} | {a} | {q}")
 print()
 
 print("sensor counters per workload op (sum over attached runs / ops; includes other")
 print("activity on the node while the sensor ran):")
-print(f"  {'workload':<11} {'emitted':>9} {'file_emit':>9} {'filt_path':>9} "
+print(f"  {'workload':<13} {'emitted':>9} {'file_emit':>9} {'filt_path':>9} "
       f"{'filt_self':>9} {'wakeups':>9}")
 for name in TARGETS:
     if name not in runs:
@@ -541,7 +550,7 @@ for name in TARGETS:
     total_ops = r["ops"] * len(r["counters"])
     def per_op(key):
         return sum(c[key] for c in r["counters"]) / total_ops
-    print(f"  {name:<11} {per_op('emitted'):>9.3f} {per_op('file_emitted'):>9.3f} "
+    print(f"  {name:<13} {per_op('emitted'):>9.3f} {per_op('file_emitted'):>9.3f} "
           f"{per_op('file_filtered_path'):>9.3f} {per_op('filtered_self'):>9.3f} "
           f"{per_op('wakeups'):>9.3f}")
 EOF
@@ -568,7 +577,8 @@ run_modes() {
   echo "vigil attach-mode benchmark: kernel $(uname -r), $(nproc) CPUs, $rounds rounds," \
     "load average $(cut -d' ' -f1-3 /proc/loadavg)"
   echo "cpu: $(cpu_desc)"
-  echo "ops per run: open-close $open_ops, fork-exit $fork_ops, fork-exec $exec_ops"
+  echo "ops per run: open-close $open_ops, unlink-rename $unlink_ops, fork-exit $fork_ops," \
+    "fork-exec $exec_ops"
   echo "modes: ${modes[*]}"
   echo "floor: $floor MODE (empty programs on the mode's hooks)"
   echo "sensor: $sensor --attach-mode MODE --print-events --output <tmpfile> (default filters)"
@@ -628,7 +638,7 @@ report_modes() {
 import json, statistics, sys, textwrap
 
 results, modes_tsv, quick = sys.argv[1], sys.argv[2], sys.argv[3] == "1"
-WORKLOADS = ["open-close", "fork-exit", "fork-exec"]
+WORKLOADS = ["open-close", "unlink-rename", "fork-exit", "fork-exec"]
 
 modes, info = [], {}
 for line in open(modes_tsv):
@@ -755,7 +765,7 @@ print()
 
 print("sensor counters per workload op (sum over the sensor's runs / ops; includes other")
 print("activity on the node while the sensor ran):")
-print(f"  {'workload':<11} {'mode':<11} {'emitted':>9} {'file_emit':>9} {'filt_path':>9} "
+print(f"  {'workload':<13} {'mode':<11} {'emitted':>9} {'file_emit':>9} {'filt_path':>9} "
       f"{'filt_self':>9} {'wakeups':>9}")
 for name in WORKLOADS:
     if name not in runs:
@@ -767,7 +777,7 @@ for name in WORKLOADS:
             continue
         total_ops = r["ops"] * len(cs)
         per_op = lambda key: sum(c[key] for c in cs) / total_ops
-        print(f"  {name:<11} {mode:<11} {per_op('emitted'):>9.3f} {per_op('file_emitted'):>9.3f} "
+        print(f"  {name:<13} {mode:<11} {per_op('emitted'):>9.3f} {per_op('file_emitted'):>9.3f} "
               f"{per_op('file_filtered_path'):>9.3f} {per_op('filtered_self'):>9.3f} "
               f"{per_op('wakeups'):>9.3f}")
 EOF

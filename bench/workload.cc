@@ -10,6 +10,8 @@
 //
 // Subcommands:
 //   open-close N DIR   creates DIR/file, then opens it read-only and closes it N times.
+//   unlink-rename N DIR  N times: creates DIR/a (open O_CREAT|O_WRONLY, close), renames
+//                      DIR/a to DIR/b and unlinks DIR/b; ns_per_op is per such triple.
 //   fork-exit N        forks a child that calls _exit(0) and waits for it, N times.
 //   fork-exec N        forks a child that execs /bin/true and waits for it, N times.
 //
@@ -43,11 +45,13 @@ constexpr uint64_t kMaxOps = uint64_t{1} << 40;
 
 constexpr char kUsage[] =
     "Usage: vigil-bench-workload open-close N DIR\n"
+    "       vigil-bench-workload unlink-rename N DIR\n"
     "       vigil-bench-workload fork-exit N\n"
     "       vigil-bench-workload fork-exec N\n"
     "\n"
     "Repeats one operation N times and prints {\"workload\":...,\"ops\":N,\"ns_per_op\":X}.\n"
     "  open-close N DIR  create DIR/file, then open (read-only) and close it N times\n"
+    "  unlink-rename N DIR  create DIR/a, rename it to DIR/b, unlink DIR/b; N times\n"
     "  fork-exit N       fork a child that _exit(0)s, waitpid for it; N times\n"
     "  fork-exec N       fork a child that execs /bin/true, waitpid for it; N times\n";
 
@@ -94,6 +98,16 @@ bool OpenClose(const char* path) {
   const int fd = open(path, O_RDONLY | O_CLOEXEC);
   if (fd < 0) return false;
   return close(fd) == 0;
+}
+
+// One create (open O_CREAT|O_WRONLY + close) of `a`, rename of `a` to `b`, unlink of `b`.
+// Returns false (errno set) on failure.
+bool CreateRenameUnlink(const char* a, const char* b) {
+  const int fd = open(a, O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
+  if (fd < 0) return false;
+  if (close(fd) != 0) return false;
+  if (rename(a, b) != 0) return false;
+  return unlink(b) == 0;
 }
 
 // Forks a child running `child` and waits for it; false (with a message printed) unless the
@@ -166,6 +180,28 @@ int RunOpenClose(uint64_t ops, const std::string& dir) {
   return 0;
 }
 
+int RunUnlinkRename(uint64_t ops, const std::string& dir) {
+  struct stat st;
+  if (stat(dir.c_str(), &st) != 0) return Fail("cannot stat directory " + dir);
+  if (!S_ISDIR(st.st_mode)) return Fail(dir + " is not a directory", false);
+  const std::string prefix = dir + (dir.back() == '/' ? "" : "/");
+  const std::string a = prefix + "a";
+  const std::string b = prefix + "b";
+
+  const char* pa = a.c_str();
+  const char* pb = b.c_str();
+  for (uint64_t i = WarmupOps(ops); i > 0; --i) {
+    if (!CreateRenameUnlink(pa, pb)) return Fail("create/rename/unlink " + a);
+  }
+  const uint64_t start = NowNs();
+  for (uint64_t i = 0; i < ops; ++i) {
+    if (!CreateRenameUnlink(pa, pb)) return Fail("create/rename/unlink " + a);
+  }
+  const uint64_t elapsed = NowNs() - start;
+  PrintResult("unlink-rename", ops, elapsed);
+  return 0;
+}
+
 template <typename ChildFn>
 int RunForkLoop(const char* workload, uint64_t ops, ChildFn child) {
   for (uint64_t i = WarmupOps(ops); i > 0; --i) {
@@ -189,8 +225,9 @@ int main(int argc, char** argv) {
   }
   if (argc < 2) return UsageError("missing subcommand");
   const std::string cmd = argv[1];
-  const int expected_args = cmd == "open-close" ? 4 : 3;
-  if (cmd != "open-close" && cmd != "fork-exit" && cmd != "fork-exec") {
+  const bool takes_dir = cmd == "open-close" || cmd == "unlink-rename";
+  const int expected_args = takes_dir ? 4 : 3;
+  if (!takes_dir && cmd != "fork-exit" && cmd != "fork-exec") {
     return UsageError("unknown subcommand '" + cmd + "'");
   }
   if (argc != expected_args) {
@@ -206,6 +243,11 @@ int main(int argc, char** argv) {
     const std::string dir = argv[3];
     if (dir.empty()) return UsageError("open-close: DIR is empty");
     return RunOpenClose(ops, dir);
+  }
+  if (cmd == "unlink-rename") {
+    const std::string dir = argv[3];
+    if (dir.empty()) return UsageError("unlink-rename: DIR is empty");
+    return RunUnlinkRename(ops, dir);
   }
   if (cmd == "fork-exit") return RunForkLoop("fork-exit", ops, ChildExit);
   return RunForkLoop("fork-exec", ops, ChildExec);
