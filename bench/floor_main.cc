@@ -11,9 +11,9 @@
 //   --verbose  print libbpf's debug output
 //
 // Hooks are chosen the way the sensor chooses them (sensor/probes/probe_module.cc):
-//   fentry      fexit on __x64_sys_{open,creat,openat,openat2,open_by_handle_at} and on
-//               the file-operation syscalls (unlink ... mount, bpf/file_ops.bpf.h), and
-//               their __ia32_ twins, + tp_btf/io_uring_submit_req and io_uring_complete;
+//   fentry      fexit on __x64_sys_{open,creat,openat,openat2,open_by_handle_at} and their
+//               __ia32_ twins, raw_tp/sys_exit for the other file operations
+//               (bpf/file_ops.bpf.h), + tp_btf/io_uring_submit_req and io_uring_complete;
 //               the process module has no fentry mode, so it is attached in its cheapest
 //               mode that works (tp_btf, else raw_tp, else tracepoint), as the sensor does.
 //   tp_btf      tp_btf/sys_exit, io_uring_submit_req/complete + sched_process_fork/exec/exit
@@ -23,7 +23,7 @@
 // plus sched_prepare_exec in the mode, or where the kernel lacks it (before 6.10) a
 // stand-in (lsm/bprm_committing_creds, else fentry/security_bprm_committing_creds), or
 // nothing. The file module's hooks that the sensor may go without (the __ia32_ ones,
-// __x64_sys_fchmodat2, io_uring_*) are skipped when the kernel lacks them.
+// io_uring_*) are skipped when the kernel lacks them.
 //
 // Output (stdout): one "vigil-bench-floor: hook SECTION" line per attached program, one
 // "vigil-bench-floor: skipped SECTION (why)" per optional hook left out, then
@@ -333,36 +333,23 @@ std::string SectionOf(const std::string& program) {
 // Whether the sensor's file module goes without a hook the kernel lacks, as
 // FileProbe::IsOptionalHook (sensor/probes/file/file_module.cc) decides from its section.
 bool IsOptionalFileHook(const std::string& hook) {
-  return hook.rfind("__ia32_", 0) == 0 || hook == "__x64_sys_fchmodat2" ||
-         hook.rfind("io_uring_", 0) == 0;
+  return hook.rfind("__ia32_", 0) == 0 || hook.rfind("io_uring_", 0) == 0;
 }
 
 // The file module's programs in `mode` (floor.bpf.c names, without the mode's prefix):
-// fentry mode, fexit on the open and file-operation syscalls (bpf/file.bpf.c,
-// bpf/file_ops.bpf.h); the others, the exit of every syscall; all, io_uring submission
-// and completion (bpf/file_uring.bpf.h).
+// fentry mode, fexit on the open syscalls (bpf/file.bpf.c) and the exit of every syscall
+// for the other file operations (bpf/file_ops.bpf.h); the others, the exit of every
+// syscall; all, io_uring submission and completion (bpf/file_uring.bpf.h).
 std::vector<std::string> FilePrograms(Mode mode) {
   std::vector<std::string> programs;
   if (mode == Mode::kFentry) {
     for (const char* call : {"open", "creat", "openat", "openat2", "open_by_handle_at"}) {
       programs.push_back(call);
     }
-    for (const char* call :
-         {"unlink", "unlinkat", "rmdir",    "rename",    "renameat",     "renameat2",
-          "mkdir",  "mkdirat",  "link",     "linkat",    "symlink",      "symlinkat",
-          "chmod",  "fchmod",   "fchmodat", "fchmodat2", "chown",        "fchown",
-          "lchown", "fchownat", "truncate", "ftruncate", "memfd_create", "mount"}) {
-      programs.push_back(call);
-    }
-    for (const char* call :
-         {"open",       "creat",       "openat",       "openat2",  "open_by_handle_at", "unlink",
-          "unlinkat",   "rmdir",       "rename",       "renameat", "renameat2",         "mkdir",
-          "mkdirat",    "link",        "linkat",       "symlink",  "symlinkat",         "chmod",
-          "fchmod",     "fchmodat",    "fchmodat2",    "chown16",  "lchown16",          "fchown16",
-          "chown",      "lchown",      "fchown",       "fchownat", "truncate",          "ftruncate",
-          "truncate64", "ftruncate64", "memfd_create", "mount"}) {
+    for (const char* call : {"open", "creat", "openat", "openat2", "open_by_handle_at"}) {
       programs.push_back(std::string("ia32_") + call);
     }
+    programs.push_back("sys_exit_ops");
   } else {
     programs.push_back("sys_exit");
   }
