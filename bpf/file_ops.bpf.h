@@ -334,7 +334,8 @@ static __always_inline void file_op_locate(struct vigil_scratch *s, struct file_
                          : bpf_probe_read_user_str(&s->walk[FILE_OP_NAME],
                                                    VIGIL_PATH_WALK_END - 2,
                                                    (const void *)arg->str);
-    if (n <= 0) return;
+    if (n < 0) return;
+    if (n == 0) n = 1; /* an empty string, as kernels before 5.12 count it (no NUL) */
     /* The separator a relative name gets; for the scan, the start of any name but an
      * absolute one counts as following a '/'. */
     s->walk[VIGIL_PATH_WALK_END] = s->walk[FILE_OP_NAME] == '/' ? 0 : '/';
