@@ -522,7 +522,8 @@ TEST_P(FileOpsTest, ThirtyTwoBitSyscallsAreFlaggedCompat) {
     const long ring = syscall(SYS_io_uring_setup, 1, &params);                            \
     if (ring < 0) GTEST_SKIP() << "io_uring unavailable: " << strerror(errno);            \
     close(static_cast<int>(ring));                                                        \
-    for (const Json& hook : (start)["modules"][1]["skipped"]) {                           \
+    const Json start_record = (start);                                                    \
+    for (const Json& hook : start_record["modules"][1]["skipped"]) {                      \
       if (hook.get<std::string>().find("io_uring_submit_req") != std::string::npos) {     \
         GTEST_SKIP() << "this kernel has no io_uring_submit_req tracepoint (Linux 6.0+)"; \
       }                                                                                   \
