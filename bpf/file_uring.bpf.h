@@ -11,7 +11,8 @@
  * and the kernel's own copy of the names, with the submitter's context, and parked under the
  * request's address. At completion (io_uring_complete, in whichever task completes it: the
  * submitter, or an io-wq worker) the result is filled in and the record written. The
- * tracepoints and the request layout are those of Linux 6.0 and later; older kernels skip
+ * tracepoints and the request layout are those of Linux 6.2 and later (6.0 and 6.1 name the
+ * submission tracepoint io_uring_submit_sqe: not read yet); older kernels skip
  * the hooks (the module lists them as skipped).
  */
 #ifndef VIGIL_BPF_FILE_URING_BPF_H_

@@ -515,7 +515,7 @@ TEST_P(FileOpsTest, ThirtyTwoBitSyscallsAreFlaggedCompat) {
 }
 
 // Skips (by name, with the reason) on kernels where the file module could not attach its
-// io_uring hooks: io_uring_submit_req arrived in Linux 6.0.
+// io_uring hooks: io_uring_submit_req (Linux 6.2; 6.0 and 6.1 call it io_uring_submit_sqe).
 #define VIGIL_SKIP_WITHOUT_IO_URING_HOOKS(start)                                          \
   do {                                                                                    \
     io_uring_params params{};                                                             \
@@ -525,7 +525,7 @@ TEST_P(FileOpsTest, ThirtyTwoBitSyscallsAreFlaggedCompat) {
     const Json start_record = (start);                                                    \
     for (const Json& hook : start_record["modules"][1]["skipped"]) {                      \
       if (hook.get<std::string>().find("io_uring_submit_req") != std::string::npos) {     \
-        GTEST_SKIP() << "this kernel has no io_uring_submit_req tracepoint (Linux 6.0+)"; \
+        GTEST_SKIP() << "this kernel has no io_uring_submit_req tracepoint (Linux 6.2+)"; \
       }                                                                                   \
     }                                                                                     \
   } while (0)

@@ -34,10 +34,10 @@ absl::Status FileProbe::ProgramSupported(absl::string_view program, KernelEnv& e
   if (program == "btf_sys_exit" && !env.HasFunction("bpf_rdonly_cast")) {
     return absl::UnimplementedError("needs the kfunc bpf_rdonly_cast (Linux 6.2 or newer)");
   }
-  // Both io_uring programs read the request as Linux 6.0 laid it out, the release that
+  // Both io_uring programs read the request as Linux 6.2 lays it out, the release that
   // added io_uring_submit_req; before it neither is loaded (their reads would not relocate).
   if (absl::StrContains(program, "uring_") && !env.HasBtfTracepoint("io_uring_submit_req")) {
-    return absl::UnimplementedError("needs the io_uring_submit_req tracepoint (Linux 6.0)");
+    return absl::UnimplementedError("needs the io_uring_submit_req tracepoint (Linux 6.2)");
   }
   return absl::OkStatus();
 }

@@ -50,10 +50,10 @@ class FileProbe : public SkeletonModule<file_bpf> {
   absl::Status AfterLoad() override;
   // The 32-bit (compat) syscall functions exist only with IA32 emulation; the io_uring
   // tracepoints with io_uring (and io_uring_submit_req, whose
-  // request the module reads, from Linux 6.0).
+  // request the module reads, from Linux 6.2).
   bool IsOptionalHook(absl::string_view hook) const override;
   // The fast tp_btf program reads through bpf_rdonly_cast (a kfunc of Linux 6.2+); before
-  // it, its CO-RE twin stands in. The io_uring programs need Linux 6.0's request layout.
+  // it, its CO-RE twin stands in. The io_uring programs need Linux 6.2 (io_uring_submit_req).
   absl::Status ProgramSupported(absl::string_view program, KernelEnv& env) override;
 
  private:
