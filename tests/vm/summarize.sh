@@ -234,6 +234,12 @@ jq -r '
        ($k[] | .id as $id | .tests.skipped_tests[] | "- **\($id)** \(.name): \(.message | cut(400))"),
        ""
      else empty end),
+    (if any($k[]; .tests.filter != "") then
+       "## Tests run by filter", "",
+       "Columns that run a gtest filter (kernels.conf TESTS) rather than the whole suite; what",
+       "a filter leaves out runs on other columns:", "",
+       ($k[] | select(.tests.filter != "") | "- **\(.id)**: `\(.tests.filter)`"), ""
+     else empty end),
     (if any($k[]; .warnings | length > 0) then
        "## Warnings from guest.sh", "",
        ($k[] | .id as $id | .warnings[] | "- **\($id)**: \(.)"), ""
