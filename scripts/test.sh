@@ -64,7 +64,7 @@ host_rc=0
 stage_done kernel-host
 mapfile -t vm_ids < <(. "$top/tests/vm/common.sh" && vm_conf_ids | grep -vx host)
 # A column's limit (run-matrix.sh): under TCG, sharing the CPUs with the sanitizer build, a
-# full column takes about 25 minutes.
+# column takes about 20 minutes.
 export VIGIL_VM_TIMEOUT=${VIGIL_VM_TIMEOUT:-2400}
 "$top/tests/vm/run-matrix.sh" "$build" "$matrix" "${vm_ids[@]}" >"$build/kernel-matrix.log" 2>&1 &
 matrix_pid=$!
