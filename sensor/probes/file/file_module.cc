@@ -98,6 +98,14 @@ absl::Status FileProbe::SetFileIdentities(const std::vector<event::FileId>& ids)
 
 namespace {
 
+// The trie's key for `prefix` (at most VIGIL_PREFIX_MAX bytes, checked by SetPathPrefixes).
+vigil_prefix_key PrefixKey(const std::string& prefix) {
+  vigil_prefix_key key{};
+  key.prefixlen = static_cast<uint32_t>(prefix.size() * 8);
+  std::memcpy(key.data, prefix.data(), prefix.size());
+  return key;
+}
+
 // The trie's value for each prefix: its types and those of its shorter prefixes.
 PathPrefixes TrieValues(const PathPrefixes& prefixes) {
   PathPrefixes values;
@@ -133,9 +141,7 @@ absl::Status FileProbe::WriteTrie(const PathPrefixes& next) {
   for (const auto& [prefix, types] : values) {
     const auto old = in_kernel_.find(prefix);
     if (old != in_kernel_.end() && old->second == types) continue;
-    vigil_prefix_key key{};
-    key.prefixlen = static_cast<uint32_t>(prefix.size() * 8);
-    std::memcpy(key.data, prefix.data(), prefix.size());
+    const vigil_prefix_key key = PrefixKey(prefix);
     if (bpf_map_update_elem(fd, &key, &types, BPF_ANY) != 0) {
       return absl::InternalError(
           absl::StrCat("adding path prefix '", prefix, "': ", strerror(errno)));
@@ -147,9 +153,7 @@ absl::Status FileProbe::WriteTrie(const PathPrefixes& next) {
       ++it;
       continue;
     }
-    vigil_prefix_key key{};
-    key.prefixlen = static_cast<uint32_t>(it->first.size() * 8);
-    std::memcpy(key.data, it->first.data(), it->first.size());
+    const vigil_prefix_key key = PrefixKey(it->first);
     if (bpf_map_delete_elem(fd, &key) != 0 && errno != ENOENT) {
       return absl::InternalError(
           absl::StrCat("removing path prefix '", it->first, "': ", strerror(errno)));
