@@ -49,14 +49,19 @@ pids+=($!)
   --metrics-address "$sensor_metrics" 2> "$state/sensor.log" &
 pids+=($!)
 
-# Wait until the sensor's probes are attached (its sensor_start record) or it failed.
+# Wait until the controller serves and the sensor's probes are attached (its sensor_start
+# record), or one of them failed.
 for _ in $(seq 1 600); do
-  if grep -q '"sensor_start"' "$state/sensor.jsonl" 2>/dev/null; then break; fi
-  if ! kill -0 "${pids[1]}" 2>/dev/null; then
-    echo "scripts/run.sh: vigil-sensor stopped:" >&2
-    cat "$state/sensor.log" >&2
-    exit 1
-  fi
+  if grep -q 'serving on port' "$state/controller.log" 2>/dev/null &&
+    grep -q '"sensor_start"' "$state/sensor.jsonl" 2>/dev/null; then break; fi
+  for i in 0 1; do
+    if ! kill -0 "${pids[$i]}" 2>/dev/null; then
+      name=$( ((i == 0)) && echo controller || echo sensor)
+      echo "scripts/run.sh: vigil-$name stopped:" >&2
+      cat "$state/$name.log" >&2
+      exit 1
+    fi
+  done
   sleep 0.1
 done
 echo "scripts/run.sh: controller on 127.0.0.1:$port, sensor running; logs in $state" >&2
