@@ -299,7 +299,7 @@ VIGIL_FEXIT_OPEN(fe_ia32_open_by_handle_at, "__ia32_compat_sys_open_by_handle_at
 SEC("tp_btf/sys_exit")
 int BPF_PROG(btf_sys_exit, struct pt_regs *regs, long ret) {
   handle_sys_exit(regs, regs->orig_ax, ret, true);
-  file_ops_sys_exit(regs, regs->orig_ax, ret, true);
+  file_ops_sys_exit(regs, regs->orig_ax, ret, true, false);
   return 0;
 }
 
@@ -309,7 +309,7 @@ SEC("tp_btf/sys_exit")
 int BPF_PROG(btf_sys_exit__core, struct pt_regs *regs, long ret) {
   __u64 nr = BPF_CORE_READ(regs, orig_ax);
   handle_sys_exit(regs, nr, ret, false);
-  file_ops_sys_exit(regs, nr, ret, false);
+  file_ops_sys_exit(regs, nr, ret, false, false);
   return 0;
 }
 
@@ -318,7 +318,7 @@ SEC("raw_tp/sys_exit")
 int BPF_PROG(raw_sys_exit, struct pt_regs *regs, long ret) {
   __u64 nr = BPF_CORE_READ(regs, orig_ax);
   handle_sys_exit(regs, nr, ret, false);
-  file_ops_sys_exit(regs, nr, ret, false);
+  file_ops_sys_exit(regs, nr, ret, false, false);
   return 0;
 }
 
@@ -327,6 +327,6 @@ SEC("tracepoint/raw_syscalls/sys_exit")
 int tp_sys_exit(struct trace_event_raw_sys_exit *ctx) {
   struct pt_regs *regs = current_user_regs();
   handle_sys_exit(regs, ctx->id, ctx->ret, false);
-  file_ops_sys_exit(regs, ctx->id, ctx->ret, false);
+  file_ops_sys_exit(regs, ctx->id, ctx->ret, false, false);
   return 0;
 }

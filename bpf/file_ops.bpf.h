@@ -86,12 +86,14 @@ enum file_op_path_kind {
   FILE_OP_PATH_AT,  /* (dirfd, user string), as the *at syscalls take it */
   FILE_OP_PATH_FD,  /* a descriptor */
   FILE_OP_PATH_RAW, /* a user string that is not resolved (a symlink's target) */
+  FILE_OP_PATH_DENTRY, /* a dentry and its mount, as the kernel resolved the name */
 };
 
 struct file_op_path_arg {
   __u32 kind;
   __s32 fd;
-  __u64 str;      /* user pointer, or kernel pointer with `kernel` */
+  __u64 str;      /* user pointer, or kernel pointer with `kernel`; DENTRY: struct dentry * */
+  __u64 mnt;      /* DENTRY: struct vfsmount * */
   __u32 kernel;   /* str is the kernel's copy of the name (io_uring's struct filename) */
   __u32 reserved;
 };
@@ -104,7 +106,7 @@ struct file_op_state {
   struct file_op_path_arg arg[2]; /* where path 1 and path 2 come from */
   __u64 dentry;                   /* struct dentry * to walk, with ... */
   __u64 mnt;                      /* ... its struct vfsmount * */
-  __u64 file;                     /* struct file * whose inode is the identity, or 0 */
+  __u64 inode;                    /* struct inode * that is the identity, or 0 */
   __u32 walk;                     /* walk (dentry, mnt) */
   __u32 append;                   /* the caller's name follows the walked directory */
   __u32 kernel_name;              /* the name at walk[FILE_OP_NAME] is the kernel's (memfd) */
@@ -158,6 +160,15 @@ static __always_inline void file_op_raw(struct file_op_path_arg *p, __u64 str) {
   p->kind = str ? FILE_OP_PATH_RAW : FILE_OP_PATH_NONE;
   p->fd = 0;
   p->str = str;
+  p->kernel = 0;
+}
+
+static __always_inline void file_op_dentry(struct file_op_path_arg *p, struct dentry *dentry,
+                                           struct vfsmount *mnt) {
+  p->kind = dentry && mnt ? FILE_OP_PATH_DENTRY : FILE_OP_PATH_NONE;
+  p->fd = 0;
+  p->str = (__u64)dentry;
+  p->mnt = (__u64)mnt;
   p->kernel = 0;
 }
 
@@ -270,16 +281,17 @@ static __always_inline __u64 file_op_user_dev(__u32 dev) {
   return (minor & 0xff) | (major << 8) | ((__u64)(minor & ~0xffu) << 12);
 }
 
-/* Records the identity of `file`'s inode in the record. */
-static __always_inline void file_op_identity(struct vigil_file_op_event *e, struct file *file,
+/* Records the identity of `inode` in the record; true when it is in the identity set. */
+static __always_inline bool file_op_identity(struct vigil_file_op_event *e, struct inode *inode,
                                              const bool fast) {
-  struct inode *inode = VREAD(fast, file, f_inode);
   struct super_block *sb = VREAD(fast, inode, i_sb);
-  e->dev = file_op_user_dev(VREAD(fast, sb, s_dev));
+  __u32 dev = VREAD(fast, sb, s_dev);
+  e->dev = file_op_user_dev(dev);
   e->ino = VREAD(fast, inode, i_ino);
   e->nlink = VREAD(fast, inode, __i_nlink);
   e->file_mode = VREAD(fast, inode, i_mode);
   e->flags |= VIGIL_FILE_OP_IDENTITY;
+  return in_identity_set(dev, e->ino);
 }
 
 /* True when the caller's name walk[from, to) may have a hidden, "." or ".." component or
@@ -325,8 +337,16 @@ static __always_inline void file_op_locate(struct vigil_scratch *s, struct file_
   st->append = 0;
   st->kernel_name = 0;
   st->name_end = 0;
-  st->file = 0;
+  st->inode = 0;
   if (arg->kind == FILE_OP_PATH_NONE) return;
+  if (arg->kind == FILE_OP_PATH_DENTRY) {
+    struct dentry *dentry = (struct dentry *)arg->str;
+    st->dentry = (__u64)dentry;
+    st->mnt = arg->mnt;
+    st->inode = (__u64)BPF_CORE_READ(dentry, d_inode);
+    st->walk = 1;
+    return;
+  }
   if (arg->kind != FILE_OP_PATH_FD) {
     long n = arg->kernel ? bpf_probe_read_kernel_str(&s->walk[FILE_OP_NAME],
                                                      VIGIL_PATH_WALK_END - 2,
@@ -360,7 +380,7 @@ static __always_inline void file_op_locate(struct vigil_scratch *s, struct file_
     return;
   }
   struct dentry *dentry = VREAD(fast, file, f_path.dentry);
-  if (!st->append) st->file = (__u64)file;
+  if (!st->append) st->inode = (__u64)VREAD(fast, file, f_inode);
   if (!st->append && is_memfd(dentry)) {
     /* In no directory: its path is its name, "/memfd:<name>" (at most 255 bytes). */
     long n = bpf_probe_read_kernel_str(&s->walk[FILE_OP_NAME], 256,
@@ -468,8 +488,9 @@ static __always_inline __u32 file_op_build(struct vigil_scratch *s, struct file_
       if ((st->flags & VIGIL_FILE_OP_PATH_HIDDEN) && (filter_cfg.file_flags & VIGIL_FILTER_HIDDEN))
         st->wanted = 1;
       if (!st->wanted && in_interest_set(s, st->start, st->len, type)) st->wanted = 1;
-      if (k == 0 && st->file && ret >= 0)
-        file_op_identity(e, VCAST(fast, struct file, st->file), fast);
+      if (k == 0 && st->inode && ret >= 0 &&
+          file_op_identity(e, VCAST(fast, struct inode, st->inode), fast))
+        st->wanted = 1;
       len = file_op_copy_path(s, st, (char *)(e + 1) + VIGIL_MASK(k ? st->len1 : 0, 4095));
       e->flags |= st->flags << (k & 1);
     }
@@ -499,12 +520,111 @@ static __always_inline __u32 file_op_build(struct vigil_scratch *s, struct file_
   return size;
 }
 
+/* ---- fentry mode: the kernel's own names, from the security_path_* hooks ----
+ * Inside a path operation the kernel calls security_path_<op>() (CONFIG_SECURITY_PATH, which
+ * AppArmor and TOMOYO need) with the directory it resolved and the dentry of the last
+ * component, or the path of the file itself; fentry programs there build the whole record
+ * from those dentries and mounts (no caller's string: symlinks, "..", dirfds and races are
+ * the kernel's business) with the identity and, for chmod and chown, the attributes before
+ * the change. The record is parked for the thread; the syscall's exit (fe_sys_exit_ops)
+ * fills in the result and the arguments and submits it, or builds the record the exit way
+ * when nothing is parked for that syscall. A hook only parks inside the syscall whose
+ * operation it is (its number read from the saved registers): an open's O_TRUNC, an
+ * io_uring request or a kernel-internal caller parks nothing. */
+#define FILE_OP_PARKED_MAX 1024
+
+struct file_op_parked {
+  __u8 record[VIGIL_RECORD_MAX]; /* a vigil_file_op_event; hdr.size 0: no rule wants it */
+};
+
+struct {
+  __uint(type, BPF_MAP_TYPE_HASH);
+  __uint(map_flags, BPF_F_NO_PREALLOC);
+  __uint(max_entries, FILE_OP_PARKED_MAX);
+  __type(key, __u32); /* thread id */
+  __type(value, struct file_op_parked);
+} file_op_parked SEC(".maps");
+
+/* The file-operation table entry of the current syscall, or 0; *compat says which table. */
+static __always_inline __u32 file_op_current(struct pt_regs *regs, __u64 nr, bool *compat,
+                                             const bool fast) {
+  if (nr >= 512) return 0;
+  __u16 entry = file_op_syscalls[nr & 511];
+  if (!entry) return 0;
+  struct task_struct *task = current_task(fast);
+  *compat = VREAD(fast, task, thread_info.status) & TS_COMPAT;
+  return *compat ? entry >> 8 : entry & 0xff;
+}
+
+/* security_path_<op> of event `type` with path 1 (d1 in m1, or the raw kernel string `raw`)
+ * and path 2 (d2 in m2): parks the record when the current syscall is such an operation. */
+static __always_inline void file_op_hook(__u32 type, struct dentry *d1, struct vfsmount *m1,
+                                         const char *raw, struct dentry *d2, struct vfsmount *m2) {
+  if (!((filter_cfg.type_mask >> type) & 1)) return;
+  if (self_tgid && (bpf_get_current_pid_tgid() >> 32) == self_tgid) return;
+  struct pt_regs *regs = current_user_regs();
+  bool compat = false;
+  __u32 id = file_op_current(regs, BPF_CORE_READ(regs, orig_ax), &compat, false);
+  __u32 sys = id & FILE_OP_ID_MASK;
+  if (!sys || file_op_event_type(sys) != type) return;
+  struct vigil_scratch *s = NULL;
+  struct file_op_state *st = file_op_begin(&s);
+  if (!st || !s) return;
+  struct vigil_file_op_event *e = (struct vigil_file_op_event *)s->record;
+  if (compat) e->flags = VIGIL_FILE_OP_COMPAT;
+  if (raw) {
+    file_op_raw(&st->arg[0], (__u64)raw);
+    st->arg[0].kernel = 1;
+  } else {
+    file_op_dentry(&st->arg[0], d1, m1);
+  }
+  if (d2) file_op_dentry(&st->arg[1], d2, m2);
+  if (!file_op_build(s, st, sys, type, 0, false)) e->hdr.size = 0;
+  e->syscall = sys;
+  if (e->flags & VIGIL_FILE_OP_IDENTITY) {
+    struct inode *inode = BPF_CORE_READ(d1, d_inode);
+    e->old_mode = e->file_mode;
+    e->old_uid = BPF_CORE_READ(inode, i_uid.val);
+    e->old_gid = BPF_CORE_READ(inode, i_gid.val);
+    e->flags |= VIGIL_FILE_OP_OLD_ATTRS;
+  }
+  __u32 tid = (__u32)bpf_get_current_pid_tgid();
+  if (bpf_map_update_elem(&file_op_parked, &tid, s->record, BPF_ANY)) count(VIGIL_STAT_DROP_SCRATCH);
+}
+
+/* At the exit of file-operation syscall `sys`: submits the record a hook parked for it, if
+ * any (true), after filling in the result and the syscall's arguments. */
+static __always_inline bool file_op_unpark(struct pt_regs *regs, __u32 id, bool compat,
+                                           long ret) {
+  __u32 tid = (__u32)bpf_get_current_pid_tgid();
+  struct vigil_file_op_event *e = bpf_map_lookup_elem(&file_op_parked, &tid);
+  if (!e) return false;
+  const __u32 sys = id & FILE_OP_ID_MASK;
+  bool mine = e->syscall == sys && !(e->flags & VIGIL_FILE_OP_COMPAT) == !compat;
+  if (mine && e->hdr.size) {
+    __u32 zero = 0;
+    struct file_op_state *st = bpf_map_lookup_elem(&file_op_states, &zero);
+    if (ret < 0 && !(filter_cfg.file_flags & VIGIL_FILTER_FAILED)) {
+      count(VIGIL_STAT_FILTERED_PATH);
+    } else if (st) {
+      __u64 arg[5];
+      file_op_regs(regs, compat, arg, false);
+      file_op_decode(id, arg, ret, e, st);
+      e->result = ret;
+      submit(e, e->hdr.size);
+    }
+  }
+  bpf_map_delete_elem(&file_op_parked, &tid);
+  return mine;
+}
+
 /* A file-operation syscall `id` (table entry) returned `ret`: build and submit its record
- * when a rule may want it. */
+ * when a rule may want it. `parked`: hooks may have parked the record (fentry mode). */
 static __always_inline void file_op_exit(struct pt_regs *regs, __u32 id, bool compat, long ret,
-                                         const bool fast) {
+                                         const bool fast, const bool parked) {
   const __u32 sys = id & FILE_OP_ID_MASK;
   const __u32 type = file_op_event_type(sys);
+  if (parked && file_op_unpark(regs, id, compat, ret)) return;
   if (!type_enabled(type) || is_self()) return;
   if (ret < 0 && !(filter_cfg.file_flags & VIGIL_FILTER_FAILED)) {
     count(VIGIL_STAT_FILTERED_PATH);
@@ -524,15 +644,10 @@ static __always_inline void file_op_exit(struct pt_regs *regs, __u32 id, bool co
 
 /* Every syscall exit: dispatches file operations to file_op_exit(). */
 static __always_inline void file_ops_sys_exit(struct pt_regs *regs, __u64 nr, long ret,
-                                              const bool fast) {
-  if (nr >= 512) return;
-  __u16 entry = file_op_syscalls[nr & 511];
-  if (!entry) return;
-  struct task_struct *task = current_task(fast);
-  bool compat = VREAD(fast, task, thread_info.status) & TS_COMPAT;
-  __u32 id = compat ? entry >> 8 : entry & 0xff;
-  if (!id) return;
-  file_op_exit(regs, id, compat, ret, fast);
+                                              const bool fast, const bool parked) {
+  bool compat = false;
+  __u32 id = file_op_current(regs, nr, &compat, fast);
+  if (id) file_op_exit(regs, id, compat, ret, fast, parked);
 }
 
 /* ---- fentry mode: the exit of every syscall, through a raw tracepoint ----
@@ -543,7 +658,73 @@ static __always_inline void file_ops_sys_exit(struct pt_regs *regs, __u64 nr, lo
  * pt_regs argument. */
 SEC("raw_tp/sys_exit")
 int BPF_PROG(fe_sys_exit_ops, struct pt_regs *regs, long ret) {
-  file_ops_sys_exit(regs, BPF_CORE_READ(regs, orig_ax), ret, false);
+  file_ops_sys_exit(regs, BPF_CORE_READ(regs, orig_ax), ret, false, true);
+  return 0;
+}
+
+/* The hooks: one program each, all optional (kernels without CONFIG_SECURITY_PATH keep the
+ * exit's names). The dentry of a new name (mkdir, symlink, link, rename's target) is
+ * negative or another file's; only path 1 carries the identity. */
+SEC("fentry/security_path_unlink")
+int BPF_PROG(fe_path_unlink, const struct path *dir, struct dentry *dentry) {
+  file_op_hook(VIGIL_EVENT_UNLINK, dentry, BPF_CORE_READ(dir, mnt), NULL, NULL, NULL);
+  return 0;
+}
+
+SEC("fentry/security_path_rmdir")
+int BPF_PROG(fe_path_rmdir, const struct path *dir, struct dentry *dentry) {
+  file_op_hook(VIGIL_EVENT_UNLINK, dentry, BPF_CORE_READ(dir, mnt), NULL, NULL, NULL);
+  return 0;
+}
+
+SEC("fentry/security_path_mkdir")
+int BPF_PROG(fe_path_mkdir, const struct path *dir, struct dentry *dentry) {
+  file_op_hook(VIGIL_EVENT_MKDIR, dentry, BPF_CORE_READ(dir, mnt), NULL, NULL, NULL);
+  return 0;
+}
+
+SEC("fentry/security_path_rename")
+int BPF_PROG(fe_path_rename, const struct path *old_dir, struct dentry *old_dentry,
+             const struct path *new_dir, struct dentry *new_dentry) {
+  file_op_hook(VIGIL_EVENT_RENAME, old_dentry, BPF_CORE_READ(old_dir, mnt), NULL, new_dentry,
+               BPF_CORE_READ(new_dir, mnt));
+  return 0;
+}
+
+/* A hard link never crosses mounts: the old name is on the new directory's mount. */
+SEC("fentry/security_path_link")
+int BPF_PROG(fe_path_link, struct dentry *old_dentry, const struct path *new_dir,
+             struct dentry *new_dentry) {
+  struct vfsmount *mnt = BPF_CORE_READ(new_dir, mnt);
+  file_op_hook(VIGIL_EVENT_LINK, old_dentry, mnt, NULL, new_dentry, mnt);
+  return 0;
+}
+
+SEC("fentry/security_path_symlink")
+int BPF_PROG(fe_path_symlink, const struct path *dir, struct dentry *dentry,
+             const char *old_name) {
+  file_op_hook(VIGIL_EVENT_SYMLINK, NULL, NULL, old_name, dentry, BPF_CORE_READ(dir, mnt));
+  return 0;
+}
+
+SEC("fentry/security_path_chmod")
+int BPF_PROG(fe_path_chmod, const struct path *path) {
+  file_op_hook(VIGIL_EVENT_CHMOD, BPF_CORE_READ(path, dentry), BPF_CORE_READ(path, mnt), NULL,
+               NULL, NULL);
+  return 0;
+}
+
+SEC("fentry/security_path_chown")
+int BPF_PROG(fe_path_chown, const struct path *path) {
+  file_op_hook(VIGIL_EVENT_CHOWN, BPF_CORE_READ(path, dentry), BPF_CORE_READ(path, mnt), NULL,
+               NULL, NULL);
+  return 0;
+}
+
+SEC("fentry/security_path_truncate")
+int BPF_PROG(fe_path_truncate, const struct path *path) {
+  file_op_hook(VIGIL_EVENT_TRUNCATE, BPF_CORE_READ(path, dentry), BPF_CORE_READ(path, mnt), NULL,
+               NULL, NULL);
   return 0;
 }
 

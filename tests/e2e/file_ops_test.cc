@@ -6,7 +6,9 @@
 // --failed-opens; operations outside the prefixes never reported; operations from another
 // mount namespace, through the 32-bit syscall table and through io_uring seen. The operations
 // are done by `vigil-test-helper fileops` (tests/support/helper_main.cc), one process per
-// step list.
+// step list. Where the security_path_* hooks attach (fentry mode), names are the kernel's own
+// (a symlinked directory is reported as its target) and path operations carry the file's
+// identity and its attributes before a chmod or chown.
 // Test label: kernel (needs the real kernel: root, probes loaded; runs in every kernel VM).
 #include <fcntl.h>
 #include <linux/io_uring.h>
@@ -164,6 +166,18 @@ class FileOpsTest : public ::testing::TestWithParam<std::string> {
     return sensor_->Matching(by_pid);
   }
 
+  // True when the sensor attached `hook` (a section name such as "fentry/security_path_unlink").
+  bool Attached(const std::string& hook) const {
+    for (const Json& h : sensor_->start_record()["modules"][1]["hooks"]) {
+      if (h.get<std::string>() == hook) return true;
+    }
+    return false;
+  }
+
+  // True when path operations are seen inside the kernel (security_path_* hooks): their
+  // names are the kernel's, not the caller's, and they carry the file's identity.
+  bool KernelNames() const { return Attached("fentry/security_path_unlink"); }
+
   // Events whose path or path2 starts with `prefix`.
   std::vector<Json> Touching(const std::string& prefix) const {
     return sensor_->Matching([prefix](const Json& j) {
@@ -195,14 +209,15 @@ TEST_P(FileOpsTest, RemovalsRenamesAndNewDirectories) {
   ExpectOp(BySyscall(ops, "mkdir"), "mkdir", "mkdir", d + "/m", "", {{"mode", 0750}});
   const Json j = BySyscall(ops, "mkdirat");
   ExpectOp(j, "mkdir", "mkdirat", d + "/m2", "", {{"mode", 0700}});
-  EXPECT_TRUE(j.value("from_arg", false));
+  EXPECT_EQ(j.value("from_arg", true), !KernelNames());
   ExpectOp(BySyscall(ops, "rename"), "rename", "rename", d + "/a", d + "/b");
   ExpectOp(BySyscall(ops, "renameat"), "rename", "renameat", d + "/b", d + "/c");
   ExpectOp(BySyscall(ops, "renameat2"), "rename", "renameat2", d + "/c", d + "/e",
            {{"op_flags", kRenameNoReplace}});
   const Json unlink = BySyscall(ops, "unlink");
   ExpectOp(unlink, "unlink", "unlink", d + "/e", "");
-  EXPECT_FALSE(unlink.value("has_identity", true));  // by name: no descriptor
+  // By name: the identity is known where the kernel's hook saw the file.
+  EXPECT_EQ(unlink.value("has_identity", false), KernelNames());
   EXPECT_FALSE(unlink.value("compat", true));
   EXPECT_FALSE(unlink.value("io_uring", true));
   ExpectOp(BySyscall(ops, "unlinkat"), "unlink", "unlinkat", d + "/m2", "",
@@ -281,7 +296,7 @@ TEST_P(FileOpsTest, TruncateCarriesTheNewLength) {
   auto ops = Run({"truncate", d + "/f", "4096"}, 1);
   ASSERT_EQ(ops.size(), 1u);
   ExpectOp(ops[0], "truncate", "truncate", d + "/f", "", {{"length", 4096}});
-  EXPECT_FALSE(ops[0].value("has_identity", true));
+  EXPECT_EQ(ops[0].value("has_identity", false), KernelNames());
 }
 
 TEST_P(FileOpsTest, DescriptorOperationsCarryTheFilesIdentity) {
@@ -345,12 +360,57 @@ TEST_P(FileOpsTest, RelativeNamesAreReportedAbsolute) {
   ASSERT_EQ(ops.size(), 3u);
   Json j = BySyscall(ops, "unlink");
   ExpectOp(j, "unlink", "unlink", d + "/sub/f", "");
-  EXPECT_TRUE(j.value("from_arg", false));
+  EXPECT_EQ(j.value("from_arg", true), !KernelNames());
   j = BySyscall(ops, "renameat");
   ExpectOp(j, "rename", "renameat", d + "/sub/x", d + "/sub/y");
-  EXPECT_TRUE(j.value("from_arg", false));
-  EXPECT_TRUE(j.value("from_arg2", false));
+  EXPECT_EQ(j.value("from_arg", true), !KernelNames());
+  EXPECT_EQ(j.value("from_arg2", true), !KernelNames());
   ExpectOp(BySyscall(ops, "mkdirat"), "mkdir", "mkdirat", d + "/sub/n", "", {{"mode", 0755}});
+}
+
+TEST_P(FileOpsTest, KernelNamesSeeThroughSymlinkedDirectoriesWithOldAttributes) {
+  ASSERT_NE(sensor_, nullptr);
+  if (!KernelNames()) {
+    GTEST_SKIP() << "names are the kernel's only where the security_path_* hooks attach "
+                    "(fentry mode, CONFIG_SECURITY_PATH); here: "
+                 << GetParam();
+  }
+  const std::string d = dir_->path();
+  const std::string f = dir_->WriteFile("real/f");
+  const std::string g = dir_->WriteFile("real/g");
+  ASSERT_EQ(chmod(f.c_str(), 0640), 0);
+  ASSERT_EQ(chown(f.c_str(), 11, 12), 0);
+  ASSERT_EQ(symlink("real", (d + "/alias").c_str()), 0);
+  const struct stat before = StatOf(g);
+  // Every name goes through the symlink; each is reported by the file the kernel reached.
+  auto ops = Run({"chmod", d + "/alias/f", "04755",            //
+                  "chown", d + "/alias/f", "0", "0",           //
+                  "rename", d + "/alias/g", d + "/alias/h",    //
+                  "unlink", d + "/alias/h",                    //
+                  "mkdir", d + "/alias/sub", "0700"},          //
+                 5);
+  ASSERT_EQ(ops.size(), 5u);
+  Json j = BySyscall(ops, "chmod");
+  ExpectOp(j, "chmod", "chmod", f, "", {{"mode", 04755}});
+  EXPECT_FALSE(j.value("from_arg", true));
+  ASSERT_TRUE(j.value("has_old_attrs", false));
+  EXPECT_EQ(j.value("old_mode", 0u) & 07777, 0640u);
+  EXPECT_EQ(j.value("old_uid", 0u), 11u);
+  EXPECT_EQ(j.value("old_gid", 0u), 12u);
+  j = BySyscall(ops, "chown");
+  ExpectOp(j, "chown", "chown", f, "", {{"owner_uid", 0}, {"owner_gid", 0}});
+  ASSERT_TRUE(j.value("has_old_attrs", false));
+  EXPECT_EQ(j.value("old_uid", 0u), 11u);
+  EXPECT_EQ(j.value("old_mode", 0u) & 07777, 04755u);
+  j = BySyscall(ops, "rename");
+  ExpectOp(j, "rename", "rename", g, d + "/real/h");
+  EXPECT_FALSE(j.value("from_arg2", true));
+  ExpectIdentity(j, before);
+  j = BySyscall(ops, "unlink");
+  ExpectOp(j, "unlink", "unlink", d + "/real/h", "");
+  EXPECT_EQ(j.value("ino", uint64_t{0}), static_cast<uint64_t>(before.st_ino));
+  EXPECT_EQ(j.value("nlink", 0u), 1u);  // seen before the removal
+  ExpectOp(BySyscall(ops, "mkdir"), "mkdir", "mkdir", d + "/real/sub", "", {{"mode", 0700}});
 }
 
 TEST_P(FileOpsTest, DotDotInANameIsReportedCanonical) {
