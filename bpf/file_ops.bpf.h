@@ -114,6 +114,7 @@ struct file_op_state {
   __u32 start, len;               /* the built path in walk[] */
   __u32 flags;                    /* VIGIL_FILE_OP_PATH_* bits of this path (path 1's) */
   __u32 wanted;
+  __u32 listed;                   /* the record's identity is in the identity set */
   __u32 len1;                     /* bytes of path 1 in the record */
 };
 
@@ -273,6 +274,17 @@ static __always_inline void file_op_decode(__u32 id, const __u64 *arg, long ret,
     e->uid = 0;
     e->gid = 0;
   }
+}
+
+/* The file-operation table entry of the current syscall, or 0; *compat says which table. */
+static __always_inline __u32 file_op_current(struct pt_regs *regs, __u64 nr, bool *compat,
+                                             const bool fast) {
+  if (nr >= 512) return 0;
+  __u16 entry = file_op_syscalls[nr & 511];
+  if (!entry) return 0;
+  struct task_struct *task = current_task(fast);
+  *compat = VREAD(fast, task, thread_info.status) & TS_COMPAT;
+  return *compat ? entry >> 8 : entry & 0xff;
 }
 
 /* Kernel dev_t (major << 20 | minor) to the st_dev encoding user space sees. */
@@ -468,6 +480,7 @@ static __always_inline struct file_op_state *file_op_begin(struct vigil_scratch 
   e->reserved = 0;
   st->arg[0].kind = FILE_OP_PATH_NONE;
   st->arg[1].kind = FILE_OP_PATH_NONE;
+  st->listed = 0;
   *sp = s;
   return st;
 }
@@ -478,7 +491,7 @@ static __always_inline struct file_op_state *file_op_begin(struct vigil_scratch 
 static __always_inline __u32 file_op_build(struct vigil_scratch *s, struct file_op_state *st,
                                            __u32 sys, __u32 type, long ret, const bool fast) {
   struct vigil_file_op_event *e = (struct vigil_file_op_event *)s->record;
-  st->wanted = (filter_cfg.all_paths_mask >> type) & 1;
+  st->wanted = ((filter_cfg.all_paths_mask >> type) & 1) | st->listed;
   st->len1 = 0;
   __u32 len2 = 0;
 #pragma clang loop unroll(disable)
@@ -520,6 +533,8 @@ static __always_inline __u32 file_op_build(struct vigil_scratch *s, struct file_
   return size;
 }
 
+#include "file_ctime.bpf.h"
+
 /* ---- fentry mode: the kernel's own names, from the security_path_* hooks ----
  * Inside a path operation the kernel calls security_path_<op>() (CONFIG_SECURITY_PATH, which
  * AppArmor and TOMOYO need) with the directory it resolved and the dentry of the last
@@ -544,17 +559,6 @@ struct {
   __type(key, __u32); /* thread id */
   __type(value, struct file_op_parked);
 } file_op_parked SEC(".maps");
-
-/* The file-operation table entry of the current syscall, or 0; *compat says which table. */
-static __always_inline __u32 file_op_current(struct pt_regs *regs, __u64 nr, bool *compat,
-                                             const bool fast) {
-  if (nr >= 512) return 0;
-  __u16 entry = file_op_syscalls[nr & 511];
-  if (!entry) return 0;
-  struct task_struct *task = current_task(fast);
-  *compat = VREAD(fast, task, thread_info.status) & TS_COMPAT;
-  return *compat ? entry >> 8 : entry & 0xff;
-}
 
 /* security_path_<op> of event `type` with path 1 (d1 in m1, or the raw kernel string `raw`)
  * and path 2 (d2 in m2): parks the record when the current syscall is such an operation. */
@@ -625,8 +629,12 @@ static __always_inline void file_op_exit(struct pt_regs *regs, __u32 id, bool co
   const __u32 sys = id & FILE_OP_ID_MASK;
   const __u32 type = file_op_event_type(sys);
   if (parked && file_op_unpark(regs, id, compat, ret)) return;
-  if (!type_enabled(type) || is_self()) return;
+  if (!type_enabled(type) || is_self()) {
+    if (!parked) file_op_touched_forget();
+    return;
+  }
   if (ret < 0 && !(filter_cfg.file_flags & VIGIL_FILTER_FAILED)) {
+    if (!parked) file_op_touched_forget();
     count(VIGIL_STAT_FILTERED_PATH);
     return;
   }
@@ -638,6 +646,7 @@ static __always_inline void file_op_exit(struct pt_regs *regs, __u32 id, bool co
   file_op_regs(regs, compat, arg, fast);
   if (compat) e->flags = VIGIL_FILE_OP_COMPAT;
   file_op_decode(id, arg, ret, e, st);
+  if (!parked) st->listed = file_op_touched_identity(e, id, compat);
   __u32 size = file_op_build(s, st, sys, type, ret, fast);
   if (size) submit(e, size);
 }

@@ -34,6 +34,7 @@ class KernelFilterBuilder {
   // The filter of the set's enabled rules.
   KernelFilter Build() const {
     KernelFilter filter;
+    uint32_t identity_types = 0;  // types some rule constrains by identity
     // Prefixes by the event type that needs them: a type that needs every path adds none.
     std::vector<std::string> by_type[event::kEventTypeLimit];
     for (const CompiledRule& rule : set_.rules_) {
@@ -47,14 +48,16 @@ class KernelFilterBuilder {
         if (req.any && kind != kOpens) filter.all_paths_types |= kind;
         filter.hidden |= req.hidden;
         by_type[t].insert(by_type[t].end(), req.prefixes.begin(), req.prefixes.end());
-        if (kind == kOpens) {
-          filter.identity_paths.insert(filter.identity_paths.end(), req.identities.begin(),
-                                       req.identities.end());
-        }
+        if (req.identities.empty()) continue;
+        identity_types |= kind;
+        filter.identity_paths.insert(filter.identity_paths.end(), req.identities.begin(),
+                                     req.identities.end());
       }
     }
     std::vector<std::string>& identities = filter.identity_paths;
-    if (filter.all_files) identities.clear();
+    // The identity set is of no use when every type it serves passes on any path.
+    const uint32_t unfiltered = (filter.all_files ? kOpens : 0) | filter.all_paths_types;
+    if ((identity_types & ~unfiltered) == 0) identities.clear();
     std::sort(identities.begin(), identities.end());
     identities.erase(std::unique(identities.begin(), identities.end()), identities.end());
     std::map<std::string, uint32_t>& types = filter.prefix_types;
@@ -109,9 +112,10 @@ class KernelFilterBuilder {
       case Node::Kind::kExists: return req;
       case Node::Kind::kCompare: break;
     }
-    // Only `in`: the listed paths' files. The kernel's identity set serves opens; a file
-    // operation's identity is known after its path is filtered, so it constrains nothing.
-    if (node.field->type == FieldType::kFile && kind != kOpens) return req;
+    // Only `in`: the listed paths' files, through the kernel's identity set. An operation
+    // whose file the kernel cannot tell (a path operation by name where neither the
+    // security_path_* hooks nor the inode-timestamp tracepoints attach) has no identity in
+    // user space either, so the set loses nothing a rule could match.
     if (node.field->type == FieldType::kFile) {
       req.any = false;
       const std::vector<std::string>& paths = set_.file_identities().paths();

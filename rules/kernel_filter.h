@@ -9,9 +9,10 @@
 // which covers the item and everything under it; glob: the literal text before the first
 // wildcard), one on fd.directory gives prefixes too (= and in: the value with '/' appended
 // unless it ends with one; startswith, pmatch, glob: as for fd.name), fd.hidden = true
-// (fs.path.hidden; or != false) allows hidden files, and for opens an `in` on a file field
+// (fs.path.hidden; or != false) allows hidden files, and an `in` on a file field
 // (fd.file in (PATHS)) allows the files those paths name, whatever path reaches them
-// (identity_paths). An `and` is constrained by any constrained operand (the first is used);
+// (identity_paths; a file operation passes when the kernel tells its file and that file is
+// one of them). An `and` is constrained by any constrained operand (the first is used);
 // an `or` only when every operand is; `not`, exists and other fields constrain nothing; a
 // subtree that cannot match open events allows no file at all. A rule left unconstrained
 // sets all_files (or the type's bit in all_paths_types). The result is a superset of what
@@ -46,9 +47,9 @@ struct KernelFilter {
   // Each of path_prefixes with the event types (EventBit) whose rules need it: the kernel
   // passes an event under a prefix only when its type is in the prefix's set.
   std::map<std::string, uint32_t> prefix_types;
-  // Opens of the files these paths name (their identities, resolved by the rule set's
-  // FileIdentities) are needed whatever their path (sorted, unique). Empty when
-  // all_files is set.
+  // Opens and operations of the files these paths name (their identities, resolved by the
+  // rule set's FileIdentities) are needed whatever their path (sorted, unique). Empty when
+  // every type some rule constrains this way passes on any path.
   std::vector<std::string> identity_paths;
 };
 

@@ -35,6 +35,7 @@ using ::vigil::testing::SensorProcess;
 using ::vigil::testing::TestDir;
 
 constexpr char kRule[] = "secret read";
+constexpr char kChangeRule[] = "secret changed";
 const char kPack[] = VIGIL_SOURCE_DIR "/deploy/rules";
 constexpr char kShadowRule[] = "Read of shadow file by unexpected process";
 
@@ -129,7 +130,10 @@ class FileIdentityTest : public ::testing::Test {
         absl::StrCat("- list: secrets\n  items: [", secret_, "]\n- rule: ", kRule,
                      "\n  desc: d\n  condition: evt.is_open_read = true and fd.file in (secrets)\n"
                      "  output: \"read name=%fd.name file=%fd.file ino=%fd.ino "
-                     "nlink=%fd.nlink pid=%proc.pid\"\n  priority: WARNING\n"));
+                     "nlink=%fd.nlink pid=%proc.pid\"\n  priority: WARNING\n- rule: ", kChangeRule,
+                     "\n  desc: d\n  condition: evt.type in (chmod, chown, truncate) and "
+                     "fd.file in (secrets)\n  output: \"changed name=%fs.path.name "
+                     "ino=%fd.ino pid=%proc.pid\"\n  priority: WARNING\n"));
     auto sensor = SensorProcess::StartWith({"--rules", rules, "--print-alerts"});
     ASSERT_TRUE(sensor.ok()) << sensor.status();
     sensor_ = std::move(*sensor);
@@ -233,6 +237,38 @@ TEST_F(FileIdentityTest, UnrelatedFileOfTheSameNameIsNotTheFile) {
   const std::vector<Json> alerts = sensor_->Matching(AlertOf(kRule, pid));
   ASSERT_EQ(alerts.size(), 1u) << Describe(alerts);
   EXPECT_EQ(alerts[0]["output_fields"]["fd.name"], secret_);
+}
+
+// Changes by name reach the rule by identity where the kernel tells which file a path
+// operation changed: the security_path_* hooks (fentry mode) or the inode-timestamp
+// tracepoints (Linux 6.13+). The names go through a symlink to the listed file's directory,
+// so no byte of them is the listed path.
+TEST_F(FileIdentityTest, ChangesThroughASymlinkedDirectoryAreTheFile) {
+  ASSERT_NE(sensor_, nullptr);
+  bool told = false;
+  const Json start = sensor_->start_record();
+  for (const Json& hook : start["modules"][1]["hooks"]) {
+    const std::string h = hook.get<std::string>();
+    told = told || h == "fentry/security_path_chmod" || h == "raw_tp/inode_set_ctime_to_ts";
+  }
+  if (!told) {
+    GTEST_SKIP() << "this kernel tells a path operation's file neither through the "
+                    "security_path_* hooks nor through the inode-timestamp tracepoints (6.13+)";
+  }
+  const std::string alias = other_->Join("alias");
+  ASSERT_EQ(symlink(dir_->Join("secret").c_str(), alias.c_str()), 0);
+  const std::string through = alias + "/data";
+  const pid_t pid = InChild([&] {
+    if (chmod(through.c_str(), 0600) != 0) return 30;
+    if (chown(through.c_str(), 0, 0) != 0) return 31;
+    return truncate(through.c_str(), 2) == 0 ? 0 : 32;
+  });
+  ASSERT_GT(pid, 0) << "the changes failed";
+  auto alerts = sensor_->WaitForCount(AlertOf(kChangeRule, pid), 3);
+  ASSERT_EQ(alerts.size(), 3u) << sensor_->stderr_text();
+  for (const Json& alert : alerts) {
+    EXPECT_EQ(alert["output_fields"]["fd.ino"].get<uint64_t>(), InodeOf(secret_)) << alert.dump();
+  }
 }
 
 // --file-root: the listed paths name files under another root (a containerized sensor

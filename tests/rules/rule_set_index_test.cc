@@ -116,13 +116,22 @@ TEST(RuleSetKernelFilterTest, FileOperationsFilterByEitherPathApartFromOpens) {
   EXPECT_TRUE(filter.hidden);
   EXPECT_THAT(filter.path_prefixes, ElementsAre("/etc", "/root/.ssh/id", "/var/lib"));
 
-  // A file named by identity: opens through the kernel's identity set, operations on any
-  // path (their identity is known only after the path filter).
+  // A file named by identity: opens and operations alike through the kernel's identity set.
   set = CompileFiles({{"k.yaml", Rule("a", "evt.type in (openat, fchmod) and fd.file in (/x)")}});
   ASSERT_TRUE(set.ok()) << set.status();
   EXPECT_FALSE((*set)->kernel_filter().all_files);
-  EXPECT_EQ((*set)->kernel_filter().all_paths_types, EventBit(event::kChmod));
+  EXPECT_EQ((*set)->kernel_filter().all_paths_types, 0u);
   EXPECT_THAT((*set)->kernel_filter().identity_paths, ElementsAre("/x"));
+  // Kept while some type it serves is filtered: operations here, though opens pass all.
+  set = CompileFiles({{"k.yaml", Rule("a", "evt.type = openat") +
+                                     Rule("b", "evt.type = unlink and fd.file in (/x)")}});
+  ASSERT_TRUE(set.ok()) << set.status();
+  EXPECT_TRUE((*set)->kernel_filter().all_files);
+  EXPECT_THAT((*set)->kernel_filter().identity_paths, ElementsAre("/x"));
+  set = CompileFiles({{"k.yaml", Rule("a", "evt.type = openat and fd.file in (/x)") +
+                                     Rule("b", "evt.type = openat")}});
+  ASSERT_TRUE(set.ok()) << set.status();
+  EXPECT_THAT((*set)->kernel_filter().identity_paths, IsEmpty());
 
   // A file operation on any path: opens and other operations keep their prefixes, that
   // type alone passes unfiltered.

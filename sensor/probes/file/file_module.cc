@@ -28,7 +28,7 @@ void FileProbe::DestroySkeleton() {
 
 bool FileProbe::IsOptionalHook(absl::string_view hook) const {
   return absl::StartsWith(hook, "__ia32_") || absl::StartsWith(hook, "io_uring_") ||
-         absl::StartsWith(hook, "security_path_");
+         absl::StartsWith(hook, "security_path_") || absl::StrContains(hook, "ctime");
 }
 
 absl::Status FileProbe::ProgramSupported(absl::string_view program, KernelEnv& env) {
