@@ -130,7 +130,8 @@ class FileIdentityTest : public ::testing::Test {
         absl::StrCat("- list: secrets\n  items: [", secret_, "]\n- rule: ", kRule,
                      "\n  desc: d\n  condition: evt.is_open_read = true and fd.file in (secrets)\n"
                      "  output: \"read name=%fd.name file=%fd.file ino=%fd.ino "
-                     "nlink=%fd.nlink pid=%proc.pid\"\n  priority: WARNING\n- rule: ", kChangeRule,
+                     "nlink=%fd.nlink pid=%proc.pid\"\n  priority: WARNING\n- rule: ",
+                     kChangeRule,
                      "\n  desc: d\n  condition: evt.type in (chmod, chown, truncate) and "
                      "fd.file in (secrets)\n  output: \"changed name=%fs.path.name "
                      "ino=%fd.ino pid=%proc.pid\"\n  priority: WARNING\n"));

@@ -394,11 +394,11 @@ TEST_P(FileOpsTest, KernelNamesSeeThroughSymlinkedDirectoriesWithOldAttributes) 
   ASSERT_EQ(symlink("real", (d + "/alias").c_str()), 0);
   const struct stat before = StatOf(g);
   // Every name goes through the symlink; each is reported by the file the kernel reached.
-  auto ops = Run({"chmod", d + "/alias/f", "04755",            //
-                  "chown", d + "/alias/f", "0", "0",           //
-                  "rename", d + "/alias/g", d + "/alias/h",    //
-                  "unlink", d + "/alias/h",                    //
-                  "mkdir", d + "/alias/sub", "0700"},          //
+  auto ops = Run({"chmod", d + "/alias/f", "04755",          //
+                  "chown", d + "/alias/f", "0", "0",         //
+                  "rename", d + "/alias/g", d + "/alias/h",  //
+                  "unlink", d + "/alias/h",                  //
+                  "mkdir", d + "/alias/sub", "0700"},        //
                  5);
   ASSERT_EQ(ops.size(), 5u);
   Json j = BySyscall(ops, "chmod");
