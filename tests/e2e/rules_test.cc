@@ -408,6 +408,35 @@ TEST_F(DefaultRulesTest, RealFileOperationEvasionsAreDetected) {
   EXPECT_EQ(read[0]["output_fields"]["fd.name"], dir.Join("copy"));
 }
 
+TEST_F(DefaultRulesTest, RealAccountFileChangedThroughASymlinkedDirectoryIsDetected) {
+  VIGIL_SKIP_WITHOUT_WRITABLE_ETC();
+  bool told = false;
+  const Json start = sensor_->start_record();
+  for (const Json& hook : start["modules"][1]["hooks"]) {
+    const std::string h = hook.get<std::string>();
+    told = told || h == "fentry/security_path_chown" || h == "raw_tp/inode_set_ctime_to_ts";
+  }
+  if (!told) {
+    GTEST_SKIP() << "this kernel tells a path operation's file neither through the "
+                    "security_path_* hooks nor through the inode-timestamp tracepoints (6.13+)";
+  }
+  TestDir dir("symlinked-etc");
+  // The owner and mode are set to what they are: only the change time moves. No byte of the
+  // names is /etc/shadow.
+  const pid_t shell =
+      RunScript(dir.path(),
+                "ln -s /etc alias && chown \"$(stat -c %u:%g /etc/shadow)\" alias/shadow && "
+                "chmod \"$(stat -c %a /etc/shadow)\" alias/shadow");
+  ASSERT_GT(shell, 0);
+  const auto alerts =
+      sensor_->WaitForCount(AlertOf("Account or privilege file changed", {shell}), 2);
+  ASSERT_EQ(alerts.size(), 2u) << Describe(Alerts(*sensor_, {shell}));
+  for (const Json& a : alerts) {
+    const std::string name = a["output_fields"]["fs.path.name"].get<std::string>();
+    EXPECT_TRUE(name == "/etc/shadow" || name == dir.Join("alias/shadow")) << a.dump();
+  }
+}
+
 std::string OpenRule(const std::string& path) {
   return absl::StrCat("- rule: watched open\n  condition: evt.is_open_read = true and fd.name = ",
                       path, "\n  output: \"opened %fd.name by %proc.pid\"\n  priority: NOTICE\n");
