@@ -258,7 +258,9 @@ TEST_P(FileOpsTest, LinkatWithEmptyPathNamesAnUnnamedFile) {
   const std::string source = j.value("path", "");
   EXPECT_EQ(source.rfind(d + "/", 0), 0u) << j.dump();
   ExpectOp(j, "link", "linkat", source, d + "/named", {{"op_flags", kAtEmptyPath}});
-  ExpectIdentity(j, StatOf(d + "/named"));
+  struct stat st = StatOf(d + "/named");
+  if (KernelNames()) st.st_nlink -= 1;  // seen at the hook, before the new name
+  ExpectIdentity(j, st);
 }
 
 TEST_P(FileOpsTest, PermissionAndOwnerChanges) {
@@ -394,6 +396,8 @@ TEST_P(FileOpsTest, KernelNamesSeeThroughSymlinkedDirectoriesWithOldAttributes) 
   ASSERT_EQ(symlink("real", (d + "/alias").c_str()), 0);
   const struct stat before = StatOf(g);
   // Every name goes through the symlink; each is reported by the file the kernel reached.
+  // Debian's 5.10 has no traceable security_path_chown: there a chown keeps the exit's names.
+  const bool chown_hook = Attached("fentry/security_path_chown");
   auto ops = Run({"chmod", d + "/alias/f", "04755",          //
                   "chown", d + "/alias/f", "0", "0",         //
                   "rename", d + "/alias/g", d + "/alias/h",  //
@@ -409,10 +413,13 @@ TEST_P(FileOpsTest, KernelNamesSeeThroughSymlinkedDirectoriesWithOldAttributes) 
   EXPECT_EQ(j.value("old_uid", 0u), 11u);
   EXPECT_EQ(j.value("old_gid", 0u), 12u);
   j = BySyscall(ops, "chown");
-  ExpectOp(j, "chown", "chown", f, "", {{"owner_uid", 0}, {"owner_gid", 0}});
-  ASSERT_TRUE(j.value("has_old_attrs", false));
-  EXPECT_EQ(j.value("old_uid", 0u), 11u);
-  EXPECT_EQ(j.value("old_mode", 0u) & 07777, 04755u);
+  ExpectOp(j, "chown", "chown", chown_hook ? f : d + "/alias/f", "",
+           {{"owner_uid", 0}, {"owner_gid", 0}});
+  EXPECT_EQ(j.value("has_old_attrs", false), chown_hook);
+  if (chown_hook) {
+    EXPECT_EQ(j.value("old_uid", 0u), 11u);
+    EXPECT_EQ(j.value("old_mode", 0u) & 07777, 04755u);
+  }
   j = BySyscall(ops, "rename");
   ExpectOp(j, "rename", "rename", g, d + "/real/h");
   EXPECT_FALSE(j.value("from_arg2", true));
