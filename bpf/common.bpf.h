@@ -292,10 +292,10 @@ static __always_inline struct pt_regs *current_user_regs(void) {
   return (struct pt_regs *)(stack + VIGIL_X86_THREAD_SIZE) - 1;
 }
 
-/* Starts a walk of (dentry, vfsmount) up to the current task's root in s->w. */
-static __always_inline void walk_init(struct vigil_scratch *s, struct dentry *dentry,
-                                      struct vfsmount *vfsmnt, const bool fast) {
-  struct task_struct *task = current_task(fast);
+/* Starts a walk of (dentry, vfsmount) up to the root of `task` (the current task) in s->w. */
+static __always_inline void walk_init(struct vigil_scratch *s, struct task_struct *task,
+                                      struct dentry *dentry, struct vfsmount *vfsmnt,
+                                      const bool fast) {
   struct fs_struct *fs = VREAD(fast, task, fs);
   struct vigil_walk *w = &s->w;
   w->dentry = (__u64)dentry;
@@ -324,10 +324,10 @@ static __always_inline void walk_run(struct vigil_scratch *s, const bool fast,
 /* Scans the path of (dentry, vfsmount) without building it: sets *hidden, and *first to
  * the first byte of the top-level component (0 for "/"). Returns false when the walk
  * did not reach the root (the caller must not rely on it). */
-static __always_inline bool scan_path(struct vigil_scratch *s, struct dentry *dentry,
-                                      struct vfsmount *vfsmnt, bool *hidden, __u8 *first,
-                                      const bool fast) {
-  walk_init(s, dentry, vfsmnt, fast);
+static __always_inline bool scan_path(struct vigil_scratch *s, struct task_struct *task,
+                                      struct dentry *dentry, struct vfsmount *vfsmnt,
+                                      bool *hidden, __u8 *first, const bool fast) {
+  walk_init(s, task, dentry, vfsmnt, fast);
   walk_run(s, fast, false);
   *hidden = s->w.hidden;
   *first = s->w.first;
@@ -340,7 +340,7 @@ static __always_inline bool scan_path(struct vigil_scratch *s, struct dentry *de
 static __always_inline void resolve_path(struct vigil_scratch *s, struct dentry *dentry,
                                          struct vfsmount *vfsmnt, struct vigil_path *out,
                                          const bool fast) {
-  walk_init(s, dentry, vfsmnt, fast);
+  walk_init(s, current_task(fast), dentry, vfsmnt, fast);
   walk_run(s, fast, true);
 
   __u32 off = s->w.off;

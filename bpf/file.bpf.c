@@ -60,12 +60,18 @@ struct open_args {
   const char *path; /* user pointer, NULL when the syscall has no path */
 };
 
-/* Cheap first test on every syscall exit: could `nr` be an open in either table? */
-static __always_inline bool maybe_open(__u64 nr) {
+static __always_inline bool is_x64_open(__u64 nr) {
   return nr == X64_OPEN || nr == X64_CREAT || nr == X64_OPENAT || nr == X64_OPENAT2 ||
-         nr == X64_OPEN_BY_HANDLE_AT || nr == IA32_OPEN || nr == IA32_CREAT ||
-         nr == IA32_OPENAT || nr == IA32_OPEN_BY_HANDLE_AT;
+         nr == X64_OPEN_BY_HANDLE_AT;
 }
+
+static __always_inline bool is_ia32_open(__u64 nr) {
+  return nr == IA32_OPEN || nr == IA32_CREAT || nr == IA32_OPENAT || nr == IA32_OPENAT2 ||
+         nr == IA32_OPEN_BY_HANDLE_AT;
+}
+
+/* Cheap first test on every syscall exit: could `nr` be an open in either table? */
+static __always_inline bool maybe_open(__u64 nr) { return is_x64_open(nr) || is_ia32_open(nr); }
 
 /* Decodes the syscall number and arguments; returns false for anything not an open. */
 static __always_inline bool decode_args(struct pt_regs *regs, __u64 nr, struct open_args *a,
@@ -132,18 +138,29 @@ static __always_inline bool decode_args(struct pt_regs *regs, __u64 nr, struct o
   return true;
 }
 
-/* The struct file behind descriptor `fd` of the current task, or NULL. */
-static __always_inline struct file *fd_to_file(long fd, const bool fast) {
-  struct task_struct *task = current_task(fast);
+/* The struct file behind descriptor `fd` of `task` (the current task), or NULL. */
+static __always_inline struct file *task_fd_file(struct task_struct *task, long fd,
+                                                 const bool fast) {
   struct files_struct *files = VREAD(fast, task, files);
   struct fdtable *fdt = VREAD(fast, files, fdt);
   struct file **fds = VREAD(fast, fdt, fd);
   unsigned int max = VREAD(fast, fdt, max_fds);
   __u64 file = 0;
   if (fd < 0 || fd >= max) return NULL;
-  bpf_probe_read_kernel(&file, sizeof(file), &fds[fd]);
+  if (fast) {
+    /* The slot is one pointer: read it with a direct load through a one-pointer type. */
+    struct llist_node *slot = bpf_rdonly_cast((void *)&fds[fd], bpf_core_type_id_kernel(struct llist_node));
+    file = (__u64)slot->next;
+  } else {
+    bpf_probe_read_kernel(&file, sizeof(file), &fds[fd]);
+  }
   if (!file) return NULL;
   return VCAST(fast, struct file, file);
+}
+
+/* The struct file behind descriptor `fd` of the current task, or NULL. */
+static __always_inline struct file *fd_to_file(long fd, const bool fast) {
+  return task_fd_file(current_task(fast), fd, fast);
 }
 
 /* False when no interest prefix can match a path whose top-level component starts
@@ -175,8 +192,32 @@ static __always_inline bool in_identity_set(__u32 dev, __u64 ino) {
   return bpf_map_lookup_elem(&file_ids, &key) != NULL;
 }
 
-/* An open described by `a` returned `ret`: builds and submits its record when a rule may
- * want it. `flags` are VIGIL_OPEN_* bits the caller knows (compat, io_uring). */
+/* The cheap verdict on an open that returned descriptor `fd`: true (counted) when no rule
+ * can want it, told from the first byte of the file's top-level path component, its hidden
+ * components and its identity, before the call is decoded or the path built. Most opens
+ * end here. */
+static __always_inline bool open_dropped(struct task_struct *task, long fd, const bool fast) {
+  const __u32 cfg = filter_cfg.file_flags;
+  if (cfg & VIGIL_FILTER_ALL_FILES) return false;
+  struct vigil_scratch *s = get_scratch();
+  if (!s) return false;
+  struct file *file = task_fd_file(task, fd, fast);
+  if (!file) return false;
+  bool hidden;
+  __u8 first;
+  if (!scan_path(s, task, VREAD(fast, file, f_path.dentry), VREAD(fast, file, f_path.mnt),
+                 &hidden, &first, fast))
+    return false;
+  if ((hidden && (cfg & VIGIL_FILTER_HIDDEN)) || first_byte_may_match(first)) return false;
+  struct inode *inode = VREAD(fast, file, f_inode);
+  struct super_block *sb = VREAD(fast, inode, i_sb);
+  if (in_identity_set(VREAD(fast, sb, s_dev), VREAD(fast, inode, i_ino))) return false;
+  count(VIGIL_STAT_FILTERED_PATH);
+  return true;
+}
+
+/* An open described by `a` returned `ret`, and open_dropped() did not drop it: builds and
+ * submits its record when a rule may want it. `flags` are VIGIL_OPEN_* bits the caller knows (compat, io_uring). */
 static __always_inline void emit_open(const struct open_args *a, long ret, __u32 flags,
                                       const bool fast) {
   if (!type_enabled(VIGIL_EVENT_OPEN) || is_self()) return;
@@ -194,8 +235,6 @@ static __always_inline void emit_open(const struct open_args *a, long ret, __u32
   e->dev = 0;
   e->nlink = 0;
   e->ino = 0;
-  /* -1: identity set not consulted yet; else its answer (looked up at most once). */
-  int identity = -1;
 
   if (ret >= 0) {
     struct file *file = fd_to_file(ret, fast);
@@ -209,19 +248,6 @@ static __always_inline void emit_open(const struct open_args *a, long ret, __u32
     struct super_block *sb = VREAD(fast, inode, i_sb);
     e->dev = VREAD(fast, sb, s_dev);
     e->ino = VREAD(fast, inode, i_ino);
-    if (!(cfg & VIGIL_FILTER_ALL_FILES)) {
-      /* Most opens are of paths no rule wants: tell so without building the path. */
-      bool hidden;
-      __u8 first;
-      if (scan_path(s, dentry, vfsmnt, &hidden, &first, fast) &&
-          !(hidden && (cfg & VIGIL_FILTER_HIDDEN)) && !first_byte_may_match(first)) {
-        identity = in_identity_set(e->dev, e->ino);
-        if (!identity) {
-          count(VIGIL_STAT_FILTERED_PATH);
-          return;
-        }
-      }
-    }
     resolve_path(s, dentry, vfsmnt, &p, fast);
     e->file_mode = VREAD(fast, inode, i_mode);
     /* i_nlink is const in a union with __i_nlink, which CO-RE can read into a variable. */
@@ -240,8 +266,7 @@ static __always_inline void emit_open(const struct open_args *a, long ret, __u32
   bool wanted = (cfg & VIGIL_FILTER_ALL_FILES) || (p.hidden && (cfg & VIGIL_FILTER_HIDDEN)) ||
                 in_interest_set(s, p.start, p.len, VIGIL_EVENT_OPEN);
   if (!wanted && ret >= 0) {
-    if (identity < 0) identity = in_identity_set(e->dev, e->ino);
-    wanted = identity;
+    wanted = in_identity_set(e->dev, e->ino);
   }
   if (!wanted) {
     count(VIGIL_STAT_FILTERED_PATH);
@@ -265,7 +290,13 @@ static __always_inline void emit_open(const struct open_args *a, long ret, __u32
 static __always_inline void handle_sys_exit(struct pt_regs *regs, __u64 nr, long ret,
                                             const bool fast) {
   struct open_args a;
-  if (!maybe_open(nr) || !decode_args(regs, nr, &a, fast)) return;
+  if (!maybe_open(nr)) return;
+  struct task_struct *task = current_task(fast);
+  const bool compat = VREAD(fast, task, thread_info.status) & TS_COMPAT;
+  if (!(compat ? is_ia32_open(nr) : is_x64_open(nr))) return;
+  if (!type_enabled(VIGIL_EVENT_OPEN)) return;
+  if (ret >= 0 && open_dropped(task, ret, fast)) return;
+  if (!decode_args(regs, nr, &a, fast)) return;
   emit_open(&a, ret, a.compat ? VIGIL_OPEN_COMPAT : 0, fast);
 }
 

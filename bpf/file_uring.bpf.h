@@ -106,7 +106,10 @@ static __always_inline void uring_open_done(struct io_kiocb *req, __u32 opcode) 
                   : VIGIL_SYS_OPENAT;
   a.flags = BPF_CORE_READ(o, how.flags);
   a.mode = BPF_CORE_READ(o, how.mode);
-  emit_open(&a, BPF_CORE_READ(req, cqe.res), VIGIL_OPEN_IO_URING, false);
+  const long ret = BPF_CORE_READ(req, cqe.res);
+  if (!type_enabled(VIGIL_EVENT_OPEN)) return;
+  if (ret >= 0 && open_dropped(current_task(false), ret, false)) return;
+  emit_open(&a, ret, VIGIL_OPEN_IO_URING, false);
 }
 
 /* io_uring_complete: writes the parked record of a request with its result. */
