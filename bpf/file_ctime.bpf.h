@@ -1,22 +1,19 @@
 /* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
 /*
  * File module, kernels where only tracepoints attach (tp_btf, raw_tp and tracepoint
- * modes): the identity of the files a path operation changed, from the inode-timestamp
- * tracepoints (Linux 6.13+: inode_set_ctime_to_ts, ctime_ns_xchg, ctime_xchg_skip). Every
- * unlink, rename, link, chmod, chown and truncate sets the ctime of the inodes it changes;
- * while the current thread is in such a syscall, those inodes are noted for it, and the
- * syscall's exit (file_op_exit) gives the record the identity of the one in the identity
- * set, or of the only file a chmod, chown or truncate changed. So a listed file reached
- * through a symlinked directory, a hard link or a bind mount is still told by what it is,
- * though the names here are the caller's. Included by file_ops.bpf.h, whose table and
+ * modes): whether a path operation changed a file of the identity set, from the
+ * inode-timestamp tracepoints (Linux 6.13+: inode_set_ctime_to_ts, ctime_ns_xchg,
+ * ctime_xchg_skip). Every unlink, rename, link, chmod, chown and truncate sets the ctime of
+ * the inodes it changes; while the current thread is in such a syscall, an inode of the
+ * identity set is noted for it, and the syscall's exit (file_op_exit) gives the record that
+ * file's identity and passes it. So a listed file reached through a symlinked directory, a
+ * hard link or a bind mount is still told by what it is, though the names here are the
+ * caller's. Other inodes cost a set lookup and are not noted; with an empty set, nothing
+ * but the test of its size. Included by file_ops.bpf.h, whose table and
  * record it uses.
  */
 #ifndef VIGIL_BPF_FILE_CTIME_BPF_H_
 #define VIGIL_BPF_FILE_CTIME_BPF_H_
-
-#define FILE_OP_TOUCHED_MAX 4
-#define FILE_OP_S_IFMT 0170000
-#define FILE_OP_S_IFDIR 0040000
 
 /* One inode whose ctime a file operation set. */
 struct file_op_inode {
@@ -27,11 +24,11 @@ struct file_op_inode {
   __u32 pad;
 };
 
-/* The inodes the thread's current file-operation syscall changed. */
+/* The first file of the identity set the thread's current file-operation syscall changed. */
 struct file_op_touched {
-  __u32 id;    /* table entry of the syscall, with 0x100 for the ia32 table */
-  __u32 count; /* entries in inode[] (further ones are dropped) */
-  struct file_op_inode inode[FILE_OP_TOUCHED_MAX];
+  __u32 id; /* table entry of the syscall, with 0x100 for the ia32 table */
+  __u32 pad;
+  struct file_op_inode inode;
 };
 
 /* LRU: an entry a thread never consumed (a syscall killed in flight) ages out. */
@@ -42,10 +39,11 @@ struct {
   __type(value, struct file_op_touched);
 } file_op_touched SEC(".maps");
 
-/* An inode's ctime was set: notes it when the current thread is in a path operation a rule
- * may want (its number read from the saved registers; writes and kernel threads return at
- * the table lookup). */
+/* An inode's ctime was set: notes it when it is in the identity set and the current thread
+ * is in a path operation a rule may want (its number read from the saved registers; writes
+ * and kernel threads return at the table lookup). */
 static __always_inline void file_op_touch(struct inode *inode) {
+  if (file_id_count == 0) return;
   struct pt_regs *regs = current_user_regs();
   bool compat = false;
   __u32 id = file_op_current(regs, BPF_CORE_READ(regs, orig_ax), &compat, false);
@@ -53,57 +51,37 @@ static __always_inline void file_op_touch(struct inode *inode) {
   if (!sys) return;
   __u32 type = file_op_event_type(sys);
   if (type > VIGIL_EVENT_TRUNCATE || !((filter_cfg.type_mask >> type) & 1)) return;
+  const __u32 dev = BPF_CORE_READ(inode, i_sb, s_dev);
+  const __u64 ino = BPF_CORE_READ(inode, i_ino);
+  if (!in_identity_set(dev, ino)) return;
   __u32 key = id | (compat ? 0x100 : 0);
   __u32 tid = (__u32)bpf_get_current_pid_tgid();
   struct file_op_touched *t = bpf_map_lookup_elem(&file_op_touched, &tid);
-  if (!t) {
-    struct file_op_touched fresh = {.id = key};
-    bpf_map_update_elem(&file_op_touched, &tid, &fresh, BPF_ANY);
-    t = bpf_map_lookup_elem(&file_op_touched, &tid);
-    if (!t) return;
-  }
-  if (t->id != key) {
-    t->id = key;
-    t->count = 0;
-  }
-  __u32 n = t->count;
-  if (n >= FILE_OP_TOUCHED_MAX) return;
-  struct file_op_inode *slot = &t->inode[n & (FILE_OP_TOUCHED_MAX - 1)];
-  slot->ino = BPF_CORE_READ(inode, i_ino);
-  slot->dev = BPF_CORE_READ(inode, i_sb, s_dev);
-  slot->nlink = BPF_CORE_READ(inode, __i_nlink);
-  slot->mode = BPF_CORE_READ(inode, i_mode);
-  t->count = n + 1;
+  if (t && t->id == key) return; /* the first one stays */
+  struct file_op_touched fresh = {.id = key};
+  fresh.inode.ino = ino;
+  fresh.inode.dev = dev;
+  fresh.inode.nlink = BPF_CORE_READ(inode, __i_nlink);
+  fresh.inode.mode = BPF_CORE_READ(inode, i_mode);
+  bpf_map_update_elem(&file_op_touched, &tid, &fresh, BPF_ANY);
 }
 
-/* At the exit of syscall `id` (table entry): gives the record the identity of the inode
- * the syscall changed that is in the identity set (then true: a rule wants it), or else
- * of the only one a chmod, chown or truncate changed; forgets the thread's inodes. */
+/* At the exit of syscall `id` (table entry): gives the record the identity of the first
+ * file of the identity set the syscall changed, then true (a rule wants it); forgets the
+ * thread's inodes. */
 static __always_inline bool file_op_touched_identity(struct vigil_file_op_event *e, __u32 id,
                                                      bool compat) {
+  if (file_id_count == 0) return false;
   __u32 tid = (__u32)bpf_get_current_pid_tgid();
   struct file_op_touched *t = bpf_map_lookup_elem(&file_op_touched, &tid);
   if (!t) return false;
-  bool listed = false;
-  if (t->id == (id | (compat ? 0x100 : 0))) {
-    const __u32 type = file_op_event_type(id & FILE_OP_ID_MASK);
-    __u32 pick = FILE_OP_TOUCHED_MAX;
-    if (t->count == 1 && type >= VIGIL_EVENT_CHMOD) pick = 0;
-#pragma clang loop unroll(full)
-    for (__u32 i = 0; i < FILE_OP_TOUCHED_MAX; i++) {
-      if (i < t->count && !listed && in_identity_set(t->inode[i].dev, t->inode[i].ino)) {
-        listed = true;
-        pick = i;
-      }
-    }
-    if (pick < FILE_OP_TOUCHED_MAX) {
-      const struct file_op_inode *in = &t->inode[pick & (FILE_OP_TOUCHED_MAX - 1)];
-      e->dev = file_op_user_dev(in->dev);
-      e->ino = in->ino;
-      e->nlink = in->nlink;
-      e->file_mode = in->mode;
-      e->flags |= VIGIL_FILE_OP_IDENTITY;
-    }
+  const bool listed = t->id == (id | (compat ? 0x100 : 0));
+  if (listed) {
+    e->dev = file_op_user_dev(t->inode.dev);
+    e->ino = t->inode.ino;
+    e->nlink = t->inode.nlink;
+    e->file_mode = t->inode.mode;
+    e->flags |= VIGIL_FILE_OP_IDENTITY;
   }
   bpf_map_delete_elem(&file_op_touched, &tid);
   return listed;
@@ -111,8 +89,9 @@ static __always_inline bool file_op_touched_identity(struct vigil_file_op_event 
 
 /* Forgets the thread's inodes (a syscall exit that builds no record). */
 static __always_inline void file_op_touched_forget(void) {
+  if (file_id_count == 0) return;
   __u32 tid = (__u32)bpf_get_current_pid_tgid();
-  bpf_map_delete_elem(&file_op_touched, &tid);
+  if (bpf_map_lookup_elem(&file_op_touched, &tid)) bpf_map_delete_elem(&file_op_touched, &tid);
 }
 
 /* The tracepoints, as raw tracepoints: their first argument is the inode. tp_btf mode uses

@@ -179,12 +179,6 @@ class FileOpsTest : public ::testing::TestWithParam<std::string> {
   // names are the kernel's, not the caller's, and they carry the file's identity.
   bool KernelNames() const { return Attached("fentry/security_path_unlink"); }
 
-  // True when the kernel tells which file a path operation changed: the security_path_*
-  // hooks, or the inode-timestamp tracepoints (Linux 6.13+) where only tracepoints attach.
-  bool KernelTellsTheFile() const {
-    return KernelNames() || Attached("raw_tp/inode_set_ctime_to_ts");
-  }
-
   // Events whose path or path2 starts with `prefix`.
   std::vector<Json> Touching(const std::string& prefix) const {
     return sensor_->Matching([prefix](const Json& j) {
@@ -305,10 +299,10 @@ TEST_P(FileOpsTest, TruncateCarriesTheNewLength) {
   auto ops = Run({"truncate", d + "/f", "4096"}, 1);
   ASSERT_EQ(ops.size(), 1u);
   ExpectOp(ops[0], "truncate", "truncate", d + "/f", "", {{"length", 4096}});
-  if (KernelTellsTheFile()) {
+  if (KernelNames()) {
     ExpectIdentity(ops[0], StatOf(d + "/f"));
   } else {
-    EXPECT_FALSE(ops[0].value("has_identity", true));
+    EXPECT_FALSE(ops[0].value("has_identity", true));  // not a file of the identity set
   }
 }
 
