@@ -11,9 +11,10 @@
  * and the kernel's own copy of the names, with the submitter's context, and parked under the
  * request's address. At completion (io_uring_complete, in whichever task completes it: the
  * submitter, or an io-wq worker) the result is filled in and the record written. The
- * tracepoints and the request layout are those of Linux 6.2 and later (6.0 and 6.1 name the
- * submission tracepoint io_uring_submit_sqe: not read yet); older kernels skip
- * the hooks (the module lists them as skipped).
+ * request layout is that of Linux 6.0 and later; 6.0 and 6.1 call the submission tracepoint
+ * io_uring_submit_sqe, with the request as its second argument (the __sqe stand-ins, in the
+ * modes with raw or BTF tracepoints). Older kernels skip the hooks (the module lists them as
+ * skipped).
  */
 #ifndef VIGIL_BPF_FILE_URING_BPF_H_
 #define VIGIL_BPF_FILE_URING_BPF_H_
@@ -157,6 +158,18 @@ static __always_inline void uring_complete(struct io_kiocb *req) {
 VIGIL_URING_BTF(fe_, "tp_btf")
 VIGIL_URING_BTF(btf_, "tp_btf")
 VIGIL_URING_BTF(raw_, "raw_tp")
+
+/* Linux 6.0 and 6.1: the submission tracepoint's second argument is the request. */
+#define VIGIL_URING_SQE(prefix, kind)                                    \
+  SEC(kind "/io_uring_submit_sqe")                                       \
+  int BPF_PROG(prefix##uring_submit_req__sqe, void *ring, void *req) {   \
+    uring_submit((struct io_kiocb *)req);                                \
+    return 0;                                                            \
+  }
+
+VIGIL_URING_SQE(fe_, "tp_btf")
+VIGIL_URING_SQE(btf_, "tp_btf")
+VIGIL_URING_SQE(raw_, "raw_tp")
 
 SEC("tracepoint/io_uring/io_uring_submit_req")
 int tp_uring_submit_req(struct trace_event_raw_io_uring_submit_req *ctx) {

@@ -13,6 +13,11 @@ struct btf;
 
 namespace vigil::sensor::probes {
 
+// True when `release` (uname -r, e.g. "6.1.0-27-amd64") is Linux major.minor or later; false
+// when it does not start with two dot-separated numbers. For what BTF cannot tell apart (a
+// tracepoint whose arguments changed under the same name).
+bool ReleaseAtLeast(absl::string_view release, int major, int minor);
+
 // Facts about the running kernel and the sensor's privileges, with clear errors that
 // name what is missing. Owns the kernel's BTF, used to check which hooks exist.
 class KernelEnv {

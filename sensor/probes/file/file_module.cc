@@ -35,10 +35,18 @@ absl::Status FileProbe::ProgramSupported(absl::string_view program, KernelEnv& e
   if (program == "btf_sys_exit" && !env.HasFunction("bpf_rdonly_cast")) {
     return absl::UnimplementedError("needs the kfunc bpf_rdonly_cast (Linux 6.2 or newer)");
   }
-  // Both io_uring programs read the request as Linux 6.2 lays it out, the release that
-  // added io_uring_submit_req; before it neither is loaded (their reads would not relocate).
-  if (absl::StrContains(program, "uring_") && !env.HasBtfTracepoint("io_uring_submit_req")) {
-    return absl::UnimplementedError("needs the io_uring_submit_req tracepoint (Linux 6.2)");
+  // The io_uring programs read the request as Linux 6.0 lays it out. 6.2 added
+  // io_uring_submit_req; 6.0 and 6.1 give the request to io_uring_submit_sqe (the __sqe
+  // stand-ins), whose earlier versions carry no request at all.
+  if (absl::StrContains(program, "uring_")) {
+    const bool submit_req = env.HasBtfTracepoint("io_uring_submit_req");
+    const bool submit_sqe = !submit_req && env.HasBtfTracepoint("io_uring_submit_sqe") &&
+                            ReleaseAtLeast(env.kernel_release(), 6, 0);
+    if (absl::EndsWith(program, "__sqe") ? !submit_sqe : !(submit_req || submit_sqe)) {
+      return absl::UnimplementedError(
+          "needs the io_uring_submit_req tracepoint (Linux 6.2), or io_uring_submit_sqe with "
+          "the request (6.0, 6.1)");
+    }
   }
   return absl::OkStatus();
 }

@@ -17,8 +17,10 @@ namespace vigil::sensor::probes {
 
 // The file module: opens through fexit on the open syscalls (fentry mode) or the sys_exit
 // tracepoint of every syscall (tp_btf, raw_tp, tracepoint); the other file operations
-// (unlink, rename, ...) through sys_exit in every mode; io_uring requests through the
-// io_uring_submit_req and io_uring_complete tracepoints. Opens reach user space only when their
+// (unlink, rename, ...) through sys_exit in every mode, built inside the kernel at the
+// security_path_* hooks in fentry mode and told by the inode-timestamp tracepoints where
+// only tracepoints attach; io_uring requests through the submission and completion
+// tracepoints. Opens reach user space only when their
 // resolved path starts with a prefix of the interest set, has a hidden component (when asked), or
 // when the filter says all files, or when the opened file is in the identity set (device and
 // inode); everything else is dropped in the kernel and counted as filtered.
@@ -49,11 +51,13 @@ class FileProbe : public SkeletonModule<file_bpf> {
   void DestroySkeleton() override;
   absl::Status AfterLoad() override;
   // The 32-bit (compat) syscall functions exist only with IA32 emulation; the io_uring
-  // tracepoints with io_uring (and io_uring_submit_req, whose
-  // request the module reads, from Linux 6.2).
+  // tracepoints with io_uring (and io_uring_submit_req from Linux 6.2); the security_path_*
+  // hooks with CONFIG_SECURITY_PATH; the inode-timestamp tracepoints from Linux 6.13.
   bool IsOptionalHook(absl::string_view hook) const override;
   // The fast tp_btf program reads through bpf_rdonly_cast (a kfunc of Linux 6.2+); before
-  // it, its CO-RE twin stands in. The io_uring programs need Linux 6.2 (io_uring_submit_req).
+  // it, its CO-RE twin stands in. The io_uring programs need the request layout of Linux
+  // 6.0 and a submission tracepoint that carries the request: io_uring_submit_req (6.2+) or
+  // io_uring_submit_sqe (6.0, 6.1).
   absl::Status ProgramSupported(absl::string_view program, KernelEnv& env) override;
 
  private:
