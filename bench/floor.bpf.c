@@ -43,6 +43,27 @@ VIGIL_FLOOR_PROG(fe_ia32_open_by_handle_at, "fexit/__ia32_compat_sys_open_by_han
  * the exit of every syscall (bpf/file_ops.bpf.h) ---- */
 VIGIL_FLOOR_PROG(fe_sys_exit_ops, "raw_tp/sys_exit")
 
+/* ---- file module, fentry mode: the security_path_* hooks of path operations
+ * (bpf/file_ops.bpf.h; optional) ---- */
+VIGIL_FLOOR_PROG(fe_path_unlink, "fentry/security_path_unlink")
+VIGIL_FLOOR_PROG(fe_path_rmdir, "fentry/security_path_rmdir")
+VIGIL_FLOOR_PROG(fe_path_mkdir, "fentry/security_path_mkdir")
+VIGIL_FLOOR_PROG(fe_path_rename, "fentry/security_path_rename")
+VIGIL_FLOOR_PROG(fe_path_link, "fentry/security_path_link")
+VIGIL_FLOOR_PROG(fe_path_symlink, "fentry/security_path_symlink")
+VIGIL_FLOOR_PROG(fe_path_chmod, "fentry/security_path_chmod")
+VIGIL_FLOOR_PROG(fe_path_chown, "fentry/security_path_chown")
+VIGIL_FLOOR_PROG(fe_path_truncate, "fentry/security_path_truncate")
+
+/* ---- file module, tp_btf and raw_tp: the inode-timestamp tracepoints
+ * (bpf/file_ctime.bpf.h; optional, Linux 6.13+) ---- */
+VIGIL_FLOOR_PROG(btf_inode_set_ctime_to_ts, "raw_tp/inode_set_ctime_to_ts")
+VIGIL_FLOOR_PROG(btf_ctime_ns_xchg, "raw_tp/ctime_ns_xchg")
+VIGIL_FLOOR_PROG(btf_ctime_xchg_skip, "raw_tp/ctime_xchg_skip")
+VIGIL_FLOOR_PROG(raw_inode_set_ctime_to_ts, "raw_tp/inode_set_ctime_to_ts")
+VIGIL_FLOOR_PROG(raw_ctime_ns_xchg, "raw_tp/ctime_ns_xchg")
+VIGIL_FLOOR_PROG(raw_ctime_xchg_skip, "raw_tp/ctime_xchg_skip")
+
 /* ---- file module, the other modes: the exit of every syscall ---- */
 VIGIL_FLOOR_PROG(btf_sys_exit, "tp_btf/sys_exit")
 VIGIL_FLOOR_PROG(raw_sys_exit, "raw_tp/sys_exit")
@@ -58,6 +79,11 @@ VIGIL_FLOOR_PROG(raw_uring_submit_req, "raw_tp/io_uring_submit_req")
 VIGIL_FLOOR_PROG(raw_uring_complete, "raw_tp/io_uring_complete")
 VIGIL_FLOOR_PROG(tp_uring_submit_req, "tracepoint/io_uring/io_uring_submit_req")
 VIGIL_FLOOR_PROG(tp_uring_complete, "tracepoint/io_uring/io_uring_complete")
+/* Before io_uring_submit_req (Linux 6.0 and later): the submission tracepoint's older
+ * name, as FileProbe::ProgramSupported accepts it. */
+VIGIL_FLOOR_PROG(fe_uring_submit_req__sqe, "tp_btf/io_uring_submit_sqe")
+VIGIL_FLOOR_PROG(btf_uring_submit_req__sqe, "tp_btf/io_uring_submit_sqe")
+VIGIL_FLOOR_PROG(raw_uring_submit_req__sqe, "raw_tp/io_uring_submit_sqe")
 
 /* ---- process module: fork, the credentials before exec, exec, exit ---- */
 VIGIL_FLOOR_PROG(btf_fork, "tp_btf/sched_process_fork")

@@ -39,6 +39,7 @@
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/utsname.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -51,6 +52,7 @@
 #include <string>
 #include <vector>
 
+#include "common/kernel_release.h"
 #include "floor.skel.h"
 
 namespace {
@@ -333,13 +335,16 @@ std::string SectionOf(const std::string& program) {
 // Whether the sensor's file module goes without a hook the kernel lacks, as
 // FileProbe::IsOptionalHook (sensor/probes/file/file_module.cc) decides from its section.
 bool IsOptionalFileHook(const std::string& hook) {
-  return hook.rfind("__ia32_", 0) == 0 || hook.rfind("io_uring_", 0) == 0;
+  return hook.rfind("__ia32_", 0) == 0 || hook.rfind("io_uring_", 0) == 0 ||
+         hook.rfind("security_path_", 0) == 0 || hook.find("ctime") != std::string::npos;
 }
 
 // The file module's programs in `mode` (floor.bpf.c names, without the mode's prefix):
-// fentry mode, fexit on the open syscalls (bpf/file.bpf.c) and the exit of every syscall
-// for the other file operations (bpf/file_ops.bpf.h); the others, the exit of every
-// syscall; all, io_uring submission and completion (bpf/file_uring.bpf.h).
+// fentry mode, fexit on the open syscalls (bpf/file.bpf.c), the exit of every syscall and
+// the security_path_* hooks for the other file operations (bpf/file_ops.bpf.h); the
+// others, the exit of every syscall, and in tp_btf and raw_tp the inode-timestamp
+// tracepoints (bpf/file_ctime.bpf.h); all, io_uring submission and completion
+// (bpf/file_uring.bpf.h).
 std::vector<std::string> FilePrograms(Mode mode) {
   std::vector<std::string> programs;
   if (mode == Mode::kFentry) {
@@ -350,8 +355,17 @@ std::vector<std::string> FilePrograms(Mode mode) {
       programs.push_back(std::string("ia32_") + call);
     }
     programs.push_back("sys_exit_ops");
+    for (const char* op :
+         {"unlink", "rmdir", "mkdir", "rename", "link", "symlink", "chmod", "chown", "truncate"}) {
+      programs.push_back(std::string("path_") + op);
+    }
   } else {
     programs.push_back("sys_exit");
+    if (mode != Mode::kTracepoint) {
+      for (const char* event : {"inode_set_ctime_to_ts", "ctime_ns_xchg", "ctime_xchg_skip"}) {
+        programs.push_back(event);
+      }
+    }
   }
   programs.push_back("uring_submit_req");
   programs.push_back("uring_complete");
@@ -363,7 +377,15 @@ std::vector<Slot> FileSlots(Mode mode) {
   std::vector<Slot> slots;
   for (const std::string& name : FilePrograms(mode)) {
     const std::string program = InfoOf(mode).prefix + name;
-    slots.push_back(Slot{{program}, IsOptionalFileHook(HookOf(SectionOf(program)).name)});
+    Slot slot{{program}, IsOptionalFileHook(HookOf(SectionOf(program)).name)};
+    // Before io_uring_submit_req, Linux 6.0 and later submit through io_uring_submit_sqe
+    // (FileProbe::ProgramSupported; the floor does not tell its two argument lists apart).
+    struct utsname uts {};
+    if (name == "uring_submit_req" && mode != Mode::kTracepoint && uname(&uts) == 0 &&
+        vigil::ReleaseAtLeast(uts.release, 6, 0)) {
+      slot.programs.push_back(program + "__sqe");
+    }
+    slots.push_back(slot);
   }
   return slots;
 }

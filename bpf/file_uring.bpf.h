@@ -159,12 +159,18 @@ VIGIL_URING_BTF(fe_, "tp_btf")
 VIGIL_URING_BTF(btf_, "tp_btf")
 VIGIL_URING_BTF(raw_, "raw_tp")
 
-/* Linux 6.0 and 6.1: the submission tracepoint's second argument is the request. */
-#define VIGIL_URING_SQE(prefix, kind)                                    \
-  SEC(kind "/io_uring_submit_sqe")                                       \
-  int BPF_PROG(prefix##uring_submit_req__sqe, void *ring, void *req) {   \
-    uring_submit((struct io_kiocb *)req);                                \
-    return 0;                                                            \
+/* Before io_uring_submit_req: io_uring_submit_sqe, whose second argument is the request in
+ * Linux 6.0 and 6.1 (seven arguments) and whose first it is afterwards (two). */
+#define VIGIL_URING_SQE(prefix, kind)                                     \
+  SEC(kind "/io_uring_submit_sqe")                                        \
+  int BPF_PROG(prefix##uring_submit_req__sqe, void *ring, void *req) {    \
+    uring_submit((struct io_kiocb *)req);                                 \
+    return 0;                                                             \
+  }                                                                       \
+  SEC(kind "/io_uring_submit_sqe")                                        \
+  int BPF_PROG(prefix##uring_submit_req__sqe_req, void *req) {            \
+    uring_submit((struct io_kiocb *)req);                                 \
+    return 0;                                                             \
   }
 
 VIGIL_URING_SQE(fe_, "tp_btf")

@@ -13,9 +13,7 @@
 
 #include <cerrno>
 #include <cstring>
-#include <vector>
 
-#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
@@ -23,16 +21,6 @@
 #include "common/unique_fd.h"
 
 namespace vigil::sensor::probes {
-
-bool ReleaseAtLeast(absl::string_view release, int major, int minor) {
-  const std::vector<absl::string_view> parts = absl::StrSplit(release, absl::MaxSplits('.', 2));
-  int have_major = 0;
-  int have_minor = 0;
-  if (parts.size() < 2 || !absl::SimpleAtoi(parts[0], &have_major)) return false;
-  const absl::string_view digits = parts[1].substr(0, parts[1].find_first_not_of("0123456789"));
-  if (!absl::SimpleAtoi(digits, &have_minor)) return false;
-  return have_major > major || (have_major == major && have_minor >= minor);
-}
 namespace {
 
 #ifndef CAP_PERFMON
@@ -126,6 +114,19 @@ bool KernelEnv::HasBtfTracepoint(absl::string_view name) const {
   if (btf_ == nullptr) return false;
   const std::string type = absl::StrCat("btf_trace_", name);
   return btf__find_by_name_kind(btf_, type.c_str(), BTF_KIND_TYPEDEF) > 0;
+}
+
+int KernelEnv::BtfTracepointArgs(absl::string_view name) const {
+  if (btf_ == nullptr) return -1;
+  const std::string type = absl::StrCat("btf_trace_", name);
+  const int id = btf__find_by_name_kind(btf_, type.c_str(), BTF_KIND_TYPEDEF);
+  if (id <= 0) return -1;
+  // typedef -> pointer -> function prototype, whose first parameter is the probe's data.
+  const btf_type* t = btf__type_by_id(btf_, btf__type_by_id(btf_, id)->type);
+  if (t == nullptr || !btf_is_ptr(t)) return -1;
+  t = btf__type_by_id(btf_, t->type);
+  if (t == nullptr || !btf_is_func_proto(t) || btf_vlen(t) < 1) return -1;
+  return btf_vlen(t) - 1;
 }
 
 absl::StatusOr<std::string> KernelEnv::EnsureTracefs() {

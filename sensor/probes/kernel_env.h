@@ -13,11 +13,6 @@ struct btf;
 
 namespace vigil::sensor::probes {
 
-// True when `release` (uname -r, e.g. "6.1.0-27-amd64") is Linux major.minor or later; false
-// when it does not start with two dot-separated numbers. For what BTF cannot tell apart (a
-// tracepoint whose arguments changed under the same name).
-bool ReleaseAtLeast(absl::string_view release, int major, int minor);
-
 // Facts about the running kernel and the sensor's privileges, with clear errors that
 // name what is missing. Owns the kernel's BTF, used to check which hooks exist.
 class KernelEnv {
@@ -34,6 +29,11 @@ class KernelEnv {
 
   // True when the kernel has a BTF-typed tracepoint of this name (tp_btf/raw_tp hooks).
   bool HasBtfTracepoint(absl::string_view name) const;
+
+  // The number of arguments the BTF-typed tracepoint `name` passes its programs, or -1 when
+  // the kernel has no such tracepoint. Tells apart versions of a tracepoint whose arguments
+  // changed under the same name.
+  int BtfTracepointArgs(absl::string_view name) const;
 
   // Mounts tracefs at /sys/kernel/tracing when no tracefs is reachable. Returns the
   // events directory ("<tracefs>/events").

@@ -10,6 +10,7 @@
 #include "absl/strings/str_cat.h"
 #include "bpf/abi/file.h"
 #include "bpf/file.skel.h"
+#include "common/kernel_release.h"
 #include "common/status_macros.h"
 #include "event/file_id.h"
 #include "sensor/probes/skeleton_module.h"
@@ -35,17 +36,21 @@ absl::Status FileProbe::ProgramSupported(absl::string_view program, KernelEnv& e
   if (program == "btf_sys_exit" && !env.HasFunction("bpf_rdonly_cast")) {
     return absl::UnimplementedError("needs the kfunc bpf_rdonly_cast (Linux 6.2 or newer)");
   }
-  // The io_uring programs read the request as Linux 6.0 lays it out. 6.2 added
-  // io_uring_submit_req; 6.0 and 6.1 give the request to io_uring_submit_sqe (the __sqe
-  // stand-ins), whose earlier versions carry no request at all.
+  // The io_uring programs read the request as Linux 6.0 lays it out. Later kernels pass it
+  // to io_uring_submit_req; before that, io_uring_submit_sqe had it as its only pointer
+  // (req, force_nonblock: the __sqe_req stand-ins) and, in 6.0 and 6.1, as its second
+  // argument of seven (the __sqe stand-ins); earlier versions carry a different request.
   if (absl::StrContains(program, "uring_")) {
     const bool submit_req = env.HasBtfTracepoint("io_uring_submit_req");
-    const bool submit_sqe = !submit_req && env.HasBtfTracepoint("io_uring_submit_sqe") &&
-                            ReleaseAtLeast(env.kernel_release(), 6, 0);
-    if (absl::EndsWith(program, "__sqe") ? !submit_sqe : !(submit_req || submit_sqe)) {
+    const int sqe_args = submit_req || !vigil::ReleaseAtLeast(env.kernel_release(), 6, 0)
+                             ? -1
+                             : env.BtfTracepointArgs("io_uring_submit_sqe");
+    bool supported = submit_req || sqe_args == 2 || sqe_args == 7;
+    if (absl::EndsWith(program, "__sqe")) supported = sqe_args == 7;
+    if (absl::EndsWith(program, "__sqe_req")) supported = sqe_args == 2;
+    if (!supported) {
       return absl::UnimplementedError(
-          "needs the io_uring_submit_req tracepoint (Linux 6.2), or io_uring_submit_sqe with "
-          "the request (6.0, 6.1)");
+          "needs io_uring_submit_req, or io_uring_submit_sqe with the request (Linux 6.0+)");
     }
   }
   return absl::OkStatus();

@@ -1,10 +1,9 @@
-// Unit tests of the kernel-release comparison KernelEnv's users make where BTF cannot tell
-// kernels apart.
-#include "sensor/probes/kernel_env.h"
+// Unit tests of the kernel-release comparison (common/kernel_release.h).
+#include "common/kernel_release.h"
 
 #include "gtest/gtest.h"
 
-namespace vigil::sensor::probes {
+namespace vigil {
 namespace {
 
 TEST(ReleaseAtLeastTest, ComparesMajorThenMinor) {
@@ -26,4 +25,4 @@ TEST(ReleaseAtLeastTest, ReleasesThatDoNotStartWithTwoNumbersAreNotNewer) {
 }
 
 }  // namespace
-}  // namespace vigil::sensor::probes
+}  // namespace vigil
