@@ -46,6 +46,9 @@ static const __u16 file_op_syscalls[512] = {
     [260] = VIGIL_SYS_FCHOWNAT,    [76] = VIGIL_SYS_TRUNCATE,
     [77] = VIGIL_SYS_FTRUNCATE,    [319] = VIGIL_SYS_MEMFD_CREATE,
     [165] = VIGIL_SYS_MOUNT,
+    /* the new mount API: the same numbers in both tables */
+    [428] = VIGIL_SYS_OPEN_TREE | (VIGIL_SYS_OPEN_TREE << 8),
+    [429] = VIGIL_SYS_MOVE_MOUNT | (VIGIL_SYS_MOVE_MOUNT << 8),
     /* ia32 */
     [10] = VIGIL_SYS_UNLINK << 8,  [301] = VIGIL_SYS_UNLINKAT << 8,
     [40] = VIGIL_SYS_RMDIR << 8,   [38] = VIGIL_SYS_RENAME << 8,
@@ -254,6 +257,15 @@ static __always_inline void file_op_decode(__u32 id, const __u64 *arg, long ret,
         file_op_raw(&a->arg[0], arg[0]);
       file_op_at(&a->arg[1], cwd, arg[1]);
       e->op_flags = arg[3];
+      break;
+    case VIGIL_SYS_OPEN_TREE:
+      file_op_at(&a->arg[0], arg[0], arg[1]);
+      e->op_flags = arg[2];
+      break;
+    case VIGIL_SYS_MOVE_MOUNT:
+      file_op_at(&a->arg[0], arg[0], arg[1]);
+      file_op_at(&a->arg[1], arg[2], arg[3]);
+      e->op_flags = arg[4];
       break;
     default:
       break;

@@ -21,7 +21,7 @@ enum vigil_file_op_event_type {
   VIGIL_EVENT_CHOWN = 11,   /* chown, fchown, lchown, fchownat */
   VIGIL_EVENT_TRUNCATE = 12, /* truncate, ftruncate */
   VIGIL_EVENT_MEMFD = 13,   /* memfd_create */
-  VIGIL_EVENT_MOUNT = 14,   /* mount */
+  VIGIL_EVENT_MOUNT = 14,   /* mount, open_tree, move_mount */
 };
 
 enum vigil_file_op_syscall {
@@ -49,7 +49,9 @@ enum vigil_file_op_syscall {
   VIGIL_SYS_FTRUNCATE,
   VIGIL_SYS_MEMFD_CREATE,
   VIGIL_SYS_MOUNT,
-  VIGIL_SYS_FILE_OP_LAST = VIGIL_SYS_MOUNT,
+  VIGIL_SYS_OPEN_TREE,
+  VIGIL_SYS_MOVE_MOUNT,
+  VIGIL_SYS_FILE_OP_LAST = VIGIL_SYS_MOVE_MOUNT,
 };
 
 /* Longest path (bytes) of each of the up to two paths a file-operation record carries;
@@ -71,9 +73,9 @@ enum vigil_file_op_syscall {
 #define VIGIL_FILE_OP_IO_URING 0x200u  /* submitted through io_uring, not a syscall */
 
 /* A file operation finished. `path` is the file the operation acts on (removed, renamed,
- * created, linked to, changed, the memfd's name, the bind source); `path2` is the second
- * name when there is one (rename's and link's new name, the symlink's new name with
- * `path` its literal target, the mount point). */
+ * created, linked to, changed, the memfd's name, the bind source, the tree open_tree opens
+ * or move_mount moves); `path2` is the second name when there is one (rename's and link's
+ * new name, the symlink's new name with `path` its literal target, the mount point). */
 struct vigil_file_op_event {
   struct vigil_event_header hdr;
   __s64 result;    /* 0 or a descriptor, or -errno */

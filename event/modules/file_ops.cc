@@ -30,6 +30,8 @@ absl::string_view FileOpSyscallName(FileOpSyscall syscall) {
     case FileOpSyscall::kFtruncate: return "ftruncate";
     case FileOpSyscall::kMemfdCreate: return "memfd_create";
     case FileOpSyscall::kMount: return "mount";
+    case FileOpSyscall::kOpenTree: return "open_tree";
+    case FileOpSyscall::kMoveMount: return "move_mount";
   }
   return "unknown";
 }
@@ -107,7 +109,7 @@ std::vector<EventTypeInfo> FileOpEventTypes() {
       {kChown, "chown", "", FileOpName, {"chown", "fchown", "lchown", "fchownat"}},
       {kTruncate, "truncate", "", FileOpName, {"truncate", "ftruncate"}},
       {kMemfd, "memfd", "memfd_create", nullptr, {"memfd_create"}},
-      {kMount, "mount", "mount", nullptr, {"mount"}},
+      {kMount, "mount", "", FileOpName, {"mount", "open_tree", "move_mount"}},
   };
 }
 
@@ -166,11 +168,16 @@ std::vector<FieldInfo> FileOpFields() {
        VIGIL_FIELD(return NumValue(v.event().file_op.length);)},
       {"fs.flags", FieldType::kFlags, kFileOpEvents, false,
        "The operation's flags argument: AT_* (unlinkat, linkat, fchmodat2, fchownat), "
-       "RENAME_* (renameat2), MFD_* (memfd_create), MS_* (mount); 0 when it has none.",
+       "RENAME_* (renameat2), MFD_* (memfd_create), MS_* (mount), OPEN_TREE_* (open_tree), "
+       "MOVE_MOUNT_* (move_mount); 0 when it has none.",
        VIGIL_FIELD(return NumValue(static_cast<int64_t>(v.event().file_op.op_flags));)},
       {"fs.is_bind_mount", FieldType::kBool, EventBit(kMount), false,
-       "The mount is a bind mount (MS_BIND).",
-       VIGIL_FIELD(return NumValue((v.event().file_op.op_flags & 0x1000) != 0);)},
+       "The mount is a bind mount: mount with MS_BIND, or open_tree with OPEN_TREE_CLONE (a "
+       "copy of the tree that move_mount can attach anywhere).",
+       VIGIL_FIELD(const FileOpData& f = v.event().file_op; return NumValue(
+                       f.syscall == FileOpSyscall::kOpenTree
+                           ? (f.op_flags & 0x1) != 0
+                           : f.syscall == FileOpSyscall::kMount && (f.op_flags & 0x1000) != 0);)},
       {"evt.is_io_uring", FieldType::kBool, EventBit(kOpen) | kFileOpEvents, false,
        "The open or file operation was submitted through io_uring (IORING_OP_OPENAT, "
        "UNLINKAT, ...) rather than a syscall (Vigil).",

@@ -60,6 +60,8 @@ enum class FileOpSyscall : uint32_t {
   kFtruncate = VIGIL_SYS_FTRUNCATE,
   kMemfdCreate = VIGIL_SYS_MEMFD_CREATE,
   kMount = VIGIL_SYS_MOUNT,
+  kOpenTree = VIGIL_SYS_OPEN_TREE,
+  kMoveMount = VIGIL_SYS_MOVE_MOUNT,
 };
 
 // Stable name of a file-operation syscall ("unlinkat", ...): also its evt.type in rules.

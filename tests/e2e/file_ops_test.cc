@@ -50,6 +50,8 @@ constexpr int64_t kAtRemoveDir = 0x200;
 constexpr int64_t kAtEmptyPath = 0x1000;
 constexpr int64_t kMsBind = 0x1000;
 constexpr int64_t kMfdCloexecAllowSealing = 3;
+constexpr int64_t kOpenTreeClone = 1;
+constexpr int64_t kMoveMountFEmptyPath = 0x4;
 
 // File-operation events (they alone have path2) of process `pid`.
 auto FileOpBy(pid_t pid) {
@@ -353,6 +355,29 @@ TEST_P(FileOpsTest, BindMountInAPrivateNamespace) {
   auto ops = Run({"unshare-mnt", "bind-mount", src, dst}, 1);
   ASSERT_EQ(ops.size(), 1u);
   ExpectOp(ops[0], "mount", "mount", src, dst, {{"op_flags", kMsBind}});
+}
+
+TEST_P(FileOpsTest, BindMountThroughTheNewMountApi) {
+  const std::string src = dir_->WriteFile("src/f");
+  const std::string dst = dir_->WriteFile("dst");
+  // open_tree clones the file's mount (the bind), move_mount attaches the clone; in the
+  // helper's private mount namespace, so the mount never reaches the host.
+  auto ops = Run({"unshare-mnt", "open-tree-bind", src, dst}, 2);
+  ASSERT_EQ(ops.size(), 2u);
+  Json j = BySyscall(ops, "open_tree");
+  EXPECT_EQ(j.value("type", ""), "mount");
+  EXPECT_EQ(j.value("path", ""), src);
+  EXPECT_EQ(j.value("path2", "?"), "");
+  EXPECT_EQ(j.value("op_flags", int64_t{0}), kOpenTreeClone);
+  EXPECT_GE(j.value("result", int64_t{-1}), 0);  // the tree's descriptor
+  j = BySyscall(ops, "move_mount");
+  EXPECT_EQ(j.value("type", ""), "mount");
+  EXPECT_EQ(j.value("path2", ""), dst);
+  EXPECT_EQ(j.value("op_flags", int64_t{0}), kMoveMountFEmptyPath);
+  EXPECT_EQ(j.value("result", int64_t{-1}), 0);
+  // The moved tree is walked from its descriptor: detached, it is its own root, and it is
+  // the source file.
+  ExpectIdentity(j, StatOf(src));
 }
 
 TEST_P(FileOpsTest, RelativeNamesAreReportedAbsolute) {

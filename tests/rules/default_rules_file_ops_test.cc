@@ -129,6 +129,15 @@ TEST_F(DefaultRulesTest, HardLinkOrBindMountOfSensitiveFileFires) {
   EXPECT_THAT(
       Run(FileOp(Attacker(), Sys::kMount, "/etc/hosts", "/run/c/hosts", 0, 0, kT0, kMsBind)),
       IsEmpty());
+
+  // The new mount API: the clone open_tree makes is the bind; move_mount only places it.
+  constexpr uint64_t kOpenTreeClone = 1;
+  auto clone =
+      Run(FileOp(Attacker(), Sys::kOpenTree, "/etc/shadow", "", 0, 0, kT0, kOpenTreeClone));
+  ASSERT_THAT(Names(clone), ElementsAre(kSensitiveLink));
+  EXPECT_EQ(clone[0].fields.at("fs.path.source"), "/etc/shadow");
+  EXPECT_THAT(Run(FileOp(Attacker(), Sys::kOpenTree, "/etc/shadow", "")), IsEmpty());
+  EXPECT_THAT(Run(FileOp(Attacker(), Sys::kMoveMount, "/", "/mnt/x", 0, 0, kT0, 0x4)), IsEmpty());
 }
 
 // ---------------------------------------------------------------------------------------

@@ -143,6 +143,10 @@ constexpr long kIa32Unlink = 0, kIa32Rename = 0, kIa32Getpid = 0, kIa32Lchown16 
                kIa32Truncate64 = 0;
 #endif
 
+// Flags of the new mount API (linux/mount.h), spelled out: the tests check the raw numbers.
+constexpr unsigned kOpenTreeClone = 1;
+constexpr unsigned kMoveMountFEmptyPath = 0x4;
+
 // Submits one prepared request through a new io_uring and waits for it: the kernel does
 // the operation without its syscall. Returns the request's result (-1 and errno on error).
 long UringSubmit(const io_uring_sqe& prepared) {
@@ -318,6 +322,15 @@ const FileStep kFileSteps[] = {
     // A bind mount (run unshare-mnt first: nothing may leak to the host).
     {"bind-mount", 2,
      [](char** a) -> long { return mount(a[0], a[1], nullptr, MS_BIND, nullptr); }},
+    // The same through the new mount API: open_tree(OPEN_TREE_CLONE), then move_mount.
+    {"open-tree-bind", 2,
+     [](char** a) -> long {
+       const long tree = syscall(SYS_open_tree, AT_FDCWD, a[0], kOpenTreeClone);
+       if (tree < 0) return tree;
+       const long moved = syscall(SYS_move_mount, tree, "", AT_FDCWD, a[1], kMoveMountFEmptyPath);
+       close(static_cast<int>(tree));
+       return moved;
+     }},
     // Through the 32-bit syscall table (x86-64 with IA32 emulation only).
     {"compat-getpid", 0, [](char**) -> long { return Int80(kIa32Getpid, 0, 0); }},
     {"compat-unlink", 1, [](char** a) -> long { return Int80(kIa32Unlink, Low(a[0]), 0); }},

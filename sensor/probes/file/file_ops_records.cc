@@ -52,7 +52,7 @@ DecodeResult DecodeFileOp(const Record& record, event::Event* event) {
   // the canonical form. A symlink's target and a mount's device are names, not paths.
   const bool path_is_name =
       event->type == event::kSymlink ||
-      (event->type == event::kMount && (e.op_flags & (kMsBind | kMsMove)) == 0);
+      (syscall == event::FileOpSyscall::kMount && (e.op_flags & (kMsBind | kMsMove)) == 0);
   if (f.from_arg && !path_is_name) f.path = event::LexicallyNormal(f.path, &NormalPaths()[0]);
   if (f.from_arg2) f.path2 = event::LexicallyNormal(f.path2, &NormalPaths()[1]);
   f.op_flags = e.op_flags;

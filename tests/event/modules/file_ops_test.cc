@@ -145,6 +145,8 @@ TEST(FileOpSyscallTest, EverySyscallHasADistinctNameAndItsEventType) {
       {VIGIL_SYS_FTRUNCATE, "ftruncate", kTruncate},
       {VIGIL_SYS_MEMFD_CREATE, "memfd_create", kMemfd},
       {VIGIL_SYS_MOUNT, "mount", kMount},
+      {VIGIL_SYS_OPEN_TREE, "open_tree", kMount},
+      {VIGIL_SYS_MOVE_MOUNT, "move_mount", kMount},
   };
   ASSERT_EQ(std::size(cases), size_t{VIGIL_SYS_FILE_OP_LAST});
   const std::vector<EventTypeInfo> types = file::FileOpEventTypes();
