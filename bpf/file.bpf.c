@@ -13,6 +13,7 @@
  */
 #include "common.bpf.h"
 #include "abi/file.h"
+#include "file_syscalls.bpf.h"
 
 struct {
   __uint(type, BPF_MAP_TYPE_LPM_TRIE);
@@ -59,19 +60,6 @@ struct open_args {
   __u32 compat;
   const char *path; /* user pointer, NULL when the syscall has no path */
 };
-
-static __always_inline bool is_x64_open(__u64 nr) {
-  return nr == X64_OPEN || nr == X64_CREAT || nr == X64_OPENAT || nr == X64_OPENAT2 ||
-         nr == X64_OPEN_BY_HANDLE_AT;
-}
-
-static __always_inline bool is_ia32_open(__u64 nr) {
-  return nr == IA32_OPEN || nr == IA32_CREAT || nr == IA32_OPENAT || nr == IA32_OPENAT2 ||
-         nr == IA32_OPEN_BY_HANDLE_AT;
-}
-
-/* Cheap first test on every syscall exit: could `nr` be an open in either table? */
-static __always_inline bool maybe_open(__u64 nr) { return is_x64_open(nr) || is_ia32_open(nr); }
 
 /* Decodes the syscall number and arguments; returns false for anything not an open. */
 static __always_inline bool decode_args(struct pt_regs *regs, __u64 nr, struct open_args *a,
@@ -287,13 +275,10 @@ static __always_inline void emit_open(const struct open_args *a, long ret, __u32
   submit(e, size);
 }
 
-static __always_inline void handle_sys_exit(struct pt_regs *regs, __u64 nr, long ret,
-                                            const bool fast) {
+/* Open syscall `nr` of `task` (the current task) returned `ret`. */
+static __always_inline void open_exit(struct pt_regs *regs, struct task_struct *task, __u64 nr,
+                                      long ret, const bool fast) {
   struct open_args a;
-  if (!maybe_open(nr)) return;
-  struct task_struct *task = current_task(fast);
-  const bool compat = VREAD(fast, task, thread_info.status) & TS_COMPAT;
-  if (!(compat ? is_ia32_open(nr) : is_x64_open(nr))) return;
   if (!type_enabled(VIGIL_EVENT_OPEN)) return;
   if (ret >= 0 && open_dropped(task, ret, fast)) return;
   if (!decode_args(regs, nr, &a, fast)) return;
@@ -303,6 +288,22 @@ static __always_inline void handle_sys_exit(struct pt_regs *regs, __u64 nr, long
 #include "file_ops.bpf.h"
 #include "file_uring.bpf.h"
 
+/* The exit of every syscall (tp_btf, raw_tp and tracepoint modes): one table lookup tells an
+ * open, a file operation, or neither (most syscalls stop there). */
+static __always_inline void file_sys_exit(struct pt_regs *regs, __u64 nr, long ret,
+                                          const bool fast) {
+  if (nr >= 512) return;
+  const __u16 entry = file_syscalls[nr & 511];
+  if (!entry) return;
+  struct task_struct *task = current_task(fast);
+  const bool compat = VREAD(fast, task, thread_info.status) & TS_COMPAT;
+  const __u32 byte = compat ? entry >> 8 : entry & 0xff;
+  if (byte & FILE_SYS_OPEN)
+    open_exit(regs, task, nr, ret, fast);
+  else if (byte)
+    file_op_exit(regs, byte, compat, ret, fast, false);
+}
+
 /* ---- fexit: the open syscalls themselves, so no other syscall pays for the probe ---- */
 /* The syscall function's only argument is the task's saved user registers; they are
  * taken from the task rather than from the argument, whose BTF type some kernels (5.10)
@@ -310,7 +311,7 @@ static __always_inline void handle_sys_exit(struct pt_regs *regs, __u64 nr, long
 #define VIGIL_FEXIT_OPEN(prog, func, nr)                            \
   SEC("fexit/" func)                                                 \
   int prog(unsigned long long *ctx) {                                \
-    handle_sys_exit(current_user_regs(), nr, (long)ctx[1], false);   \
+    open_exit(current_user_regs(), current_task(false), nr, (long)ctx[1], false); \
     return 0;                                                        \
   }
 
@@ -329,8 +330,7 @@ VIGIL_FEXIT_OPEN(fe_ia32_open_by_handle_at, "__ia32_compat_sys_open_by_handle_at
 /* ---- tp_btf: `regs` is BTF-typed, so everything reads with direct loads ---- */
 SEC("tp_btf/sys_exit")
 int BPF_PROG(btf_sys_exit, struct pt_regs *regs, long ret) {
-  handle_sys_exit(regs, regs->orig_ax, ret, true);
-  file_ops_sys_exit(regs, regs->orig_ax, ret, true, false);
+  file_sys_exit(regs, regs->orig_ax, ret, true);
   return 0;
 }
 
@@ -338,18 +338,14 @@ int BPF_PROG(btf_sys_exit, struct pt_regs *regs, long ret) {
  * same hook, with CO-RE reads. */
 SEC("tp_btf/sys_exit")
 int BPF_PROG(btf_sys_exit__core, struct pt_regs *regs, long ret) {
-  __u64 nr = BPF_CORE_READ(regs, orig_ax);
-  handle_sys_exit(regs, nr, ret, false);
-  file_ops_sys_exit(regs, nr, ret, false, false);
+  file_sys_exit(regs, BPF_CORE_READ(regs, orig_ax), ret, false);
   return 0;
 }
 
 /* ---- raw_tp ---- */
 SEC("raw_tp/sys_exit")
 int BPF_PROG(raw_sys_exit, struct pt_regs *regs, long ret) {
-  __u64 nr = BPF_CORE_READ(regs, orig_ax);
-  handle_sys_exit(regs, nr, ret, false);
-  file_ops_sys_exit(regs, nr, ret, false, false);
+  file_sys_exit(regs, BPF_CORE_READ(regs, orig_ax), ret, false);
   return 0;
 }
 
@@ -357,7 +353,6 @@ int BPF_PROG(raw_sys_exit, struct pt_regs *regs, long ret) {
 SEC("tracepoint/raw_syscalls/sys_exit")
 int tp_sys_exit(struct trace_event_raw_sys_exit *ctx) {
   struct pt_regs *regs = current_user_regs();
-  handle_sys_exit(regs, ctx->id, ctx->ret, false);
-  file_ops_sys_exit(regs, ctx->id, ctx->ret, false, false);
+  file_sys_exit(regs, ctx->id, ctx->ret, false);
   return 0;
 }

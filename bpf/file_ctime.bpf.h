@@ -46,7 +46,7 @@ static __always_inline void file_op_touch(struct inode *inode) {
   if (file_id_count == 0) return;
   struct pt_regs *regs = current_user_regs();
   bool compat = false;
-  __u32 id = file_op_current(regs, BPF_CORE_READ(regs, orig_ax), &compat, false);
+  __u32 id = file_op_current(BPF_CORE_READ(regs, orig_ax), &compat, false);
   __u32 sys = id & FILE_OP_ID_MASK;
   if (!sys) return;
   __u32 type = file_op_event_type(sys);

@@ -19,55 +19,11 @@
 
 #include "common.bpf.h"
 #include "abi/file_ops.h"
+#include "file_syscalls.bpf.h"
 
 #define FILE_OP_AT_FDCWD -100
 #define FILE_OP_MS_BIND 0x1000
 #define FILE_OP_MS_MOVE 0x2000
-/* Table entry bits beside the syscall id (low 5 bits). */
-#define FILE_OP_ID_MASK 0x1f
-#define FILE_OP_UID16 0x20  /* 16-bit owner ids (the old ia32 chown family) */
-#define FILE_OP_LEN64 0x40  /* 64-bit length split over two registers (ia32 *truncate64) */
-
-/* Per syscall number: the native (x86_64) file operation in the low byte and the ia32
- * one in the high byte (ids of enum vigil_file_op_syscall plus FILE_OP_* bits), 0 when
- * the number is no file operation in that table. */
-static const __u16 file_op_syscalls[512] = {
-    [87] = VIGIL_SYS_UNLINK,       [263] = VIGIL_SYS_UNLINKAT,
-    [84] = VIGIL_SYS_RMDIR,        [82] = VIGIL_SYS_RENAME,
-    [264] = VIGIL_SYS_RENAMEAT,    [316] = VIGIL_SYS_RENAMEAT2,
-    [83] = VIGIL_SYS_MKDIR | (VIGIL_SYS_SYMLINK << 8), [258] = VIGIL_SYS_MKDIRAT,
-    [86] = VIGIL_SYS_LINK,         [265] = VIGIL_SYS_LINKAT,
-    [88] = VIGIL_SYS_SYMLINK,      [266] = VIGIL_SYS_SYMLINKAT,
-    [90] = VIGIL_SYS_CHMOD,        [91] = VIGIL_SYS_FCHMOD,
-    [268] = VIGIL_SYS_FCHMODAT,
-    [92] = VIGIL_SYS_CHOWN | (VIGIL_SYS_TRUNCATE << 8),
-    [93] = VIGIL_SYS_FCHOWN | (VIGIL_SYS_FTRUNCATE << 8),
-    [94] = VIGIL_SYS_LCHOWN | (VIGIL_SYS_FCHMOD << 8),
-    [260] = VIGIL_SYS_FCHOWNAT,    [76] = VIGIL_SYS_TRUNCATE,
-    [77] = VIGIL_SYS_FTRUNCATE,    [319] = VIGIL_SYS_MEMFD_CREATE,
-    [165] = VIGIL_SYS_MOUNT,
-    /* the new mount API: the same numbers in both tables */
-    [428] = VIGIL_SYS_OPEN_TREE | (VIGIL_SYS_OPEN_TREE << 8),
-    [429] = VIGIL_SYS_MOVE_MOUNT | (VIGIL_SYS_MOVE_MOUNT << 8),
-    /* ia32 */
-    [10] = VIGIL_SYS_UNLINK << 8,  [301] = VIGIL_SYS_UNLINKAT << 8,
-    [40] = VIGIL_SYS_RMDIR << 8,   [38] = VIGIL_SYS_RENAME << 8,
-    [302] = VIGIL_SYS_RENAMEAT << 8, [353] = VIGIL_SYS_RENAMEAT2 << 8,
-    [39] = VIGIL_SYS_MKDIR << 8,   [296] = VIGIL_SYS_MKDIRAT << 8,
-    [9] = VIGIL_SYS_LINK << 8,     [303] = VIGIL_SYS_LINKAT << 8,
-    [306] = VIGIL_SYS_FCHMODAT << 8, [304] = VIGIL_SYS_SYMLINKAT << 8,
-    [15] = VIGIL_SYS_CHMOD << 8,   [298] = VIGIL_SYS_FCHOWNAT << 8,
-    /* 83, 92, 93 and 94 (ia32 symlink, truncate, ftruncate, fchmod) are with the native
-     * numbers above. */
-    [182] = (VIGIL_SYS_CHOWN | FILE_OP_UID16) << 8,
-    [16] = (VIGIL_SYS_LCHOWN | FILE_OP_UID16) << 8,
-    [95] = (VIGIL_SYS_FCHOWN | FILE_OP_UID16) << 8,
-    [212] = VIGIL_SYS_CHOWN << 8,  [198] = VIGIL_SYS_LCHOWN << 8,
-    [207] = VIGIL_SYS_FCHOWN << 8, [193] = (VIGIL_SYS_TRUNCATE | FILE_OP_LEN64) << 8,
-    [194] = (VIGIL_SYS_FTRUNCATE | FILE_OP_LEN64) << 8,
-    [356] = VIGIL_SYS_MEMFD_CREATE << 8, [21] = VIGIL_SYS_MOUNT << 8,
-    [452] = VIGIL_SYS_FCHMODAT2 | (VIGIL_SYS_FCHMODAT2 << 8),
-};
 
 /* Event type of a file-operation syscall id. */
 static __always_inline __u32 file_op_event_type(__u32 sys) {
@@ -288,15 +244,16 @@ static __always_inline void file_op_decode(__u32 id, const __u64 *arg, long ret,
   }
 }
 
-/* The file-operation table entry of the current syscall, or 0; *compat says which table. */
-static __always_inline __u32 file_op_current(struct pt_regs *regs, __u64 nr, bool *compat,
-                                             const bool fast) {
+/* The file-operation table byte of syscall `nr` of the current task, or 0 (also for an
+ * open); *compat says which table. */
+static __always_inline __u32 file_op_current(__u64 nr, bool *compat, const bool fast) {
   if (nr >= 512) return 0;
-  __u16 entry = file_op_syscalls[nr & 511];
+  __u16 entry = file_syscalls[nr & 511];
   if (!entry) return 0;
   struct task_struct *task = current_task(fast);
   *compat = VREAD(fast, task, thread_info.status) & TS_COMPAT;
-  return *compat ? entry >> 8 : entry & 0xff;
+  const __u32 byte = *compat ? entry >> 8 : entry & 0xff;
+  return byte & FILE_SYS_OPEN ? 0 : byte;
 }
 
 /* Kernel dev_t (major << 20 | minor) to the st_dev encoding user space sees. */
@@ -580,7 +537,7 @@ static __always_inline void file_op_hook(__u32 type, struct dentry *d1, struct v
   if (self_tgid && (bpf_get_current_pid_tgid() >> 32) == self_tgid) return;
   struct pt_regs *regs = current_user_regs();
   bool compat = false;
-  __u32 id = file_op_current(regs, BPF_CORE_READ(regs, orig_ax), &compat, false);
+  __u32 id = file_op_current(BPF_CORE_READ(regs, orig_ax), &compat, false);
   __u32 sys = id & FILE_OP_ID_MASK;
   if (!sys || file_op_event_type(sys) != type) return;
   struct vigil_scratch *s = NULL;
@@ -663,13 +620,6 @@ static __always_inline void file_op_exit(struct pt_regs *regs, __u32 id, bool co
   if (size) submit(e, size);
 }
 
-/* Every syscall exit: dispatches file operations to file_op_exit(). */
-static __always_inline void file_ops_sys_exit(struct pt_regs *regs, __u64 nr, long ret,
-                                              const bool fast, const bool parked) {
-  bool compat = false;
-  __u32 id = file_op_current(regs, nr, &compat, fast);
-  if (id) file_op_exit(regs, id, compat, ret, fast, parked);
-}
 
 /* ---- fentry mode: the exit of every syscall, through a raw tracepoint ----
  * Opens have fexit programs on their syscall functions in this mode; the two dozen file
@@ -679,7 +629,9 @@ static __always_inline void file_ops_sys_exit(struct pt_regs *regs, __u64 nr, lo
  * pt_regs argument. */
 SEC("raw_tp/sys_exit")
 int BPF_PROG(fe_sys_exit_ops, struct pt_regs *regs, long ret) {
-  file_ops_sys_exit(regs, BPF_CORE_READ(regs, orig_ax), ret, false, true);
+  bool compat = false;
+  const __u32 id = file_op_current(BPF_CORE_READ(regs, orig_ax), &compat, false);
+  if (id) file_op_exit(regs, id, compat, ret, false, true);
   return 0;
 }
 
