@@ -49,7 +49,6 @@ __u32 file_id_count = 0;
 #define IA32_OPENAT 295
 #define IA32_OPEN_BY_HANDLE_AT 342
 #define IA32_OPENAT2 437
-#define TS_COMPAT 0x0002
 
 #define O_CREAT_WRONLY_TRUNC 01101
 
@@ -137,7 +136,8 @@ static __always_inline struct file *task_fd_file(struct task_struct *task, long 
   if (fd < 0 || fd >= max) return NULL;
   if (fast) {
     /* The slot is one pointer: read it with a direct load through a one-pointer type. */
-    struct llist_node *slot = bpf_rdonly_cast((void *)&fds[fd], bpf_core_type_id_kernel(struct llist_node));
+    struct llist_node *slot =
+        bpf_rdonly_cast((void *)&fds[fd], bpf_core_type_id_kernel(struct llist_node));
     file = (__u64)slot->next;
   } else {
     bpf_probe_read_kernel(&file, sizeof(file), &fds[fd]);
@@ -204,11 +204,12 @@ static __always_inline bool open_dropped(struct task_struct *task, long fd, cons
   return true;
 }
 
-/* An open described by `a` returned `ret`, and open_dropped() did not drop it: builds and
- * submits its record when a rule may want it. `flags` are VIGIL_OPEN_* bits the caller knows (compat, io_uring). */
+/* An open described by `a` returned `ret`; its type is enabled and open_dropped() did not
+ * drop it: builds and submits its record when a rule may want it. `flags` are VIGIL_OPEN_*
+ * bits the caller knows (compat, io_uring). */
 static __always_inline void emit_open(const struct open_args *a, long ret, __u32 flags,
                                       const bool fast) {
-  if (!type_enabled(VIGIL_EVENT_OPEN) || is_self()) return;
+  if (is_self()) return;
   __u32 cfg = filter_cfg.file_flags;
   if (ret < 0 && !(cfg & VIGIL_FILTER_FAILED)) {
     count(VIGIL_STAT_FILTERED_PATH);
@@ -292,12 +293,9 @@ static __always_inline void open_exit(struct pt_regs *regs, struct task_struct *
  * open, a file operation, or neither (most syscalls stop there). */
 static __always_inline void file_sys_exit(struct pt_regs *regs, __u64 nr, long ret,
                                           const bool fast) {
-  if (nr >= 512) return;
-  const __u16 entry = file_syscalls[nr & 511];
-  if (!entry) return;
-  struct task_struct *task = current_task(fast);
-  const bool compat = VREAD(fast, task, thread_info.status) & TS_COMPAT;
-  const __u32 byte = compat ? entry >> 8 : entry & 0xff;
+  struct task_struct *task = NULL;
+  bool compat = false;
+  const __u32 byte = file_syscall_byte(nr, &task, &compat, fast);
   if (byte & FILE_SYS_OPEN)
     open_exit(regs, task, nr, ret, fast);
   else if (byte)

@@ -247,12 +247,8 @@ static __always_inline void file_op_decode(__u32 id, const __u64 *arg, long ret,
 /* The file-operation table byte of syscall `nr` of the current task, or 0 (also for an
  * open); *compat says which table. */
 static __always_inline __u32 file_op_current(__u64 nr, bool *compat, const bool fast) {
-  if (nr >= 512) return 0;
-  __u16 entry = file_syscalls[nr & 511];
-  if (!entry) return 0;
-  struct task_struct *task = current_task(fast);
-  *compat = VREAD(fast, task, thread_info.status) & TS_COMPAT;
-  const __u32 byte = *compat ? entry >> 8 : entry & 0xff;
+  struct task_struct *task = NULL;
+  const __u32 byte = file_syscall_byte(nr, &task, compat, fast);
   return byte & FILE_SYS_OPEN ? 0 : byte;
 }
 
@@ -638,23 +634,30 @@ int BPF_PROG(fe_sys_exit_ops, struct pt_regs *regs, long ret) {
 /* The hooks: one program each, all optional (kernels without CONFIG_SECURITY_PATH keep the
  * exit's names). The dentry of a new name (mkdir, symlink, link, rename's target) is
  * negative or another file's; only path 1 carries the identity. */
-SEC("fentry/security_path_unlink")
-int BPF_PROG(fe_path_unlink, const struct path *dir, struct dentry *dentry) {
-  file_op_hook(VIGIL_EVENT_UNLINK, dentry, BPF_CORE_READ(dir, mnt), NULL, NULL, NULL);
-  return 0;
-}
 
-SEC("fentry/security_path_rmdir")
-int BPF_PROG(fe_path_rmdir, const struct path *dir, struct dentry *dentry) {
-  file_op_hook(VIGIL_EVENT_UNLINK, dentry, BPF_CORE_READ(dir, mnt), NULL, NULL, NULL);
-  return 0;
-}
+/* security_path_<op>(dir, dentry): the name `dentry` in the resolved directory `dir`. */
+#define VIGIL_PATH_HOOK_IN_DIR(op, type)                                              \
+  SEC("fentry/security_path_" #op)                                                    \
+  int BPF_PROG(fe_path_##op, const struct path *dir, struct dentry *dentry) {        \
+    file_op_hook(type, dentry, BPF_CORE_READ(dir, mnt), NULL, NULL, NULL);            \
+    return 0;                                                                         \
+  }
 
-SEC("fentry/security_path_mkdir")
-int BPF_PROG(fe_path_mkdir, const struct path *dir, struct dentry *dentry) {
-  file_op_hook(VIGIL_EVENT_MKDIR, dentry, BPF_CORE_READ(dir, mnt), NULL, NULL, NULL);
-  return 0;
-}
+/* security_path_<op>(path): the file itself. */
+#define VIGIL_PATH_HOOK_ON_FILE(op, type)                                             \
+  SEC("fentry/security_path_" #op)                                                    \
+  int BPF_PROG(fe_path_##op, const struct path *path) {                              \
+    file_op_hook(type, BPF_CORE_READ(path, dentry), BPF_CORE_READ(path, mnt), NULL,   \
+                 NULL, NULL);                                                         \
+    return 0;                                                                         \
+  }
+
+VIGIL_PATH_HOOK_IN_DIR(unlink, VIGIL_EVENT_UNLINK)
+VIGIL_PATH_HOOK_IN_DIR(rmdir, VIGIL_EVENT_UNLINK)
+VIGIL_PATH_HOOK_IN_DIR(mkdir, VIGIL_EVENT_MKDIR)
+VIGIL_PATH_HOOK_ON_FILE(chmod, VIGIL_EVENT_CHMOD)
+VIGIL_PATH_HOOK_ON_FILE(chown, VIGIL_EVENT_CHOWN)
+VIGIL_PATH_HOOK_ON_FILE(truncate, VIGIL_EVENT_TRUNCATE)
 
 SEC("fentry/security_path_rename")
 int BPF_PROG(fe_path_rename, const struct path *old_dir, struct dentry *old_dentry,
@@ -677,27 +680,6 @@ SEC("fentry/security_path_symlink")
 int BPF_PROG(fe_path_symlink, const struct path *dir, struct dentry *dentry,
              const char *old_name) {
   file_op_hook(VIGIL_EVENT_SYMLINK, NULL, NULL, old_name, dentry, BPF_CORE_READ(dir, mnt));
-  return 0;
-}
-
-SEC("fentry/security_path_chmod")
-int BPF_PROG(fe_path_chmod, const struct path *path) {
-  file_op_hook(VIGIL_EVENT_CHMOD, BPF_CORE_READ(path, dentry), BPF_CORE_READ(path, mnt), NULL,
-               NULL, NULL);
-  return 0;
-}
-
-SEC("fentry/security_path_chown")
-int BPF_PROG(fe_path_chown, const struct path *path) {
-  file_op_hook(VIGIL_EVENT_CHOWN, BPF_CORE_READ(path, dentry), BPF_CORE_READ(path, mnt), NULL,
-               NULL, NULL);
-  return 0;
-}
-
-SEC("fentry/security_path_truncate")
-int BPF_PROG(fe_path_truncate, const struct path *path) {
-  file_op_hook(VIGIL_EVENT_TRUNCATE, BPF_CORE_READ(path, dentry), BPF_CORE_READ(path, mnt), NULL,
-               NULL, NULL);
   return 0;
 }
 

@@ -45,9 +45,12 @@ absl::Status FileProbe::ProgramSupported(absl::string_view program, KernelEnv& e
     const int sqe_args = submit_req || !vigil::ReleaseAtLeast(env.kernel_release(), 6, 0)
                              ? -1
                              : env.BtfTracepointArgs("io_uring_submit_sqe");
-    bool supported = submit_req || sqe_args == 2 || sqe_args == 7;
-    if (absl::EndsWith(program, "__sqe")) supported = sqe_args == 7;
-    if (absl::EndsWith(program, "__sqe_req")) supported = sqe_args == 2;
+    // The argument count a stand-in is written for; 0 for the programs every form serves.
+    int needs = 0;
+    if (absl::EndsWith(program, "__sqe")) needs = 7;
+    if (absl::EndsWith(program, "__sqe_req")) needs = 2;
+    const bool supported =
+        needs != 0 ? sqe_args == needs : submit_req || sqe_args == 2 || sqe_args == 7;
     if (!supported) {
       return absl::UnimplementedError(
           "needs io_uring_submit_req, or io_uring_submit_sqe with the request (Linux 6.0+)");

@@ -20,10 +20,10 @@ namespace vigil::sensor::probes {
 // (unlink, rename, ...) through sys_exit in every mode, built inside the kernel at the
 // security_path_* hooks in fentry mode and told by the inode-timestamp tracepoints where
 // only tracepoints attach; io_uring requests through the submission and completion
-// tracepoints. Opens reach user space only when their
-// resolved path starts with a prefix of the interest set, has a hidden component (when asked), or
-// when the filter says all files, or when the opened file is in the identity set (device and
-// inode); everything else is dropped in the kernel and counted as filtered.
+// tracepoints. Opens reach user space only when their resolved path starts with a prefix of
+// the interest set, has a hidden component (when asked), or when the filter says all files,
+// or when the opened file is in the identity set (device and inode); everything else is
+// dropped in the kernel and counted as filtered.
 class FileProbe : public SkeletonModule<file_bpf> {
  public:
   FileProbe();
