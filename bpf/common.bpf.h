@@ -279,6 +279,24 @@ static __always_inline struct task_struct *current_task(const bool fast) {
   return fast ? bpf_get_current_task_btf() : (struct task_struct *)bpf_get_current_task();
 }
 
+/* thread_info.status: the task is in a 32-bit (ia32) syscall. */
+#define TS_COMPAT 0x0002
+
+/* The byte a module's per-syscall table (512 entries: the x86_64 syscall of each number in
+ * the low byte, the ia32 one in the high byte) holds for syscall `nr` of the current task,
+ * or 0. Past the lookup (most syscalls stop there) *task is the current task and *compat
+ * says which table it called through. */
+static __always_inline __u32 syscall_table_byte(const __u16 *table, __u64 nr,
+                                                struct task_struct **task, bool *compat,
+                                                const bool fast) {
+  if (nr >= 512) return 0;
+  const __u16 entry = table[nr & 511];
+  if (!entry) return 0;
+  *task = current_task(fast);
+  *compat = VREAD(fast, *task, thread_info.status) & TS_COMPAT;
+  return *compat ? entry >> 8 : entry & 0xff;
+}
+
 /* The user registers saved at syscall entry of the current task (read with CO-RE).
  * bpf_task_pt_regs() arrived in 5.15; before it the registers sit at the top of the
  * task's kernel stack (x86_64: THREAD_SIZE is 16 KiB without KASAN). The branch not
@@ -290,6 +308,27 @@ static __always_inline struct pt_regs *current_user_regs(void) {
   struct task_struct *task = (struct task_struct *)bpf_get_current_task();
   __u64 stack = (__u64)BPF_CORE_READ(task, stack);
   return (struct pt_regs *)(stack + VIGIL_X86_THREAD_SIZE) - 1;
+}
+
+/* The struct file behind descriptor `fd` of `task` (the current task), or NULL. */
+static __always_inline struct file *task_fd_file(struct task_struct *task, long fd,
+                                                 const bool fast) {
+  struct files_struct *files = VREAD(fast, task, files);
+  struct fdtable *fdt = VREAD(fast, files, fdt);
+  struct file **fds = VREAD(fast, fdt, fd);
+  unsigned int max = VREAD(fast, fdt, max_fds);
+  __u64 file = 0;
+  if (fd < 0 || fd >= max) return NULL;
+  if (fast) {
+    /* The slot is one pointer: read it with a direct load through a one-pointer type. */
+    struct llist_node *slot =
+        bpf_rdonly_cast((void *)&fds[fd], bpf_core_type_id_kernel(struct llist_node));
+    file = (__u64)slot->next;
+  } else {
+    bpf_probe_read_kernel(&file, sizeof(file), &fds[fd]);
+  }
+  if (!file) return NULL;
+  return VCAST(fast, struct file, file);
 }
 
 /* Starts a walk of (dentry, vfsmount) up to the root of `task` (the current task) in s->w. */

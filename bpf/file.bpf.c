@@ -125,27 +125,6 @@ static __always_inline bool decode_args(struct pt_regs *regs, __u64 nr, struct o
   return true;
 }
 
-/* The struct file behind descriptor `fd` of `task` (the current task), or NULL. */
-static __always_inline struct file *task_fd_file(struct task_struct *task, long fd,
-                                                 const bool fast) {
-  struct files_struct *files = VREAD(fast, task, files);
-  struct fdtable *fdt = VREAD(fast, files, fdt);
-  struct file **fds = VREAD(fast, fdt, fd);
-  unsigned int max = VREAD(fast, fdt, max_fds);
-  __u64 file = 0;
-  if (fd < 0 || fd >= max) return NULL;
-  if (fast) {
-    /* The slot is one pointer: read it with a direct load through a one-pointer type. */
-    struct llist_node *slot =
-        bpf_rdonly_cast((void *)&fds[fd], bpf_core_type_id_kernel(struct llist_node));
-    file = (__u64)slot->next;
-  } else {
-    bpf_probe_read_kernel(&file, sizeof(file), &fds[fd]);
-  }
-  if (!file) return NULL;
-  return VCAST(fast, struct file, file);
-}
-
 /* The struct file behind descriptor `fd` of the current task, or NULL. */
 static __always_inline struct file *fd_to_file(long fd, const bool fast) {
   return task_fd_file(current_task(fast), fd, fast);

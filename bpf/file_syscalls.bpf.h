@@ -63,19 +63,12 @@ static const __u16 file_syscalls[512] = {
     [452] = VIGIL_SYS_FCHMODAT2 | (VIGIL_SYS_FCHMODAT2 << 8),
 };
 
-#define TS_COMPAT 0x0002
-
 /* The table byte of syscall `nr` of the current task: FILE_SYS_OPEN, a file operation's id,
  * or 0. Past the lookup (most syscalls stop there) *task is the current task and *compat
  * says which table it called through. */
 static __always_inline __u32 file_syscall_byte(__u64 nr, struct task_struct **task,
                                                bool *compat, const bool fast) {
-  if (nr >= 512) return 0;
-  const __u16 entry = file_syscalls[nr & 511];
-  if (!entry) return 0;
-  *task = current_task(fast);
-  *compat = VREAD(fast, *task, thread_info.status) & TS_COMPAT;
-  return *compat ? entry >> 8 : entry & 0xff;
+  return syscall_table_byte(file_syscalls, nr, task, compat, fast);
 }
 
 #endif /* VIGIL_BPF_FILE_SYSCALLS_BPF_H_ */

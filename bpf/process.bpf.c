@@ -8,6 +8,7 @@
  */
 #include "common.bpf.h"
 #include "abi/process.h"
+#include "sock.bpf.h"
 
 /* Credentials seen just before exec commits the new ones, keyed by thread-group id (a
  * credential hook may run before or after de_thread() has made the exec'ing thread the
@@ -112,6 +113,29 @@ _Static_assert(sizeof(struct vigil_exec_event) + VIGIL_PATH_MAX + VIGIL_ARGV_MAX
                    VIGIL_RECORD_MAX,
                "an exec record with the longest path and argv must fit the scratch record");
 
+/* Notes which of descriptors 0, 1 and 2 are IPv4/IPv6 sockets, and the remote endpoint of
+ * the first one: a process started with its input or output on a network connection. */
+static __always_inline void stdio_sockets(struct task_struct *task, struct vigil_exec_event *e) {
+  __u8 laddr[16];
+  __u16 lport = 0;
+  e->stdio_sockets = 0;
+  e->stdio_rport = 0;
+  e->stdio_protocol = 0;
+  e->reserved = 0;
+  __builtin_memset(e->stdio_raddr, 0, sizeof(e->stdio_raddr));
+  for (int fd = 0; fd < 3; fd++) {
+    struct sock *sk = file_sock(task_fd_file(task, fd, false));
+    if (!sk) continue;
+    const __u16 family = inet_family(sk);
+    if (!family) continue;
+    if (!e->stdio_sockets) {
+      sock_endpoints(sk, family, laddr, e->stdio_raddr, &lport, &e->stdio_rport);
+      e->stdio_protocol = BPF_CORE_READ(sk, sk_protocol);
+    }
+    e->stdio_sockets |= 1 << fd;
+  }
+}
+
 static __always_inline void handle_exec(struct file *file, __u32 old_pid) {
   __u32 tgid = bpf_get_current_pid_tgid() >> 32;
   struct exec_creds *before = bpf_map_lookup_elem(&exec_creds_before, &tgid);
@@ -145,6 +169,7 @@ static __always_inline void handle_exec(struct file *file, __u32 old_pid) {
   e->file_uid = BPF_CORE_READ(inode, i_uid.val);
   e->file_gid = BPF_CORE_READ(inode, i_gid.val);
   if (BPF_CORE_READ(inode, i_nlink) == 0) e->flags |= VIGIL_EXEC_FILE_UNLINKED;
+  stdio_sockets(task, e);
 
   char *data = (char *)(e + 1);
   __u32 path_len;

@@ -1,5 +1,8 @@
 #include "event/fields.h"
 
+#include <cerrno>
+#include <cstring>
+
 #include "absl/strings/ascii.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
@@ -33,6 +36,14 @@ absl::string_view ExePath(const EventView& v) {
   return p != nullptr ? absl::string_view(p->exe) : absl::string_view();
 }
 
+// "SUCCESS" for a result of 0 or more, else the errno's name ("E123" when unnamed).
+absl::string_view ResultName(int64_t result) {
+  if (result >= 0) return "SUCCESS";
+  if (result < -4095) return "EUNKNOWN";
+  const char* name = strerrorname_np(static_cast<int>(-result));
+  return name != nullptr ? absl::string_view(name) : absl::string_view("EUNKNOWN");
+}
+
 FieldValue AncestorComm(const EventView& v, int n) {
   const ProcessInfo* p = v.ancestor(n);
   return p != nullptr ? StrValue(p->comm) : AbsentValue();
@@ -50,6 +61,21 @@ std::vector<FieldInfo> CommonFields() {
       {"evt.time", FieldType::kInt, kAllEvents, false,
        "When the kernel saw the event: CLOCK_BOOTTIME nanoseconds.",
        VIGIL_FIELD(return NumValue(static_cast<int64_t>(v.event().task.time_boot_ns));)},
+      {"evt.rawres", FieldType::kInt, kAllEvents, false,
+       "The result of events that have one: an open's or file operation's return value (0, "
+       "an fd, or -errno), a connection's outcome (0, the accepted fd, or -errno; "
+       "-EINPROGRESS while a connect is pending). Absent for other events.",
+       VIGIL_FIELD(int64_t r = 0; return EventResult(v.event(), &r) ? NumValue(r) : AbsentValue();)},
+      {"evt.res", FieldType::kString, kAllEvents, false,
+       "evt.rawres as text: SUCCESS, or the errno name (ENOENT, ECONNREFUSED, EINPROGRESS, "
+       "...). Absent for events without a result.",
+       VIGIL_FIELD(int64_t r = 0; if (!EventResult(v.event(), &r)) return AbsentValue();
+                   return StrValue(ResultName(r));)},
+      {"evt.failed", FieldType::kBool, kAllEvents, false,
+       "The event's result is an error (evt.rawres < 0; a pending connect is not failed). "
+       "Absent for events without a result.",
+       VIGIL_FIELD(int64_t r = 0; if (!EventResult(v.event(), &r)) return AbsentValue();
+                   return NumValue(r < 0 && r != -EINPROGRESS);)},
       {"evt.count", FieldType::kInt, kAllEvents, false,
        "In the output of a threshold rule: the events counted when it fired; 1 otherwise.",
        VIGIL_FIELD(return NumValue(static_cast<int64_t>(v.match_count()));)},
@@ -184,6 +210,7 @@ absl::string_view FieldTypeName(FieldType type) {
     case FieldType::kFlags: return "flags";
     case FieldType::kBool: return "bool";
     case FieldType::kFile: return "file";
+    case FieldType::kIp: return "ip";
   }
   return "unknown";
 }

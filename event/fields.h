@@ -19,10 +19,12 @@ namespace vigil::event {
 
 // Value types. Strings and paths compare as text (paths also with glob and pmatch);
 // the numeric kinds compare as signed 64-bit integers; booleans as true/false; a file
-// identity (event/file_id.h) only with `in`, against the identities of listed paths.
-enum class FieldType { kString, kPath, kInt, kUid, kFlags, kBool, kFile };
+// identity (event/file_id.h) only with `in`, against the identities of listed paths; an IP
+// address (event/ip.h: 16 bytes in FieldValue::str) with =, != and in, against addresses
+// and CIDR networks.
+enum class FieldType { kString, kPath, kInt, kUid, kFlags, kBool, kFile, kIp };
 
-// "string", "path", "int", "uid", "flags", "bool" or "file".
+// "string", "path", "int", "uid", "flags", "bool", "file" or "ip".
 absl::string_view FieldTypeName(FieldType type);
 
 // True for the types that hold integers (int, uid, flags): they compare numerically, in

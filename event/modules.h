@@ -8,9 +8,10 @@
 #define VIGIL_EVENT_MODULES_H_
 
 #include "event/modules/file.h"
+#include "event/modules/net.h"
 #include "event/modules/process.h"
 
 // X(name) once per module.
-#define VIGIL_PROBE_MODULES(X) X(process) X(file)
+#define VIGIL_PROBE_MODULES(X) X(process) X(file) X(net)
 
 #endif  // VIGIL_EVENT_MODULES_H_

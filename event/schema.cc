@@ -92,6 +92,13 @@ absl::string_view EvtTypeName(const Event& event) {
   return info->evt_type_of != nullptr ? info->evt_type_of(event) : info->evt_type;
 }
 
+bool EventResult(const Event& event, int64_t* result) {
+  const EventTypeInfo* info = FindEventType(event.type);
+  if (info == nullptr || info->result_of == nullptr) return false;
+  *result = info->result_of(event);
+  return true;
+}
+
 uint32_t RegisteredEventMask() { return Index().mask; }
 
 }  // namespace vigil::event

@@ -5,6 +5,7 @@
 #ifndef VIGIL_EVENT_SCHEMA_H_
 #define VIGIL_EVENT_SCHEMA_H_
 
+#include <cstdint>
 #include <vector>
 
 #include "absl/strings/string_view.h"
@@ -25,6 +26,9 @@ struct EventTypeInfo {
   absl::string_view (*evt_type_of)(const Event& event) = nullptr;
   // Every evt.type value that stands for this type ("open", "openat", ... for open).
   std::vector<absl::string_view> evt_type_names;
+  // For types that report a result (a syscall's return value, a connection's outcome):
+  // 0 or more on success, -errno on failure. Read by evt.rawres, evt.res and evt.failed.
+  int64_t (*result_of)(const Event& event) = nullptr;
 };
 
 // A probe module's contribution to the event model.
@@ -56,6 +60,10 @@ bool EventTypeOfEvtName(absl::string_view evt_type, EventType* type, bool* whole
 
 // The value of evt.type for an event: "execve", "clone", "procexit", "openat", ...
 absl::string_view EvtTypeName(const Event& event);
+
+// Sets *result to the event's result (EventTypeInfo::result_of); false for events of a
+// type without one.
+bool EventResult(const Event& event, int64_t* result);
 
 // The mask of every registered event type.
 uint32_t RegisteredEventMask();

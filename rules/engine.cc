@@ -57,8 +57,8 @@ void AppendField(const FieldRef& ref, const EventView& view, std::vector<AlertFi
   field.type = ref.field->type;
   field.present = value.present;
   field.num = value.num;
-  if (ref.field->type == FieldType::kFile) {
-    if (value.present) AppendFieldText(*ref.field, value, &field.str);  // "dev:ino"
+  if (ref.field->type == FieldType::kFile || ref.field->type == FieldType::kIp) {
+    if (value.present) AppendFieldText(*ref.field, value, &field.str);  // "dev:ino", "10.0.0.1"
   } else {
     field.str = std::string(value.str);
   }

@@ -3,6 +3,7 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "event/ip.h"
 
 namespace vigil::rules {
 namespace {
@@ -44,6 +45,7 @@ void AppendFieldText(const FieldInfo& field, const FieldValue& value, std::strin
     case FieldType::kInt:
     case FieldType::kUid: absl::StrAppend(out, value.num); return;
     case FieldType::kFile: absl::StrAppend(out, value.file.dev, ":", value.file.ino); return;
+    case FieldType::kIp: out->append(event::FormatIp(value.str)); return;
   }
 }
 

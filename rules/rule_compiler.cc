@@ -13,6 +13,7 @@
 #include "absl/strings/str_join.h"
 #include "absl/strings/strip.h"
 #include "common/status_macros.h"
+#include "event/ip.h"
 #include "rules/condition_parser.h"
 #include "rules/glob.h"
 #include "rules/kernel_filter.h"
@@ -125,6 +126,7 @@ bool OpApplies(FieldType type, CompareOp op) {
       }
     case FieldType::kBool: return op == CompareOp::kEq || op == CompareOp::kNe;
     case FieldType::kFile: return op == CompareOp::kIn;
+    case FieldType::kIp: return op == CompareOp::kEq || op == CompareOp::kNe || op == CompareOp::kIn;
   }
   return false;
 }
@@ -350,6 +352,15 @@ absl::StatusOr<uint32_t> RuleSetCompiler::CompileCompare(absl::string_view field
                                       " in (...) takes absolute paths, '", v.text, "' is not one"));
       }
       node.numbers.push_back(set_->file_identities_->Add(v.text));
+    }
+  } else if (field.type == FieldType::kIp) {
+    for (const Item& v : items) {
+      absl::StatusOr<event::IpNetwork> net = event::ParseIpNetwork(v.text);
+      if (!net.ok()) {
+        return RuleError(*v.where, absl::StrCat("type mismatch: ", field.name, " is an ip, ",
+                                                net.status().message()));
+      }
+      node.strings.push_back(event::PackNetwork(*net));
     }
   } else if (IsNumeric(field.type)) {
     for (const Item& v : items) {

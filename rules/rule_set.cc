@@ -6,6 +6,7 @@
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
+#include "event/ip.h"
 #include "rules/glob.h"
 
 namespace vigil::rules {
@@ -89,6 +90,16 @@ bool RuleSet::EvalCompare(const Node& node, const EventView& view) const {
   if (!value.present) return false;
   if (node.field->type == FieldType::kFile) {
     return file_identities_->Matches(node.numbers, value.file);
+  }
+  if (node.field->type == FieldType::kIp) {
+    bool in = false;
+    for (const std::string& item : node.strings) {
+      if (event::InNetwork(value.str, event::UnpackNetwork(item))) {
+        in = true;
+        break;
+      }
+    }
+    return node.op == CompareOp::kNe ? !in : in;
   }
   if (node.field->type == FieldType::kBool) {
     const bool equal = (value.num != 0) == (node.numbers[0] != 0);

@@ -1,6 +1,9 @@
 #include "sensor/health.h"
 
+#include <arpa/inet.h>
 #include <fcntl.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -61,10 +64,19 @@ void HealthMonitor::SetNotReady(std::string reason) {
 void HealthMonitor::Loop() {
   Watchdog dog(Watchdog::Options{stall_after_ms_ * 1'000'000, 2});
   while (!stop_.WaitForNotificationWithTimeout(absl::Seconds(1))) {
-    // The canary: an open and a thread start that each module's hooks see, and count as
-    // the sensor's own activity.
+    // The canary: an open, a thread start and a UDP connect that each module's hooks see,
+    // and count as the sensor's own activity.
     if (const int fd = open("/proc/self/stat", O_RDONLY | O_CLOEXEC); fd >= 0) close(fd);
     std::thread([] {}).join();
+    if (const int s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0); s >= 0) {
+      // A UDP connect sends nothing: it only names the peer (here, loopback's discard port).
+      sockaddr_in peer{};
+      peer.sin_family = AF_INET;
+      peer.sin_port = htons(9);
+      peer.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+      (void)connect(s, reinterpret_cast<const sockaddr*>(&peer), sizeof(peer));
+      close(s);
+    }
 
     WatchdogSample sample;
     sample.now_ns = ClockNs(CLOCK_MONOTONIC);

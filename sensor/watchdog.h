@@ -17,7 +17,7 @@ struct WatchdogSample {
   uint64_t ring_producer = 0;
   // Per running module: the sum of all its kernel counters (records emitted, filtered or
   // dropped). Taken after a canary action that each module's hooks see (the watchdog's
-  // own open() and thread start/exit, counted as the sensor's own activity), so a module
+  // own open(), thread start/exit and UDP connect, counted as its own activity), so a module
   // whose sum did not move did not run.
   std::map<std::string, uint64_t> module_activity;
 };

@@ -57,6 +57,14 @@ struct vigil_exec_event {
   __u64 cap_effective;
   __u64 cap_permitted_before;
   __u64 cap_effective_before;
+  /* The first of standard input, output and error that is an IPv4/IPv6 socket at exec
+   * (a shell whose input or output is a network connection): its remote endpoint
+   * (16 bytes, IPv4 as v4-mapped), port and protocol; all 0 when none is. */
+  __u8 stdio_raddr[16];
+  __u16 stdio_rport;
+  __u8 stdio_protocol;
+  __u8 stdio_sockets; /* bit n: descriptor n (0, 1, 2) is an IPv4/IPv6 socket */
+  __u32 reserved;
   /* char path[path_len]; char argv[argv_len]; */
 };
 

@@ -16,7 +16,7 @@
 #include <linux/types.h>
 #endif
 
-#define VIGIL_ABI_VERSION 2
+#define VIGIL_ABI_VERSION 3
 
 #define VIGIL_COMM_LEN 16
 /* Longest resolved path a record carries (bytes, no NUL). Longer paths are truncated

@@ -69,11 +69,6 @@ ModuleSchema* MakeSchema() {
            {"open", "openat", "openat2", "creat", "open_by_handle_at"}},
       },
       {
-          {"evt.failed", FieldType::kBool, EventBit(kOpen) | kFileOpEvents, false,
-           "The syscall failed.", VIGIL_FIELD(return NumValue(Result(v.event()) < 0);)},
-          {"evt.rawres", FieldType::kInt, EventBit(kOpen) | kFileOpEvents, false,
-           "The syscall's return value (0, an fd, or -errno).",
-           VIGIL_FIELD(return NumValue(Result(v.event()));)},
           {"evt.is_open_read", FieldType::kBool, EventBit(kOpen), false,
            "The file was opened for reading (O_RDONLY or O_RDWR).",
            VIGIL_FIELD(return NumValue((v.event().open.flags & O_ACCMODE) != O_WRONLY);)},
@@ -129,6 +124,7 @@ ModuleSchema* MakeSchema() {
       },
   };
   for (EventTypeInfo& info : FileOpEventTypes()) schema->event_types.push_back(std::move(info));
+  for (EventTypeInfo& info : schema->event_types) info.result_of = Result;
   for (FieldInfo& field : FileOpFields()) schema->fields.push_back(std::move(field));
   return schema;
 }

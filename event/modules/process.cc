@@ -79,6 +79,24 @@ const ModuleSchema& Schema() {
            "granted, through file capabilities or a setuid-root file; 0 when nothing "
            "(Vigil).",
            VIGIL_FIELD(const auto& x = v.event().exec; return CapsBeforeKnown(x, x.cap_gained());)},
+          {"proc.is_stdin_socket", FieldType::kBool, EventBit(kExec), false,
+           "At exec, standard input was an IPv4 or IPv6 socket (a program reading commands "
+           "from a network connection: a reverse or bind shell) (Vigil).",
+           VIGIL_FIELD(return NumValue((v.event().exec.stdio_sockets & 1) != 0);)},
+          {"proc.is_stdout_socket", FieldType::kBool, EventBit(kExec), false,
+           "At exec, standard output or standard error was an IPv4 or IPv6 socket (Vigil).",
+           VIGIL_FIELD(return NumValue((v.event().exec.stdio_sockets & 6) != 0);)},
+          {"proc.stdio_rip", FieldType::kIp, EventBit(kExec), false,
+           "Remote address of the first of standard input, output and error that was a "
+           "network socket at exec; absent when none was (Vigil).",
+           VIGIL_FIELD(const auto& x = v.event().exec;
+                       if (x.stdio_sockets == 0) return AbsentValue();
+                       return StrValue(x.stdio_raddr);)},
+          {"proc.stdio_rport", FieldType::kInt, EventBit(kExec), false,
+           "Remote port of that socket (as proc.stdio_rip) (Vigil).",
+           VIGIL_FIELD(const auto& x = v.event().exec;
+                       if (x.stdio_sockets == 0) return AbsentValue();
+                       return NumValue(x.stdio_rport);)},
       },
   };
   return *schema;

@@ -54,6 +54,12 @@ struct ExecData {
   uint64_t cap_effective = 0;
   uint64_t cap_permitted_before = 0;
   uint64_t cap_effective_before = 0;
+  // Which of descriptors 0, 1, 2 were IPv4/IPv6 sockets at exec (bit n: descriptor n), and
+  // the remote endpoint of the first of them (16-byte address, event/ip.h).
+  uint8_t stdio_sockets = 0;
+  absl::string_view stdio_raddr;
+  uint16_t stdio_rport = 0;
+  uint8_t stdio_protocol = 0;
 
   // The executed file was unlinked and not a memfd: a file that had a name in a
   // filesystem (or was opened O_TMPFILE) and has none now. proc.is_exe_deleted.

@@ -39,7 +39,8 @@ vigil::v1::Alert ToAlertProto(const AlertLine& alert, const std::string& sensor_
       switch (f.type) {
         case rules::FieldType::kString:
         case rules::FieldType::kPath:
-        case rules::FieldType::kFile: field->set_text(f.str); break;
+        case rules::FieldType::kFile:
+        case rules::FieldType::kIp: field->set_text(f.str); break;
         case rules::FieldType::kBool: field->set_flag(f.num != 0); break;
         case rules::FieldType::kInt:
         case rules::FieldType::kUid: field->set_number(f.num); break;

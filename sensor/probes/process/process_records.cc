@@ -1,7 +1,10 @@
 // The process module's records (bpf/abi/process.h): decoded into event::ForkData,
 // ExecData and ExitData, and written as JSON (docs/events.md).
+#include <cstddef>
+
 #include "absl/strings/str_cat.h"
 #include "bpf/abi/process.h"
+#include "event/ip.h"
 #include "sensor/output/json_writer.h"
 #include "sensor/probes/record_registry.h"
 
@@ -49,6 +52,10 @@ DecodeResult DecodeExec(const Record& record, event::Event* event) {
   x.cap_effective = e.cap_effective;
   x.cap_permitted_before = e.cap_permitted_before;
   x.cap_effective_before = e.cap_effective_before;
+  x.stdio_sockets = e.stdio_sockets & 7;
+  x.stdio_raddr = record.Text(offsetof(vigil_exec_event, stdio_raddr), sizeof(e.stdio_raddr));
+  x.stdio_rport = e.stdio_rport;
+  x.stdio_protocol = e.stdio_protocol;
   return std::nullopt;
 }
 
@@ -87,6 +94,12 @@ void ExecJson(const event::Event& event, JsonWriter* w) {
   w->Bool("exe_unlinked", x.file_unlinked);
   w->Uint("cap_permitted", x.cap_permitted);
   w->Uint("cap_effective", x.cap_effective);
+  if (x.stdio_sockets != 0) {
+    w->Uint("stdio_sockets", x.stdio_sockets);
+    w->String("stdio_rip", event::FormatIp(x.stdio_raddr));
+    w->Uint("stdio_rport", x.stdio_rport);
+    w->String("stdio_l4proto", event::L4ProtoName(x.stdio_protocol));
+  }
   w->Bool("creds_before_known", x.creds_before_known);
   if (x.creds_before_known) {
     w->Uint("uid_before", x.uid_before);
