@@ -25,6 +25,10 @@ static_assert(kEventTypeLimit <= 32, "event type masks are 32 bits");
 inline constexpr uint32_t EventBit(EventType type) { return 1u << static_cast<int>(type); }
 // A mask that selects every event type, present and future.
 inline constexpr uint32_t kAllEvents = ~0u;
+// In a field table only: "every type whose module gives it a result"
+// (EventTypeInfo::result_of), resolved to those types' mask when the table is built. Bit
+// 0, which no event type uses.
+inline constexpr uint32_t kEventsWithResult = 1u;
 
 }  // namespace vigil::event
 

@@ -61,19 +61,19 @@ std::vector<FieldInfo> CommonFields() {
       {"evt.time", FieldType::kInt, kAllEvents, false,
        "When the kernel saw the event: CLOCK_BOOTTIME nanoseconds.",
        VIGIL_FIELD(return NumValue(static_cast<int64_t>(v.event().task.time_boot_ns));)},
-      {"evt.rawres", FieldType::kInt, kAllEvents, false,
+      {"evt.rawres", FieldType::kInt, kEventsWithResult, false,
        "The result of events that have one: an open's or file operation's return value (0, "
        "an fd, or -errno), a connection's outcome (0, the accepted fd, or -errno; "
-       "-EINPROGRESS while a connect is pending). Absent for other events.",
-       VIGIL_FIELD(int64_t r = 0; return EventResult(v.event(), &r) ? NumValue(r) : AbsentValue();)},
-      {"evt.res", FieldType::kString, kAllEvents, false,
+       "-EINPROGRESS while a connect is pending).",
+       VIGIL_FIELD(int64_t r = 0;
+                   return EventResult(v.event(), &r) ? NumValue(r) : AbsentValue();)},
+      {"evt.res", FieldType::kString, kEventsWithResult, false,
        "evt.rawres as text: SUCCESS, or the errno name (ENOENT, ECONNREFUSED, EINPROGRESS, "
-       "...). Absent for events without a result.",
+       "...).",
        VIGIL_FIELD(int64_t r = 0; if (!EventResult(v.event(), &r)) return AbsentValue();
                    return StrValue(ResultName(r));)},
-      {"evt.failed", FieldType::kBool, kAllEvents, false,
-       "The event's result is an error (evt.rawres < 0; a pending connect is not failed). "
-       "Absent for events without a result.",
+      {"evt.failed", FieldType::kBool, kEventsWithResult, false,
+       "The event's result is an error (evt.rawres < 0; a pending connect is not failed).",
        VIGIL_FIELD(int64_t r = 0; if (!EventResult(v.event(), &r)) return AbsentValue();
                    return NumValue(r < 0 && r != -EINPROGRESS);)},
       {"evt.count", FieldType::kInt, kAllEvents, false,
@@ -218,8 +218,15 @@ absl::string_view FieldTypeName(FieldType type) {
 const std::vector<FieldInfo>& FieldTable() {
   static const std::vector<FieldInfo>* table = [] {
     auto* all = new std::vector<FieldInfo>(CommonFields());
+    uint32_t with_result = 0;
     for (const ModuleSchema* module : ModuleSchemas()) {
       all->insert(all->end(), module->fields.begin(), module->fields.end());
+      for (const EventTypeInfo& type : module->event_types) {
+        if (type.result_of != nullptr) with_result |= EventBit(type.type);
+      }
+    }
+    for (FieldInfo& field : *all) {
+      if (field.event_mask == kEventsWithResult) field.event_mask = with_result;
     }
     return all;
   }();

@@ -21,6 +21,7 @@
 #include "absl/strings/str_format.h"
 #include "absl/strings/string_view.h"
 #include "event/event.h"
+#include "event/ip.h"
 #include "gtest/gtest.h"
 #include "rules/engine.h"
 #include "rules/rule_file.h"
@@ -52,13 +53,21 @@ class DefaultRulesTest : public ::testing::Test {
   static constexpr char kModeChange[] = "File made world-writable or set-id";
   static constexpr char kFilelessExec[] = "Execution from memfd or deleted file";
   static constexpr char kCapElevation[] = "Capability elevation at exec";
+  static constexpr char kReverseShell[] = "Reverse shell";
+  static constexpr char kServerChildConnect[] =
+      "Outbound connection by child of web server or database";
+  static constexpr char kMetadata[] = "Connection to cloud metadata service from container";
+  static constexpr char kContainerListen[] = "Unexpected listening port in container";
+  static constexpr char kDeniedPort[] = "Connection to denied remote port";
 
   // Every rule of the pack, in file order. A rule added to the pack must be added here and
   // given tests.
   static constexpr const char* kPackRules[] = {
-      kForkByProcess, kForkByContainer, kSetuid,       kHidden,        kSensitiveWrite,
-      kShadowRead,    kTmpExec,         kTmpElevation, kHiddenCreated, kSensitiveChange,
-      kSensitiveLink, kMassDeletion,    kModeChange,   kFilelessExec,  kCapElevation};
+      kForkByProcess,      kForkByContainer, kSetuid,          kHidden,
+      kSensitiveWrite,     kShadowRead,      kTmpExec,         kTmpElevation,
+      kHiddenCreated,      kSensitiveChange, kSensitiveLink,   kMassDeletion,
+      kModeChange,         kFilelessExec,    kCapElevation,    kReverseShell,
+      kServerChildConnect, kMetadata,        kContainerListen, kDeniedPort};
 
   // The fields every alert's output carries, and the one open rules add.
   static constexpr const char* kContextFields[] = {
@@ -120,7 +129,8 @@ class DefaultRulesTest : public ::testing::Test {
     switch (f.type) {
       case FieldType::kString:
       case FieldType::kPath:
-      case FieldType::kFile: return f.str;
+      case FieldType::kFile:
+      case FieldType::kIp: return f.str;
       case FieldType::kBool: return f.num != 0 ? "true" : "false";
       case FieldType::kFlags: return absl::StrFormat("0%o", f.num);
       default: return absl::StrCat(f.num);
@@ -240,6 +250,46 @@ class DefaultRulesTest : public ::testing::Test {
     e.open.file = file;
     e.open.nlink = 1;
     return ViewOf(p, e);
+  }
+
+  // 16 bytes of `ip` (text) as events carry it; empty text gives the unspecified address.
+  absl::string_view Ip(absl::string_view ip) {
+    if (ip.empty()) return Keep(std::string(event::kIpBytes, '\0'));
+    absl::StatusOr<event::IpNetwork> net = event::ParseIpNetwork(ip);
+    EXPECT_TRUE(net.ok()) << net.status();
+    if (!net.ok()) return Keep(std::string(event::kIpBytes, '\0'));
+    return Keep(
+        absl::string_view(reinterpret_cast<const char*>(net->addr.data()), event::kIpBytes));
+  }
+
+  // A network event of `type` by `p`: local and remote endpoint, result, and whether the
+  // local side is the server (accept, listen, bind); TCP unless `protocol` says otherwise.
+  PodEventView Net(const Proc& p, event::EventType type, absl::string_view lip, uint16_t lport,
+                   absl::string_view rip, uint16_t rport, int64_t result = 0, uint8_t protocol = 6,
+                   uint64_t t = kT0) {
+    event::Event e;
+    e.type = type;
+    e.task.time_boot_ns = t;
+    e.net.laddr = Ip(lip);
+    e.net.raddr = Ip(rip);
+    e.net.lport = lport;
+    e.net.rport = rport;
+    e.net.result = result;
+    e.net.protocol = protocol;
+    e.net.server = type != event::kConnect;
+    e.net.fd = 3;
+    return ViewOf(p, e);
+  }
+
+  // `p` executing `exe` with standard input and output on a TCP connection to rip:rport.
+  PodEventView ExecOnSocket(const Proc& p, absl::string_view exe, absl::string_view cmdline,
+                            absl::string_view rip, uint16_t rport, uint8_t sockets = 3) {
+    PodEventView view = Exec(p, exe, cmdline, 0100755, Creds{}, kT0);
+    view.event_.exec.stdio_sockets = sockets;
+    view.event_.exec.stdio_raddr = Ip(rip);
+    view.event_.exec.stdio_rport = rport;
+    view.event_.exec.stdio_protocol = 6;
+    return view;
   }
 
   // A process running `exe` (named `comm`).

@@ -94,6 +94,11 @@ TEST_F(DefaultRulesTest, PriorityAndKindOfEachRule) {
       {kModeChange, Priority::kWarning, RuleKind::kStateless, EventBit(event::kChmod)},
       {kFilelessExec, Priority::kError, RuleKind::kStateless, kExec},
       {kCapElevation, Priority::kWarning, RuleKind::kStateless, kExec},
+      {kReverseShell, Priority::kCritical, RuleKind::kThreshold, kExec},
+      {kServerChildConnect, Priority::kError, RuleKind::kStateless, EventBit(event::kConnect)},
+      {kMetadata, Priority::kWarning, RuleKind::kStateless, EventBit(event::kConnect)},
+      {kContainerListen, Priority::kNotice, RuleKind::kStateless, EventBit(event::kListen)},
+      {kDeniedPort, Priority::kWarning, RuleKind::kStateless, EventBit(event::kConnect)},
   };
   for (const Expected& e : expected) {
     SCOPED_TRACE(e.rule);
@@ -107,10 +112,11 @@ TEST_F(DefaultRulesTest, PriorityAndKindOfEachRule) {
 
 TEST_F(DefaultRulesTest, KernelFilterIsNarrow) {
   const KernelFilter& filter = (*pack_)->kernel_filter();
-  // No rule looks at exits or memfd_create.
+  // No rule looks at exits, memfd_create, or accepted, bound or closed connections.
   EXPECT_EQ(filter.event_mask, EventBit(event::kFork) | EventBit(event::kExec) |
                                    EventBit(event::kOpen) |
-                                   (event::kFileOpEvents & ~EventBit(event::kMemfd)));
+                                   (event::kFileOpEvents & ~EventBit(event::kMemfd)) |
+                                   EventBit(event::kConnect) | EventBit(event::kListen));
   EXPECT_FALSE(filter.all_files);
   // Only chmods are needed on every path (the mode decides); they are rare.
   EXPECT_EQ(filter.all_paths_types, EventBit(event::kChmod));

@@ -36,6 +36,7 @@ inline constexpr uint32_t kLink = EventBit(event::kLink);
 inline constexpr uint32_t kSymlink = EventBit(event::kSymlink);
 inline constexpr uint32_t kMount = EventBit(event::kMount);
 inline constexpr uint32_t kFileOps = event::kFileOpEvents;
+inline constexpr uint32_t kNet = event::kNetEvents;
 
 using FakeView = FakeEventView;
 

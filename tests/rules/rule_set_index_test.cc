@@ -23,7 +23,7 @@ struct MaskCase {
 
 TEST(RuleSetIndexTest, EventMaskPerRule) {
   const MaskCase cases[] = {
-      {"proc.name = bash", kFork | kExec | kExit | kOpen | kFileOps},
+      {"proc.name = bash", kFork | kExec | kExit | kOpen | kFileOps | kNet},
       {"evt.type = execve and proc.name = bash", kExec},
       {"evt.type in (execve, clone)", kExec | kFork},
       {"evt.type = procexit", kExit},
@@ -31,13 +31,15 @@ TEST(RuleSetIndexTest, EventMaskPerRule) {
       {"evt.type = execve or fd.name = /x", kExec | kOpen},
       {"fd.name startswith /etc", kOpen},
       {"fd.name exists", kOpen},
-      {"not evt.type = execve", kFork | kExec | kExit | kOpen | kFileOps},
-      {"evt.type != execve", kFork | kExit | kOpen | kFileOps},
-      {"evt.type != openat", kFork | kExec | kExit | kOpen | kFileOps},
+      {"not evt.type = execve", kFork | kExec | kExit | kOpen | kFileOps | kNet},
+      {"evt.type != execve", kFork | kExit | kOpen | kFileOps | kNet},
+      {"evt.type != openat", kFork | kExec | kExit | kOpen | kFileOps | kNet},
       {"evt.type in (unlinkat, rmdir)", kUnlink},
       {"evt.type = renameat2 or fs.path.name = /x", kFileOps},
       {"fs.path.source exists", kRename | kLink | kSymlink | kMount},
-      {"evt.failed = true", kOpen | kFileOps},
+      {"evt.failed = true", kOpen | kFileOps | kNet},
+      {"fd.rnet in (10.0.0.0/8, fd00::/8)",
+       EventBit(event::kConnect) | EventBit(event::kAccept) | EventBit(event::kClose)},
       {"evt.type = execve and fd.name = /x", 0},
       {"user.uid_before = 0 or file.uid = 0", kExec},
       {"file.mode = 0 and proc.pid = 1", kExec | kOpen},
