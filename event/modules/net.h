@@ -18,8 +18,8 @@ inline constexpr EventType kBind{VIGIL_EVENT_BIND};
 inline constexpr EventType kClose{VIGIL_EVENT_CLOSE};
 
 // Every type of the module, as an EventBit mask.
-inline constexpr uint32_t kNetEvents = EventBit(kConnect) | EventBit(kAccept) |
-                                       EventBit(kListen) | EventBit(kBind) | EventBit(kClose);
+inline constexpr uint32_t kNetEvents =
+    EventBit(kConnect) | EventBit(kAccept) | EventBit(kListen) | EventBit(kBind) | EventBit(kClose);
 
 // Where the kernel saw a network event (enum vigil_net_origin).
 enum class NetOrigin : uint8_t {
@@ -30,7 +30,7 @@ enum class NetOrigin : uint8_t {
 // One network event. Addresses are 16-byte views into the record (event/ip.h: IPv4 as
 // v4-mapped); ports in host order, 0 where unknown.
 struct NetData {
-  int64_t result = 0;  // 0, the accepted fd, or -errno (-EINPROGRESS: connect pending)
+  int64_t result = 0;           // 0, the accepted fd, or -errno (-EINPROGRESS: connect pending)
   uint64_t duration_ns = 0;     // close only
   uint64_t bytes_received = 0;  // close only
   uint64_t bytes_sent = 0;      // close only: sent and acknowledged
@@ -40,7 +40,7 @@ struct NetData {
   uint16_t rport = 0;
   uint8_t protocol = 0;  // IPPROTO_TCP or IPPROTO_UDP
   NetOrigin origin = NetOrigin::kSyscall;
-  int32_t fd = -1;  // the socket's descriptor where a syscall named it
+  int32_t fd = -1;           // the socket's descriptor where a syscall named it
   bool server = false;       // the local side is the server
   bool ipv6_socket = false;  // an AF_INET6 socket (addresses may be v4-mapped)
   bool io_uring = false;
