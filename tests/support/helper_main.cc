@@ -22,6 +22,8 @@
 //                           opened for the *at calls, or "-" for AT_FDCWD; numbers are C
 //                           literals (0755, 0x1000). See kFileSteps for the operations
 //                           (the compat-* ones through int $0x80, uring-* through io_uring).
+//   net [--netns] [--cgroup DIR] ACTION ADDR PORT   a network action (helper_net.h)
+//   run-child PROGRAM ARG...  run PROGRAM as a child and exit with its exit status
 #include <fcntl.h>
 #include <grp.h>
 #include <linux/io_uring.h>
@@ -45,7 +47,12 @@
 #include <thread>
 #include <vector>
 
+#include "tests/support/helper_net.h"
+#include "tests/support/helper_uring.h"
+
 namespace {
+
+using ::vigil::testing::UringSubmit;
 
 int Die(const char* what) {
   fprintf(stderr, "vigil-test-helper: %s: %s\n", what, strerror(errno));
@@ -146,42 +153,6 @@ constexpr long kIa32Unlink = 0, kIa32Rename = 0, kIa32Getpid = 0, kIa32Lchown16 
 // Flags of the new mount API (linux/mount.h), spelled out: the tests check the raw numbers.
 constexpr unsigned kOpenTreeClone = 1;
 constexpr unsigned kMoveMountFEmptyPath = 0x4;
-
-// Submits one prepared request through a new io_uring and waits for it: the kernel does
-// the operation without its syscall. Returns the request's result (-1 and errno on error).
-long UringSubmit(const io_uring_sqe& prepared) {
-  io_uring_params params{};
-  const int ring = static_cast<int>(syscall(SYS_io_uring_setup, 1, &params));
-  if (ring < 0) return -1;
-  const size_t sq_size = params.sq_off.array + params.sq_entries * sizeof(unsigned);
-  const size_t cq_size = params.cq_off.cqes + params.cq_entries * sizeof(io_uring_cqe);
-  const size_t ring_size = sq_size > cq_size ? sq_size : cq_size;  // IORING_FEAT_SINGLE_MMAP
-  auto* sq = static_cast<char*>(mmap(nullptr, ring_size, PROT_READ | PROT_WRITE,
-                                     MAP_SHARED | MAP_POPULATE, ring, IORING_OFF_SQ_RING));
-  auto* sqes = static_cast<io_uring_sqe*>(mmap(nullptr, params.sq_entries * sizeof(io_uring_sqe),
-                                               PROT_READ | PROT_WRITE, MAP_SHARED | MAP_POPULATE,
-                                               ring, IORING_OFF_SQES));
-  if (sq == MAP_FAILED || sqes == MAP_FAILED || !(params.features & IORING_FEAT_SINGLE_MMAP)) {
-    errno = ENOTSUP;
-    return -1;
-  }
-  auto* tail = reinterpret_cast<unsigned*>(sq + params.sq_off.tail);
-  const unsigned index = *tail & *reinterpret_cast<unsigned*>(sq + params.sq_off.ring_mask);
-  sqes[index] = prepared;
-  reinterpret_cast<unsigned*>(sq + params.sq_off.array)[index] = index;
-  __atomic_store_n(tail, *tail + 1, __ATOMIC_RELEASE);
-  if (syscall(SYS_io_uring_enter, ring, 1, 1, IORING_ENTER_GETEVENTS, nullptr, 0) < 0) return -1;
-  const unsigned head =
-      __atomic_load_n(reinterpret_cast<unsigned*>(sq + params.cq_off.head), __ATOMIC_ACQUIRE);
-  const unsigned cq_mask = *reinterpret_cast<unsigned*>(sq + params.cq_off.ring_mask);
-  const int res = reinterpret_cast<io_uring_cqe*>(sq + params.cq_off.cqes)[head & cq_mask].res;
-  close(ring);
-  if (res < 0) {
-    errno = -res;
-    return -1;
-  }
-  return res;
-}
 
 // A request on NAME relative to DIR ("-": the working directory); `async` makes an io-wq
 // worker thread run it (IOSQE_ASYNC) instead of the submitting task.
@@ -386,6 +357,8 @@ int main(int argc, char** argv) {
     return 2;
   }
   const std::string cmd = argv[1];
+  if (cmd == "net") return vigil::testing::NetCommand(argc - 2, argv + 2);
+  if (cmd == "run-child" && argc >= 3) return vigil::testing::RunChild(argv + 2);
   if (cmd == "threads" && argc == 3) {
     std::vector<std::thread> threads;
     for (int i = 0; i < atoi(argv[2]); ++i) threads.emplace_back([] {});
