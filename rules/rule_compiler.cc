@@ -126,7 +126,8 @@ bool OpApplies(FieldType type, CompareOp op) {
       }
     case FieldType::kBool: return op == CompareOp::kEq || op == CompareOp::kNe;
     case FieldType::kFile: return op == CompareOp::kIn;
-    case FieldType::kIp: return op == CompareOp::kEq || op == CompareOp::kNe || op == CompareOp::kIn;
+    case FieldType::kIp:
+      return op == CompareOp::kEq || op == CompareOp::kNe || op == CompareOp::kIn;
   }
   return false;
 }

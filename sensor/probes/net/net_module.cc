@@ -6,7 +6,8 @@
 
 namespace vigil::sensor::probes {
 
-NetProbe::NetProbe() : SkeletonModule("net", {net_bpf__open_opts, net_bpf__load, net_bpf__destroy}) {}
+NetProbe::NetProbe()
+    : SkeletonModule("net", {net_bpf__open_opts, net_bpf__load, net_bpf__destroy}) {}
 
 NetProbe::~NetProbe() { Stop(); }
 
