@@ -9,6 +9,7 @@
 #include "absl/strings/str_cat.h"
 #include "common/clock.h"
 #include "common/status_macros.h"
+#include "event/ip.h"
 #include "event/schema.h"
 
 namespace vigil::sensor {
@@ -90,6 +91,27 @@ void FleetAgent::SetStatus(const SensorStatus& status) {
     health.set_spool_records(status.spool->records());
     c["spool_dropped"] = status.spool->dropped();
     c["spool_corrupt"] = status.spool->corrupt_records();
+  }
+  if (status.net_summarizer != nullptr) {
+    c["net_summary_windows"] = status.net_summarizer->windows();
+    c["net_summary_connections"] = status.net_summarizer->connections();
+    c["net_summary_evicted"] = status.net_summarizer->evicted();
+  }
+  if (status.net_summaries != nullptr) {
+    for (const ConnectionSummary& s : *status.net_summaries) {
+      vigil::v1::ConnectionSummary* out = health.add_connections();
+      out->set_pid(s.pid);
+      out->set_comm(s.comm);
+      out->set_inbound(s.inbound);
+      out->set_l4proto(std::string(event::L4ProtoName(s.protocol)));
+      out->set_remote_ip(event::FormatIp(
+          absl::string_view(reinterpret_cast<const char*>(s.remote_ip.data()), 16)));
+      out->set_port(s.port);
+      out->set_connections(s.connections);
+      out->set_failed(s.failed);
+      out->set_bytes_received(s.bytes_received);
+      out->set_bytes_sent(s.bytes_sent);
+    }
   }
   health.set_time_unix_ns(WallNowNs());
   *health.mutable_modules() = hello.modules();

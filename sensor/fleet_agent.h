@@ -23,6 +23,7 @@
 #include "sensor/delivery/controller_link.h"
 #include "sensor/delivery/spool.h"
 #include "sensor/metrics.h"
+#include "sensor/net_summary.h"
 #include "sensor/options.h"
 
 namespace vigil::sensor {
@@ -41,6 +42,9 @@ struct SensorStatus {
   uint64_t process_table_size = 0;
   const rules::Engine* engine = nullptr;  // null: no rules yet
   const Spool* spool = nullptr;
+  // Connection summaries: the totals, and the busiest endpoints of the last window.
+  const ConnectionSummarizer* net_summarizer = nullptr;
+  const std::vector<ConnectionSummary>* net_summaries = nullptr;
 };
 
 class FleetAgent {

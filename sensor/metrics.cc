@@ -9,6 +9,7 @@
 #include "absl/strings/str_split.h"
 #include "common/read_file.h"
 #include "event/event.h"
+#include "event/ip.h"
 #include "event/schema.h"
 
 namespace vigil::sensor {
@@ -75,7 +76,14 @@ SensorMetrics::SensorMetrics()
                       .Name("vigil_sensor_enrichment_lookups_total")
                       .Help("Container and pod lookups, by cache (cgroup: /proc/<pid>/cgroup "
                             "reads; pod: the container runtime's CRI API) and outcome.")
-                      .Register(*registry_)) {
+                      .Register(*registry_)),
+      net_top_(BuildGauge()
+                   .Name("vigil_sensor_net_top_endpoint_connections")
+                   .Help("Connections of the busiest process and remote endpoints in the last "
+                         "closed summary window (at most 10 series), by process, direction, "
+                         "protocol, remote address and port (remote for outbound, local for "
+                         "inbound).")
+                   .Register(*registry_)) {
   auto gauge = [&](const char* name, const char* help) {
     return &BuildGauge().Name(name).Help(help).Register(*registry_).Add({});
   };
@@ -115,6 +123,15 @@ SensorMetrics::SensorMetrics()
                    "1 while the kernel produces events that the pipeline does not consume.");
   stalls_ = counter("vigil_sensor_pipeline_stalls_total", "Stalls the watchdog detected.");
   pod_cache_entries_ = gauge("vigil_sensor_pod_cache_entries", "Containers whose pod is cached.");
+  net_windows_ =
+      counter("vigil_sensor_net_summary_windows_total", "Connection summary windows closed.");
+  net_connections_ = counter("vigil_sensor_net_summary_connections_total",
+                             "Connections (connects with an outcome, accepts) summarised.");
+  net_evicted_ = counter("vigil_sensor_net_summary_evicted_total",
+                         "Connections not summarised because the window's endpoint table was "
+                         "full (rules still saw them).");
+  net_endpoints_ = gauge("vigil_sensor_net_summary_endpoints",
+                         "Process and remote endpoints in the last closed summary window.");
 
   for (const event::EventTypeInfo* type : event::EventTypes()) {
     events_.Add({{"type", std::string(type->name)}});
@@ -213,6 +230,33 @@ void SensorMetrics::SetRingFill(uint64_t pending_bytes, uint64_t size_bytes) {
 void SensorMetrics::CountMatch(absl::string_view rule, absl::string_view priority) {
   absl::MutexLock lock(&mu_);
   matches_.Add({{"rule", std::string(rule)}, {"priority", std::string(priority)}}).Increment();
+}
+
+void SensorMetrics::SetNetSummary(uint64_t windows, uint64_t connections, uint64_t evicted,
+                                  const std::vector<ConnectionSummary>* closed) {
+  absl::MutexLock lock(&mu_);
+  const uint64_t now[3] = {windows, connections, evicted};
+  prometheus::Counter* counters[3] = {net_windows_, net_connections_, net_evicted_};
+  for (int i = 0; i < 3; ++i) {
+    if (now[i] > net_totals_[i])
+      counters[i]->Increment(static_cast<double>(now[i] - net_totals_[i]));
+    net_totals_[i] = now[i];
+  }
+  if (closed == nullptr) return;
+  net_endpoints_->Set(static_cast<double>(closed->size()));
+  for (prometheus::Gauge* g : net_top_set_) net_top_.Remove(g);
+  net_top_set_.clear();
+  for (size_t i = 0; i < closed->size() && i < kTopEndpoints; ++i) {
+    const ConnectionSummary& s = (*closed)[i];
+    const absl::string_view ip(reinterpret_cast<const char*>(s.remote_ip.data()), 16);
+    prometheus::Gauge& g = net_top_.Add({{"process", absl::StrCat(s.comm, "[", s.pid, "]")},
+                                         {"direction", s.inbound ? "inbound" : "outbound"},
+                                         {"l4proto", std::string(event::L4ProtoName(s.protocol))},
+                                         {"remote", event::FormatIp(ip)},
+                                         {"port", absl::StrCat(s.port)}});
+    g.Set(static_cast<double>(s.connections));
+    net_top_set_.push_back(&g);
+  }
 }
 
 void SensorMetrics::SetStalled(bool stalled) { stalled_->Set(stalled ? 1 : 0); }

@@ -19,6 +19,7 @@
 #include "prometheus/gauge.h"
 #include "prometheus/histogram.h"
 #include "prometheus/registry.h"
+#include "sensor/net_summary.h"
 
 namespace vigil::sensor {
 
@@ -89,6 +90,12 @@ class SensorMetrics {
   void CountProbeDetach(absl::string_view module) ABSL_LOCKS_EXCLUDED(mu_);
   // Refreshes the resident-memory gauge from /proc/self/statm (before each scrape).
   void UpdateResidentMemory();
+  // The connection summarizer's totals (windows closed, connections summarised, endpoints
+  // evicted at its bound) and the window that just closed: its endpoint count and its
+  // kTopEndpoints busiest endpoints as labelled gauges (replacing the previous window's).
+  void SetNetSummary(uint64_t windows, uint64_t connections, uint64_t evicted,
+                     const std::vector<ConnectionSummary>* closed) ABSL_LOCKS_EXCLUDED(mu_);
+  static constexpr size_t kTopEndpoints = 10;
 
  private:
   std::shared_ptr<prometheus::Registry> registry_;
@@ -120,6 +127,11 @@ class SensorMetrics {
   prometheus::Gauge* resident_;
   prometheus::Gauge* stalled_;
   prometheus::Counter* stalls_;
+  prometheus::Counter* net_windows_;
+  prometheus::Counter* net_connections_;
+  prometheus::Counter* net_evicted_;
+  prometheus::Gauge* net_endpoints_;
+  prometheus::Family<prometheus::Gauge>& net_top_;
 
   absl::Mutex mu_;
   CounterMirror mirror_ ABSL_GUARDED_BY(mu_);
@@ -128,6 +140,9 @@ class SensorMetrics {
   // Per module: the info series now set (removed when the mode or state changes).
   std::map<std::string, prometheus::Gauge*> probe_info_set_ ABSL_GUARDED_BY(mu_);
   std::map<std::string, std::string> probe_info_key_ ABSL_GUARDED_BY(mu_);
+  // The summarizer's totals at the last SetNetSummary, and the top-endpoint series set.
+  uint64_t net_totals_[3] ABSL_GUARDED_BY(mu_) = {0, 0, 0};
+  std::vector<prometheus::Gauge*> net_top_set_ ABSL_GUARDED_BY(mu_);
 };
 
 }  // namespace vigil::sensor

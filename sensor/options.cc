@@ -67,6 +67,12 @@ Vigil's node sensor: eBPF probes for process and file activity on this node.
 
 Actions:
   --print-events           Print every event as one JSON object per line (docs/events.md).
+                           Connections (connect, accept, close) are folded into one
+                           net_summary record per process and remote endpoint and window
+                           (rules still see each one) ...
+  --net-events-each        ... unless this asks for each connection event.
+  --net-summary-seconds N  Connection summary window (default 60; also for metrics and the
+                           health report).
   --rules PATH...          Run the rules in these files or directories (their *.yaml, *.yml
                            in name order) on the live stream. The kernel filter is derived
                            from the rules. SIGHUP reloads them; a set that fails to compile
@@ -194,6 +200,7 @@ absl::StatusOr<SensorOptions> ParseSensorOptions(int argc, const char* const* ar
     VIGIL_FLAG("--list-fields", opts.list_fields = true);
     VIGIL_FLAG("--validate-rules", opts.validate_rules = true);
     VIGIL_FLAG("--print-events", opts.print_events = true);
+    VIGIL_FLAG("--net-events-each", opts.net_events_each = true);
     VIGIL_FLAG("--rules", opts.run_rules = true);
     VIGIL_FLAG("--print-alerts", opts.print_alerts = true);
     VIGIL_FLAG("--controller-insecure", opts.controller_insecure = true);
@@ -250,6 +257,7 @@ absl::StatusOr<SensorOptions> ParseSensorOptions(int argc, const char* const* ar
         {"--hostname", path(&opts.hostname)},
         {"--metrics-address", path(&opts.metrics_address)},
         {"--stall-after-ms", number(&opts.stall_after_ms, uint64_t{2000}, uint64_t{3'600'000})},
+        {"--net-summary-seconds", number(&opts.net_summary_seconds, uint64_t{1}, uint64_t{3600})},
         {"--file-prefix",
          [&](const std::string& v) {
            if (v.empty() || v[0] != '/') {

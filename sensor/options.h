@@ -47,7 +47,11 @@ struct SensorOptions {
   // The watchdog reports a stall once records wait this long with no consumption.
   uint64_t stall_after_ms = 3000;
   bool print_events = false;  // JSON lines of every event
-  std::string output = "-";   // where JSON lines go ("-" is stdout)
+  // Connection events (connect, accept, close) printed one by one rather than folded into
+  // net_summary records per process and remote endpoint.
+  bool net_events_each = false;
+  uint64_t net_summary_seconds = 60;  // the summary window
+  std::string output = "-";           // where JSON lines go ("-" is stdout)
   std::optional<probes::AttachMode> attach_mode;
   std::vector<std::string> file_prefixes;  // defaults included unless disabled
   bool all_files = false;

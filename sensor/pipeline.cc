@@ -23,7 +23,9 @@ Pipeline::Pipeline(const SensorOptions& options, Output* output, AlertSink* aler
       metrics_(metrics),
       enricher_(enricher),
       table_(options.process_table_size),
-      users_(options.passwd_path) {}
+      users_(options.passwd_path),
+      summarizer_(
+          ConnectionSummarizer::Options{options.net_summary_seconds * 1'000'000'000, 4096}) {}
 
 void Pipeline::OnRecord(const void* data, size_t size) {
   event::Event event;
@@ -43,7 +45,10 @@ void Pipeline::OnRecord(const void* data, size_t size) {
   // too long to scan); their canonical paths are judged here, rules or not.
   const bool judged_by_kernel =
       engine_ == nullptr && (event::EventBit(event.type) & event::kFileOpEvents) == 0;
-  if (options_.print_events && (judged_by_kernel || PrintSelected(options_, event))) {
+  const bool summarized = ConnectionSummarizer::Summarizes(event);
+  if (summarized) summarizer_.Add(event);
+  if (options_.print_events && (!summarized || options_.net_events_each) &&
+      (judged_by_kernel || PrintSelected(options_, event))) {
     line_.clear();
     AppendEventJson(event, table_.Lookup(event.task.ppid), &line_);
     output_->WriteLine(line_);
@@ -55,6 +60,27 @@ void Pipeline::OnRecord(const void* data, size_t size) {
     table_.Apply(event);
     Evaluate(event);
   }
+}
+
+void Pipeline::RollNetSummaries(uint64_t now_boot_ns, bool flush) {
+  std::vector<ConnectionSummary> closed =
+      flush ? summarizer_.Flush() : summarizer_.Roll(now_boot_ns);
+  if (closed.empty()) {
+    metrics_->SetNetSummary(summarizer_.windows(), summarizer_.connections(), summarizer_.evicted(),
+                            nullptr);
+    return;
+  }
+  if (options_.print_events && !options_.net_events_each) {
+    for (const ConnectionSummary& s : closed) {
+      line_.clear();
+      AppendNetSummaryJson(s, BootToWallOffset(), &line_);
+      output_->WriteLine(line_);
+    }
+  }
+  metrics_->SetNetSummary(summarizer_.windows(), summarizer_.connections(), summarizer_.evicted(),
+                          &closed);
+  if (closed.size() > kHealthEndpoints) closed.resize(kHealthEndpoints);
+  last_summaries_ = std::move(closed);
 }
 
 void Pipeline::Evaluate(const event::Event& event) {

@@ -15,6 +15,7 @@
 #include "sensor/decoder.h"
 #include "sensor/enrich/enricher.h"
 #include "sensor/metrics.h"
+#include "sensor/net_summary.h"
 #include "sensor/options.h"
 #include "sensor/output/output.h"
 #include "sensor/probes/ring_reader.h"
@@ -44,6 +45,15 @@ class Pipeline : public probes::RecordSink {
   ProcessTable& table() { return table_; }
   const ProcessTable& table() const { return table_; }
   const Decoder& decoder() const { return decoder_; }
+  // Closes the connection summary window when `now_boot_ns` is past its end (the status
+  // tick calls this, so windows close without events too), or whatever the time with
+  // `flush` (at exit): prints its net_summary records with --print-events, and hands it to
+  // the metrics and the health report.
+  void RollNetSummaries(uint64_t now_boot_ns, bool flush = false);
+  const ConnectionSummarizer& net_summarizer() const { return summarizer_; }
+  // The busiest endpoints of the last closed window (at most kHealthEndpoints).
+  const std::vector<ConnectionSummary>& last_net_summaries() const { return last_summaries_; }
+  static constexpr size_t kHealthEndpoints = 16;
   // Events decoded, by event type number.
   const std::array<uint64_t, event::kEventTypeLimit>& events_by_type() const {
     return events_by_type_;
@@ -66,6 +76,8 @@ class Pipeline : public probes::RecordSink {
   std::array<uint64_t, event::kEventTypeLimit> events_by_type_{};
   uint64_t evaluations_ = 0;  // events evaluated (latency sampling)
   std::string line_;
+  ConnectionSummarizer summarizer_;
+  std::vector<ConnectionSummary> last_summaries_;
 };
 
 }  // namespace vigil::sensor

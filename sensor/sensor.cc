@@ -357,6 +357,7 @@ absl::Status Sensor::Shutdown() {
   std::vector<ModuleSnapshot> modules = modules_.Snapshot();
   ReportGaps(modules);
 
+  pipeline_->RollNetSummaries(0, /*flush=*/true);
   StopInfo info;
   info.events_by_type = &pipeline_->events_by_type();
   info.modules = std::move(modules);
@@ -378,6 +379,7 @@ absl::Status Sensor::Shutdown() {
 }
 
 void Sensor::UpdateStatus(const std::vector<ModuleSnapshot>& modules) {
+  pipeline_->RollNetSummaries(static_cast<uint64_t>(ClockNs(CLOCK_BOOTTIME)));
   if (fleet_ != nullptr) {
     SensorStatus status;
     status.sensor_id = sensor_id_;
@@ -392,6 +394,8 @@ void Sensor::UpdateStatus(const std::vector<ModuleSnapshot>& modules) {
     status.process_table_size = pipeline_->table().size();
     status.engine = pipeline_->engine();
     status.spool = spool_.get();
+    status.net_summarizer = &pipeline_->net_summarizer();
+    status.net_summaries = &pipeline_->last_net_summaries();
     fleet_->SetStatus(status);
   }
   SyncMetrics();

@@ -1,5 +1,6 @@
 #include "sensor/output/event_json.h"
 
+#include "event/ip.h"
 #include "sensor/output/json_writer.h"
 #include "sensor/probes/record_registry.h"
 
@@ -30,6 +31,28 @@ void AppendEventJson(const event::Event& event, const event::ProcessInfo* parent
   if (const probes::RecordType* type = probes::FindRecordType(static_cast<uint16_t>(event.type))) {
     type->append_json(event, &w);
   }
+  w.EndObject();
+  out->push_back('\n');
+}
+
+void AppendNetSummaryJson(const ConnectionSummary& s, int64_t boot_to_wall_ns, std::string* out) {
+  JsonWriter w(out);
+  w.BeginObject();
+  w.String("type", "net_summary");
+  w.Uint("first_boot_ns", s.first_ns);
+  w.Uint("last_boot_ns", s.last_ns);
+  w.Int("last_unix_ns", static_cast<int64_t>(s.last_ns) + boot_to_wall_ns);
+  w.Uint("pid", s.pid);
+  w.String("comm", s.comm);
+  w.String("direction", s.inbound ? "inbound" : "outbound");
+  w.String("l4proto", event::L4ProtoName(s.protocol));
+  w.String("rip", event::FormatIp(
+                      absl::string_view(reinterpret_cast<const char*>(s.remote_ip.data()), 16)));
+  w.Uint(s.inbound ? "lport" : "rport", s.port);
+  w.Uint("connections", s.connections);
+  w.Uint("failed", s.failed);
+  w.Uint("bytes_received", s.bytes_received);
+  w.Uint("bytes_sent", s.bytes_sent);
   w.EndObject();
   out->push_back('\n');
 }

@@ -65,7 +65,8 @@ class NetProbeTest : public ::testing::TestWithParam<std::string> {
  protected:
   void SetUp() override {
     VIGIL_REQUIRE_ROOT();
-    auto sensor = SensorProcess::Start({"--attach-mode", GetParam(), "--events", kNetEvents});
+    auto sensor = SensorProcess::Start(
+        {"--attach-mode", GetParam(), "--events", kNetEvents, "--net-events-each"});
     VIGIL_SKIP_IF_MODE_UNSUPPORTED(sensor);
     ASSERT_TRUE(sensor.ok()) << sensor.status();
     sensor_ = std::move(*sensor);
