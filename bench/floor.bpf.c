@@ -105,3 +105,12 @@ VIGIL_FLOOR_PROG(tp_exit, "tracepoint/sched/sched_process_exit")
 /* Stand-ins for a missing sched_prepare_exec, first usable one first. */
 VIGIL_FLOOR_PROG(any_prepare_exec__lsm, "lsm/bprm_committing_creds")
 VIGIL_FLOOR_PROG(any_prepare_exec__fentry, "fentry/security_bprm_committing_creds")
+
+/* ---- net module: TCP state changes, and its own program on the exit of every syscall
+ * (bpf/net.bpf.c; it has no fentry mode) ---- */
+VIGIL_FLOOR_PROG(btf_inet_sock_set_state, "tp_btf/inet_sock_set_state")
+VIGIL_FLOOR_PROG(raw_inet_sock_set_state, "raw_tp/inet_sock_set_state")
+VIGIL_FLOOR_PROG(tp_inet_sock_set_state, "tracepoint/sock/inet_sock_set_state")
+VIGIL_FLOOR_PROG(btf_net_sys_exit, "tp_btf/sys_exit")
+VIGIL_FLOOR_PROG(raw_net_sys_exit, "raw_tp/sys_exit")
+VIGIL_FLOOR_PROG(tp_net_sys_exit, "tracepoint/raw_syscalls/sys_exit")

@@ -50,6 +50,7 @@
 #include <optional>
 #include <sstream>
 #include <string>
+#include <tuple>
 #include <vector>
 
 #include "common/kernel_release.h"
@@ -147,6 +148,13 @@ std::vector<Slot> ProcessSlots(Mode mode) {
       Slot{{p + "exec"}, false},
       Slot{{p + "exit"}, false},
   };
+}
+
+// The net module's slots in `mode` (tp_btf, raw_tp or tracepoint): TCP state changes and
+// its own program on the exit of every syscall.
+std::vector<Slot> NetSlots(Mode mode) {
+  const std::string p = InfoOf(mode).prefix;
+  return {Slot{{p + "inet_sock_set_state"}, false}, Slot{{p + "net_sys_exit"}, false}};
 }
 
 // A program's hook, from its section: "tracepoint/sched/sched_process_exec" gives kind
@@ -506,29 +514,36 @@ int main(int argc, char** argv) {
   if (MaybeError error = Choose(kernel, FileSlots(mode->mode), &plan)) {
     return Report(mode->name, *error);
   }
-  if (mode->mode == Mode::kFentry) {
-    // The process module has no fentry programs: its cheapest mode that works.
+  // The process and net modules have no fentry programs: in fentry mode, each its cheapest
+  // mode that works; otherwise the mode asked for.
+  std::string net_mode;
+  for (auto [slots, chosen, module] :
+       {std::tuple{&ProcessSlots, &process_mode, "process"}, {&NetSlots, &net_mode, "net"}}) {
+    if (mode->mode != Mode::kFentry) {
+      if (MaybeError error = Choose(kernel, slots(mode->mode), &plan)) {
+        return Report(mode->name, *error);
+      }
+      *chosen = mode->name;
+      continue;
+    }
     std::string why;
     for (Mode candidate : {Mode::kTpBtf, Mode::kRawTp, Mode::kTracepoint}) {
-      Plan process;
-      MaybeError error = Choose(kernel, ProcessSlots(candidate), &process);
+      Plan part;
+      MaybeError error = Choose(kernel, slots(candidate), &part);
       if (error && !error->unsupported) return Report(mode->name, *error);
       if (error) {
         why +=
             (why.empty() ? "" : "; ") + std::string(InfoOf(candidate).name) + ": " + error->message;
         continue;
       }
-      process_mode = InfoOf(candidate).name;
-      plan.programs.insert(plan.programs.end(), process.programs.begin(), process.programs.end());
-      plan.skipped.insert(plan.skipped.end(), process.skipped.begin(), process.skipped.end());
+      *chosen = InfoOf(candidate).name;
+      plan.programs.insert(plan.programs.end(), part.programs.begin(), part.programs.end());
+      plan.skipped.insert(plan.skipped.end(), part.skipped.begin(), part.skipped.end());
       break;
     }
-    if (process_mode.empty()) return Report(mode->name, Unsupported("process module: " + why));
-  } else {
-    if (MaybeError error = Choose(kernel, ProcessSlots(mode->mode), &plan)) {
-      return Report(mode->name, *error);
+    if (chosen->empty()) {
+      return Report(mode->name, Unsupported(std::string(module) + " module: " + why));
     }
-    process_mode = mode->name;
   }
 
   Skeleton skel;
@@ -541,8 +556,8 @@ int main(int argc, char** argv) {
   }
   for (const std::string& skipped : plan.skipped)
     printf("%s: skipped %s\n", kProg, skipped.c_str());
-  printf("%s: %s: attached %zu programs (file %s, process %s)\n", kProg, mode->name,
-         skel.chosen().size(), mode->name, process_mode.c_str());
+  printf("%s: %s: attached %zu programs (file %s, process %s, net %s)\n", kProg, mode->name,
+         skel.chosen().size(), mode->name, process_mode.c_str(), net_mode.c_str());
   if (check) return 0;
 
   int sig = 0;

@@ -14,10 +14,14 @@
 //                      DIR/a to DIR/b and unlinks DIR/b; ns_per_op is per such triple.
 //   fork-exit N        forks a child that calls _exit(0) and waits for it, N times.
 //   fork-exec N        forks a child that execs /bin/true and waits for it, N times.
+//   connect-accept-close N  N times: connects a TCP socket to a listener on 127.0.0.1,
+//                      accepts it, and closes both ends (loopback only).
 //
 // Exit status: 0 on success, 1 if an operation failed, 2 on bad arguments.
 #include <errno.h>
 #include <fcntl.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/types.h>
 #include <sys/wait.h>
@@ -48,12 +52,15 @@ constexpr char kUsage[] =
     "       vigil-bench-workload unlink-rename N DIR\n"
     "       vigil-bench-workload fork-exit N\n"
     "       vigil-bench-workload fork-exec N\n"
+    "       vigil-bench-workload connect-accept-close N\n"
     "\n"
     "Repeats one operation N times and prints {\"workload\":...,\"ops\":N,\"ns_per_op\":X}.\n"
     "  open-close N DIR  create DIR/file, then open (read-only) and close it N times\n"
     "  unlink-rename N DIR  create DIR/a, rename it to DIR/b, unlink DIR/b; N times\n"
     "  fork-exit N       fork a child that _exit(0)s, waitpid for it; N times\n"
-    "  fork-exec N       fork a child that execs /bin/true, waitpid for it; N times\n";
+    "  fork-exec N       fork a child that execs /bin/true, waitpid for it; N times\n"
+    "  connect-accept-close N  connect to a listener on 127.0.0.1, accept, close both;\n"
+    "                    N times\n";
 
 // Prints `message` (and strerror(errno) when `with_errno`) to stderr; returns kExitFailure.
 int Fail(const std::string& message, bool with_errno = true) {
@@ -216,6 +223,43 @@ int RunForkLoop(const char* workload, uint64_t ops, ChildFn child) {
   return 0;
 }
 
+// One loopback connection: connect to the listener, accept it, close both ends.
+bool ConnectAcceptClose(int listener, const sockaddr_in& at) {
+  const int c = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (c < 0) return false;
+  if (connect(c, reinterpret_cast<const sockaddr*>(&at), sizeof(at)) != 0) {
+    close(c);
+    return false;
+  }
+  const int a = accept4(listener, nullptr, nullptr, SOCK_CLOEXEC);
+  const bool ok = a >= 0 && close(a) == 0;
+  return close(c) == 0 && ok;
+}
+
+int RunConnectAcceptClose(uint64_t ops) {
+  const int listener = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  sockaddr_in at{};
+  at.sin_family = AF_INET;
+  at.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  socklen_t len = sizeof(at);
+  if (listener < 0 || bind(listener, reinterpret_cast<sockaddr*>(&at), sizeof(at)) != 0 ||
+      listen(listener, 64) != 0 ||
+      getsockname(listener, reinterpret_cast<sockaddr*>(&at), &len) != 0) {
+    return Fail("cannot listen on 127.0.0.1");
+  }
+  for (uint64_t i = WarmupOps(ops); i > 0; --i) {
+    if (!ConnectAcceptClose(listener, at)) return Fail("connect/accept/close");
+  }
+  const uint64_t start = NowNs();
+  for (uint64_t i = 0; i < ops; ++i) {
+    if (!ConnectAcceptClose(listener, at)) return Fail("connect/accept/close");
+  }
+  const uint64_t elapsed = NowNs() - start;
+  close(listener);
+  PrintResult("connect-accept-close", ops, elapsed);
+  return 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -227,7 +271,7 @@ int main(int argc, char** argv) {
   const std::string cmd = argv[1];
   const bool takes_dir = cmd == "open-close" || cmd == "unlink-rename";
   const int expected_args = takes_dir ? 4 : 3;
-  if (!takes_dir && cmd != "fork-exit" && cmd != "fork-exec") {
+  if (!takes_dir && cmd != "fork-exit" && cmd != "fork-exec" && cmd != "connect-accept-close") {
     return UsageError("unknown subcommand '" + cmd + "'");
   }
   if (argc != expected_args) {
@@ -250,5 +294,6 @@ int main(int argc, char** argv) {
     return RunUnlinkRename(ops, dir);
   }
   if (cmd == "fork-exit") return RunForkLoop("fork-exit", ops, ChildExit);
+  if (cmd == "connect-accept-close") return RunConnectAcceptClose(ops);
   return RunForkLoop("fork-exec", ops, ChildExec);
 }
