@@ -15,9 +15,10 @@
 #               floor (bin/vigil-bench-floor MODE) and the sensor (--attach-mode MODE). A
 #               mode this kernel lacks is reported as unsupported. Without --modes: one
 #               baseline/attached pair per round, the sensor choosing its modes itself.
-#   --rules DIR the sensor runs these rules (e.g. deploy/rules, the default pack) beside
-#               --print-events, so its kernel filter is the rules' and their evaluation
-#               is part of what is measured
+#   --rules DIR the sensor runs these rules (e.g. deploy/rules, the default pack) with
+#               --print-alerts instead of --print-events: the configuration of a node, whose
+#               kernel filter is the rules' and whose rule evaluation is part of what is
+#               measured
 #   --quick     small operation counts and short pauses, for emulated VMs (TCG); only
 #               relative figures mean anything there. Same as VIGIL_BENCH_QUICK=1.
 #
@@ -273,9 +274,9 @@ stop_process() {
 start_sensor() {
   local out="$1" log="$2"
   : >"$log" # exists before the wait loop reads it
-  local rules=()
-  [[ -z "$rules_dir" ]] || rules=(--rules "$rules_dir")
-  "$sensor" --print-events --output "$out" "${rules[@]}" "${@:3}" >"$log" 2>&1 &
+  local what=(--print-events)
+  [[ -z "$rules_dir" ]] || what=(--rules "$rules_dir" --print-alerts)
+  "$sensor" "${what[@]}" --output "$out" "${@:3}" >"$log" 2>&1 &
   sensor_pid=$!
   wait_ready sensor_pid vigil-sensor "$log" 'vigil-sensor: running'
 }

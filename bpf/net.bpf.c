@@ -138,19 +138,24 @@ static __always_inline void emit_net(__u16 type, const struct vigil_event_header
 
 /* ---- TCP state changes ---- */
 
-/* CLOSE -> SYN_SENT, in the connecting task: note the owner. */
+/* CLOSE -> SYN_SENT, in the connecting task: note the owner. A connect syscall reports its
+ * own outcome at its exit, which fills the owner in only if it returns EINPROGRESS; so the
+ * header is read here only when the connection's close is wanted or something other than
+ * the syscall connects. */
 static __always_inline void on_syn_sent(struct sock *sk) {
   if (!wanted((1u << VIGIL_EVENT_CONNECT) | (1u << VIGIL_EVENT_CLOSE)) || is_self()) return;
   struct net_conn c = {};
-  fill_header(&c.hdr, VIGIL_EVENT_CONNECT);
-  attribute_to_process(&c.hdr);
-  c.start_ns = c.hdr.ts_boot_ns;
   const long nr = current_syscall();
   struct task_struct *task = (struct task_struct *)bpf_get_current_task();
   const bool compat = BPF_CORE_READ(task, thread_info.status) & TS_COMPAT;
   if (nr == (compat ? IA32_CONNECT : X64_CONNECT)) c.flags = CONN_BY_SYSCALL;
   if ((BPF_CORE_READ(task, flags) & VIGIL_PF_IO_WORKER) || (!compat && nr == X64_IO_URING_ENTER))
     c.flags |= CONN_IO_URING;
+  c.start_ns = bpf_ktime_get_boot_ns();
+  if (!(c.flags & CONN_BY_SYSCALL) || wanted(1u << VIGIL_EVENT_CLOSE)) {
+    fill_header(&c.hdr, VIGIL_EVENT_CONNECT);
+    attribute_to_process(&c.hdr);
+  }
   __u64 key = (__u64)sk;
   bpf_map_update_elem(&net_conns, &key, &c, BPF_ANY);
 }
@@ -252,6 +257,7 @@ static __always_inline void remote_from_user(struct vigil_net_event *e, const vo
 static __always_inline void connect_exit(struct sock *sk, __u16 family, long fd, long ret,
                                          const void *uaddr, __u32 len, __u32 flags) {
   const bool tcp = BPF_CORE_READ(sk, sk_protocol) == VIGIL_IPPROTO_TCP;
+  struct net_conn *pending = NULL;
   if (tcp) {
     __u64 key = (__u64)sk;
     struct net_conn *c = bpf_map_lookup_elem(&net_conns, &key);
@@ -261,6 +267,7 @@ static __always_inline void connect_exit(struct sock *sk, __u16 family, long fd,
         ret = c->result; /* settled before the syscall returned */
       } else if (ret == -VIGIL_EINPROGRESS) {
         c->flags |= CONN_RETURNED;
+        pending = c; /* its outcome is reported later, for this owner */
       }
       c->flags &= ~CONN_BY_SYSCALL;
     }
@@ -274,6 +281,7 @@ static __always_inline void connect_exit(struct sock *sk, __u16 family, long fd,
   struct vigil_net_event *e =
       net_record(VIGIL_EVENT_CONNECT, NULL, sk, family, ret, VIGIL_NET_SYSCALL, fd, flags);
   if (!e) return;
+  if (pending) pending->hdr = e->hdr;
   remote_from_user(e, uaddr, len);
   submit(e, sizeof(*e));
 }
@@ -345,7 +353,7 @@ static __always_inline void net_sys_exit(struct pt_regs *regs, __u64 nr, long re
   const __u32 flags = compat ? VIGIL_NET_COMPAT : 0;
   __u16 family = 0;
   if (op == NET_SYS_ACCEPT) {
-    if (ret < 0) return;
+    if (ret < 0 || !wanted((1u << VIGIL_EVENT_ACCEPT) | (1u << VIGIL_EVENT_CLOSE))) return;
     struct sock *sk = inet_sock_of_fd(task, ret, &family);
     if (sk) accept_exit(sk, family, ret, flags);
     return;
