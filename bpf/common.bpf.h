@@ -118,15 +118,12 @@ static __always_inline bool is_self(void) {
   return false;
 }
 
-/* Fills the common header from the current task. */
-static __always_inline void fill_header(struct vigil_event_header *hdr, __u16 type) {
-  struct task_struct *task = (struct task_struct *)bpf_get_current_task();
+/* Fills the common header from the current task: with `fast` (tp_btf and fentry programs,
+ * on kernels with bpf_get_current_task_btf, 5.11+) through direct loads from the task's
+ * BTF pointer, else with CO-RE reads. The branch not taken is removed by the verifier. */
+static __always_inline void fill_header_from(struct vigil_event_header *hdr, __u16 type,
+                                             const bool fast) {
   __u64 pid_tgid = bpf_get_current_pid_tgid();
-  const struct cred *cred = BPF_CORE_READ(task, real_cred);
-  struct pid *tpid = BPF_CORE_READ(task, thread_pid);
-  unsigned int level = BPF_CORE_READ(tpid, level);
-  struct pid_namespace *pidns = NULL;
-
   hdr->type = type;
   hdr->version = VIGIL_ABI_VERSION;
   hdr->reserved = 0;
@@ -134,6 +131,29 @@ static __always_inline void fill_header(struct vigil_event_header *hdr, __u16 ty
   hdr->ts_boot_ns = bpf_ktime_get_boot_ns();
   hdr->pid = (__u32)pid_tgid;
   hdr->tgid = pid_tgid >> 32;
+  hdr->cgroup_id = bpf_get_current_cgroup_id();
+  bpf_get_current_comm(hdr->comm, sizeof(hdr->comm));
+  if (fast && bpf_core_enum_value_exists(enum bpf_func_id, BPF_FUNC_get_current_task_btf)) {
+    struct task_struct *task = bpf_get_current_task_btf();
+    const struct cred *cred = task->real_cred;
+    struct pid *tpid = task->thread_pid;
+    hdr->ppid = task->real_parent->tgid;
+    hdr->uid = cred->uid.val;
+    hdr->euid = cred->euid.val;
+    hdr->gid = cred->gid.val;
+    hdr->loginuid = task->loginuid.val;
+    hdr->mntns = task->nsproxy->mnt_ns->ns.inum;
+    /* numbers[] at a variable index: a BTF pointer takes constant offsets only */
+    struct pid_namespace *pidns = NULL;
+    bpf_core_read(&pidns, sizeof(pidns), &tpid->numbers[tpid->level & 31].ns);
+    hdr->pidns = pidns ? BPF_CORE_READ(pidns, ns.inum) : 0;
+    return;
+  }
+  struct task_struct *task = (struct task_struct *)bpf_get_current_task();
+  const struct cred *cred = BPF_CORE_READ(task, real_cred);
+  struct pid *tpid = BPF_CORE_READ(task, thread_pid);
+  unsigned int level = BPF_CORE_READ(tpid, level);
+  struct pid_namespace *pidns = NULL;
   hdr->ppid = BPF_CORE_READ(task, real_parent, tgid);
   hdr->uid = BPF_CORE_READ(cred, uid.val);
   hdr->euid = BPF_CORE_READ(cred, euid.val);
@@ -142,8 +162,11 @@ static __always_inline void fill_header(struct vigil_event_header *hdr, __u16 ty
   hdr->mntns = BPF_CORE_READ(task, nsproxy, mnt_ns, ns.inum);
   bpf_core_read(&pidns, sizeof(pidns), &tpid->numbers[level & 31].ns);
   hdr->pidns = pidns ? BPF_CORE_READ(pidns, ns.inum) : 0;
-  hdr->cgroup_id = bpf_get_current_cgroup_id();
-  bpf_get_current_comm(hdr->comm, sizeof(hdr->comm));
+}
+
+/* fill_header_from() with CO-RE reads: for every program type. */
+static __always_inline void fill_header(struct vigil_event_header *hdr, __u16 type) {
+  fill_header_from(hdr, type, false);
 }
 
 /* An io_uring worker thread (iou-wrk-*, iou-sqp-*) runs requests for the process that

@@ -23,6 +23,7 @@
 #define TCP_CLOSE 7
 #define TCP_LISTEN 10
 
+#define VIGIL_O_NONBLOCK 04000
 #define VIGIL_EINPROGRESS 115
 #define VIGIL_ECONNABORTED 103
 
@@ -102,7 +103,7 @@ static __always_inline struct vigil_net_event *net_record(__u16 type,
                                                           const struct vigil_event_header *owner,
                                                           struct sock *sk, __u16 family,
                                                           __s64 result, __u8 origin, __u32 fd,
-                                                          __u32 flags) {
+                                                          __u32 flags, const bool fast) {
   struct vigil_scratch *s = get_scratch();
   if (!s) return NULL;
   struct vigil_net_event *e = (struct vigil_net_event *)s->record;
@@ -111,7 +112,7 @@ static __always_inline struct vigil_net_event *net_record(__u16 type,
     e->hdr.type = type;
     e->hdr.ts_boot_ns = bpf_ktime_get_boot_ns();
   } else {
-    fill_header(&e->hdr, type);
+    fill_header_from(&e->hdr, type, fast);
     attribute_to_process(&e->hdr);
   }
   e->hdr.size = sizeof(*e);
@@ -131,8 +132,9 @@ static __always_inline struct vigil_net_event *net_record(__u16 type,
 /* net_record() and submit at once. */
 static __always_inline void emit_net(__u16 type, const struct vigil_event_header *owner,
                                      struct sock *sk, __u16 family, __s64 result, __u8 origin,
-                                     __u32 fd, __u32 flags) {
-  struct vigil_net_event *e = net_record(type, owner, sk, family, result, origin, fd, flags);
+                                     __u32 fd, __u32 flags, const bool fast) {
+  struct vigil_net_event *e =
+      net_record(type, owner, sk, family, result, origin, fd, flags, fast);
   if (e) submit(e, sizeof(*e));
 }
 
@@ -151,6 +153,11 @@ static __always_inline void on_syn_sent(struct sock *sk) {
   if (nr == (compat ? IA32_CONNECT : X64_CONNECT)) c.flags = CONN_BY_SYSCALL;
   if ((BPF_CORE_READ(task, flags) & VIGIL_PF_IO_WORKER) || (!compat && nr == X64_IO_URING_ENTER))
     c.flags |= CONN_IO_URING;
+  /* A blocking connect syscall reports its outcome at its exit, and nothing else is needed
+   * later unless the close is wanted: nothing to note. */
+  if (c.flags == CONN_BY_SYSCALL && !wanted(1u << VIGIL_EVENT_CLOSE) &&
+      !(BPF_CORE_READ(sk, sk_socket, file, f_flags) & VIGIL_O_NONBLOCK))
+    return;
   c.start_ns = bpf_ktime_get_boot_ns();
   if (!(c.flags & CONN_BY_SYSCALL) || wanted(1u << VIGIL_EVENT_CLOSE)) {
     fill_header(&c.hdr, VIGIL_EVENT_CONNECT);
@@ -178,11 +185,13 @@ static __always_inline void on_connect_done(struct sock *sk, __u16 family, bool 
   } else if (type_enabled(VIGIL_EVENT_CONNECT)) {
     __u32 flags = c->flags & CONN_RETURNED ? VIGIL_NET_ASYNC : 0;
     if (c->flags & CONN_IO_URING) flags |= VIGIL_NET_IO_URING;
-    emit_net(VIGIL_EVENT_CONNECT, &c->hdr, sk, family, result, VIGIL_NET_STATE, 0xffff, flags);
+    emit_net(VIGIL_EVENT_CONNECT, &c->hdr, sk, family, result, VIGIL_NET_STATE, 0xffff, flags,
+             false);
   }
-  if (established) {
+  if (established && wanted(1u << VIGIL_EVENT_CLOSE)) {
     c->start_ns = bpf_ktime_get_boot_ns();
-  } else {
+  } else if (!(c->flags & CONN_BY_SYSCALL) || (c->flags & CONN_RETURNED)) {
+    /* done with it (a connect syscall still running reads the outcome at its exit) */
     bpf_map_delete_elem(&net_conns, &key);
   }
 }
@@ -195,7 +204,8 @@ static __always_inline void on_close(struct sock *sk, __u16 family) {
   if (!(c->flags & CONN_UNOWNED) && type_enabled(VIGIL_EVENT_CLOSE)) {
     const __u32 flags = c->hdr.type == VIGIL_EVENT_ACCEPT ? VIGIL_NET_SERVER : 0;
     struct vigil_net_event *e =
-        net_record(VIGIL_EVENT_CLOSE, &c->hdr, sk, family, 0, VIGIL_NET_STATE, 0xffff, flags);
+        net_record(VIGIL_EVENT_CLOSE, &c->hdr, sk, family, 0, VIGIL_NET_STATE, 0xffff, flags,
+                   false);
     if (e) {
       e->duration_ns = e->hdr.ts_boot_ns - c->start_ns;
       struct tcp_sock *tp = (struct tcp_sock *)sk;
@@ -207,10 +217,22 @@ static __always_inline void on_close(struct sock *sk, __u16 family) {
   bpf_map_delete_elem(&net_conns, &key);
 }
 
-static __always_inline void on_state(struct sock *sk, int oldstate, int newstate) {
+/* Every TCP state change of every socket: most (FIN_WAIT1, CLOSE_WAIT, ...) stop at the
+ * first test; in tp_btf (`fast`) the socket's fields are read with direct loads. */
+static __always_inline void on_state(struct sock *sk, int oldstate, int newstate,
+                                     const bool fast) {
+  if (newstate != TCP_SYN_SENT && oldstate != TCP_SYN_SENT && newstate != TCP_ESTABLISHED &&
+      newstate != TCP_LISTEN && newstate != TCP_CLOSE)
+    return;
   if (!wanted(NET_TYPES)) return;
-  if (BPF_CORE_READ(sk, sk_protocol) != VIGIL_IPPROTO_TCP) return;
-  const __u16 family = inet_family(sk);
+  if (newstate == TCP_CLOSE && oldstate != TCP_SYN_SENT && !wanted(1u << VIGIL_EVENT_CLOSE)) {
+    /* no close wanted: entries of established connections are not kept either */
+    return;
+  }
+  if (VREAD(fast, sk, sk_protocol) != VIGIL_IPPROTO_TCP) return;
+  const __u16 raw_family = VREAD(fast, sk, __sk_common.skc_family);
+  const __u16 family =
+      raw_family == VIGIL_AF_INET || raw_family == VIGIL_AF_INET6 ? raw_family : 0;
   if (!family) return;
   if (newstate == TCP_SYN_SENT) {
     on_syn_sent(sk);
@@ -218,7 +240,7 @@ static __always_inline void on_state(struct sock *sk, int oldstate, int newstate
     if (newstate == TCP_ESTABLISHED || newstate == TCP_CLOSE)
       on_connect_done(sk, family, newstate == TCP_ESTABLISHED);
   } else if (newstate == TCP_ESTABLISHED && oldstate == TCP_SYN_RECV) {
-    if (!wanted((1u << VIGIL_EVENT_ACCEPT) | (1u << VIGIL_EVENT_CLOSE))) return;
+    if (!wanted(1u << VIGIL_EVENT_CLOSE)) return; /* only the close needs the start time */
     struct net_conn c = {};
     c.start_ns = bpf_ktime_get_boot_ns();
     c.flags = CONN_UNOWNED;
@@ -226,7 +248,8 @@ static __always_inline void on_state(struct sock *sk, int oldstate, int newstate
     bpf_map_update_elem(&net_conns, &key, &c, BPF_NOEXIST);
   } else if (newstate == TCP_LISTEN) {
     if (type_enabled(VIGIL_EVENT_LISTEN) && !is_self())
-      emit_net(VIGIL_EVENT_LISTEN, NULL, sk, family, 0, VIGIL_NET_STATE, 0xffff, VIGIL_NET_SERVER);
+      emit_net(VIGIL_EVENT_LISTEN, NULL, sk, family, 0, VIGIL_NET_STATE, 0xffff, VIGIL_NET_SERVER,
+               fast);
   } else if (newstate == TCP_CLOSE) {
     on_close(sk, family);
   }
@@ -255,7 +278,8 @@ static __always_inline void remote_from_user(struct vigil_net_event *e, const vo
 }
 
 static __always_inline void connect_exit(struct sock *sk, __u16 family, long fd, long ret,
-                                         const void *uaddr, __u32 len, __u32 flags) {
+                                         const void *uaddr, __u32 len, __u32 flags,
+                                         const bool fast) {
   const bool tcp = BPF_CORE_READ(sk, sk_protocol) == VIGIL_IPPROTO_TCP;
   struct net_conn *pending = NULL;
   if (tcp) {
@@ -279,7 +303,7 @@ static __always_inline void connect_exit(struct sock *sk, __u16 family, long fd,
   }
   if (!type_enabled(VIGIL_EVENT_CONNECT)) return;
   struct vigil_net_event *e =
-      net_record(VIGIL_EVENT_CONNECT, NULL, sk, family, ret, VIGIL_NET_SYSCALL, fd, flags);
+      net_record(VIGIL_EVENT_CONNECT, NULL, sk, family, ret, VIGIL_NET_SYSCALL, fd, flags, fast);
   if (!e) return;
   if (pending) pending->hdr = e->hdr;
   remote_from_user(e, uaddr, len);
@@ -289,7 +313,8 @@ static __always_inline void connect_exit(struct sock *sk, __u16 family, long fd,
 /* A UDP datagram sent to an explicit address: reported the first time this socket sends
  * to that peer (udp_peers remembers the most recent peers). */
 static __always_inline void udp_send_exit(struct sock *sk, __u16 family, long fd,
-                                          const void *uaddr, __u32 len, __u32 flags) {
+                                          const void *uaddr, __u32 len, __u32 flags,
+                                          const bool fast) {
   if (BPF_CORE_READ(sk, sk_protocol) != VIGIL_IPPROTO_UDP) return;
   struct udp_peer key = {.sk = (__u64)sk};
   if (!user_sockaddr(uaddr, len, key.addr, &key.port)) return;
@@ -297,7 +322,7 @@ static __always_inline void udp_send_exit(struct sock *sk, __u16 family, long fd
   if (bpf_map_update_elem(&udp_peers, &key, &one, BPF_NOEXIST) != 0) return;
   if (!type_enabled(VIGIL_EVENT_CONNECT)) return;
   struct vigil_net_event *e = net_record(VIGIL_EVENT_CONNECT, NULL, sk, family, 0,
-                                         VIGIL_NET_SYSCALL, fd, flags | VIGIL_NET_UDP_SEND);
+                                         VIGIL_NET_SYSCALL, fd, flags | VIGIL_NET_UDP_SEND, fast);
   if (!e) return;
   __builtin_memcpy(e->raddr, key.addr, 16);
   e->rport = key.port;
@@ -305,10 +330,11 @@ static __always_inline void udp_send_exit(struct sock *sk, __u16 family, long fd
 }
 
 /* accept/accept4 returned a new connection: its owner is the accepting process. */
-static __always_inline void accept_exit(struct sock *sk, __u16 family, long fd, __u32 flags) {
+static __always_inline void accept_exit(struct sock *sk, __u16 family, long fd, __u32 flags,
+                                        const bool fast) {
   if (BPF_CORE_READ(sk, sk_protocol) != VIGIL_IPPROTO_TCP) return;
   struct vigil_net_event *e = net_record(VIGIL_EVENT_ACCEPT, NULL, sk, family, fd,
-                                         VIGIL_NET_SYSCALL, fd, flags | VIGIL_NET_SERVER);
+                                         VIGIL_NET_SYSCALL, fd, flags | VIGIL_NET_SERVER, fast);
   if (!e) return;
   if (wanted(1u << VIGIL_EVENT_CLOSE)) {
     __u64 key = (__u64)sk;
@@ -326,7 +352,23 @@ static __always_inline void accept_exit(struct sock *sk, __u16 family, long fd, 
   if (type_enabled(VIGIL_EVENT_ACCEPT)) submit(e, sizeof(*e));
 }
 
-static __always_inline void net_sys_exit(struct pt_regs *regs, __u64 nr, long ret) {
+/* Syscall argument n (0..5) from the saved registers, by the table the call went through. */
+#define NET_ARG(n)                                                                              \
+  (compat ? (__u64)(__u32)((n) == 0   ? VREAD(fast, regs, bx)                                   \
+                           : (n) == 1 ? VREAD(fast, regs, cx)                                   \
+                           : (n) == 2 ? VREAD(fast, regs, dx)                                   \
+                           : (n) == 4 ? VREAD(fast, regs, di)                                   \
+                                      : VREAD(fast, regs, bp))                                  \
+          : (n) == 0 ? VREAD(fast, regs, di)                                                    \
+          : (n) == 1 ? VREAD(fast, regs, si)                                                    \
+          : (n) == 2 ? VREAD(fast, regs, dx)                                                    \
+          : (n) == 4 ? VREAD(fast, regs, r8)                                                    \
+                     : VREAD(fast, regs, r9))
+
+/* The exit of every syscall: one table lookup stops all but the socket calls the module
+ * reads. In tp_btf (`fast`) the saved registers are read with direct loads. */
+static __always_inline void net_sys_exit(struct pt_regs *regs, __u64 nr, long ret,
+                                         const bool fast) {
   struct task_struct *task = NULL;
   bool compat = false;
   const __u32 op = syscall_table_byte(net_syscalls, nr, &task, &compat, false);
@@ -335,47 +377,46 @@ static __always_inline void net_sys_exit(struct pt_regs *regs, __u64 nr, long re
     count(VIGIL_STAT_FILTERED_TYPE);
     return;
   }
+  if (op == NET_SYS_ACCEPT &&
+      (ret < 0 || !wanted((1u << VIGIL_EVENT_ACCEPT) | (1u << VIGIL_EVENT_CLOSE))))
+    return;
+  if ((op == NET_SYS_SENDTO || op == NET_SYS_SENDMSG) &&
+      (ret < 0 || !wanted(1u << VIGIL_EVENT_CONNECT)))
+    return;
   if (is_self()) return;
-  __u64 arg[6];
-  if (compat) {
-    arg[0] = BPF_CORE_READ(regs, bx) & 0xffffffff;
-    arg[1] = BPF_CORE_READ(regs, cx) & 0xffffffff;
-    arg[2] = BPF_CORE_READ(regs, dx) & 0xffffffff;
-    arg[4] = BPF_CORE_READ(regs, di) & 0xffffffff;
-    arg[5] = BPF_CORE_READ(regs, bp) & 0xffffffff;
-  } else {
-    arg[0] = BPF_CORE_READ(regs, di);
-    arg[1] = BPF_CORE_READ(regs, si);
-    arg[2] = BPF_CORE_READ(regs, dx);
-    arg[4] = BPF_CORE_READ(regs, r8);
-    arg[5] = BPF_CORE_READ(regs, r9);
-  }
   const __u32 flags = compat ? VIGIL_NET_COMPAT : 0;
   __u16 family = 0;
   if (op == NET_SYS_ACCEPT) {
-    if (ret < 0 || !wanted((1u << VIGIL_EVENT_ACCEPT) | (1u << VIGIL_EVENT_CLOSE))) return;
     struct sock *sk = inet_sock_of_fd(task, ret, &family);
-    if (sk) accept_exit(sk, family, ret, flags);
+    if (sk) accept_exit(sk, family, ret, flags, fast);
     return;
   }
-  if ((op == NET_SYS_SENDTO || op == NET_SYS_SENDMSG) && ret < 0) return;
+  __u64 arg[6];
+  arg[0] = NET_ARG(0);
+  arg[1] = NET_ARG(1);
+  arg[2] = NET_ARG(2);
+  if (op == NET_SYS_SENDTO) {
+    arg[4] = NET_ARG(4);
+    arg[5] = NET_ARG(5);
+  }
   struct sock *sk = inet_sock_of_fd(task, (int)arg[0], &family);
   if (!sk) return;
   switch (op) {
     case NET_SYS_CONNECT:
-      connect_exit(sk, family, (int)arg[0], ret, (const void *)arg[1], arg[2], flags);
+      connect_exit(sk, family, (int)arg[0], ret, (const void *)arg[1], arg[2], flags, fast);
       break;
     case NET_SYS_BIND:
       if (type_enabled(VIGIL_EVENT_BIND)) {
         struct vigil_net_event *e = net_record(VIGIL_EVENT_BIND, NULL, sk, family, ret,
-                                               VIGIL_NET_SYSCALL, arg[0], flags | VIGIL_NET_SERVER);
+                                               VIGIL_NET_SYSCALL, arg[0], flags | VIGIL_NET_SERVER,
+                                               fast);
         if (!e) break;
         if (ret < 0) user_sockaddr((const void *)arg[1], arg[2], e->laddr, &e->lport);
         submit(e, sizeof(*e));
       }
       break;
     case NET_SYS_SENDTO:
-      udp_send_exit(sk, family, arg[0], (const void *)arg[4], arg[5], flags);
+      udp_send_exit(sk, family, arg[0], (const void *)arg[4], arg[5], flags, fast);
       break;
     case NET_SYS_SENDMSG: {
       /* struct msghdr starts with msg_name and msg_namelen (compat: two 32-bit words) */
@@ -390,7 +431,7 @@ static __always_inline void net_sys_exit(struct pt_regs *regs, __u64 nr, long re
         bpf_probe_read_user(&name, sizeof(name), (void *)arg[1]);
         bpf_probe_read_user(&namelen, sizeof(namelen), (void *)(arg[1] + 8));
       }
-      udp_send_exit(sk, family, arg[0], (const void *)name, namelen, flags);
+      udp_send_exit(sk, family, arg[0], (const void *)name, namelen, flags, fast);
       break;
     }
   }
@@ -399,38 +440,38 @@ static __always_inline void net_sys_exit(struct pt_regs *regs, __u64 nr, long re
 /* ---- tp_btf ---- */
 SEC("tp_btf/inet_sock_set_state")
 int BPF_PROG(btf_inet_sock_set_state, const struct sock *sk, int oldstate, int newstate) {
-  on_state((struct sock *)sk, oldstate, newstate);
+  on_state((struct sock *)sk, oldstate, newstate, true);
   return 0;
 }
 
 SEC("tp_btf/sys_exit")
 int BPF_PROG(btf_sys_exit, struct pt_regs *regs, long ret) {
-  net_sys_exit(regs, BPF_CORE_READ(regs, orig_ax), ret);
+  net_sys_exit(regs, regs->orig_ax, ret, true);
   return 0;
 }
 
 /* ---- raw_tp ---- */
 SEC("raw_tp/inet_sock_set_state")
 int BPF_PROG(raw_inet_sock_set_state, const struct sock *sk, int oldstate, int newstate) {
-  on_state((struct sock *)sk, oldstate, newstate);
+  on_state((struct sock *)sk, oldstate, newstate, false);
   return 0;
 }
 
 SEC("raw_tp/sys_exit")
 int BPF_PROG(raw_sys_exit, struct pt_regs *regs, long ret) {
-  net_sys_exit(regs, BPF_CORE_READ(regs, orig_ax), ret);
+  net_sys_exit(regs, BPF_CORE_READ(regs, orig_ax), ret, false);
   return 0;
 }
 
 /* ---- classic tracepoint ---- */
 SEC("tracepoint/sock/inet_sock_set_state")
 int tp_inet_sock_set_state(struct trace_event_raw_inet_sock_set_state *ctx) {
-  on_state((struct sock *)ctx->skaddr, ctx->oldstate, ctx->newstate);
+  on_state((struct sock *)ctx->skaddr, ctx->oldstate, ctx->newstate, false);
   return 0;
 }
 
 SEC("tracepoint/raw_syscalls/sys_exit")
 int tp_sys_exit(struct trace_event_raw_sys_exit *ctx) {
-  net_sys_exit(current_user_regs(), ctx->id, ctx->ret);
+  net_sys_exit(current_user_regs(), ctx->id, ctx->ret, false);
   return 0;
 }
