@@ -14,6 +14,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "gtest/gtest.h"
+#include "tests/support/container_cgroup.h"
 #include "tests/support/fake_cri_server.h"
 #include "tests/support/sensor_process.h"
 #include "tests/support/test_dir.h"
@@ -28,25 +29,11 @@ using ::vigil::testing::RunCapture;
 using ::vigil::testing::SensorProcess;
 using ::vigil::testing::TestDir;
 
-// The cgroup v2 hierarchy: /sys/fs/cgroup/unified on hybrid nodes, /sys/fs/cgroup on
-// pure v2 ones. Events carry the v2 cgroup id, so the test's container cgroup lives here.
-std::string UnifiedRoot() {
-  if (std::filesystem::exists("/sys/fs/cgroup/unified/cgroup.procs")) {
-    return "/sys/fs/cgroup/unified";
-  }
-  return "/sys/fs/cgroup";
-}
+// Events carry the v2 cgroup id, so the test's container cgroup lives in the v2 hierarchy.
+std::string UnifiedRoot() { return ::vigil::testing::UnifiedCgroupRoot(); }
 
 // A 64-hex id unique to this run.
-std::string RunId(uint64_t salt) {
-  std::string id;
-  uint64_t x = static_cast<uint64_t>(getpid()) * 0x9e3779b97f4a7c15ull ^ salt;
-  while (id.size() < 64) {
-    x = x * 6364136223846793005ull + 1442695040888963407ull;
-    id += absl::StrFormat("%016x", x);
-  }
-  return id.substr(0, 64);
-}
+std::string RunId(uint64_t salt) { return ::vigil::testing::RunHexId(salt); }
 
 // The alert of the test rule for `path`.
 vigil::testing::JsonPredicate AlertFor(const std::string& path) {
