@@ -177,6 +177,9 @@ int Udp(const char* addr, int port) {
   return 0;
 }
 
+// Runs one ACTION (helper_net.h) on ADDR:PORT; returns the exit code.
+int Act(const std::string& action, const char* addr, int port, const Endpoint& at);
+
 }  // namespace
 
 int NetCommand(int argc, char** argv) {
@@ -207,6 +210,16 @@ int NetCommand(int argc, char** argv) {
   }
   if (netns && EnterNetns(addr) != 0) return 1;
   if (cgroup != nullptr && JoinCgroup(cgroup) != 0) return 1;
+  const int rc = Act(action, addr, port, at);
+  // A process in a container stays a moment, so the sensor can still read its cgroup from
+  // /proc (a process already gone is resolved through its parent: docs/enrichment.md).
+  if (cgroup != nullptr) usleep(500'000);
+  return rc;
+}
+
+namespace {
+
+int Act(const std::string& action, const char* addr, int port, const Endpoint& at) {
   if (action == "pair") return Pair(at, false);
   if (action == "uring") return Pair(at, true);
   if (action == "timeout") return Unanswered(at, false);
@@ -228,6 +241,8 @@ int NetCommand(int argc, char** argv) {
   fprintf(stderr, "net: unknown action %s\n", action.c_str());
   return 2;
 }
+
+}  // namespace
 
 int RunChild(char** argv) {
   const pid_t pid = fork();
