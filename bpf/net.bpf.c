@@ -391,7 +391,7 @@ static __always_inline void net_sys_exit(struct pt_regs *regs, __u64 nr, long re
     if (sk) accept_exit(sk, family, ret, flags, fast);
     return;
   }
-  __u64 arg[6];
+  __u64 arg[6] = {};
   arg[0] = NET_ARG(0);
   arg[1] = NET_ARG(1);
   arg[2] = NET_ARG(2);
