@@ -36,7 +36,8 @@ std::shared_ptr<const CgroupIdentity> CgroupCache::Lookup(uint64_t cgroup_id, ui
         return *found;
       }
     }
-    if (PidEntry* entry = by_pid_.Find(pid); entry != nullptr && now < entry->expires_ns) {
+    if (PidEntry* entry = by_pid_.Find(pid);
+        entry != nullptr && now < entry->expires_ns && entry->cgroup_id == cgroup_id) {
       hits_.fetch_add(1, std::memory_order_relaxed);
       return entry->identity;
     }
@@ -63,8 +64,8 @@ std::shared_ptr<const CgroupIdentity> CgroupCache::Lookup(uint64_t cgroup_id, ui
   if (cgroup_id != 0 && id_names_it) {
     evicted = by_cgroup_.Put(cgroup_id, identity);
   } else {
-    evicted =
-        by_pid_.Put(pid, PidEntry{identity, now + absl::ToInt64Nanoseconds(options_.pid_ttl)});
+    evicted = by_pid_.Put(
+        pid, PidEntry{identity, now + absl::ToInt64Nanoseconds(options_.pid_ttl), cgroup_id});
   }
   if (evicted) evictions_.fetch_add(1, std::memory_order_relaxed);
   return identity;

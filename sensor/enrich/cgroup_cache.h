@@ -68,6 +68,9 @@ class CgroupCache {
   struct PidEntry {
     std::shared_ptr<const CgroupIdentity> identity;
     int64_t expires_ns = 0;
+    // The cgroup id of the event it was read for: a process that moved to another cgroup
+    // since (a container runtime's init joining the container's) is read again.
+    uint64_t cgroup_id = 0;
   };
   // Reads and parses /proc/<pid>/cgroup; false when it cannot be read.
   bool Read(uint32_t pid, ProcCgroup* out) const;

@@ -213,7 +213,7 @@ int NetCommand(int argc, char** argv) {
   const int rc = Act(action, addr, port, at);
   // A process in a container stays a moment, so the sensor can still read its cgroup from
   // /proc (a process already gone is resolved through its parent: docs/enrichment.md).
-  if (cgroup != nullptr) usleep(500'000);
+  if (cgroup != nullptr) usleep(1'000'000);
   return rc;
 }
 

@@ -83,6 +83,21 @@ TEST_F(CgroupCacheTest, HybridHostProcessesAreCachedPerPid) {
   EXPECT_EQ(cache.Stats().reads, 3u);
 }
 
+TEST_F(CgroupCacheTest, AProcessThatMovedToAContainersCgroupIsReadAgain) {
+  // A container runtime's init starts in the host's cgroup and joins the container's before
+  // it execs: its per-pid host answer must not outlive the move.
+  SetCgroup(400, "4:memory:/user.slice\n0::/user.slice\n");
+  CgroupCache cache(Options());
+  auto before = cache.Lookup(1, 400, 1);
+  ASSERT_NE(before, nullptr);
+  EXPECT_FALSE(before->is_container());
+  SetCgroup(400, "4:memory:/user.slice\n0::/kubepods/besteffort/pod" + kUid + "/" + kId + "\n");
+  auto after = cache.Lookup(/*cgroup_id=*/55, 400, 1);
+  ASSERT_NE(after, nullptr);
+  EXPECT_EQ(after->container_id, kId);
+  EXPECT_EQ(cache.Stats().reads, 2u);
+}
+
 TEST_F(CgroupCacheTest, GoneProcessFallsBackToItsParent) {
   SetCgroup(401, "0::/docker/" + kId + "\n");
   CgroupCache cache(Options());
