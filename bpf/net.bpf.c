@@ -230,9 +230,7 @@ static __always_inline void on_state(struct sock *sk, int oldstate, int newstate
     return;
   }
   if (VREAD(fast, sk, sk_protocol) != VIGIL_IPPROTO_TCP) return;
-  const __u16 raw_family = VREAD(fast, sk, __sk_common.skc_family);
-  const __u16 family =
-      raw_family == VIGIL_AF_INET || raw_family == VIGIL_AF_INET6 ? raw_family : 0;
+  const __u16 family = inet_family(sk, fast);
   if (!family) return;
   if (newstate == TCP_SYN_SENT) {
     on_syn_sent(sk);
@@ -258,15 +256,15 @@ static __always_inline void on_state(struct sock *sk, int oldstate, int newstate
 /* ---- syscall exits ---- */
 
 /* The socket behind descriptor `fd` of `task` when it is an IPv4/IPv6 socket of TCP or
- * UDP; *family is set. */
+ * UDP; *family and *proto are set. */
 static __always_inline struct sock *inet_sock_of_fd(struct task_struct *task, long fd,
-                                                    __u16 *family) {
+                                                    __u16 *family, __u16 *proto) {
   struct sock *sk = file_sock(task_fd_file(task, fd, false));
   if (!sk) return NULL;
-  *family = inet_family(sk);
+  *family = inet_family(sk, false);
   if (!*family) return NULL;
-  __u16 proto = BPF_CORE_READ(sk, sk_protocol);
-  return proto == VIGIL_IPPROTO_TCP || proto == VIGIL_IPPROTO_UDP ? sk : NULL;
+  *proto = BPF_CORE_READ(sk, sk_protocol);
+  return *proto == VIGIL_IPPROTO_TCP || *proto == VIGIL_IPPROTO_UDP ? sk : NULL;
 }
 
 /* The remote endpoint named by the syscall (sockaddr at `uaddr`), written over the
@@ -279,8 +277,7 @@ static __always_inline void remote_from_user(struct vigil_net_event *e, const vo
 
 static __always_inline void connect_exit(struct sock *sk, __u16 family, long fd, long ret,
                                          const void *uaddr, __u32 len, __u32 flags,
-                                         const bool fast) {
-  const bool tcp = BPF_CORE_READ(sk, sk_protocol) == VIGIL_IPPROTO_TCP;
+                                         const bool tcp, const bool fast) {
   struct net_conn *pending = NULL;
   if (tcp) {
     __u64 key = (__u64)sk;
@@ -315,7 +312,6 @@ static __always_inline void connect_exit(struct sock *sk, __u16 family, long fd,
 static __always_inline void udp_send_exit(struct sock *sk, __u16 family, long fd,
                                           const void *uaddr, __u32 len, __u32 flags,
                                           const bool fast) {
-  if (BPF_CORE_READ(sk, sk_protocol) != VIGIL_IPPROTO_UDP) return;
   struct udp_peer key = {.sk = (__u64)sk};
   if (!user_sockaddr(uaddr, len, key.addr, &key.port)) return;
   __u8 one = 1;
@@ -332,7 +328,6 @@ static __always_inline void udp_send_exit(struct sock *sk, __u16 family, long fd
 /* accept/accept4 returned a new connection: its owner is the accepting process. */
 static __always_inline void accept_exit(struct sock *sk, __u16 family, long fd, __u32 flags,
                                         const bool fast) {
-  if (BPF_CORE_READ(sk, sk_protocol) != VIGIL_IPPROTO_TCP) return;
   struct vigil_net_event *e = net_record(VIGIL_EVENT_ACCEPT, NULL, sk, family, fd,
                                          VIGIL_NET_SYSCALL, fd, flags | VIGIL_NET_SERVER, fast);
   if (!e) return;
@@ -386,9 +381,10 @@ static __always_inline void net_sys_exit(struct pt_regs *regs, __u64 nr, long re
   if (is_self()) return;
   const __u32 flags = compat ? VIGIL_NET_COMPAT : 0;
   __u16 family = 0;
+  __u16 proto = 0;
   if (op == NET_SYS_ACCEPT) {
-    struct sock *sk = inet_sock_of_fd(task, ret, &family);
-    if (sk) accept_exit(sk, family, ret, flags, fast);
+    struct sock *sk = inet_sock_of_fd(task, ret, &family, &proto);
+    if (sk && proto == VIGIL_IPPROTO_TCP) accept_exit(sk, family, ret, flags, fast);
     return;
   }
   __u64 arg[6] = {};
@@ -399,11 +395,14 @@ static __always_inline void net_sys_exit(struct pt_regs *regs, __u64 nr, long re
     arg[4] = NET_ARG(4);
     arg[5] = NET_ARG(5);
   }
-  struct sock *sk = inet_sock_of_fd(task, (int)arg[0], &family);
+  struct sock *sk = inet_sock_of_fd(task, (int)arg[0], &family, &proto);
   if (!sk) return;
+  /* datagrams to new peers: UDP only */
+  if ((op == NET_SYS_SENDTO || op == NET_SYS_SENDMSG) && proto != VIGIL_IPPROTO_UDP) return;
   switch (op) {
     case NET_SYS_CONNECT:
-      connect_exit(sk, family, (int)arg[0], ret, (const void *)arg[1], arg[2], flags, fast);
+      connect_exit(sk, family, (int)arg[0], ret, (const void *)arg[1], arg[2], flags,
+                   proto == VIGIL_IPPROTO_TCP, fast);
       break;
     case NET_SYS_BIND:
       if (type_enabled(VIGIL_EVENT_BIND)) {

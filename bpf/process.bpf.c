@@ -126,7 +126,7 @@ static __always_inline void stdio_sockets(struct task_struct *task, struct vigil
   for (int fd = 0; fd < 3; fd++) {
     struct sock *sk = file_sock(task_fd_file(task, fd, false));
     if (!sk) continue;
-    const __u16 family = inet_family(sk);
+    const __u16 family = inet_family(sk, false);
     if (!family) continue;
     if (!e->stdio_sockets) {
       sock_endpoints(sk, family, laddr, e->stdio_raddr, &lport, &e->stdio_rport);

@@ -24,9 +24,10 @@ static __always_inline struct sock *file_sock(struct file *file) {
   return sock ? BPF_CORE_READ(sock, sk) : NULL;
 }
 
-/* The socket's address family when it is AF_INET or AF_INET6, else 0. */
-static __always_inline __u16 inet_family(struct sock *sk) {
-  __u16 family = BPF_CORE_READ(sk, __sk_common.skc_family);
+/* The socket's address family when it is AF_INET or AF_INET6, else 0; with `fast` (a BTF
+ * pointer from a tp_btf argument) read with a direct load. */
+static __always_inline __u16 inet_family(struct sock *sk, const bool fast) {
+  __u16 family = VREAD(fast, sk, __sk_common.skc_family);
   return family == VIGIL_AF_INET || family == VIGIL_AF_INET6 ? family : 0;
 }
 

@@ -104,8 +104,7 @@ void FleetAgent::SetStatus(const SensorStatus& status) {
       out->set_comm(s.comm);
       out->set_inbound(s.inbound);
       out->set_l4proto(std::string(event::L4ProtoName(s.protocol)));
-      out->set_remote_ip(event::FormatIp(
-          absl::string_view(reinterpret_cast<const char*>(s.remote_ip.data()), 16)));
+      out->set_remote_ip(event::FormatIp(s.remote()));
       out->set_port(s.port);
       out->set_connections(s.connections);
       out->set_failed(s.failed);

@@ -248,11 +248,10 @@ void SensorMetrics::SetNetSummary(uint64_t windows, uint64_t connections, uint64
   net_top_set_.clear();
   for (size_t i = 0; i < closed->size() && i < kTopEndpoints; ++i) {
     const ConnectionSummary& s = (*closed)[i];
-    const absl::string_view ip(reinterpret_cast<const char*>(s.remote_ip.data()), 16);
     prometheus::Gauge& g = net_top_.Add({{"process", absl::StrCat(s.comm, "[", s.pid, "]")},
                                          {"direction", s.inbound ? "inbound" : "outbound"},
                                          {"l4proto", std::string(event::L4ProtoName(s.protocol))},
-                                         {"remote", event::FormatIp(ip)},
+                                         {"remote", event::FormatIp(s.remote())},
                                          {"port", absl::StrCat(s.port)}});
     g.Set(static_cast<double>(s.connections));
     net_top_set_.push_back(&g);

@@ -13,6 +13,7 @@
 #include <tuple>
 #include <vector>
 
+#include "absl/strings/string_view.h"
 #include "event/event.h"
 
 namespace vigil::sensor {
@@ -33,6 +34,11 @@ struct ConnectionSummary {
   uint64_t bytes_sent = 0;
   uint64_t first_ns = 0;  // CLOCK_BOOTTIME of the first and last event
   uint64_t last_ns = 0;
+
+  // remote_ip as the 16-byte view event/ip.h formats and matches.
+  absl::string_view remote() const {
+    return absl::string_view(reinterpret_cast<const char*>(remote_ip.data()), remote_ip.size());
+  }
 };
 
 class ConnectionSummarizer {

@@ -46,8 +46,7 @@ void AppendNetSummaryJson(const ConnectionSummary& s, int64_t boot_to_wall_ns, s
   w.String("comm", s.comm);
   w.String("direction", s.inbound ? "inbound" : "outbound");
   w.String("l4proto", event::L4ProtoName(s.protocol));
-  w.String("rip", event::FormatIp(
-                      absl::string_view(reinterpret_cast<const char*>(s.remote_ip.data()), 16)));
+  w.String("rip", event::FormatIp(s.remote()));
   w.Uint(s.inbound ? "lport" : "rport", s.port);
   w.Uint("connections", s.connections);
   w.Uint("failed", s.failed);
