@@ -51,6 +51,10 @@ class FileIdentities {
   bool Matches(const std::vector<int64_t>& indices, const event::FileId& id) const
       ABSL_LOCKS_EXCLUDED(mu_);
 
+  // True when `path` is one of the listed paths. Allocates nothing; no lock (the list is
+  // fixed once the set is compiled).
+  bool Lists(absl::string_view path) const { return index_.contains(path); }
+
   // The current identity of `path`, or nullopt when it is not listed or not resolved.
   std::optional<event::FileId> Lookup(absl::string_view path) const ABSL_LOCKS_EXCLUDED(mu_);
 

@@ -60,6 +60,15 @@ class KernelFilterBuilder {
     if ((identity_types & ~unfiltered) == 0) identities.clear();
     std::sort(identities.begin(), identities.end());
     identities.erase(std::unique(identities.begin(), identities.end()), identities.end());
+    // Renames and removals of the listed paths reach user space, which re-resolves the
+    // identities at once: the replaced file's inode number is free for the next new file.
+    if (!identities.empty()) {
+      filter.event_mask |= kFollowTypes;
+      for (int t = 0; t < event::kEventTypeLimit; ++t) {
+        if (((1u << t) & kFollowTypes) == 0) continue;
+        by_type[t].insert(by_type[t].end(), identities.begin(), identities.end());
+      }
+    }
     std::map<std::string, uint32_t>& types = filter.prefix_types;
     for (int t = 0; t < event::kEventTypeLimit; ++t) {
       const uint32_t kind = 1u << t;
@@ -80,6 +89,8 @@ class KernelFilterBuilder {
 
  private:
   static constexpr uint32_t kOpens = EventBit(event::kOpen);
+  // The operations that can change which file a listed path names.
+  static constexpr uint32_t kFollowTypes = EventBit(event::kRename) | EventBit(event::kUnlink);
   // The event types the kernel filters by path.
   static constexpr uint32_t kPathFiltered = kOpens | event::kFileOpEvents;
 

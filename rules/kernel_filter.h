@@ -12,9 +12,10 @@
 // (fs.path.hidden; or != false) allows hidden files, and an `in` on a file field
 // (fd.file in (PATHS)) allows the files those paths name, whatever path reaches them
 // (identity_paths; a file operation passes when the kernel tells its file and that file is
-// one of them). An `and` is constrained by any constrained operand (the first is used);
-// an `or` only when every operand is; `not`, exists and other fields constrain nothing; a
-// subtree that cannot match open events allows no file at all. A rule left unconstrained
+// one of them; renames and removals of those paths are then needed too, so that user space
+// re-resolves the identities at once). An `and` is constrained by any constrained operand (the
+// first is used); an `or` only when every operand is; `not`, exists and other fields constrain
+// nothing; a subtree that cannot match open events allows no file at all. A rule left unconstrained
 // sets all_files (or the type's bit in all_paths_types). The result is a superset of what
 // the rules need.
 #ifndef VIGIL_RULES_KERNEL_FILTER_H_

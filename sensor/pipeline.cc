@@ -60,6 +60,15 @@ void Pipeline::OnRecord(const void* data, size_t size) {
     table_.Apply(event);
     Evaluate(event);
   }
+  if (event.type == event::kRename || event.type == event::kUnlink) FollowIdentities(event);
+}
+
+void Pipeline::FollowIdentities(const event::Event& event) {
+  if (engine_ == nullptr || event.file_op.result != 0) return;
+  rules::FileIdentities& files = engine_->rule_set().file_identities();
+  if (!files.Lists(event.file_op.path) && !files.Lists(event.file_op.path2)) return;
+  files.Refresh(options_.file_root);
+  identity_changed_ = true;
 }
 
 void Pipeline::RollNetSummaries(uint64_t now_boot_ns, bool flush) {

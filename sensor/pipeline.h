@@ -54,6 +54,14 @@ class Pipeline : public probes::RecordSink {
   // The busiest endpoints of the last closed window (at most kHealthEndpoints).
   const std::vector<ConnectionSummary>& last_net_summaries() const { return last_summaries_; }
   static constexpr size_t kHealthEndpoints = 16;
+  // True once after an event replaced or removed a file the rules name by identity (the
+  // user-space set is already re-resolved): the owner then pushes the new identities to
+  // the kernel without waiting for its periodic refresh.
+  bool TakeIdentityChange() {
+    const bool changed = identity_changed_;
+    identity_changed_ = false;
+    return changed;
+  }
   // Events decoded, by event type number.
   const std::array<uint64_t, event::kEventTypeLimit>& events_by_type() const {
     return events_by_type_;
@@ -62,6 +70,10 @@ class Pipeline : public probes::RecordSink {
  private:
   // Runs the rules on one event (its process already in the table) and publishes alerts.
   void Evaluate(const event::Event& event);
+  // After a rename or removal of a path the rules name by identity (useradd renames a new
+  // /etc/passwd into place), re-resolves the identities before the next event: the old
+  // file's inode number is free at once and the next new file may get it.
+  void FollowIdentities(const event::Event& event);
 
   const SensorOptions& options_;
   Output* const output_;
@@ -74,6 +86,7 @@ class Pipeline : public probes::RecordSink {
   std::unique_ptr<rules::Engine> engine_;
   std::string rule_set_version_;
   std::array<uint64_t, event::kEventTypeLimit> events_by_type_{};
+  bool identity_changed_ = false;
   uint64_t evaluations_ = 0;  // events evaluated (latency sampling)
   std::string line_;
   ConnectionSummarizer summarizer_;

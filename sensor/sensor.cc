@@ -316,6 +316,10 @@ absl::Status Sensor::Run(int signal_fd) {
       break;
     }
     timeout_ms = *consumed > 0 ? busy_timeout_ms : kIdlePollMs;
+    if (pipeline_->TakeIdentityChange()) {
+      absl::Status synced = SyncFileIdentities();
+      if (!synced.ok()) Log("file identities not updated: ", synced.message());
+    }
     if (commands) {
       // Events before the swap are evaluated by the old rules, the rest by the new.
       (void)ring_->Consume();

@@ -9,6 +9,7 @@
 #include <cstdio>
 #include <string>
 
+#include "event/modules/file.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "tests/rules/rule_set_helpers.h"
@@ -168,9 +169,15 @@ TEST(FileIdentityRuleTest, KernelFilterAllowsListedFilesByIdentity) {
   ASSERT_TRUE(set.ok()) << set.status();
   const KernelFilter& filter = (*set)->kernel_filter();
   EXPECT_FALSE(filter.all_files);
-  EXPECT_THAT(filter.path_prefixes, ElementsAre("/etc/sudoers"));
   EXPECT_THAT(filter.identity_paths,
               ElementsAre("/etc/gshadow", "/etc/shadow", "/root/.ssh/id_rsa"));
+  // Renames and removals of the listed paths are needed to follow their files at once.
+  const uint32_t follow = event::EventBit(event::kRename) | event::EventBit(event::kUnlink);
+  EXPECT_EQ(filter.event_mask & follow, follow);
+  EXPECT_THAT(filter.path_prefixes,
+              ElementsAre("/etc/gshadow", "/etc/shadow", "/etc/sudoers", "/root/.ssh/id_rsa"));
+  EXPECT_EQ(filter.prefix_types.at("/root/.ssh/id_rsa"), follow);
+  EXPECT_EQ(filter.prefix_types.at("/etc/shadow") & follow, follow);
 
   auto negated = CompileFiles({{"n.yaml", OneRule("not fd.file in (/etc/shadow)")}});
   ASSERT_TRUE(negated.ok()) << negated.status();
