@@ -114,3 +114,7 @@ VIGIL_FLOOR_PROG(tp_inet_sock_set_state, "tracepoint/sock/inet_sock_set_state")
 VIGIL_FLOOR_PROG(btf_net_sys_exit, "tp_btf/sys_exit")
 VIGIL_FLOOR_PROG(raw_net_sys_exit, "raw_tp/sys_exit")
 VIGIL_FLOOR_PROG(tp_net_sys_exit, "tracepoint/raw_syscalls/sys_exit")
+/* ... and io_uring completions (accepts; optional) */
+VIGIL_FLOOR_PROG(btf_net_uring_complete, "tp_btf/io_uring_complete")
+VIGIL_FLOOR_PROG(raw_net_uring_complete, "raw_tp/io_uring_complete")
+VIGIL_FLOOR_PROG(tp_net_uring_complete, "tracepoint/io_uring/io_uring_complete")

@@ -23,7 +23,8 @@
 // plus sched_prepare_exec in the mode, or where the kernel lacks it (before 6.10) a
 // stand-in (lsm/bprm_committing_creds, else fentry/security_bprm_committing_creds), or
 // nothing. The file module's hooks that the sensor may go without (the __ia32_ ones,
-// io_uring_*) are skipped when the kernel lacks them.
+// io_uring_*) are skipped when the kernel lacks them. The net module (no fentry mode either)
+// adds inet_sock_set_state, its own sys_exit program and io_uring_complete (optional).
 //
 // Output (stdout): one "vigil-bench-floor: hook SECTION" line per attached program, one
 // "vigil-bench-floor: skipped SECTION (why)" per optional hook left out, then
@@ -150,11 +151,12 @@ std::vector<Slot> ProcessSlots(Mode mode) {
   };
 }
 
-// The net module's slots in `mode` (tp_btf, raw_tp or tracepoint): TCP state changes and
-// its own program on the exit of every syscall.
+// The net module's slots in `mode` (tp_btf, raw_tp or tracepoint): TCP state changes, its
+// own program on the exit of every syscall, and io_uring completions (optional).
 std::vector<Slot> NetSlots(Mode mode) {
   const std::string p = InfoOf(mode).prefix;
-  return {Slot{{p + "inet_sock_set_state"}, false}, Slot{{p + "net_sys_exit"}, false}};
+  return {Slot{{p + "inet_sock_set_state"}, false}, Slot{{p + "net_sys_exit"}, false},
+          Slot{{p + "net_uring_complete"}, true}};
 }
 
 // A program's hook, from its section: "tracepoint/sched/sched_process_exec" gives kind

@@ -11,7 +11,9 @@
  * they become established and get their owner at accept. The exits of connect, accept,
  * accept4, bind, sendto and sendmsg (one table lookup at the exit of every syscall, as in
  * the file module) give what only the syscall knows: its result and descriptor, failed
- * connects, the accepting process, UDP peers.
+ * connects, the accepting process, UDP peers. Accepts made by io_uring are read at their
+ * completion (io_uring_complete, Linux 6.0+); its connects need nothing more than the state
+ * change.
  */
 #include "common.bpf.h"
 #include "abi/net.h"
@@ -436,6 +438,26 @@ static __always_inline void net_sys_exit(struct pt_regs *regs, __u64 nr, long re
   }
 }
 
+/* ---- io_uring ---- */
+
+/* io_uring_complete (Linux 6.0+ request layout): an IORING_OP_ACCEPT that completed with a
+ * descriptor is reported like accept's exit, for the task completing it (the submitter, or
+ * an io-wq worker of its process) and flagged io_uring. An accept into a fixed-file slot
+ * has no descriptor, and multishot accepts post their completions without the request: not
+ * seen (docs/events.md). */
+static __always_inline void uring_accept_done(struct io_kiocb *req) {
+  if (BPF_CORE_READ(req, opcode) != bpf_core_enum_value(enum io_uring_op, IORING_OP_ACCEPT))
+    return;
+  if (!wanted((1u << VIGIL_EVENT_ACCEPT) | (1u << VIGIL_EVENT_CLOSE))) return;
+  const __s32 fd = BPF_CORE_READ(req, cqe.res);
+  if (fd < 0 || BPF_CORE_READ((struct io_accept *)req, file_slot) || is_self()) return;
+  __u16 family = 0;
+  __u16 proto = 0;
+  struct task_struct *task = (struct task_struct *)bpf_get_current_task();
+  struct sock *sk = inet_sock_of_fd(task, fd, &family, &proto);
+  if (sk && proto == VIGIL_IPPROTO_TCP) accept_exit(sk, family, fd, VIGIL_NET_IO_URING, false);
+}
+
 /* ---- tp_btf ---- */
 SEC("tp_btf/inet_sock_set_state")
 int BPF_PROG(btf_inet_sock_set_state, const struct sock *sk, int oldstate, int newstate) {
@@ -446,6 +468,12 @@ int BPF_PROG(btf_inet_sock_set_state, const struct sock *sk, int oldstate, int n
 SEC("tp_btf/sys_exit")
 int BPF_PROG(btf_sys_exit, struct pt_regs *regs, long ret) {
   net_sys_exit(regs, regs->orig_ax, ret, true);
+  return 0;
+}
+
+SEC("tp_btf/io_uring_complete")
+int BPF_PROG(btf_uring_complete, void *ring, void *req) {
+  uring_accept_done((struct io_kiocb *)req);
   return 0;
 }
 
@@ -462,6 +490,12 @@ int BPF_PROG(raw_sys_exit, struct pt_regs *regs, long ret) {
   return 0;
 }
 
+SEC("raw_tp/io_uring_complete")
+int BPF_PROG(raw_uring_complete, void *ring, void *req) {
+  uring_accept_done((struct io_kiocb *)req);
+  return 0;
+}
+
 /* ---- classic tracepoint ---- */
 SEC("tracepoint/sock/inet_sock_set_state")
 int tp_inet_sock_set_state(struct trace_event_raw_inet_sock_set_state *ctx) {
@@ -472,5 +506,11 @@ int tp_inet_sock_set_state(struct trace_event_raw_inet_sock_set_state *ctx) {
 SEC("tracepoint/raw_syscalls/sys_exit")
 int tp_sys_exit(struct trace_event_raw_sys_exit *ctx) {
   net_sys_exit(current_user_regs(), ctx->id, ctx->ret, false);
+  return 0;
+}
+
+SEC("tracepoint/io_uring/io_uring_complete")
+int tp_uring_complete(struct trace_event_raw_io_uring_complete *ctx) {
+  uring_accept_done((struct io_kiocb *)ctx->req);
   return 0;
 }

@@ -17,6 +17,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
+#include "common/kernel_release.h"
 #include "common/read_file.h"
 #include "common/unique_fd.h"
 
@@ -127,6 +128,13 @@ int KernelEnv::BtfTracepointArgs(absl::string_view name) const {
   t = btf__type_by_id(btf_, t->type);
   if (t == nullptr || !btf_is_func_proto(t) || btf_vlen(t) < 1) return -1;
   return btf_vlen(t) - 1;
+}
+
+int KernelEnv::UringRequestTracepoint() const {
+  if (HasBtfTracepoint("io_uring_submit_req")) return 0;
+  if (!vigil::ReleaseAtLeast(kernel_release(), 6, 0)) return -1;
+  const int args = BtfTracepointArgs("io_uring_submit_sqe");
+  return args == 2 || args == 7 ? args : -1;
 }
 
 absl::StatusOr<std::string> KernelEnv::EnsureTracefs() {

@@ -35,6 +35,13 @@ class KernelEnv {
   // changed under the same name.
   int BtfTracepointArgs(absl::string_view name) const;
 
+  // The argument count of io_uring_submit_sqe when it carries the request as Linux 6.0 lays
+  // it out (7 in 6.0 and 6.1, the request second; 2 after, the request first), 0 when
+  // io_uring_submit_req carries it instead (6.2+ kernels that renamed it), or -1 when the
+  // kernel's io_uring tracepoints carry no such request (before 6.0). The io_uring programs
+  // of the file and network modules read that layout.
+  int UringRequestTracepoint() const;
+
   // Mounts tracefs at /sys/kernel/tracing when no tracefs is reachable. Returns the
   // events directory ("<tracefs>/events").
   absl::StatusOr<std::string> EnsureTracefs();

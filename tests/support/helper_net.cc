@@ -111,13 +111,23 @@ int UringConnect(int s, const Endpoint& to) {
   return UringSubmit(sqe) < 0 ? -1 : 0;
 }
 
+// accept4() through io_uring: the new connection's descriptor, or -1.
+int UringAccept(int l) {
+  io_uring_sqe sqe{};
+  sqe.opcode = IORING_OP_ACCEPT;
+  sqe.fd = l;
+  sqe.accept_flags = SOCK_CLOEXEC;
+  const long fd = UringSubmit(sqe);
+  return fd < 0 ? -1 : static_cast<int>(fd);
+}
+
 int Pair(const Endpoint& at, bool uring) {
   const int l = Listener(at, 8);
   if (l < 0) return Fail("listen");
   const int c = socket(at.family, SOCK_STREAM | SOCK_CLOEXEC, 0);
   if (c < 0) return Fail("socket");
   if ((uring ? UringConnect(c, at) : connect(c, Sa(at), at.len)) != 0) return Fail("connect");
-  const int a = accept4(l, nullptr, nullptr, SOCK_CLOEXEC);
+  const int a = uring ? UringAccept(l) : accept4(l, nullptr, nullptr, SOCK_CLOEXEC);
   if (a < 0) return Fail("accept");
   char buf[16];
   if (write(c, "hello", 5) != 5 || read(a, buf, sizeof(buf)) != 5 || write(a, "hi", 2) != 2 ||

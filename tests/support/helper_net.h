@@ -8,7 +8,8 @@
 //     --cgroup DIR  first move this process into the cgroup DIR (a container's, say)
 //   ACTION:
 //     pair          listen on ADDR:PORT, connect to it, accept, exchange bytes, close both
-//     uring         as pair, with the connect made by io_uring (IORING_OP_CONNECT)
+//     uring         as pair, with the connect and the accept made by io_uring
+//                   (IORING_OP_CONNECT, IORING_OP_ACCEPT)
 //     refused       connect to ADDR:PORT, where nothing listens (must fail ECONNREFUSED)
 //     timeout       fill a backlog-0 listener's queue, then connect with one SYN retry
 //                   (must fail ETIMEDOUT)

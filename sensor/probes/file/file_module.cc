@@ -10,7 +10,6 @@
 #include "absl/strings/str_cat.h"
 #include "bpf/abi/file.h"
 #include "bpf/file.skel.h"
-#include "common/kernel_release.h"
 #include "common/status_macros.h"
 #include "event/file_id.h"
 #include "sensor/probes/skeleton_module.h"
@@ -36,21 +35,15 @@ absl::Status FileProbe::ProgramSupported(absl::string_view program, KernelEnv& e
   if (program == "btf_sys_exit" && !env.HasFunction("bpf_rdonly_cast")) {
     return absl::UnimplementedError("needs the kfunc bpf_rdonly_cast (Linux 6.2 or newer)");
   }
-  // The io_uring programs read the request as Linux 6.0 lays it out. Later kernels pass it
-  // to io_uring_submit_req; before that, io_uring_submit_sqe had it as its only pointer
-  // (req, force_nonblock: the __sqe_req stand-ins) and, in 6.0 and 6.1, as its second
-  // argument of seven (the __sqe stand-ins); earlier versions carry a different request.
+  // The io_uring programs read the request as Linux 6.0 lays it out; the submission
+  // programs come in one form per tracepoint that carries it (the __sqe stand-ins for
+  // io_uring_submit_sqe with seven arguments, __sqe_req for it with two).
   if (absl::StrContains(program, "uring_")) {
-    const bool submit_req = env.HasBtfTracepoint("io_uring_submit_req");
-    const int sqe_args = submit_req || !vigil::ReleaseAtLeast(env.kernel_release(), 6, 0)
-                             ? -1
-                             : env.BtfTracepointArgs("io_uring_submit_sqe");
-    // The argument count a stand-in is written for; 0 for the programs every form serves.
-    int needs = 0;
+    const int form = env.UringRequestTracepoint();
+    int needs = 0;  // the form a stand-in is written for; 0 for the programs every form serves
     if (absl::EndsWith(program, "__sqe")) needs = 7;
     if (absl::EndsWith(program, "__sqe_req")) needs = 2;
-    const bool supported =
-        needs != 0 ? sqe_args == needs : submit_req || sqe_args == 2 || sqe_args == 7;
+    const bool supported = needs != 0 ? form == needs : form >= 0;
     if (!supported) {
       return absl::UnimplementedError(
           "needs io_uring_submit_req, or io_uring_submit_sqe with the request (Linux 6.0+)");

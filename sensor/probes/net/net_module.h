@@ -11,13 +11,17 @@ struct net_bpf;
 
 namespace vigil::sensor::probes {
 
-// The network module: TCP state changes (sock:inet_sock_set_state) and the exits of the
-// socket syscalls, in the tp_btf, raw_tp and tracepoint modes. Every hook exists on every
-// supported kernel, so nothing is optional.
+// The network module: TCP state changes (sock:inet_sock_set_state), the exits of the
+// socket syscalls and io_uring completions (accepts), in the tp_btf, raw_tp and tracepoint
+// modes. Only the io_uring hook is optional: it reads the request as Linux 6.0 lays it out.
 class NetProbe : public SkeletonModule<net_bpf> {
  public:
   NetProbe();
   ~NetProbe() override;
+
+ protected:
+  bool IsOptionalHook(absl::string_view hook) const override;
+  absl::Status ProgramSupported(absl::string_view program, KernelEnv& env) override;
 };
 
 namespace net {
