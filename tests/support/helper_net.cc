@@ -146,6 +146,10 @@ int Unanswered(const Endpoint& at, bool nonblocking) {
   if (l < 0) return Fail("listen");
   const int first = socket(at.family, SOCK_STREAM | SOCK_CLOEXEC, 0);
   if (first < 0 || connect(first, Sa(at), at.len) != 0) return Fail("filling the queue");
+  // The queue is full once the listener holds that connection: until the server has taken
+  // its last ACK, the next SYN still gets a SYN-ACK (a SYN cookie) and its connect succeeds.
+  pollfd queued{l, POLLIN, 0};
+  if (poll(&queued, 1, 10'000) != 1) return Fail("the first connection was never queued");
   const int s =
       socket(at.family, SOCK_STREAM | SOCK_CLOEXEC | (nonblocking ? SOCK_NONBLOCK : 0), 0);
   const int one_retry = 1;
