@@ -37,7 +37,7 @@ class KernelEnv {
 
   // The argument count of io_uring_submit_sqe when it carries the request as Linux 6.0 lays
   // it out (7 in 6.0 and 6.1, the request second; 2 after, the request first), 0 when
-  // io_uring_submit_req carries it instead (6.2+ kernels that renamed it), or -1 when the
+  // io_uring_submit_req carries it instead (the newer kernels that renamed it), or -1 when the
   // kernel's io_uring tracepoints carry no such request (before 6.0). The io_uring programs
   // of the file and network modules read that layout.
   int UringRequestTracepoint() const;
