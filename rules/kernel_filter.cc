@@ -63,10 +63,10 @@ class KernelFilterBuilder {
     // Renames and removals of the listed paths reach user space, which re-resolves the
     // identities at once: the replaced file's inode number is free for the next new file.
     if (!identities.empty()) {
-      filter.event_mask |= kFollowTypes;
-      for (int t = 0; t < event::kEventTypeLimit; ++t) {
-        if (((1u << t) & kFollowTypes) == 0) continue;
-        by_type[t].insert(by_type[t].end(), identities.begin(), identities.end());
+      for (event::EventType type : {event::kRename, event::kUnlink}) {
+        filter.event_mask |= EventBit(type);
+        std::vector<std::string>& prefixes = by_type[static_cast<int>(type)];
+        prefixes.insert(prefixes.end(), identities.begin(), identities.end());
       }
     }
     std::map<std::string, uint32_t>& types = filter.prefix_types;
@@ -89,8 +89,6 @@ class KernelFilterBuilder {
 
  private:
   static constexpr uint32_t kOpens = EventBit(event::kOpen);
-  // The operations that can change which file a listed path names.
-  static constexpr uint32_t kFollowTypes = EventBit(event::kRename) | EventBit(event::kUnlink);
   // The event types the kernel filters by path.
   static constexpr uint32_t kPathFiltered = kOpens | event::kFileOpEvents;
 

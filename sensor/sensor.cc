@@ -235,12 +235,12 @@ absl::Status Sensor::ApplySelection(const Selection& selection) {
   return absl::OkStatus();
 }
 
-absl::Status Sensor::SyncFileIdentities() {
+absl::Status Sensor::SyncFileIdentities(bool refresh) {
   const rules::Engine* engine = pipeline_->engine();
   std::vector<event::FileId> ids;
   if (engine != nullptr) {
     rules::FileIdentities& files = engine->rule_set().file_identities();
-    files.Refresh(options_.file_root);
+    if (refresh) files.Refresh(options_.file_root);
     ids = files.Resolved(selection_.identity_paths);
   }
   if (ids == kernel_file_ids_) return absl::OkStatus();
@@ -317,7 +317,7 @@ absl::Status Sensor::Run(int signal_fd) {
     }
     timeout_ms = *consumed > 0 ? busy_timeout_ms : kIdlePollMs;
     if (pipeline_->TakeIdentityChange()) {
-      absl::Status synced = SyncFileIdentities();
+      absl::Status synced = SyncFileIdentities(/*refresh=*/false);
       if (!synced.ok()) Log("file identities not updated: ", synced.message());
     }
     if (commands) {

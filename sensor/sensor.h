@@ -78,8 +78,9 @@ class Sensor {
   // Re-resolves the paths the rules in force name by identity (fd.file in (...)), under
   // --file-root, and, when the files they name changed, gives the probes the new
   // identities (the files' opens reach user space whatever their path). When a rule set
-  // is installed (before it sees an event) and once a second.
-  absl::Status SyncFileIdentities();
+  // is installed (before it sees an event) and once a second. With `refresh` false the
+  // identities are taken as the pipeline last resolved them (after a rename of a listed path).
+  absl::Status SyncFileIdentities(bool refresh = true);
   // A pushed rule set or module command from the controller.
   absl::Status ApplyPushedRules(const vigil::v1::RuleSet& pushed);
   absl::Status ApplyModules(const vigil::v1::ModuleCommand& command);
