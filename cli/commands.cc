@@ -12,10 +12,12 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
+#include "cli/bundle_files.h"
 #include "cli/connection.h"
 #include "cli/format.h"
 #include "common/read_file.h"
 #include "common/status_macros.h"
+#include "google/protobuf/struct.pb.h"
 
 namespace vigil::cli {
 namespace {
@@ -63,6 +65,28 @@ grpc::Status Unary(const CliOptions& options, const CommandEnv& env, Call call) 
 
 void PrintJson(const CommandEnv& env, const google::protobuf::Message& message) {
   *env.out << ToJson(message, /*multiline=*/true) << "\n";
+}
+
+// Prints a local failure of `command` ("vigilctl: modules sign: <message>") and returns
+// kExitFailed.
+int LocalFailed(const CommandEnv& env, absl::string_view command, const absl::Status& status) {
+  *env.err << "vigilctl: " << command << ": " << status.message() << "\n";
+  return kExitFailed;
+}
+
+// Prints the result of an offline command: `text` as a table would be, or the string
+// fields as one JSON object.
+void PrintLocal(const CliOptions& options, const CommandEnv& env, absl::string_view text,
+                const std::vector<std::pair<std::string, std::string>>& fields) {
+  if (options.output != OutputFormat::kJson) {
+    *env.out << text;
+    return;
+  }
+  google::protobuf::Struct json;
+  for (const auto& [name, value] : fields) {
+    (*json.mutable_fields())[name].set_string_value(value);
+  }
+  PrintJson(env, json);
 }
 
 v1::AlertFilter FilterOf(const CliOptions& options) {
@@ -252,6 +276,136 @@ int SetModule(const CliOptions& options, const CommandEnv& env, bool enabled) {
   return kExitOk;
 }
 
+int ModulesKeygen(const CliOptions& options, const CommandEnv& env) {
+  absl::StatusOr<KeyPairFiles> keys = WriteKeyPair(options.out);
+  if (!keys.ok()) return LocalFailed(env, "modules keygen", keys.status());
+  PrintLocal(options, env,
+             absl::StrCat("key id ", keys->key_id, "\nprivate key ", keys->private_path,
+                          " (keep it on this machine)\npublic key ", keys->public_path,
+                          " (pin it on the sensors)\n"),
+             {{"key_id", keys->key_id},
+              {"private_key", keys->private_path},
+              {"public_key", keys->public_path}});
+  return kExitOk;
+}
+
+int ModulesBuild(const CliOptions& options, const CommandEnv& env) {
+  absl::StatusOr<v1::BundleManifest> manifest =
+      BuildBundleFile(options.manifest, options.object, options.out);
+  if (!manifest.ok()) return LocalFailed(env, "modules build", manifest.status());
+  PrintLocal(
+      options, env,
+      absl::StrCat("built ", options.out, ": module ", manifest->name(), " ", manifest->version(),
+                   ", unsigned (vigilctl modules sign --key KEY ", options.out, ")\n"),
+      {{"bundle", options.out}, {"name", manifest->name()}, {"version", manifest->version()}});
+  return kExitOk;
+}
+
+int ModulesSign(const CliOptions& options, const CommandEnv& env) {
+  absl::StatusOr<SignedBundleFile> signed_file =
+      SignBundleFile(options.sign_key, options.bundle, options.out);
+  if (!signed_file.ok()) return LocalFailed(env, "modules sign", signed_file.status());
+  PrintLocal(options, env,
+             absl::StrCat("signed ", signed_file->path, ": module ", signed_file->name, " ",
+                          signed_file->version, ", key id ", signed_file->key_id, "\nhash ",
+                          signed_file->hash, "\n"),
+             {{"bundle", signed_file->path},
+              {"name", signed_file->name},
+              {"version", signed_file->version},
+              {"key_id", signed_file->key_id},
+              {"hash", signed_file->hash}});
+  return kExitOk;
+}
+
+int ModulesPush(const CliOptions& options, const CommandEnv& env) {
+  absl::StatusOr<LocalBundle> local = ReadBundleFile(options.bundle);
+  if (!local.ok()) return LocalFailed(env, "modules push", local.status());
+  // The sensors refuse an unsigned bundle: refuse it here, before anything changes.
+  if (local->parsed.bundle.signature().value().empty()) {
+    return LocalFailed(env, "modules push",
+                       absl::FailedPreconditionError(absl::StrCat(
+                           options.bundle, " is not signed (vigilctl modules sign --key KEY ",
+                           options.bundle, ")")));
+  }
+  v1::PutProbeBundleRequest put;
+  put.set_bundle(local->bytes);
+  v1::PutProbeBundleResponse stored;
+  grpc::Status status = Unary(options, env, [&](grpc::ClientContext* c) {
+    return env.fleet->PutProbeBundle(c, put, &stored);
+  });
+  if (!status.ok()) {
+    return CallFailed(env, "FleetService.PutProbeBundle", status,
+                      absl::StrCat(options.bundle, ": ", status.error_message()));
+  }
+  const bool json = options.output == OutputFormat::kJson;
+  if (!json) *env.out << PutProbeBundleText(stored);
+
+  v1::SetProbeModulesRequest request;
+  v1::ModuleSetting* setting = request.add_modules();
+  setting->set_name(stored.name());
+  setting->set_enabled(true);
+  setting->set_bundle(stored.hash());
+  for (const std::string& node : options.nodes) request.add_nodes(node);
+  v1::SetProbeModulesResponse response;
+  status = Unary(options, env, [&](grpc::ClientContext* c) {
+    return env.fleet->SetProbeModules(c, request, &response);
+  });
+  if (!status.ok()) return CallFailed(env, "FleetService.SetProbeModules", status);
+  if (json) {
+    *env.out << "{\n  \"bundle\": " << ToJson(stored, /*multiline=*/false)
+             << ",\n  \"modules\": " << ToJson(response, /*multiline=*/false) << "\n}\n";
+  } else {
+    *env.out << SetProbeModulesText(response);
+  }
+  return kExitOk;
+}
+
+// ListProbeBundles, or the failure's exit code.
+absl::StatusOr<v1::ListProbeBundlesResponse> ListBundles(const CliOptions& options,
+                                                         const CommandEnv& env, int* exit_code) {
+  v1::ListProbeBundlesResponse response;
+  grpc::Status status = Unary(options, env, [&](grpc::ClientContext* c) {
+    return env.fleet->ListProbeBundles(c, v1::ListProbeBundlesRequest(), &response);
+  });
+  if (!status.ok()) {
+    *exit_code = CallFailed(env, "FleetService.ListProbeBundles", status);
+    return absl::UnknownError("reported");
+  }
+  return response;
+}
+
+int ModulesRemove(const CliOptions& options, const CommandEnv& env) {
+  // Only a bundle module is removed; built-in ones are disabled.
+  int exit_code = kExitFailed;
+  absl::StatusOr<v1::ListProbeBundlesResponse> bundles = ListBundles(options, env, &exit_code);
+  if (!bundles.ok()) return exit_code;
+  const bool stored =
+      std::any_of(bundles->bundles().begin(), bundles->bundles().end(),
+                  [&](const v1::StoredBundle& b) { return b.manifest().name() == options.module; });
+  if (!stored) {
+    return LocalFailed(env, "modules remove",
+                       absl::NotFoundError(absl::StrCat(
+                           "no stored bundle is module '", options.module,
+                           "' (vigilctl modules bundles lists them; vigilctl modules disable "
+                           "turns a built-in module off)")));
+  }
+  return SetModule(options, env, /*enabled=*/false);
+}
+
+int ModulesBundles(const CliOptions& options, const CommandEnv& env) {
+  int exit_code = kExitFailed;
+  absl::StatusOr<v1::ListProbeBundlesResponse> response = ListBundles(options, env, &exit_code);
+  if (!response.ok()) return exit_code;
+  if (options.output == OutputFormat::kJson) {
+    PrintJson(env, *response);
+  } else if (response->bundles().empty()) {
+    *env.err << "no bundles\n";
+  } else {
+    *env.out << BundlesTable(*response, env.now());
+  }
+  return kExitOk;
+}
+
 }  // namespace
 
 void Interrupt::Watch(grpc::ClientContext* context) {
@@ -288,6 +442,12 @@ int RunCommand(const CliOptions& options, const CommandEnv& env) {
     case Command::kModulesEnable: return SetModule(options, env, /*enabled=*/true);
     case Command::kModulesDisable: return SetModule(options, env, /*enabled=*/false);
     case Command::kModulesStatus: return Rollout(options, env, "modules");
+    case Command::kModulesKeygen: return ModulesKeygen(options, env);
+    case Command::kModulesBuild: return ModulesBuild(options, env);
+    case Command::kModulesSign: return ModulesSign(options, env);
+    case Command::kModulesPush: return ModulesPush(options, env);
+    case Command::kModulesRemove: return ModulesRemove(options, env);
+    case Command::kModulesBundles: return ModulesBundles(options, env);
     case Command::kNone: break;
   }
   *env.err << "vigilctl: no command given\n";
@@ -300,6 +460,8 @@ int RunAgainstController(const CliOptions& options, std::ostream& out, std::ostr
   env.out = &out;
   env.err = &err;
   env.interrupt = interrupt;
+  // Offline commands read no token and open no channel.
+  if (IsOffline(options.command)) return RunCommand(options, env);
   if (!options.connection.token_file.empty()) {
     absl::StatusOr<std::string> token = ReadTokenFile(options.connection.token_file);
     if (!token.ok()) {

@@ -56,11 +56,13 @@ struct CommandEnv {
 };
 
 // Runs options.command and returns the exit code. Errors are printed to env.err, calls
-// that fail as "vigilctl: <Service.Method>: <CODE>: <message>".
+// that fail as "vigilctl: <Service.Method>: <CODE>: <message>", local failures as
+// "vigilctl: <command>: <message>". Offline commands need no stubs.
 int RunCommand(const CliOptions& options, const CommandEnv& env);
 
 // Connects as options.connection says (reading the token file and certificates) and runs
-// the command with real stubs. Unreadable files are reported and exit kExitFailed.
+// the command with real stubs; an offline command (IsOffline) runs without connecting.
+// Unreadable files are reported and exit kExitFailed.
 int RunAgainstController(const CliOptions& options, std::ostream& out, std::ostream& err,
                          Interrupt* interrupt);
 

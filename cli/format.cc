@@ -137,6 +137,12 @@ std::string ShortVersion(absl::string_view version) {
   return std::string(version);
 }
 
+std::string FormatBytes(uint64_t bytes) {
+  if (bytes < 1024) return absl::StrCat(bytes, " B");
+  if (bytes < 1024 * 1024) return absl::StrFormat("%.1f KiB", bytes / 1024.0);
+  return absl::StrFormat("%.1f MiB", bytes / (1024.0 * 1024.0));
+}
+
 std::string PriorityDisplayName(vigil::v1::Priority priority) {
   if (priority == vigil::v1::PRIORITY_UNSPECIFIED || !vigil::v1::Priority_IsValid(priority)) {
     return "-";
@@ -202,14 +208,19 @@ std::string SensorsTable(const vigil::v1::ListSensorsResponse& response, absl::T
 }
 
 std::string ModulesTable(const vigil::v1::ListSensorsResponse& response) {
-  Table table({"SENSOR", "NODE", "MODULE", "ENABLED", "ATTACH", "STATE", "ERROR"});
+  Table table({"SENSOR", "NODE", "MODULE", "SOURCE", "VERSION", "BUNDLE", "ENABLED", "ATTACH",
+               "STATE", "ERROR"});
   for (const vigil::v1::Sensor& s : response.sensors()) {
     if (s.modules().empty()) {
-      table.AddRow({s.sensor_id(), OrDash(s.node()), "-", "-", "-", "-", ""});
+      table.AddRow({s.sensor_id(), OrDash(s.node()), "-", "-", "-", "-", "-", "-", "-", ""});
     }
     for (const vigil::v1::ModuleState& m : s.modules()) {
-      table.AddRow({s.sensor_id(), OrDash(s.node()), m.name(), m.enabled() ? "yes" : "no",
-                    OrDash(m.attach_mode()), OrDash(m.state()), m.error()});
+      // Sensors from before bundles report no source: their modules are built in.
+      std::string source = m.source();
+      if (source.empty()) source = m.bundle().empty() ? "builtin" : "bundle";
+      table.AddRow({s.sensor_id(), OrDash(s.node()), m.name(), source, OrDash(m.version()),
+                    ShortVersion(m.bundle()), m.enabled() ? "yes" : "no", OrDash(m.attach_mode()),
+                    OrDash(m.state()), m.error()});
     }
   }
   return table.Render();
@@ -243,6 +254,22 @@ std::string SetProbeModulesText(const vigil::v1::SetProbeModulesResponse& respon
                                  response.per_sensor_size() == 1 ? " sensor\n" : " sensors\n");
   if (!response.per_sensor().empty()) out += RolloutTable(response.per_sensor()).Render();
   return out;
+}
+
+std::string BundlesTable(const vigil::v1::ListProbeBundlesResponse& response, absl::Time now) {
+  Table table({"HASH", "NAME", "VERSION", "KEY", "SIZE", "CREATED"});
+  for (const vigil::v1::StoredBundle& b : response.bundles()) {
+    table.AddRow({ShortVersion(b.hash()), OrDash(b.manifest().name()),
+                  OrDash(b.manifest().version()), b.key_id().empty() ? "unsigned" : b.key_id(),
+                  FormatBytes(b.size()), FormatRelativeTime(b.created_unix_ns(), now)});
+  }
+  return table.Render();
+}
+
+std::string PutProbeBundleText(const vigil::v1::PutProbeBundleResponse& response) {
+  return absl::StrCat("bundle ", SafeCell(response.hash()), ": module ", SafeCell(response.name()),
+                      " ", SafeCell(response.version()),
+                      response.created() ? ", stored\n" : ", stored before\n");
 }
 
 std::string ToJson(const google::protobuf::Message& message, bool multiline) {

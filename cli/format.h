@@ -50,6 +50,9 @@ std::string FormatTimestamp(int64_t unix_ns);
 // other versions are kept whole; "-" for none.
 std::string ShortVersion(absl::string_view version);
 
+// A byte count for tables: "812 B", "12.4 KiB", "3.9 MiB".
+std::string FormatBytes(uint64_t bytes);
+
 // A priority as alerts spell it ("Warning", "Informational": common/priority.h's display
 // names); "-" when unspecified or unknown.
 std::string PriorityDisplayName(vigil::v1::Priority priority);
@@ -86,6 +89,8 @@ std::string RolloutText(const vigil::v1::Rollout& rollout);
 std::string RuleSetsTable(const vigil::v1::ListRuleSetsResponse& response, absl::Time now);
 std::string PutRuleSetText(const vigil::v1::PutRuleSetResponse& response);
 std::string SetProbeModulesText(const vigil::v1::SetProbeModulesResponse& response);
+std::string BundlesTable(const vigil::v1::ListProbeBundlesResponse& response, absl::Time now);
+std::string PutProbeBundleText(const vigil::v1::PutProbeBundleResponse& response);
 
 // `message` as JSON with the proto field names and every field, defaults included; on one
 // line, or indented when `multiline`.

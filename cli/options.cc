@@ -32,6 +32,12 @@ constexpr CommandSpec kCommands[] = {
     {"modules enable", Command::kModulesEnable},
     {"modules disable", Command::kModulesDisable},
     {"modules status", Command::kModulesStatus},
+    {"modules keygen", Command::kModulesKeygen},
+    {"modules build", Command::kModulesBuild},
+    {"modules sign", Command::kModulesSign},
+    {"modules push", Command::kModulesPush},
+    {"modules remove", Command::kModulesRemove},
+    {"modules bundles", Command::kModulesBundles},
 };
 
 // A command group: the first word of several commands.
@@ -43,7 +49,7 @@ struct GroupSpec {
 constexpr GroupSpec kGroups[] = {
     {"alerts", "tail, query"},
     {"rules", "push, status, list"},
-    {"modules", "list, enable, disable, status"},
+    {"modules", "list, enable, disable, status, keygen, build, sign, push, remove, bundles"},
 };
 
 const GroupSpec* FindGroup(absl::string_view name) {
@@ -61,7 +67,19 @@ const char* CommandWords(Command command) {
 }
 
 // Flags that belong to commands (global flags are applied as they are read).
-enum class Flag { kSince, kPriority, kRule, kTag, kNode, kFrom, kLimit, kVersion };
+enum class Flag {
+  kSince,
+  kPriority,
+  kRule,
+  kTag,
+  kNode,
+  kFrom,
+  kLimit,
+  kVersion,
+  kOut,
+  kManifest,
+  kObject,
+};
 
 struct FlagUse {
   Flag flag;
@@ -77,11 +95,17 @@ bool Allowed(Flag flag, Command command) {
     case Flag::kTag: return command == Command::kAlertsTail || command == Command::kAlertsQuery;
     case Flag::kNode:
       return command == Command::kAlertsTail || command == Command::kAlertsQuery ||
-             command == Command::kModulesEnable || command == Command::kModulesDisable;
+             command == Command::kModulesEnable || command == Command::kModulesDisable ||
+             command == Command::kModulesPush || command == Command::kModulesRemove;
     case Flag::kFrom:
     case Flag::kLimit: return command == Command::kAlertsQuery;
     case Flag::kVersion:
       return command == Command::kRulesStatus || command == Command::kModulesStatus;
+    case Flag::kOut:
+      return command == Command::kModulesKeygen || command == Command::kModulesBuild ||
+             command == Command::kModulesSign;
+    case Flag::kManifest:
+    case Flag::kObject: return command == Command::kModulesBuild;
   }
   return false;
 }
@@ -106,6 +130,8 @@ class Parser {
   void ApplyCommandFlags();
   void ApplyConnection();
   void CheckArguments();
+  // The flags an offline command cannot do without, and sign's --key.
+  void ApplyBundleFlags();
 
   const std::map<std::string, std::string>& env_;
   CliOptions options_;
@@ -247,9 +273,10 @@ void Parser::HandleFlag(const std::vector<std::string>& args, size_t& i) {
   }
 
   static const std::pair<const char*, Flag> kCommandFlags[] = {
-      {"--since", Flag::kSince}, {"--priority", Flag::kPriority}, {"--rule", Flag::kRule},
-      {"--tag", Flag::kTag},     {"--node", Flag::kNode},         {"--from", Flag::kFrom},
-      {"--limit", Flag::kLimit},
+      {"--since", Flag::kSince},   {"--priority", Flag::kPriority}, {"--rule", Flag::kRule},
+      {"--tag", Flag::kTag},       {"--node", Flag::kNode},         {"--from", Flag::kFrom},
+      {"--limit", Flag::kLimit},   {"--out", Flag::kOut},           {"--manifest", Flag::kManifest},
+      {"--object", Flag::kObject},
   };
   for (const auto& [spelled, flag] : kCommandFlags) {
     if (name == spelled) {
@@ -311,6 +338,9 @@ void Parser::ApplyCommandFlags() {
         }
         break;
       case Flag::kVersion: options_.rollout_version = use.value; break;
+      case Flag::kOut: options_.out = use.value; break;
+      case Flag::kManifest: options_.manifest = use.value; break;
+      case Flag::kObject: options_.object = use.value; break;
     }
   }
   if (options_.since_ago.has_value() && options_.from.has_value()) {
@@ -368,10 +398,19 @@ void Parser::CheckArguments() {
       return;
     case Command::kModulesEnable:
     case Command::kModulesDisable:
+    case Command::kModulesRemove:
       if (arguments_.size() != 1) {
         Fail(Invalid(absl::StrCat(where, ": expects one module name, got ", arguments_.size())));
       } else {
         options_.module = arguments_[0];
+      }
+      return;
+    case Command::kModulesSign:
+    case Command::kModulesPush:
+      if (arguments_.size() != 1) {
+        Fail(Invalid(absl::StrCat(where, ": expects one bundle file, got ", arguments_.size())));
+      } else {
+        options_.bundle = arguments_[0];
       }
       return;
     default:
@@ -405,9 +444,37 @@ absl::StatusOr<CliOptions> Parser::Parse(const std::vector<std::string>& args) {
   if (options_.version) return options_;
   CheckArguments();
   ApplyCommandFlags();
-  ApplyConnection();
+  if (IsOffline(options_.command)) {
+    ApplyBundleFlags();
+  } else {
+    ApplyConnection();
+  }
   if (!error_.ok()) return error_;
   return options_;
+}
+
+void Parser::ApplyBundleFlags() {
+  const std::string where = absl::StrCat("vigilctl ", CommandWords(options_.command));
+  // Signing happens offline: --key, wherever it is on the line, is the signing key.
+  if (options_.command == Command::kModulesSign) {
+    if (key_.has_value()) options_.sign_key = *key_;
+    key_.reset();
+    if (options_.sign_key.empty()) Fail(Invalid(absl::StrCat(where, ": --key KEY is required")));
+  } else if (key_.has_value()) {
+    Fail(Invalid(absl::StrCat("--key is not a flag of '", where, "'")));
+  }
+  const char* out = options_.command == Command::kModulesKeygen  ? "--out PREFIX"
+                    : options_.command == Command::kModulesBuild ? "--out BUNDLE"
+                                                                 : nullptr;
+  if (out != nullptr && options_.out.empty()) {
+    Fail(Invalid(absl::StrCat(where, ": ", out, " is required")));
+  }
+  if (options_.command == Command::kModulesBuild) {
+    if (options_.manifest.empty()) {
+      Fail(Invalid(absl::StrCat(where, ": --manifest FILE is required")));
+    }
+    if (options_.object.empty()) Fail(Invalid(absl::StrCat(where, ": --object FILE is required")));
+  }
 }
 
 }  // namespace
@@ -437,6 +504,11 @@ std::optional<absl::Duration> ParseDurationFlag(absl::string_view text) {
   DurationLimits limits;
   limits.max = absl::Hours(24) * 100000;
   return vigil::ParseDuration(text, limits);
+}
+
+bool IsOffline(Command command) {
+  return command == Command::kModulesKeygen || command == Command::kModulesBuild ||
+         command == Command::kModulesSign;
 }
 
 std::optional<Command> CommandNamed(absl::string_view words) {

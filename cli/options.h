@@ -29,7 +29,17 @@ enum class Command {
   kModulesEnable,   // modules enable NAME
   kModulesDisable,  // modules disable NAME
   kModulesStatus,   // modules status
+  kModulesKeygen,   // modules keygen --out PREFIX (offline)
+  kModulesBuild,    // modules build --manifest FILE --object FILE --out BUNDLE (offline)
+  kModulesSign,     // modules sign --key KEY BUNDLE [--out SIGNED] (offline)
+  kModulesPush,     // modules push BUNDLE
+  kModulesRemove,   // modules remove NAME
+  kModulesBundles,  // modules bundles
 };
+
+// Whether `command` works on local files only: it needs no controller, and connection
+// flags and variables are not read for it.
+bool IsOffline(Command command);
 
 // How results are printed.
 enum class OutputFormat { kTable, kJson };
@@ -58,7 +68,7 @@ struct CliOptions {
   absl::Duration timeout = absl::Seconds(10);  // per unary call
 
   // Alert filters (alerts tail, alerts query). `nodes` also selects the nodes of
-  // modules enable|disable.
+  // modules enable|disable|push|remove.
   vigil::v1::Priority min_priority = vigil::v1::PRIORITY_UNSPECIFIED;
   std::vector<std::string> rules;
   std::vector<std::string> tags;
@@ -74,7 +84,15 @@ struct CliOptions {
 
   std::vector<std::string> paths;  // rules push: files and directories, in order
   std::string rollout_version;     // rules status, modules status: empty is the desired one
-  std::string module;              // modules enable|disable
+  std::string module;              // modules enable|disable|remove
+
+  // Probe-module bundles. `out`: keygen's file prefix, build's bundle, sign's signed bundle
+  // (empty: `bundle` in place).
+  std::string out;
+  std::string manifest;  // modules build: the text manifest
+  std::string object;    // modules build: the BPF object
+  std::string sign_key;  // modules sign: the private key (--key, not the client key)
+  std::string bundle;    // modules sign|push: the bundle file
 };
 
 // Environment variables vigilctl reads defaults from.

@@ -23,6 +23,13 @@ Commands:
   modules enable NAME       Enable a probe module (on all nodes, or those given by --node).
   modules disable NAME      Disable a probe module.
   modules status            How far the last module change's rollout has got.
+  modules keygen            Make a bundle signing key pair (offline).
+  modules build             Make a probe-module bundle from a manifest and a BPF object
+                            (offline).
+  modules sign BUNDLE       Sign a bundle with a private key (offline).
+  modules push BUNDLE       Store a signed bundle and run it (all nodes, or --node).
+  modules remove NAME       Stop and remove a bundle module.
+  modules bundles           The stored bundles.
 
 Global flags (anywhere on the line):
   --controller HOST:PORT    The controller (default $VIGIL_CONTROLLER, else 127.0.0.1:7443).
@@ -120,33 +127,104 @@ Lists the stored rule sets, newest first; the desired one is marked with *.
 )";
 
 constexpr char kModulesUsage[] = R"(Usage: vigilctl modules list|enable|disable|status
+       vigilctl modules keygen|build|sign|push|remove|bundles
 
-  list                 Every sensor's probe modules: enabled, attach mode, state.
-  enable NAME          Enable a probe module (all nodes, or those given by --node).
-  disable NAME         Disable a probe module.
+  list                 Every sensor's probe modules: source, version, attach mode, state.
+  enable NAME          Enable a built-in probe module (all nodes, or those given by --node).
+  disable NAME         Disable a built-in probe module.
   status               How far the last module change's rollout has got.
+
+Probe-module bundles (a BPF object, its manifest and a signature; docs/modules.md):
+  keygen --out PREFIX  Make a signing key pair (offline).
+  build                Make an unsigned bundle from a manifest and an object (offline).
+  sign BUNDLE          Sign a bundle with the private key (offline).
+  push BUNDLE          Store a signed bundle and run it (all nodes, or --node).
+  remove NAME          Stop and remove a bundle module.
+  bundles              The stored bundles.
 )";
 
 constexpr char kModulesListUsage[] = R"(Usage: vigilctl modules list
 
-Lists every sensor's probe modules (from FleetService.ListSensors).
+Lists every sensor's probe modules (from FleetService.ListSensors): built-in or bundle,
+the bundle's version and hash, enabled, attach mode, state (running, disabled, failed, or
+rolled_back: a new bundle version failed and the previous one still runs) and the error.
 )";
 
 constexpr char kModulesSetUsage[] = R"(Usage: vigilctl modules enable NAME [--node N]...
        vigilctl modules disable NAME [--node N]...
 
-Sets the desired state of the probe module NAME (process, file) on all nodes, or on the
-nodes given (FleetService.SetProbeModules), then prints the sensors it was sent to. Needs
-the admin role. Follow the rollout with vigilctl modules status.
+Sets the desired state of the built-in probe module NAME (process, file, net) on all
+nodes, or on the nodes given (FleetService.SetProbeModules), then prints the sensors it
+was sent to. Needs the admin role. Follow the rollout with vigilctl modules status.
+Bundle modules are run with vigilctl modules push and stopped with vigilctl modules remove.
 
   --node N      Only this node (repeatable).
 )";
 
 constexpr char kModulesStatusUsage[] = R"(Usage: vigilctl modules status [--version V]
 
-Prints how far a module change's rollout has got (FleetService.GetRollout, kind modules).
+Prints how far a module change's rollout has got (FleetService.GetRollout, kind modules):
+"version V: applied on X of Y sensors, failed on Z", then every sensor's state and, for a
+sensor that failed, its error (a bundle it refused, or the verifier's log).
 
   --version V   The module change's version (default: the latest).
+)";
+
+constexpr char kModulesKeygenUsage[] = R"(Usage: vigilctl modules keygen --out PREFIX
+
+Makes an Ed25519 key pair for signing bundles and prints its key id. Offline: nothing is
+sent anywhere.
+
+  --out PREFIX  Writes PREFIX.key, the private key (mode 0600; keep it on this machine),
+                and PREFIX.pub.pem, the public key to pin on the sensors. Existing files
+                are not overwritten.
+)";
+
+constexpr char kModulesBuildUsage[] =
+    R"(Usage: vigilctl modules build --manifest FILE --object FILE --out BUNDLE
+
+Makes an unsigned bundle from a text manifest (protobuf text format of
+vigil.v1.BundleManifest) and a BPF object, after checking the object against the
+manifest (records, fields, programs, config) as the sensor will. Offline.
+
+  --manifest FILE   The text manifest; errors read FILE:line:column: reason.
+  --object FILE     The BPF object (.bpf.o).
+  --out BUNDLE      The bundle to write (replaced when it exists).
+)";
+
+constexpr char kModulesSignUsage[] = R"(Usage: vigilctl modules sign --key KEY BUNDLE [--out SIGNED]
+
+Signs BUNDLE's manifest and object with the private key KEY (from vigilctl modules keygen)
+and prints the key id and the signed bundle's hash. Offline: the private key never leaves
+this machine. Here --key is the signing key, not a client certificate's key.
+
+  --key KEY     The private key (PEM).
+  --out SIGNED  Writes the signed bundle there (default: BUNDLE, replaced).
+)";
+
+constexpr char kModulesPushUsage[] = R"(Usage: vigilctl modules push BUNDLE [--node N]...
+
+Stores the signed BUNDLE on the controller (FleetService.PutProbeBundle), then makes it
+the module its manifest names on all nodes, or on the nodes given
+(FleetService.SetProbeModules). Prints the bundle's hash and the module change's version;
+follow the rollout with vigilctl modules status. Sensors load it only when its signature
+verifies against a key pinned in their configuration. Needs the admin role.
+
+  --node N      Only this node (repeatable).
+)";
+
+constexpr char kModulesRemoveUsage[] = R"(Usage: vigilctl modules remove NAME [--node N]...
+
+Stops the bundle module NAME and removes it from all nodes, or from the nodes given
+(FleetService.SetProbeModules). The bundles stay stored. Needs the admin role.
+
+  --node N      Only this node (repeatable).
+)";
+
+constexpr char kModulesBundlesUsage[] = R"(Usage: vigilctl modules bundles
+
+Lists the bundles stored on the controller, newest first (FleetService.ListProbeBundles):
+hash, module name, version, signing key id, size and when it was stored.
 )";
 
 struct GroupUsage {
@@ -174,6 +252,12 @@ const char* CommandUsage(Command command) {
     case Command::kModulesEnable:
     case Command::kModulesDisable: return kModulesSetUsage;
     case Command::kModulesStatus: return kModulesStatusUsage;
+    case Command::kModulesKeygen: return kModulesKeygenUsage;
+    case Command::kModulesBuild: return kModulesBuildUsage;
+    case Command::kModulesSign: return kModulesSignUsage;
+    case Command::kModulesPush: return kModulesPushUsage;
+    case Command::kModulesRemove: return kModulesRemoveUsage;
+    case Command::kModulesBundles: return kModulesBundlesUsage;
   }
   return nullptr;
 }

@@ -1,10 +1,16 @@
 #include "controller/fleet.h"
 
 #include <algorithm>
+#include <optional>
+#include <set>
+#include <utility>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "bundle/bundle.h"
+#include "bundle/event_schema.h"
 #include "common/clock.h"
+#include "common/log.h"
 #include "common/sha256.h"
 #include "common/status_macros.h"
 #include "event/schema.h"
@@ -13,6 +19,9 @@
 
 namespace vigil::controller {
 namespace {
+
+static_assert(bundle::kMaxBundleBytes <= FleetStore::kMaxBundleBytes,
+              "the store must hold every bundle the controller accepts");
 
 vigil::v1::RolloutState ToWire(RolloutState state) {
   switch (state) {
@@ -26,10 +35,27 @@ vigil::v1::RolloutState ToWire(RolloutState state) {
 std::string ModulesText(const vigil::v1::Hello& hello) {
   std::vector<std::string> parts;
   for (const vigil::v1::ModuleState& m : hello.modules()) {
+    const bool trouble = m.state() == "failed" || m.state() == "rolled_back";
     parts.push_back(absl::StrCat(m.name(), "=", m.enabled() ? m.attach_mode() : "disabled",
-                                 m.state() == "failed" ? "(failed)" : ""));
+                                 trouble ? absl::StrCat("(", m.state(), ")") : ""));
   }
   return absl::StrJoin(parts, ",");
+}
+
+// The settings `plan` leaves a node with, by module name: each module's setting from the
+// last change that names the node or all nodes. `node` null: a node no change names.
+std::map<std::string, vigil::v1::ModuleSetting> EffectiveSettings(const vigil::v1::ModulePlan& plan,
+                                                                  const std::string* node) {
+  std::map<std::string, vigil::v1::ModuleSetting> settings;
+  for (const vigil::v1::SetProbeModulesRequest& change : plan.changes()) {
+    bool applies = change.nodes().empty();
+    if (node != nullptr) {
+      for (const std::string& n : change.nodes()) applies = applies || n == *node;
+    }
+    if (!applies) continue;
+    for (const vigil::v1::ModuleSetting& m : change.modules()) settings[m.name()] = m;
+  }
+  return settings;
 }
 
 }  // namespace
@@ -44,22 +70,26 @@ std::string PushedRuleSetVersion(
 Fleet::Fleet(FleetStore* store) : store_(store) {}
 
 absl::Status Fleet::Load() {
-  absl::MutexLock lock(&mu_);
-  VIGIL_RETURN_IF_ERROR(store_->MarkAllDisconnected());
-  VIGIL_ASSIGN_OR_RETURN(std::string desired, store_->GetDesiredRuleSet());
-  if (!desired.empty()) {
-    VIGIL_ASSIGN_OR_RETURN(RuleSetRecord record, store_->GetRuleSet(desired));
-    if (!desired_rules_.ParseFromString(record.content)) {
-      return absl::DataLossError(absl::StrCat("stored rule set ", desired, " does not parse"));
+  {
+    absl::MutexLock lock(&mu_);
+    VIGIL_RETURN_IF_ERROR(store_->MarkAllDisconnected());
+    VIGIL_ASSIGN_OR_RETURN(std::string desired, store_->GetDesiredRuleSet());
+    if (!desired.empty()) {
+      VIGIL_ASSIGN_OR_RETURN(RuleSetRecord record, store_->GetRuleSet(desired));
+      if (!desired_rules_.ParseFromString(record.content)) {
+        return absl::DataLossError(absl::StrCat("stored rule set ", desired, " does not parse"));
+      }
+    }
+    VIGIL_ASSIGN_OR_RETURN(ModuleSettingsRecord modules, store_->GetDesiredModules());
+    if (!modules.version.empty()) {
+      if (!plan_.ParseFromString(modules.settings)) {
+        return absl::DataLossError("stored module plan does not parse");
+      }
+      plan_version_ = modules.version;
+      VIGIL_ASSIGN_OR_RETURN(bundles_, BundlesOf(plan_));
     }
   }
-  VIGIL_ASSIGN_OR_RETURN(ModuleSettingsRecord modules, store_->GetDesiredModules());
-  if (!modules.version.empty()) {
-    if (!plan_.ParseFromString(modules.settings)) {
-      return absl::DataLossError("stored module plan does not parse");
-    }
-    plan_version_ = modules.version;
-  }
+  PublishBundleFields();
   return absl::OkStatus();
 }
 
@@ -111,23 +141,62 @@ void Fleet::SetRolloutLocked(const std::string& sensor_id, RolloutKind kind,
 }
 
 vigil::v1::ModuleCommand Fleet::ModulesFor(const std::string& node) const {
-  std::map<std::string, bool> enabled;
-  for (const vigil::v1::SetProbeModulesRequest& change : plan_.changes()) {
-    bool applies = change.nodes().empty();
-    for (const std::string& n : change.nodes()) applies = applies || n == node;
-    if (!applies) continue;
-    for (const vigil::v1::ModuleSetting& m : change.modules()) enabled[m.name()] = m.enabled();
-  }
   vigil::v1::ModuleCommand command;
   std::string material;
-  for (const auto& [name, on] : enabled) {
+  for (const auto& [name, setting] : EffectiveSettings(plan_, &node)) {
     vigil::v1::ModuleSetting* m = command.add_modules();
     m->set_name(name);
-    m->set_enabled(on);
-    absl::StrAppend(&material, name, "=", on ? 1 : 0, ";");
+    m->set_enabled(setting.enabled());
+    absl::StrAppend(&material, name, "=", setting.enabled() ? 1 : 0);
+    // A disabled bundle module is removed: the sensor needs its name only.
+    if (setting.enabled() && !setting.bundle().empty()) {
+      m->set_bundle(setting.bundle());
+      absl::StrAppend(&material, "@", setting.bundle());
+      auto it = bundles_.find(setting.bundle());
+      if (it != bundles_.end()) *command.add_bundles() = *it->second;
+    }
+    material += ";";
   }
   command.set_version("sha256:" + Sha256Hex(material).substr(0, 16));
   return command;
+}
+
+absl::StatusOr<std::map<std::string, std::shared_ptr<const vigil::v1::ProbeBundle>>>
+Fleet::BundlesOf(const vigil::v1::ModulePlan& plan) {
+  // Nodes no change names all get what a change for all nodes leaves them.
+  std::set<std::string> nodes;
+  for (const vigil::v1::SetProbeModulesRequest& change : plan.changes()) {
+    nodes.insert(change.nodes().begin(), change.nodes().end());
+  }
+  std::set<std::string> hashes;
+  auto collect = [&](const std::string* node) {
+    for (const auto& [name, setting] : EffectiveSettings(plan, node)) {
+      if (setting.enabled() && !setting.bundle().empty()) hashes.insert(setting.bundle());
+    }
+  };
+  collect(nullptr);
+  for (const std::string& node : nodes) collect(&node);
+
+  std::map<std::string, std::shared_ptr<const vigil::v1::ProbeBundle>> bundles;
+  for (const std::string& hash : hashes) {
+    auto cached = bundles_.find(hash);
+    if (cached != bundles_.end()) {
+      bundles.emplace(hash, cached->second);
+      continue;
+    }
+    absl::StatusOr<BundleRecord> record = store_->GetBundle(hash);
+    if (absl::IsNotFound(record.status())) {
+      return absl::DataLossError(
+          absl::StrCat("the module plan names bundle ", hash, ", which is not stored"));
+    }
+    if (!record.ok()) return record.status();
+    auto parsed = std::make_shared<vigil::v1::ProbeBundle>();
+    if (!parsed->ParseFromString(record->bytes)) {
+      return absl::DataLossError(absl::StrCat("stored bundle ", hash, " does not parse"));
+    }
+    bundles.emplace(hash, std::move(parsed));
+  }
+  return bundles;
 }
 
 void Fleet::SyncLocked(const std::string& sensor_id, Live& live) {
@@ -354,27 +423,65 @@ absl::StatusOr<vigil::v1::Rollout> Fleet::GetRollout(const std::string& kind_nam
   return rollout;
 }
 
-absl::StatusOr<vigil::v1::SetProbeModulesResponse> Fleet::SetProbeModules(
-    const vigil::v1::SetProbeModulesRequest& request) {
+absl::Status Fleet::CheckModuleSettings(const vigil::v1::SetProbeModulesRequest& request) {
   if (request.modules().empty()) return absl::InvalidArgumentError("no modules given");
   std::vector<absl::string_view> known;
   for (const event::ModuleSchema* schema : event::ModuleSchemas()) known.push_back(schema->name);
+  std::optional<std::vector<BundleInfo>> stored;  // read when a setting needs it
   for (const vigil::v1::ModuleSetting& m : request.modules()) {
-    if (std::find(known.begin(), known.end(), m.name()) == known.end()) {
-      return absl::InvalidArgumentError(absl::StrCat("unknown probe module '", m.name(), "' (",
-                                                     absl::StrJoin(known, " or "), ")"));
+    if (std::find(known.begin(), known.end(), m.name()) != known.end()) {
+      if (!m.bundle().empty()) {
+        return absl::InvalidArgumentError(
+            absl::StrCat("module '", m.name(), "' is built in: it takes no bundle"));
+      }
+      continue;
     }
+    if (!stored.has_value()) {
+      VIGIL_ASSIGN_OR_RETURN(stored, store_->ListBundles());
+    }
+    if (!m.bundle().empty()) {
+      auto it = std::find_if(stored->begin(), stored->end(),
+                             [&](const BundleInfo& b) { return b.hash == m.bundle(); });
+      if (it == stored->end()) {
+        return absl::InvalidArgumentError(absl::StrCat("no stored bundle ", m.bundle()));
+      }
+      if (it->name != m.name()) {
+        return absl::InvalidArgumentError(absl::StrCat("bundle ", m.bundle(), " is module '",
+                                                       it->name, "', not '", m.name(), "'"));
+      }
+      continue;
+    }
+    const bool bundle_module = std::any_of(stored->begin(), stored->end(),
+                                           [&](const BundleInfo& b) { return b.name == m.name(); });
+    if (bundle_module && !m.enabled()) continue;  // removes the module
+    if (bundle_module) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "module '", m.name(), "' is a bundle module: enabling it names the bundle to run"));
+    }
+    return absl::InvalidArgumentError(absl::StrCat("unknown probe module '", m.name(), "' (",
+                                                   absl::StrJoin(known, " or "),
+                                                   ", or the module of a stored bundle)"));
   }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<vigil::v1::SetProbeModulesResponse> Fleet::SetProbeModules(
+    const vigil::v1::SetProbeModulesRequest& request) {
+  // Bundles are never deleted: what is checked here is still stored below.
+  VIGIL_RETURN_IF_ERROR(CheckModuleSettings(request));
   absl::MutexLock lock(&mu_);
   vigil::v1::ModulePlan plan = plan_;
   *plan.add_changes() = request;
   ModuleSettingsRecord record;
   record.settings = plan.SerializeAsString();
+  // The settings include each bundle's hash: a new bundle is a new version.
   record.version = "sha256:" + Sha256Hex(record.settings).substr(0, 16);
   record.updated_ns = WallNowNs();
+  VIGIL_ASSIGN_OR_RETURN(auto bundles, BundlesOf(plan));
   VIGIL_RETURN_IF_ERROR(store_->SetDesiredModules(record));
   plan_ = std::move(plan);
   plan_version_ = record.version;
+  bundles_ = std::move(bundles);
   for (auto& [id, live] : live_) SyncLocked(id, live);
   vigil::v1::SetProbeModulesResponse response;
   response.set_version(plan_version_);
@@ -385,6 +492,71 @@ absl::StatusOr<vigil::v1::SetProbeModulesResponse> Fleet::SetProbeModules(
     row->set_state(vigil::v1::ROLLOUT_STATE_PENDING);
   }
   return response;
+}
+
+absl::StatusOr<vigil::v1::PutProbeBundleResponse> Fleet::PutProbeBundle(
+    const vigil::v1::PutProbeBundleRequest& request) {
+  absl::StatusOr<bundle::ParsedBundle> parsed = bundle::ParseBundle(request.bundle());
+  if (!parsed.ok()) return absl::InvalidArgumentError(parsed.status().message());
+  BundleRecord record;
+  record.hash = parsed->hash;
+  record.name = parsed->manifest.name();
+  record.version = parsed->manifest.version();
+  record.key_id = parsed->bundle.signature().key_id();
+  record.manifest = parsed->bundle.manifest();
+  record.bytes = request.bundle();
+  record.created_ns = WallNowNs();
+  VIGIL_ASSIGN_OR_RETURN(bool created, store_->PutBundle(record));
+  PublishBundleFields();
+  vigil::v1::PutProbeBundleResponse response;
+  response.set_hash(record.hash);
+  response.set_name(record.name);
+  response.set_version(record.version);
+  response.set_created(created);
+  return response;
+}
+
+absl::StatusOr<vigil::v1::ListProbeBundlesResponse> Fleet::ListProbeBundles() {
+  VIGIL_ASSIGN_OR_RETURN(std::vector<BundleInfo> stored, store_->ListBundles());
+  vigil::v1::ListProbeBundlesResponse response;
+  for (const BundleInfo& info : stored) {
+    vigil::v1::StoredBundle* b = response.add_bundles();
+    b->set_hash(info.hash);
+    vigil::v1::BundleManifest* manifest = b->mutable_manifest();
+    if (!manifest->ParseFromString(info.manifest)) {
+      // Stored only after it parsed; should its bytes be damaged, it is still listed.
+      manifest->Clear();
+      manifest->set_name(info.name);
+      manifest->set_version(info.version);
+    }
+    b->set_key_id(info.key_id);
+    b->set_size(info.size_bytes);
+    b->set_created_unix_ns(info.created_ns);
+  }
+  return response;
+}
+
+void Fleet::PublishBundleFields() {
+  absl::MutexLock lock(&publish_mu_);
+  absl::StatusOr<std::vector<BundleInfo>> stored = store_->ListBundles();
+  if (!stored.ok()) {
+    Log("bundle fields not published: ", stored.status().message());
+    return;
+  }
+  // The newest stored bundle of each module defines its fields.
+  std::vector<vigil::v1::BundleManifest> manifests;
+  std::set<std::string> seen;
+  for (const BundleInfo& info : *stored) {
+    if (!seen.insert(info.name).second) continue;
+    vigil::v1::BundleManifest manifest;
+    if (!manifest.ParseFromString(info.manifest)) {
+      Log("bundle ", info.hash, ": stored manifest does not parse; its fields are unknown");
+      continue;
+    }
+    manifests.push_back(std::move(manifest));
+  }
+  const absl::Status published = bundle::PublishManifestFields(manifests);
+  if (!published.ok()) Log("bundle fields: ", published.message());
 }
 
 size_t Fleet::connected() const {

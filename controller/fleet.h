@@ -4,12 +4,15 @@
 // live sessions of connected sensors, and per-sensor rollout status. When a sensor says
 // hello, or the desired state changes, every connected sensor whose state differs is
 // sent a command; its CommandResult marks it applied or failed (with the error), and a
-// failed sensor keeps running what it ran before. Thread-safe.
+// failed sensor keeps running what it ran before. Probe-module bundles are stored by the
+// hash of their bytes; a module setting naming one sends the whole bundle with the module
+// command to every node it applies to. Thread-safe.
 #ifndef VIGIL_CONTROLLER_FLEET_H_
 #define VIGIL_CONTROLLER_FLEET_H_
 
 #include <cstdint>
 #include <map>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -17,6 +20,7 @@
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
 #include "controller/store/fleet_store.h"
+#include "vigil/v1/bundle.pb.h"
 #include "vigil/v1/fleet.pb.h"
 #include "vigil/v1/sensor_link.pb.h"
 
@@ -64,6 +68,9 @@ class Fleet {
                                                 const std::string& version);
   absl::StatusOr<vigil::v1::SetProbeModulesResponse> SetProbeModules(
       const vigil::v1::SetProbeModulesRequest& request);
+  absl::StatusOr<vigil::v1::PutProbeBundleResponse> PutProbeBundle(
+      const vigil::v1::PutProbeBundleRequest& request);
+  absl::StatusOr<vigil::v1::ListProbeBundlesResponse> ListProbeBundles();
 
   // Sensors connected now.
   size_t connected() const;
@@ -83,9 +90,20 @@ class Fleet {
 
   // Sends the desired rule set and module settings to one sensor when it differs.
   void SyncLocked(const std::string& sensor_id, Live& live) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
-  // The module settings the plan gives `node`, and their version.
+  // The module settings the plan gives `node`, their version, and the bundle of every
+  // enabled setting that names one.
   vigil::v1::ModuleCommand ModulesFor(const std::string& node) const
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // The bundles `plan` sends to some node, by hash: those already in bundles_, the rest
+  // read from the store. DATA_LOSS when a stored bundle is missing or does not parse.
+  absl::StatusOr<std::map<std::string, std::shared_ptr<const vigil::v1::ProbeBundle>>> BundlesOf(
+      const vigil::v1::ModulePlan& plan) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Checks the module settings of a SetProbeModules request against the built-in modules
+  // and the stored bundles (INVALID_ARGUMENT naming the first bad one).
+  absl::Status CheckModuleSettings(const vigil::v1::SetProbeModulesRequest& request);
+  // Makes the fields of the stored bundles' modules known to rule validation (the newest
+  // stored bundle of each module): after a bundle is stored, and at start.
+  void PublishBundleFields() ABSL_LOCKS_EXCLUDED(publish_mu_);
   void SetRolloutLocked(const std::string& sensor_id, RolloutKind kind, const std::string& version,
                         RolloutState state, const std::string& error)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
@@ -97,8 +115,14 @@ class Fleet {
   vigil::v1::RuleSet desired_rules_ ABSL_GUARDED_BY(mu_);  // version empty: none
   vigil::v1::ModulePlan plan_ ABSL_GUARDED_BY(mu_);
   std::string plan_version_ ABSL_GUARDED_BY(mu_);
+  // The bundles plan_ sends to some node, parsed, by hash.
+  std::map<std::string, std::shared_ptr<const vigil::v1::ProbeBundle>> bundles_
+      ABSL_GUARDED_BY(mu_);
   uint64_t next_command_ ABSL_GUARDED_BY(mu_) = 1;
   std::map<uint64_t, Pending> pending_ ABSL_GUARDED_BY(mu_);
+  // Orders PublishBundleFields calls, so that the last one published lists every bundle
+  // stored before it.
+  absl::Mutex publish_mu_;
 };
 
 }  // namespace vigil::controller

@@ -77,4 +77,18 @@ grpc::ServerUnaryReactor* FleetServiceImpl::SetProbeModules(
                [&] { return fleet_->SetProbeModules(*request); });
 }
 
+grpc::ServerUnaryReactor* FleetServiceImpl::PutProbeBundle(
+    grpc::CallbackServerContext* context, const vigil::v1::PutProbeBundleRequest* request,
+    vigil::v1::PutProbeBundleResponse* response) {
+  return Serve(context, auth_, Role::kAdmin, "FleetService.PutProbeBundle", response,
+               [&] { return fleet_->PutProbeBundle(*request); });
+}
+
+grpc::ServerUnaryReactor* FleetServiceImpl::ListProbeBundles(
+    grpc::CallbackServerContext* context, const vigil::v1::ListProbeBundlesRequest* request,
+    vigil::v1::ListProbeBundlesResponse* response) {
+  return Serve(context, auth_, Role::kReader, "FleetService.ListProbeBundles", response,
+               [&] { return fleet_->ListProbeBundles(); });
+}
+
 }  // namespace vigil::controller

@@ -1,5 +1,5 @@
-// FleetService: the API over Fleet (sensors, rule sets, modules, rollout), with reads for
-// readers and changes for admins.
+// FleetService: the API over Fleet (sensors, rule sets, modules and their bundles, rollout),
+// with reads for readers and changes for admins.
 #ifndef VIGIL_CONTROLLER_FLEET_SERVICE_H_
 #define VIGIL_CONTROLLER_FLEET_SERVICE_H_
 
@@ -34,6 +34,12 @@ class FleetServiceImpl final : public vigil::v1::FleetService::CallbackService {
   grpc::ServerUnaryReactor* SetProbeModules(grpc::CallbackServerContext* context,
                                             const vigil::v1::SetProbeModulesRequest* request,
                                             vigil::v1::SetProbeModulesResponse* response) override;
+  grpc::ServerUnaryReactor* PutProbeBundle(grpc::CallbackServerContext* context,
+                                           const vigil::v1::PutProbeBundleRequest* request,
+                                           vigil::v1::PutProbeBundleResponse* response) override;
+  grpc::ServerUnaryReactor* ListProbeBundles(
+      grpc::CallbackServerContext* context, const vigil::v1::ListProbeBundlesRequest* request,
+      vigil::v1::ListProbeBundlesResponse* response) override;
 
  private:
   Fleet* fleet_;

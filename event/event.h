@@ -10,6 +10,7 @@
 #include <cstdint>
 
 #include "absl/strings/string_view.h"
+#include "event/bundle_event.h"
 #include "event/event_type.h"
 #include "event/modules.h"
 
@@ -40,10 +41,11 @@ struct EventCore {
 #define VIGIL_EVENT_PAYLOAD_BASE(module) , module::Payload
 
 // One decoded event: the core and every module's payload members (event.exec,
-// event.open, ...), of which only the one matching `type` is meaningful. Strings point
+// event.open, ...) and the bundle payload (event.bundle, for kBundle), of which only the
+// one matching `type` is meaningful. Strings point
 // into the record it was decoded from, so an Event is valid only as long as that record
 // (decoding allocates nothing).
-struct Event : EventCore VIGIL_PROBE_MODULES(VIGIL_EVENT_PAYLOAD_BASE) {};
+struct Event : EventCore VIGIL_PROBE_MODULES(VIGIL_EVENT_PAYLOAD_BASE), BundlePayload {};
 
 #undef VIGIL_EVENT_PAYLOAD_BASE
 

@@ -6,6 +6,7 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "event/bundle_schema.h"
 
 namespace vigil::event {
 namespace {
@@ -237,7 +238,7 @@ const FieldInfo* FindField(absl::string_view name) {
   for (const FieldInfo& field : FieldTable()) {
     if (field.name == name) return &field;
   }
-  return nullptr;
+  return FindBundleField(name);
 }
 
 std::string FieldTableMarkdown() {

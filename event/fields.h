@@ -103,7 +103,18 @@ struct FieldInfo {
   FieldExtractor extract;
   // True when the argument is a key (k8s.pod.label[KEY]) rather than a number.
   bool key_arg = false;
+  // For fields of probe-module bundles (event/bundle_schema.h): the field's number, which
+  // its extractor reads from FieldArg::index; -1 for built-in fields.
+  int bundle_id = -1;
 };
+
+// The argument a field starts with before any [..] is parsed: its bundle field number for
+// bundle fields, nothing otherwise.
+inline FieldArg InitialFieldArg(const FieldInfo& field) {
+  FieldArg arg;
+  if (field.bundle_id >= 0) arg.index = field.bundle_id;
+  return arg;
+}
 
 // Parses the text inside a field's [..] for `field` into `arg`; false (with the reason in
 // `error`) when it is not valid for the field: a number 1..16, or a label key (letters,
@@ -120,7 +131,8 @@ inline FieldValue ReadField(const FieldInfo& field, const EventView& view, const
 
 // Every field: those of every event, then each module's in registry order.
 const std::vector<FieldInfo>& FieldTable();
-// The field called `name` (without any [arg]), or null.
+// The field called `name` (without any [arg]), or null: built-in fields, then the fields
+// of active probe-module bundles (FindBundleField).
 const FieldInfo* FindField(absl::string_view name);
 
 // The field table as a Markdown table (name, type, events, description): the output of

@@ -2,6 +2,7 @@
 
 #include <array>
 
+#include "event/bundle_schema.h"
 #include "event/fields.h"
 
 // Each registered module defines vigil::event::<name>::Schema() in event/modules/<name>.cc.
@@ -52,6 +53,7 @@ const std::vector<const EventTypeInfo*>& EventTypes() {
     for (const ModuleSchema* module : ModuleSchemas()) {
       for (const EventTypeInfo& info : module->event_types) all->push_back(&info);
     }
+    all->push_back(&BundleEventTypeInfo());
     return all;
   }();
   return *types;

@@ -45,8 +45,9 @@ struct ModuleSchema {
 // Every registered module's schema, in registry order.
 const std::vector<const ModuleSchema*>& ModuleSchemas();
 
-// Every registered event type, modules in registry order: what lists event types (metrics
-// labels, health counters, --events, the sensor_stop record) iterates.
+// Every registered event type, modules in registry order, then the type of probe-module
+// bundle records (kBundle): what lists event types (metrics labels, health counters,
+// --events, the sensor_stop record) iterates.
 const std::vector<const EventTypeInfo*>& EventTypes();
 
 // The schema of event type `type`, or null when no module registers it.

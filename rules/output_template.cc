@@ -80,7 +80,7 @@ absl::StatusOr<OutputTemplate> OutputTemplate::Compile(const TextPart& text) {
       return RuleError(LocationAt(text, start),
                        absl::StrCat("unknown field '", name, "' in output"));
     }
-    FieldArg arg;
+    FieldArg arg = event::InitialFieldArg(*field);
     std::string full = name;
     if (field->takes_arg) {
       const size_t close = s.find(']', i);

@@ -292,7 +292,7 @@ absl::Status RuleSetCompiler::ResolveField(absl::string_view name, absl::string_
   const FieldInfo* field = FindField(name);
   if (field == nullptr) return RuleError(where, absl::StrCat("unknown field '", name, "'"));
   node->field = field;
-  node->arg = FieldArg{};
+  node->arg = event::InitialFieldArg(*field);
   if (field->takes_arg) {
     std::string error;
     if (!ParseFieldArg(*field, arg, &node->arg, &error)) return RuleError(where, error);

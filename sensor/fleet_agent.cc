@@ -75,7 +75,12 @@ void FleetAgent::SetStatus(const SensorStatus& status) {
     m->set_name(module.name);
     m->set_enabled(module.running);
     m->set_attach_mode(module.attach_mode);
-    m->set_state(module.running ? "running" : "disabled");
+    m->set_state(module.state.empty() ? (module.running ? "running" : "disabled") : module.state);
+    m->set_error(module.error);
+    m->set_source(module.source);
+    m->set_version(module.version);
+    m->set_bundle(module.bundle);
+    for (const std::string& hook : module.hooks) m->add_hooks(hook);
   }
   vigil::v1::Health health;
   auto& c = *health.mutable_counters();

@@ -86,7 +86,8 @@ void HealthMonitor::Loop() {
     const std::vector<ModuleSnapshot> modules = modules_->Snapshot();
     metrics_->SyncModules(modules);
     for (const ModuleSnapshot& m : modules) {
-      if (!m.running) continue;
+      // The canary reaches the built-in modules' hooks; a bundle's hooks are its own.
+      if (!m.running || m.source != "builtin") continue;
       uint64_t sum = 0;
       for (uint64_t v : m.stats) sum += v;
       sample.module_activity[m.name] = sum;

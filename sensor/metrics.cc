@@ -77,6 +77,11 @@ SensorMetrics::SensorMetrics()
                       .Help("Container and pod lookups, by cache (cgroup: /proc/<pid>/cgroup "
                             "reads; pod: the container runtime's CRI API) and outcome.")
                       .Register(*registry_)),
+      bundles_refused_(BuildCounter()
+                           .Name("vigil_sensor_bundles_refused_total")
+                           .Help("Probe-module bundle changes refused, by reason (malformed, "
+                                 "signature, object, kernel, load, rules); docs/modules.md.")
+                           .Register(*registry_)),
       net_top_(BuildGauge()
                    .Name("vigil_sensor_net_top_endpoint_connections")
                    .Help("Connections of the busiest process and remote endpoints in the last "
@@ -169,6 +174,9 @@ void SensorMetrics::Sync(const MetricsSnapshot& now) {
   mirror_.Advance(*process_table_evictions_, "process_table_evictions",
                   now.process_table_evictions);
   mirror_.Advance(*reloads_, "reloads", now.rule_reloads);
+  for (const auto& [reason, count] : now.bundles_refused) {
+    mirror_.Advance(bundles_refused_.Add({{"reason", reason}}), "bundles_refused/" + reason, count);
+  }
   mirror_.Advance(*reload_failures_, "reload_failures", now.rule_reload_failures);
   rules_loaded_->Set(static_cast<double>(now.rules_loaded));
   for (const auto& [outcome, count] : now.cgroup_lookups) {

@@ -32,6 +32,13 @@ struct ModuleSnapshot {
   bool stats_read = false;  // false: the counters could not be read (stats are zero)
   // Times the module was started: its kernel counters restart from zero at each start.
   uint64_t starts = 0;
+  std::string source = "builtin";  // or "bundle"
+  std::string version;             // bundles: the manifest's version
+  std::string bundle;              // bundles: "sha256:<hex>"
+  // "running", "disabled", "failed" or "rolled_back" (a new version failed; this one runs).
+  std::string state;
+  std::string error;               // why the last change of this module failed
+  std::vector<std::string> hooks;  // attached
 };
 
 // Cumulative figures the pipeline owns, copied into the metrics once a second (Sync), so
@@ -60,6 +67,8 @@ struct MetricsSnapshot {
   std::vector<std::pair<std::string, uint64_t>> cgroup_lookups;  // outcome -> count
   std::vector<std::pair<std::string, uint64_t>> pod_lookups;
   uint64_t pod_cache_entries = 0;
+  // Probe-module bundles refused (ModuleSet::Refusals), by reason.
+  std::vector<std::pair<std::string, uint64_t>> bundles_refused;
 };
 
 // Owns the registry and every family. Sync and the alert/latency hooks run on the
@@ -108,6 +117,7 @@ class SensorMetrics {
   prometheus::Family<prometheus::Gauge>& probe_attached_;
   prometheus::Family<prometheus::Counter>& probe_detaches_;
   prometheus::Family<prometheus::Counter>& enrichment_;
+  prometheus::Family<prometheus::Counter>& bundles_refused_;
   prometheus::Gauge* pod_cache_entries_;
   prometheus::Gauge* ringbuf_fill_;
   prometheus::Gauge* ringbuf_size_;

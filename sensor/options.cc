@@ -141,6 +141,9 @@ Operations:
   --file-root PATH         Resolve the paths rules name by identity (fd.file in (...))
                            under PATH, e.g. /host/proc/1/root for the node's files from a
                            sensor in a container (default: the sensor's own root).
+  --module-keys DIR        Ed25519 public keys (*.pem) that probe-module bundles pushed
+                           by the controller must be signed with (docs/modules.md);
+                           without keys every bundle is refused.
   --btf PATH               Kernel BTF to relocate the probes against
                            (default /sys/kernel/btf/vmlinux).
   --verbose                Print libbpf's debug output.
@@ -240,6 +243,7 @@ absl::StatusOr<SensorOptions> ParseSensorOptions(int argc, const char* const* ar
            return absl::OkStatus();
          }},
         {"--file-root", path(&opts.file_root)},
+        {"--module-keys", path(&opts.module_keys_dir)},
         {"--btf", path(&opts.btf_path)},
         {"--cri-socket", path(&opts.cri_socket)},
         {"--pod-cache-size", number(&opts.pod_cache_size, size_t{1}, size_t{1} << 20)},

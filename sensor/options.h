@@ -63,6 +63,9 @@ struct SensorOptions {
   uint64_t wakeup_bytes = 256 * 1024;
   uint64_t wakeup_us = 10000;  // wake-up interval; also the longest an event waits
   std::string proc_root = "/proc";
+  // Directory of the Ed25519 public keys (*.pem) probe-module bundles must be signed with
+  // (--module-keys, docs/modules.md); empty or no keys: every bundle is refused.
+  std::string module_keys_dir;
   // Directory the paths of `fd.file in (...)` are resolved under (--file-root); empty:
   // the sensor's own root.
   std::string file_root;

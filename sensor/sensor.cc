@@ -31,6 +31,8 @@ constexpr int kIdlePollMs = 1000;
 constexpr absl::string_view kReloadFailedRule = "Vigil rules reload failed";
 // ... and for a rule set the controller pushed that this sensor refused.
 constexpr absl::string_view kPushFailedRule = "Vigil rules push failed";
+// ... and for a probe-module change (a bundle) this sensor refused.
+constexpr absl::string_view kModuleRefusedRule = "Vigil probe module refused";
 
 // The kernel filter of a selection.
 vigil_filter_config FilterOf(const Selection& s) {
@@ -101,6 +103,7 @@ absl::Status Sensor::Init() {
   VIGIL_ASSIGN_OR_RETURN(output_, Output::Open(options_.output));
   VIGIL_ASSIGN_OR_RETURN(probes::KernelEnv env, probes::KernelEnv::Probe(options_.btf_path));
   env_ = std::make_unique<probes::KernelEnv>(std::move(env));
+  VIGIL_ASSIGN_OR_RETURN(module_keys_, bundle::KeyRing::FromDirectory(options_.module_keys_dir));
 
   hostname_ = options_.hostname;
   if (hostname_.empty()) {
@@ -184,6 +187,7 @@ absl::Status Sensor::WriteStartRecord() {
 absl::Status Sensor::ApplyPushedRules(const vigil::v1::RuleSet& pushed) {
   absl::StatusOr<CompiledRules> compiled = CompilePushedRules(pushed, options_.max_rules);
   absl::Status installed = compiled.ok() ? InstallRules(*std::move(compiled)) : compiled.status();
+  if (installed.ok()) pushed_rules_ = pushed;
   if (!installed.ok()) {
     RaiseSelfAlert(kPushFailedRule,
                    absl::StrCat("rule set ", pushed.version(),
@@ -193,9 +197,29 @@ absl::Status Sensor::ApplyPushedRules(const vigil::v1::RuleSet& pushed) {
 }
 
 absl::Status Sensor::ApplyModules(const vigil::v1::ModuleCommand& command) {
-  VIGIL_RETURN_IF_ERROR(modules_.Apply(command, *env_, ModuleOptionsFor(selection_), [this] {
-    (void)ring_->Consume();  // what a module wrote before it goes
-  }));
+  std::optional<CompiledRules> recompiled;
+  ModuleSet::ChangeHooks hooks;
+  hooks.keys = &module_keys_;
+  hooks.before_stop = [this] { (void)ring_->Consume(); };  // what a module wrote before it goes
+  hooks.check_rules = [&]() -> absl::Status {
+    if (pipeline_->engine() == nullptr) return absl::OkStatus();
+    absl::StatusOr<CompiledRules> compiled =
+        pushed_rules_ ? CompilePushedRules(*pushed_rules_, options_.max_rules)
+                      : CompileRuleFiles(options_.rule_paths);
+    if (!compiled.ok()) return compiled.status();
+    recompiled = *std::move(compiled);
+    return absl::OkStatus();
+  };
+  absl::Status applied = modules_.Apply(command, *env_, ModuleOptionsFor(selection_), hooks);
+  if (!applied.ok()) {
+    RaiseSelfAlert(kModuleRefusedRule,
+                   absl::StrCat("probe-module change ", command.version(),
+                                " refused, previous modules still running: ", applied.message()));
+    UpdateStatus();
+    return applied;
+  }
+  // Rules compiled against the fields the new modules define replace those of the old.
+  if (recompiled) VIGIL_RETURN_IF_ERROR(InstallRules(*std::move(recompiled)));
   modules_version_ = command.version();
   return absl::OkStatus();
 }
@@ -429,6 +453,10 @@ void Sensor::SyncMetrics() {
     now.link_connected = c.connected;
     now.link_connects = c.connects;
     now.alerts_sent = c.alerts_sent;
+  }
+  const auto refusals = modules_.Refusals();
+  for (int r = 0; r < static_cast<int>(BundleRefusal::kCount); ++r) {
+    now.bundles_refused.emplace_back(BundleRefusalName(static_cast<BundleRefusal>(r)), refusals[r]);
   }
   now.process_table_size = pipeline_->table().size();
   now.process_table_evictions = pipeline_->table().evictions();

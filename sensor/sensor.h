@@ -8,11 +8,13 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "bundle/signing.h"
 #include "common/metrics_server.h"
 #include "event/file_id.h"
 #include "sensor/alert_sink.h"
@@ -120,6 +122,11 @@ class Sensor {
   std::unique_ptr<HealthMonitor> health_;
   std::unique_ptr<MetricsServer> metrics_server_;
   std::string modules_version_;
+  // The pinned keys of probe-module bundles (--module-keys), loaded at start.
+  bundle::KeyRing module_keys_;
+  // The rule set the controller pushed last and this sensor runs, if any (recompiled when
+  // bundle modules change the fields rules may name).
+  std::optional<vigil::v1::RuleSet> pushed_rules_;
   uint64_t reloads_ = 0;
   uint64_t reload_failures_ = 0;
   uint64_t acked_at_start_ = 0;  // the spool's ack watermark when opened

@@ -41,6 +41,28 @@ struct RuleSetVersion {
   uint64_t size_bytes = 0;  // of the content
 };
 
+// A stored probe-module bundle, named by the hash of its bytes.
+struct BundleRecord {
+  std::string hash;      // "sha256:<hex>" of `bytes`; not empty; the key
+  std::string name;      // the module its manifest names
+  std::string version;   // its manifest's version
+  std::string key_id;    // the key that signed it; empty when unsigned
+  std::string manifest;  // the serialized manifest, as in the bundle
+  std::string bytes;     // the serialized bundle, at most FleetStore::kMaxBundleBytes
+  int64_t created_ns = 0;
+};
+
+// A stored bundle without its bytes (for listings).
+struct BundleInfo {
+  std::string hash;
+  std::string name;
+  std::string version;
+  std::string key_id;
+  std::string manifest;     // the serialized manifest
+  uint64_t size_bytes = 0;  // of the bundle
+  int64_t created_ns = 0;
+};
+
 // The probe-module settings the controller wants sensors to apply.
 struct ModuleSettingsRecord {
   std::string version;   // names these settings in rollout status; empty: never set
@@ -84,6 +106,9 @@ class FleetStore {
   static constexpr size_t kMaxRuleSetBytes = size_t{16} << 20;
   // The largest module settings SetDesiredModules accepts.
   static constexpr size_t kMaxModuleSettingsBytes = size_t{1} << 20;
+  // The largest bundle PutBundle accepts (bundle::kMaxBundleBytes, which the controller
+  // checks before storing).
+  static constexpr size_t kMaxBundleBytes = size_t{4} << 20;
 
   virtual ~FleetStore() = default;
 
@@ -108,6 +133,16 @@ class FleetStore {
   virtual absl::Status SetDesiredRuleSet(absl::string_view version) = 0;
   // The desired rule-set version; empty when never set.
   virtual absl::StatusOr<std::string> GetDesiredRuleSet() = 0;
+
+  // Stores a bundle. Returns true when it was stored, false when this hash was stored before
+  // (with the same bytes: nothing changes; with other bytes: ALREADY_EXISTS).
+  // INVALID_ARGUMENT when the hash or name is empty or the bytes exceed kMaxBundleBytes.
+  virtual absl::StatusOr<bool> PutBundle(const BundleRecord& bundle) = 0;
+  // The bundle with this hash, or NOT_FOUND.
+  virtual absl::StatusOr<BundleRecord> GetBundle(absl::string_view hash) = 0;
+  // Every stored bundle, without its bytes, newest first (by created_ns, then by when it
+  // was stored).
+  virtual absl::StatusOr<std::vector<BundleInfo>> ListBundles() = 0;
 
   // The probe-module settings the sensors should apply (version not empty).
   virtual absl::Status SetDesiredModules(const ModuleSettingsRecord& modules) = 0;

@@ -1,5 +1,6 @@
-// SqliteStore's FleetStore half: the sensors and their last reports, the stored rule sets,
-// the desired rule set and module settings, and each sensor's rollout status.
+// SqliteStore's FleetStore half: the sensors and their last reports, the stored rule sets
+// and probe-module bundles, the desired rule set and module settings, and each sensor's
+// rollout status.
 #include <string>
 #include <vector>
 
@@ -213,6 +214,95 @@ absl::StatusOr<std::string> SqliteStore::GetDesiredRuleSet() {
         Statement::Prepare(conn, "SELECT rule_set_version FROM desired_state WHERE id = 1"));
     VIGIL_ASSIGN_OR_RETURN(bool row, stmt.Step("reading the desired rule set"));
     return row ? stmt.ColumnText(0) : std::string();
+  });
+}
+
+absl::StatusOr<bool> SqliteStore::PutBundle(const BundleRecord& bundle) {
+  if (bundle.hash.empty()) return absl::InvalidArgumentError("bundle: empty hash");
+  if (bundle.name.empty()) {
+    return absl::InvalidArgumentError(absl::StrCat("bundle ", bundle.hash, ": empty name"));
+  }
+  if (bundle.bytes.size() > kMaxBundleBytes) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "bundle ", bundle.hash, ": ", bundle.bytes.size(), " bytes exceeds ", kMaxBundleBytes));
+  }
+  return Write([&bundle](SqliteConnection& conn) -> absl::StatusOr<bool> {
+    const std::string what = absl::StrCat("storing bundle ", bundle.hash);
+    VIGIL_ASSIGN_OR_RETURN(Transaction tx, Transaction::Begin(conn, what));
+    {
+      VIGIL_ASSIGN_OR_RETURN(
+          Statement find,
+          Statement::Prepare(conn, "SELECT bytes FROM probe_bundles WHERE hash = ?"));
+      find.Text(1, bundle.hash);
+      VIGIL_ASSIGN_OR_RETURN(bool found, find.Step(what));
+      if (found) {
+        if (find.ColumnText(0) != bundle.bytes) {
+          return absl::AlreadyExistsError(
+              absl::StrCat("bundle ", bundle.hash, " is stored already with other bytes"));
+        }
+        return false;  // rolled back: nothing changed
+      }
+    }
+    {
+      VIGIL_ASSIGN_OR_RETURN(
+          Statement insert,
+          Statement::Prepare(conn,
+                             "INSERT INTO probe_bundles (hash, name, version, key_id, manifest, "
+                             "bytes, created_ns) VALUES (?, ?, ?, ?, ?, ?, ?)"));
+      VIGIL_RETURN_IF_ERROR(insert.Text(1, bundle.hash)
+                                .Text(2, bundle.name)
+                                .Text(3, bundle.version)
+                                .Text(4, bundle.key_id)
+                                .Blob(5, bundle.manifest)
+                                .Blob(6, bundle.bytes)
+                                .Int(7, bundle.created_ns)
+                                .Run(what));
+    }
+    VIGIL_RETURN_IF_ERROR(tx.Commit());
+    return true;
+  });
+}
+
+absl::StatusOr<BundleRecord> SqliteStore::GetBundle(absl::string_view hash) {
+  return Read([hash](SqliteConnection& conn) -> absl::StatusOr<BundleRecord> {
+    VIGIL_ASSIGN_OR_RETURN(
+        Statement stmt,
+        Statement::Prepare(conn,
+                           "SELECT hash, name, version, key_id, manifest, bytes, created_ns FROM "
+                           "probe_bundles WHERE hash = ?"));
+    stmt.Text(1, hash);
+    VIGIL_ASSIGN_OR_RETURN(bool row, stmt.Step(absl::StrCat("reading bundle ", hash)));
+    if (!row) return absl::NotFoundError(absl::StrCat("no stored bundle ", hash));
+    BundleRecord bundle;
+    bundle.hash = stmt.ColumnText(0);
+    bundle.name = stmt.ColumnText(1);
+    bundle.version = stmt.ColumnText(2);
+    bundle.key_id = stmt.ColumnText(3);
+    bundle.manifest = stmt.ColumnText(4);
+    bundle.bytes = stmt.ColumnText(5);
+    bundle.created_ns = stmt.ColumnInt(6);
+    return bundle;
+  });
+}
+
+absl::StatusOr<std::vector<BundleInfo>> SqliteStore::ListBundles() {
+  return Read([](SqliteConnection& conn) -> absl::StatusOr<std::vector<BundleInfo>> {
+    VIGIL_ASSIGN_OR_RETURN(
+        Statement stmt,
+        Statement::Prepare(conn,
+                           "SELECT hash, name, version, key_id, manifest, length(bytes), "
+                           "created_ns FROM probe_bundles ORDER BY created_ns DESC, id DESC"));
+    return ReadAll<BundleInfo>(stmt, "listing bundles", [](const Statement& row) {
+      BundleInfo info;
+      info.hash = row.ColumnText(0);
+      info.name = row.ColumnText(1);
+      info.version = row.ColumnText(2);
+      info.key_id = row.ColumnText(3);
+      info.manifest = row.ColumnText(4);
+      info.size_bytes = static_cast<uint64_t>(row.ColumnInt(5));
+      info.created_ns = row.ColumnInt(6);
+      return info;
+    });
   });
 }
 

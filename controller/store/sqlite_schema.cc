@@ -94,6 +94,20 @@ ALTER TABLE alerts ADD COLUMN epoch TEXT NOT NULL DEFAULT '';
 DROP INDEX alerts_by_sensor_seq;
 CREATE UNIQUE INDEX alerts_by_sensor_epoch_seq ON alerts (sensor_id, epoch, sensor_seq);
 )sql",
+    // 4: probe-module bundles, by the SHA-256 of their bytes. The manifest is kept apart so
+    // that listings need not read the bundles.
+    R"sql(
+CREATE TABLE probe_bundles (
+  id INTEGER PRIMARY KEY,
+  hash TEXT NOT NULL UNIQUE,
+  name TEXT NOT NULL,
+  version TEXT NOT NULL,
+  key_id TEXT NOT NULL,
+  manifest BLOB NOT NULL,
+  bytes BLOB NOT NULL,
+  created_ns INTEGER NOT NULL
+);
+)sql",
 };
 static_assert(std::size(kMigrations) == SqliteStore::kSchemaVersion,
               "kSchemaVersion must count the migration steps");

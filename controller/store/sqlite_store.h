@@ -20,6 +20,8 @@
 //   2: sensors, rule_sets, desired_state (one row), rollout (per sensor and kind).
 //   3: alerts.epoch (the sending spool's epoch; '' before), and the de-duplication key
 //      becomes UNIQUE (sensor_id, epoch, sensor_seq).
+//   4: probe_bundles (signed probe-module bundles by content hash: module name, version,
+//      signing key id, manifest, bytes, created time).
 //
 // Cursors are assigned without holes: each stored alert gets the previous highest + 1
 // (duplicates take none, and a failed batch's are taken back).
@@ -74,7 +76,7 @@ struct SqliteStoreOptions {
 class SqliteStore final : public AlertStore, public FleetStore {
  public:
   // The schema version Open migrates every database to.
-  static constexpr int kSchemaVersion = 3;
+  static constexpr int kSchemaVersion = 4;
   // Per alert, what SizeBytes counts besides its payload, texts and tags: the numbers,
   // row and index entry headers, and the pages' free space (measured: see SizeBytes).
   static constexpr uint64_t kRowOverheadBytes = 128;
@@ -122,6 +124,9 @@ class SqliteStore final : public AlertStore, public FleetStore {
   absl::StatusOr<std::vector<RuleSetVersion>> ListRuleSets() override;
   absl::Status SetDesiredRuleSet(absl::string_view version) override;
   absl::StatusOr<std::string> GetDesiredRuleSet() override;
+  absl::StatusOr<bool> PutBundle(const BundleRecord& bundle) override;
+  absl::StatusOr<BundleRecord> GetBundle(absl::string_view hash) override;
+  absl::StatusOr<std::vector<BundleInfo>> ListBundles() override;
   absl::Status SetDesiredModules(const ModuleSettingsRecord& modules) override;
   absl::StatusOr<ModuleSettingsRecord> GetDesiredModules() override;
   absl::Status SetRollout(const RolloutRecord& rollout) override;

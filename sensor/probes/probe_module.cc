@@ -207,6 +207,13 @@ absl::Status ProbeModule::TryMode(KernelEnv& env, AttachMode mode, const ModuleO
   absl::Status status = OpenSkeleton(options.btf_path);
   if (!status.ok()) return status;
   ModuleGlobals initial = globals();
+  if (initial.self_tgid == nullptr || initial.wakeup_bytes == nullptr ||
+      initial.wakeup_ns == nullptr || initial.filter == nullptr || initial.events == nullptr ||
+      initial.stats == nullptr) {
+    DestroySkeleton();
+    return absl::FailedPreconditionError(
+        "the object lacks the globals and maps every Vigil module shares (common.bpf.h)");
+  }
   *initial.self_tgid = options.self_tgid;
   *initial.wakeup_bytes = options.wakeup_bytes;
   *initial.wakeup_ns = options.wakeup_ns;

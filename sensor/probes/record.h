@@ -38,6 +38,8 @@ class Record {
   Record(const uint8_t* data, size_t size) : data_(data), size_(size) {}
 
   size_t size() const { return size_; }
+  // The record's bytes.
+  const uint8_t* data() const { return data_; }
   // Copies the fixed-layout struct T from the record's start (records carry no alignment
   // promise). T must be no larger than the registered body size.
   template <typename T>

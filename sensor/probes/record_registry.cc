@@ -4,6 +4,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "event/schema.h"
+#include "sensor/probes/bundle_records.h"
 
 // Each registered module defines vigil::sensor::probes::<name>::Records() in
 // sensor/probes/<name>/<name>_records.cc.
@@ -64,6 +65,7 @@ const std::vector<RecordType>& RecordTypes() {
   all->insert(all->end(), module::Records().begin(), module::Records().end());
     VIGIL_PROBE_MODULES(VIGIL_APPEND_RECORDS)
 #undef VIGIL_APPEND_RECORDS
+    all->push_back(BundleRecordType());
     return all;
   }();
   return *types;

@@ -14,7 +14,7 @@ namespace vigil::sensor::probes {
 // The registered record type numbered `type` (vigil_event_header.type), or null.
 const RecordType* FindRecordType(uint16_t type);
 
-// Every module's record types, in registry order.
+// Every module's record types, in registry order, then the bundle record type.
 const std::vector<RecordType>& RecordTypes();
 
 // OK when every record type has a number below VIGIL_EVENT_TYPE_LIMIT used by no other,

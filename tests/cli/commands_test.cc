@@ -1,7 +1,8 @@
 // Unit tests for cli/commands.h: every vigilctl command against an in-process gRPC server
 // on 127.0.0.1 with fake AlertService and FleetService implementations, through the real
-// client path (channel, stubs, bearer token metadata, deadlines, cancellation). Reading
-// the rule files that `rules push` sends is tested in rule_files_test.cc.
+// client path (channel, stubs, bearer token metadata, deadlines, cancellation), and the
+// offline bundle verbs, which call nothing. Reading the rule files that `rules push` sends
+// is tested in rule_files_test.cc, the bundle files in bundle_files_test.cc.
 #include "cli/commands.h"
 
 #include <algorithm>
@@ -19,10 +20,13 @@
 #include "absl/synchronization/notification.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
+#include "bundle/signing.h"
 #include "cli/options.h"
+#include "common/read_file.h"
 #include "gmock/gmock.h"
 #include "grpcpp/grpcpp.h"
 #include "gtest/gtest.h"
+#include "tests/bundle/bundle_test_util.h"
 #include "tests/support/test_dir.h"
 #include "vigil/v1/alert_service.grpc.pb.h"
 #include "vigil/v1/fleet.grpc.pb.h"
@@ -129,6 +133,28 @@ class FakeFleet final : public v1::FleetService::Service {
     return grpc::Status::OK;
   }
 
+  grpc::Status PutProbeBundle(grpc::ServerContext* context,
+                              const v1::PutProbeBundleRequest* request,
+                              v1::PutProbeBundleResponse* response) override {
+    Record(context);
+    absl::MutexLock lock(&mu);
+    put_bundle = *request;
+    if (!status.ok()) return status;
+    if (!put_bundle_status.ok()) return put_bundle_status;
+    response->set_hash("sha256:00112233445566778899");
+    response->set_name("sigwatch");
+    response->set_version("1.0.0");
+    response->set_created(true);
+    return grpc::Status::OK;
+  }
+  grpc::Status ListProbeBundles(grpc::ServerContext* context, const v1::ListProbeBundlesRequest*,
+                                v1::ListProbeBundlesResponse* response) override {
+    Record(context);
+    if (!status.ok()) return status;
+    *response = bundles;
+    return grpc::Status::OK;
+  }
+
   std::vector<std::string> Authorizations() {
     absl::MutexLock lock(&mu);
     return authorizations;
@@ -140,12 +166,15 @@ class FakeFleet final : public v1::FleetService::Service {
   v1::ListSensorsResponse sensors;
   v1::ListRuleSetsResponse rule_sets;
   v1::Rollout rollout;
+  v1::ListProbeBundlesResponse bundles;
+  grpc::Status put_bundle_status;  // returned by PutProbeBundle when not OK
   // What calls carried.
   absl::Mutex mu;
   std::vector<std::string> authorizations;
   v1::PutRuleSetRequest put;
   v1::GetRolloutRequest rollout_request;
   v1::SetProbeModulesRequest modules_request;
+  v1::PutProbeBundleRequest put_bundle;
   bool cancelled_seen = false;
 
  private:
@@ -476,8 +505,173 @@ TEST_F(CommandsTest, ModulesListShowsEverySensorsModules) {
   m->set_error("no BTF");
   EXPECT_EQ(Run({"modules", "list"}), kExitOk) << err_.str();
   EXPECT_EQ(out_.str(),
-            "SENSOR  NODE  MODULE  ENABLED  ATTACH  STATE   ERROR\n"
-            "s1      n1    file    yes      -       failed  no BTF\n");
+            "SENSOR  NODE  MODULE  SOURCE   VERSION  BUNDLE  ENABLED  ATTACH  STATE   ERROR\n"
+            "s1      n1    file    builtin  -        -       yes      -       failed  no BTF\n");
+}
+
+TEST_F(CommandsTest, ModulesStatusPrintsXOfYAndEachSensorsError) {
+  fleet_.rollout.set_kind("modules");
+  fleet_.rollout.set_version("sha256:5");
+  fleet_.rollout.set_sensors(2);
+  fleet_.rollout.set_applied(1);
+  fleet_.rollout.set_failed(1);
+  v1::SensorRollout* a = fleet_.rollout.add_per_sensor();
+  a->set_sensor_id("s1");
+  a->set_state(v1::ROLLOUT_STATE_APPLIED);
+  v1::SensorRollout* b = fleet_.rollout.add_per_sensor();
+  b->set_sensor_id("s2");
+  b->set_state(v1::ROLLOUT_STATE_FAILED);
+  b->set_error("sigwatch: signed by unknown key 0011223344556677");
+  EXPECT_EQ(Run({"modules", "status"}), kExitOk) << err_.str();
+  EXPECT_EQ(out_.str(),
+            "version sha256:5: applied on 1 of 2 sensors, failed on 1\n"
+            "SENSOR  NODE  STATE    ERROR\n"
+            "s1      -     applied\n"
+            "s2      -     failed   sigwatch: signed by unknown key 0011223344556677\n");
+}
+
+// Writes a bundle of the test manifest and a stand-in object, signed unless `sign` is false.
+std::string WriteTestBundle(const vigil::testing::TestDir& dir, const std::string& name,
+                            bool sign) {
+  v1::ProbeBundle probe =
+      bundle::testing::MakeBundle(bundle::testing::TestManifest(), bundle::testing::FakeElf());
+  if (sign) {
+    absl::StatusOr<bundle::KeyPairPem> keys = bundle::GenerateKeyPair();
+    EXPECT_TRUE(keys.ok()) << keys.status();
+    absl::StatusOr<EvpPkeyPtr> key = bundle::PrivateKeyFromPem(keys->private_pem, "key");
+    EXPECT_TRUE(key.ok()) << key.status();
+    absl::StatusOr<v1::BundleSignature> signature =
+        bundle::Sign(probe.manifest(), probe.object(), key->get());
+    EXPECT_TRUE(signature.ok()) << signature.status();
+    *probe.mutable_signature() = *signature;
+  }
+  return dir.WriteFile(name, probe.SerializeAsString());
+}
+
+TEST_F(CommandsTest, ModulesPushStoresTheBundleThenRunsItsModule) {
+  vigil::testing::TestDir dir("cli-bundle");
+  const std::string path = WriteTestBundle(dir, "sigwatch.vbundle", /*sign=*/true);
+  EXPECT_EQ(Run({"modules", "push", path, "--node", "n1"}), kExitOk) << err_.str();
+  EXPECT_EQ(fleet_.put_bundle.bundle(), ReadSmallFile(path, 8 << 20).value());
+  ASSERT_EQ(fleet_.modules_request.modules_size(), 1);
+  EXPECT_EQ(fleet_.modules_request.modules(0).name(), "sigwatch");
+  EXPECT_TRUE(fleet_.modules_request.modules(0).enabled());
+  EXPECT_EQ(fleet_.modules_request.modules(0).bundle(), "sha256:00112233445566778899");
+  EXPECT_THAT(fleet_.modules_request.nodes(), ElementsAre("n1"));
+  EXPECT_THAT(out_.str(), StartsWith("bundle sha256:00112233445566778899: module sigwatch 1.0.0, "
+                                     "stored\nmodules version 5: sent to 1 sensor\n"));
+
+  EXPECT_EQ(Run({"modules", "push", path, "-o", "json"}), kExitOk) << err_.str();
+  EXPECT_THAT(out_.str(), HasSubstr("\"bundle\": {\"hash\":\"sha256:00112233445566778899\""));
+  EXPECT_THAT(out_.str(), HasSubstr("\"modules\": {\"version\":\"5\""));
+}
+
+TEST_F(CommandsTest, ModulesPushRefusedByTheControllerNamesTheFile) {
+  vigil::testing::TestDir dir("cli-bundle");
+  const std::string path = WriteTestBundle(dir, "sigwatch.vbundle", /*sign=*/true);
+  fleet_.put_bundle_status = grpc::Status(grpc::StatusCode::PERMISSION_DENIED,
+                                          "FleetService.PutProbeBundle needs the admin role");
+  EXPECT_EQ(Run({"modules", "push", path}), kExitFailed);
+  EXPECT_EQ(err_.str(), absl::StrCat("vigilctl: FleetService.PutProbeBundle: PERMISSION_DENIED: ",
+                                     path, ": FleetService.PutProbeBundle needs the admin role\n"));
+  EXPECT_EQ(fleet_.modules_request.modules_size(), 0);  // nothing rolled out
+}
+
+TEST_F(CommandsTest, ModulesPushOfAnUnsignedOrBadBundleCallsNothing) {
+  vigil::testing::TestDir dir("cli-bundle");
+  const std::string unsigned_path = WriteTestBundle(dir, "unsigned.vbundle", /*sign=*/false);
+  EXPECT_EQ(Run({"modules", "push", unsigned_path}), kExitFailed);
+  EXPECT_EQ(err_.str(),
+            absl::StrCat("vigilctl: modules push: ", unsigned_path,
+                         " is not signed (vigilctl modules sign --key KEY ", unsigned_path, ")\n"));
+  const std::string garbage = dir.WriteFile("garbage.vbundle", "garbage");
+  EXPECT_EQ(Run({"modules", "push", garbage}), kExitFailed);
+  EXPECT_THAT(err_.str(), StartsWith(absl::StrCat("vigilctl: modules push: ", garbage, ": ")));
+  EXPECT_EQ(Run({"modules", "push", dir.Join("absent.vbundle")}), kExitFailed);
+  EXPECT_THAT(err_.str(), StartsWith("vigilctl: modules push: cannot read "));
+  EXPECT_THAT(fleet_.Authorizations(), IsEmpty());
+}
+
+TEST_F(CommandsTest, ModulesRemoveDisablesAStoredBundlesModuleOnly) {
+  v1::StoredBundle* b = fleet_.bundles.add_bundles();
+  b->set_hash("sha256:0011");
+  b->mutable_manifest()->set_name("sigwatch");
+  EXPECT_EQ(Run({"modules", "remove", "sigwatch", "--node", "n2"}), kExitOk) << err_.str();
+  ASSERT_EQ(fleet_.modules_request.modules_size(), 1);
+  EXPECT_EQ(fleet_.modules_request.modules(0).name(), "sigwatch");
+  EXPECT_FALSE(fleet_.modules_request.modules(0).enabled());
+  EXPECT_EQ(fleet_.modules_request.modules(0).bundle(), "");
+  EXPECT_THAT(fleet_.modules_request.nodes(), ElementsAre("n2"));
+  EXPECT_THAT(out_.str(), StartsWith("modules version 5: sent to 1 sensor\n"));
+
+  fleet_.modules_request.Clear();
+  EXPECT_EQ(Run({"modules", "remove", "process"}), kExitFailed);
+  EXPECT_THAT(err_.str(),
+              StartsWith("vigilctl: modules remove: no stored bundle is module 'process' ("));
+  EXPECT_EQ(fleet_.modules_request.modules_size(), 0);
+}
+
+TEST_F(CommandsTest, ModulesBundlesListsTheStoredBundles) {
+  EXPECT_EQ(Run({"modules", "bundles"}), kExitOk);
+  EXPECT_EQ(err_.str(), "no bundles\n");
+  v1::StoredBundle* b = fleet_.bundles.add_bundles();
+  b->set_hash("sha256:fedcba9876543210");
+  b->mutable_manifest()->set_name("sigwatch");
+  b->mutable_manifest()->set_version("1.0.0");
+  b->set_key_id("0011223344556677");
+  b->set_size(2048);
+  b->set_created_unix_ns(absl::ToUnixNanos(absl::Now() - absl::Hours(2)));
+  EXPECT_EQ(Run({"modules", "bundles"}), kExitOk) << err_.str();
+  const std::vector<std::string> lines = Lines(out_.str());
+  ASSERT_EQ(lines.size(), 2u) << out_.str();
+  EXPECT_THAT(lines[0], ContainsRegex("^HASH +NAME +VERSION +KEY +SIZE +CREATED$"));
+  EXPECT_THAT(lines[1], ContainsRegex("^fedcba987654 +sigwatch +1\\.0\\.0 +0011223344556677 +"
+                                      "2\\.0 KiB +2h ago$"));
+  EXPECT_EQ(Run({"modules", "bundles", "-o", "json"}), kExitOk);
+  EXPECT_THAT(out_.str(), HasSubstr("\"key_id\": \"0011223344556677\""));
+}
+
+// keygen, build and sign work on local files only: no call, no token or certificate read.
+TEST_F(CommandsTest, OfflineBundleVerbsCallNothing) {
+  vigil::testing::TestDir dir("cli-bundle");
+  const std::string manifest =
+      dir.WriteFile("sigwatch.textproto", bundle::testing::kTestManifestText);
+  const std::string bundle_path = dir.Join("sigwatch.vbundle");
+  const std::string missing = dir.Join("missing");
+  EXPECT_EQ(Run({"--token-file", missing, "--ca", missing, "modules", "keygen", "--out",
+                 dir.Join("admin")}),
+            kExitOk)
+      << err_.str();
+  EXPECT_THAT(out_.str(), ContainsRegex("^key id [0-9a-f]{16}\nprivate key .*admin\\.key "
+                                        "\\(keep it on this machine\\)\npublic key "
+                                        ".*admin\\.pub\\.pem \\(pin it on the sensors\\)\n$"));
+  EXPECT_EQ(Run({"modules", "build", "--manifest", manifest, "--object", VIGIL_BUNDLE_TEST_OBJECT,
+                 "--out", bundle_path}),
+            kExitOk)
+      << err_.str();
+  EXPECT_EQ(out_.str(),
+            absl::StrCat("built ", bundle_path,
+                         ": module sigwatch 1.0.0, unsigned (vigilctl modules sign --key KEY ",
+                         bundle_path, ")\n"));
+  EXPECT_EQ(Run({"modules", "sign", "--key", dir.Join("admin.key"), bundle_path}), kExitOk)
+      << err_.str();
+  EXPECT_THAT(out_.str(), ContainsRegex(absl::StrCat("^signed ", bundle_path,
+                                                     ": module sigwatch 1\\.0\\.0, key id "
+                                                     "[0-9a-f]{16}\nhash sha256:[0-9a-f]{64}\n$")));
+  EXPECT_EQ(Run({"modules", "sign", "--key", dir.Join("admin.key"), bundle_path, "-o", "json"}),
+            kExitOk);
+  EXPECT_THAT(out_.str(), HasSubstr("\"hash\": \"sha256:"));
+
+  // Errors are the command's, with the file and position.
+  const std::string bad = dir.WriteFile("bad.textproto", "name: \"a\"\n  nmae: \"b\"\n");
+  EXPECT_EQ(Run({"modules", "build", "--manifest", bad, "--object", VIGIL_BUNDLE_TEST_OBJECT,
+                 "--out", bundle_path}),
+            kExitFailed);
+  EXPECT_THAT(err_.str(), StartsWith(absl::StrCat("vigilctl: modules build: ", bad, ":2:")));
+  EXPECT_EQ(Run({"modules", "keygen", "--out", dir.Join("admin")}), kExitFailed);
+  EXPECT_THAT(err_.str(), StartsWith("vigilctl: modules keygen: "));
+  EXPECT_THAT(err_.str(), HasSubstr("admin.key exists"));
+  EXPECT_THAT(fleet_.Authorizations(), IsEmpty());
 }
 
 TEST_F(CommandsTest, AlertsQueryFollowsPagesUntilTheLimit) {

@@ -187,8 +187,72 @@ TEST(ModulesTableTest, OneRowPerModule) {
   const std::vector<std::string> lines = Lines(ModulesTable(response));
   ASSERT_EQ(lines.size(), 3u);
   EXPECT_THAT(lines[0], StartsWith("SENSOR"));
-  EXPECT_THAT(lines[1], HasSubstr("process  yes      tp_btf  running"));
-  EXPECT_THAT(lines[2], HasSubstr("file     no       -       disabled"));
+  EXPECT_THAT(lines[1], HasSubstr("process  builtin  -        -       yes      tp_btf  running"));
+  EXPECT_THAT(lines[2], HasSubstr("file     builtin  -        -       no       -       disabled"));
+}
+
+TEST(ModulesTableTest, BundleModulesShowSourceVersionBundleAndRollBack) {
+  v1::ListSensorsResponse response;
+  v1::Sensor* s = response.add_sensors();
+  s->set_sensor_id("s1");
+  s->set_node("n1");
+  v1::ModuleState* m = s->add_modules();
+  m->set_name("sigwatch");
+  m->set_enabled(true);
+  m->set_attach_mode("tp_btf");
+  m->set_state("rolled_back");
+  m->set_error("2.0.0: the verifier refused signal_generate:\nR1 invalid mem access");
+  m->set_source("bundle");
+  m->set_version("1.0.0");
+  m->set_bundle("sha256:0123456789abcdef0123");
+  v1::Sensor* empty = response.add_sensors();
+  empty->set_sensor_id("s2");
+  EXPECT_EQ(ModulesTable(response),
+            "SENSOR  NODE  MODULE    SOURCE  VERSION  BUNDLE        ENABLED  ATTACH  STATE        "
+            "ERROR\n"
+            "s1      n1    sigwatch  bundle  1.0.0    0123456789ab  yes      tp_btf  rolled_back  "
+            "2.0.0: the verifier refused signal_generate:\\nR1 invalid mem access\n"
+            "s2      -     -         -       -        -             -        -       -\n");
+}
+
+TEST(FormatBytesTest, UnitsFromBytesToMebibytes) {
+  EXPECT_EQ(FormatBytes(0), "0 B");
+  EXPECT_EQ(FormatBytes(1023), "1023 B");
+  EXPECT_EQ(FormatBytes(1024), "1.0 KiB");
+  EXPECT_EQ(FormatBytes(12698), "12.4 KiB");
+  EXPECT_EQ(FormatBytes(4u << 20), "4.0 MiB");
+}
+
+TEST(BundlesTableTest, ShortHashNameVersionKeySizeAge) {
+  v1::ListProbeBundlesResponse response;
+  v1::StoredBundle* b = response.add_bundles();
+  b->set_hash("sha256:fedcba9876543210fedc");
+  b->mutable_manifest()->set_name("sigwatch");
+  b->mutable_manifest()->set_version("1.0.0");
+  b->set_key_id("0011223344556677");
+  b->set_size(12698);
+  b->set_created_unix_ns(kT0 - int64_t{3600} * 1000000000);
+  v1::StoredBundle* unsigned_bundle = response.add_bundles();
+  unsigned_bundle->set_hash("sha256:aa");
+  unsigned_bundle->mutable_manifest()->set_name("x");
+  unsigned_bundle->mutable_manifest()->set_version("0");
+  unsigned_bundle->set_size(10);
+  EXPECT_EQ(BundlesTable(response, kNow),
+            "HASH          NAME      VERSION  KEY               SIZE      CREATED\n"
+            "fedcba987654  sigwatch  1.0.0    0011223344556677  12.4 KiB  1h ago\n"
+            "aa            x         0        unsigned          10 B      never\n");
+}
+
+TEST(PutProbeBundleTextTest, HashModuleAndWhetherNew) {
+  v1::PutProbeBundleResponse response;
+  response.set_hash("sha256:abc");
+  response.set_name("sigwatch");
+  response.set_version("1.0.0");
+  response.set_created(true);
+  EXPECT_EQ(PutProbeBundleText(response), "bundle sha256:abc: module sigwatch 1.0.0, stored\n");
+  response.set_created(false);
+  EXPECT_EQ(PutProbeBundleText(response),
+            "bundle sha256:abc: module sigwatch 1.0.0, stored before\n");
 }
 
 v1::Rollout RulesRollout() {

@@ -59,6 +59,13 @@ TEST(ParseCliOptionsTest, EveryCommandIsRecognized) {
       {{"modules", "enable", "file"}, Command::kModulesEnable},
       {{"modules", "disable", "file"}, Command::kModulesDisable},
       {{"modules", "status"}, Command::kModulesStatus},
+      {{"modules", "keygen", "--out", "k"}, Command::kModulesKeygen},
+      {{"modules", "build", "--manifest", "m", "--object", "o", "--out", "b"},
+       Command::kModulesBuild},
+      {{"modules", "sign", "--key", "k.key", "b"}, Command::kModulesSign},
+      {{"modules", "push", "b"}, Command::kModulesPush},
+      {{"modules", "remove", "sigwatch"}, Command::kModulesRemove},
+      {{"modules", "bundles"}, Command::kModulesBundles},
   };
   for (const auto& [args, command] : cases) {
     absl::StatusOr<CliOptions> o = Parse(args);
@@ -289,6 +296,71 @@ TEST(ParseCliOptionsTest, ModulesEnableTakesOneNameAndNodes) {
               HasSubstr("expects one module name, got 2"));
 }
 
+TEST(ParseCliOptionsTest, BundleVerbsTakeTheirFilesAndNodes) {
+  absl::StatusOr<CliOptions> o = Parse({"modules", "keygen", "--out", "keys/modules"});
+  ASSERT_TRUE(o.ok()) << o.status();
+  EXPECT_EQ(o->out, "keys/modules");
+  EXPECT_TRUE(IsOffline(o->command));
+
+  o = Parse({"modules", "build", "--manifest=m.textproto", "--object", "m.bpf.o", "--out", "m.vb"});
+  ASSERT_TRUE(o.ok()) << o.status();
+  EXPECT_EQ(o->manifest, "m.textproto");
+  EXPECT_EQ(o->object, "m.bpf.o");
+  EXPECT_EQ(o->out, "m.vb");
+
+  o = Parse({"modules", "push", "m.vb", "--node", "n1", "--node", "n2"});
+  ASSERT_TRUE(o.ok()) << o.status();
+  EXPECT_EQ(o->bundle, "m.vb");
+  EXPECT_THAT(o->nodes, ElementsAre("n1", "n2"));
+  EXPECT_FALSE(IsOffline(o->command));
+
+  o = Parse({"modules", "remove", "sigwatch", "--node", "n1"});
+  ASSERT_TRUE(o.ok()) << o.status();
+  EXPECT_EQ(o->module, "sigwatch");
+  EXPECT_THAT(o->nodes, ElementsAre("n1"));
+
+  EXPECT_THAT(ErrorOf({"modules", "keygen"}), HasSubstr("keygen: --out PREFIX is required"));
+  EXPECT_THAT(ErrorOf({"modules", "build", "--object", "o", "--out", "b"}),
+              HasSubstr("--manifest FILE is required"));
+  EXPECT_THAT(ErrorOf({"modules", "build", "--manifest", "m", "--out", "b"}),
+              HasSubstr("--object FILE is required"));
+  EXPECT_THAT(ErrorOf({"modules", "build", "--manifest", "m", "--object", "o"}),
+              HasSubstr("--out BUNDLE is required"));
+  EXPECT_THAT(ErrorOf({"modules", "push"}), HasSubstr("expects one bundle file, got 0"));
+  EXPECT_THAT(ErrorOf({"modules", "remove"}), HasSubstr("expects one module name, got 0"));
+  EXPECT_THAT(ErrorOf({"modules", "push", "b", "--out", "x"}),
+              HasSubstr("--out is not a flag of 'vigilctl modules push'"));
+  EXPECT_THAT(ErrorOf({"modules", "keygen", "--out", "k", "--node", "n"}),
+              HasSubstr("--node is not a flag of 'vigilctl modules keygen'"));
+  EXPECT_THAT(ErrorOf({"modules", "keygen", "--out", "k", "--key", "x"}),
+              HasSubstr("--key is not a flag of 'vigilctl modules keygen'"));
+}
+
+// sign's --key is the signing key wherever it is on the line, never the client key; the
+// offline verbs read no connection settings.
+TEST(ParseCliOptionsTest, SignKeyIsNotTheClientKey) {
+  const Env env = {{kEnvKey, "client.key"}, {kEnvCert, "client.pem"}};
+  absl::StatusOr<CliOptions> o = Parse({"modules", "sign", "--key", "sign.key", "b.vb"}, env);
+  ASSERT_TRUE(o.ok()) << o.status();
+  EXPECT_EQ(o->sign_key, "sign.key");
+  EXPECT_EQ(o->bundle, "b.vb");
+  EXPECT_EQ(o->out, "");
+  EXPECT_THAT(o->connection.key, IsEmpty());
+
+  o = Parse({"--key", "sign.key", "modules", "sign", "b.vb", "--out", "signed.vb"});
+  ASSERT_TRUE(o.ok()) << o.status();
+  EXPECT_EQ(o->sign_key, "sign.key");
+  EXPECT_EQ(o->out, "signed.vb");
+
+  EXPECT_THAT(ErrorOf({"modules", "sign", "b.vb"}), HasSubstr("sign: --key KEY is required"));
+  EXPECT_THAT(ErrorOf({"modules", "sign", "--key", "k"}),
+              HasSubstr("expects one bundle file, got 0"));
+  // Online commands keep --key as the client certificate's key.
+  o = Parse({"modules", "push", "b.vb", "--cert", "c.pem", "--key", "c.key"});
+  ASSERT_TRUE(o.ok()) << o.status();
+  EXPECT_EQ(o->connection.key, "c.key");
+}
+
 TEST(ParseCliOptionsTest, UsageErrors) {
   EXPECT_THAT(ErrorOf({}), HasSubstr("no command given"));
   EXPECT_THAT(ErrorOf({"--insecure"}), HasSubstr("no command given"));
@@ -340,6 +412,7 @@ TEST(CommandNamedTest, NamesEveryCommandAndNothingElse) {
   EXPECT_EQ(CommandNamed("sensors"), Command::kSensors);
   EXPECT_EQ(CommandNamed("alerts tail"), Command::kAlertsTail);
   EXPECT_EQ(CommandNamed("modules disable"), Command::kModulesDisable);
+  EXPECT_EQ(CommandNamed("modules bundles"), Command::kModulesBundles);
   for (const char* words : {"", "alerts", "rules", "modules", "alerts  tail", "Sensors", "help"}) {
     EXPECT_EQ(CommandNamed(words), std::nullopt) << words;
   }

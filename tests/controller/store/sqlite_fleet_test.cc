@@ -1,5 +1,6 @@
 // Unit tests for SqliteStore's FleetStore half (controller/store/sqlite_fleet.cc): sensors,
-// rule sets, the desired rule set and module settings, and rollout status.
+// rule sets, probe-module bundles, the desired rule set and module settings, and rollout
+// status.
 #include <memory>
 #include <string>
 #include <vector>
@@ -105,6 +106,62 @@ TEST(SqliteStoreTest, RuleSetsRoundTrip) {
 
   EXPECT_EQ(store->PutRuleSet({"", 1, "x"}).status().code(), absl::StatusCode::kInvalidArgument);
   EXPECT_EQ(store->PutRuleSet({"big", 1, std::string(FleetStore::kMaxRuleSetBytes + 1, 'x')})
+                .status()
+                .code(),
+            absl::StatusCode::kInvalidArgument);
+}
+
+TEST(SqliteStoreTest, BundlesRoundTrip) {
+  auto store = OpenOrDie(":memory:");
+  ASSERT_NE(store, nullptr);
+  ASSERT_OK_AND_ASSIGN(auto none, store->ListBundles());
+  EXPECT_TRUE(none.empty());
+
+  const std::string bytes("bundle\0bytes", 12);
+  const BundleRecord one{"sha256:01", "demo", "1.0", "0123456789abcdef", "manifest-1", bytes, 100};
+  ASSERT_OK_AND_ASSIGN(bool created, store->PutBundle(one));
+  EXPECT_TRUE(created);
+  BundleRecord later = one;
+  later.created_ns = 999;
+  ASSERT_OK_AND_ASSIGN(created, store->PutBundle(later));
+  EXPECT_FALSE(created);  // stored before; created_ns unchanged
+  BundleRecord other = one;
+  other.bytes = "other";
+  EXPECT_EQ(store->PutBundle(other).status().code(), absl::StatusCode::kAlreadyExists);
+  ASSERT_OK(
+      store->PutBundle({"sha256:03", "demo", "3.0", "", "manifest-3", "three", 300}).status());
+  ASSERT_OK(store->PutBundle({"sha256:02", "net2", "0.1", "k", "manifest-2", "two", 300})
+                .status());  // same time, stored later
+
+  ASSERT_OK_AND_ASSIGN(BundleRecord got, store->GetBundle("sha256:01"));
+  EXPECT_EQ(got.hash, "sha256:01");
+  EXPECT_EQ(got.name, "demo");
+  EXPECT_EQ(got.version, "1.0");
+  EXPECT_EQ(got.key_id, "0123456789abcdef");
+  EXPECT_EQ(got.manifest, "manifest-1");
+  EXPECT_EQ(got.bytes, bytes);
+  EXPECT_EQ(got.created_ns, 100);
+  EXPECT_EQ(store->GetBundle("sha256:ff").status().code(), absl::StatusCode::kNotFound);
+
+  ASSERT_OK_AND_ASSIGN(auto listed, store->ListBundles());
+  std::vector<std::string> hashes;
+  for (const BundleInfo& b : listed) hashes.push_back(b.hash);
+  EXPECT_THAT(hashes, ElementsAre("sha256:02", "sha256:03", "sha256:01"));
+  EXPECT_EQ(listed[2].size_bytes, bytes.size());
+  EXPECT_EQ(listed[2].manifest, "manifest-1");
+  EXPECT_EQ(listed[2].key_id, "0123456789abcdef");
+  EXPECT_EQ(listed[1].key_id, "");
+  EXPECT_EQ(listed[0].name, "net2");
+  EXPECT_EQ(listed[0].version, "0.1");
+  EXPECT_EQ(listed[0].created_ns, 300);
+
+  EXPECT_EQ(store->PutBundle({"", "demo", "1", "", "m", "x", 1}).status().code(),
+            absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(store->PutBundle({"sha256:04", "", "1", "", "m", "x", 1}).status().code(),
+            absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(store
+                ->PutBundle({"sha256:05", "demo", "1", "", "m",
+                             std::string(FleetStore::kMaxBundleBytes + 1, 'x'), 1})
                 .status()
                 .code(),
             absl::StatusCode::kInvalidArgument);

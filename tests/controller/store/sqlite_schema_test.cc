@@ -180,6 +180,12 @@ TEST(SqliteStoreTest, MigratesAVersion1Database) {
   ASSERT_OK(store->UpsertSensor(sensor));
   ASSERT_OK_AND_ASSIGN(ModuleSettingsRecord modules, store->GetDesiredModules());
   EXPECT_EQ(modules.version, "");
+  // Version 4's table works.
+  ASSERT_OK_AND_ASSIGN(bool created,
+                       store->PutBundle({"sha256:01", "demo", "1.0", "", "m", "bytes", 1}));
+  EXPECT_TRUE(created);
+  ASSERT_OK_AND_ASSIGN(auto bundles, store->ListBundles());
+  EXPECT_EQ(bundles.size(), 1u);
   store.reset();
   EXPECT_EQ(RawQuery(path, "PRAGMA user_version"), absl::StrCat(SqliteStore::kSchemaVersion));
 }

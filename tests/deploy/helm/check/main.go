@@ -11,6 +11,7 @@ package main
 
 import (
 	"bytes"
+	"crypto/ed25519"
 	"crypto/x509"
 	"encoding/base64"
 	"encoding/pem"
@@ -77,6 +78,13 @@ type expect struct {
 	defaultRules bool
 	grants       []string
 	extraDNS     []string
+
+	// Probe-module signing keys (sensor.moduleKeys): "" (none: no --module-keys),
+	// "chart" (publicKeys: the chart's Secret holds moduleKeyFiles) or "existing"
+	// (existingSecret). moduleKeysSecret: the Secret the sensors mount.
+	moduleKeys       string
+	moduleKeysSecret string
+	moduleKeyFiles   []string
 
 	// wantErr: rendering must fail and stderr must contain every string.
 	wantErr []string
@@ -180,6 +188,27 @@ func cases() []expect {
 	e.kubeVersion = "v1.29.4"
 	cs = append(cs, e)
 
+	// Signing keys of probe-module bundles, from the chart's Secret or an existing one.
+	e = baseExpect("module-keys")
+	e.files = []string{"module-keys.yaml"}
+	e.moduleKeys, e.moduleKeysSecret, e.moduleKeyFiles = "chart", "vigil-module-keys", []string{"release-signing.pem"}
+	cs = append(cs, e)
+
+	e = baseExpect("module-keys-existing")
+	e.sets = []string{"sensor.moduleKeys.existingSecret=corp-vigil-module-keys"}
+	e.moduleKeys, e.moduleKeysSecret = "existing", "corp-vigil-module-keys"
+	cs = append(cs, e)
+
+	// The chart's key Secret beside cert-manager's (which otherwise renders no Secret).
+	e = baseExpect("module-keys-cert-manager")
+	e.files = []string{"cert-manager.yaml", "module-keys.yaml"}
+	e.release, e.namespace = "sec", "security"
+	e.tlsMode, e.sensorCN, e.adminCN, e.grpcPort = "certManager", "node-sensor", "secops-admin", 8443
+	e.extraDNS = []string{"vigil.example.com"}
+	e.apiVersion = []string{"cert-manager.io/v1"}
+	e.moduleKeys, e.moduleKeysSecret, e.moduleKeyFiles = "chart", "sec-vigil-module-keys", []string{"release-signing.pem"}
+	cs = append(cs, e)
+
 	bad := func(name string, files, sets []string, want ...string) expect {
 		b := baseExpect(name)
 		b.files, b.sets, b.wantErr = files, sets, want
@@ -208,6 +237,18 @@ func cases() []expect {
 			"access.grants.0", "Does not match pattern"),
 		bad("reject-default-serviceaccount", nil, []string{"sensor.serviceAccount.create=false"},
 			"identity.mode serviceAccountToken needs a ServiceAccount of the sensors' own"),
+		bad("reject-module-keys-both", []string{"bad-module-keys.yaml"}, nil,
+			"sensor.moduleKeys: set existingSecret or publicKeys, not both"),
+		bad("reject-module-key-name", []string{"bad-module-key-name.yaml"}, nil,
+			"sensor.moduleKeys.publicKeys", `"release-signing.pub" is not a key file name`, `must end in ".pem"`),
+		bad("reject-module-private-key", nil,
+			[]string{"sensor.moduleKeys.publicKeys.signing\\.pem=-----BEGIN PRIVATE KEY-----"},
+			"sensor.moduleKeys.publicKeys: signing.pem holds a PRIVATE key"),
+		bad("reject-module-key-not-pem", nil,
+			[]string{"sensor.moduleKeys.publicKeys.signing\\.pem=MCowBQYDK2VwAyEA"},
+			"sensor.moduleKeys.publicKeys: signing.pem is not a PEM public key"),
+		bad("reject-module-keys-secret-name", nil, []string{"sensor.moduleKeys.existingSecret=Corp_Keys"},
+			"sensor.moduleKeys.existingSecret", "Does not match pattern"),
 	)
 	return cs
 }
@@ -687,6 +728,18 @@ func checkWorkload(c *checker, e expect, r *rendered, w obj) {
 }
 
 func secretProvided(e expect, r *rendered, name string, keys []string) bool {
+	if e.moduleKeys != "" && name == e.moduleKeysSecret {
+		if e.moduleKeys == "existing" {
+			return true
+		}
+		s := r.find("Secret", name)
+		for _, k := range e.moduleKeyFiles {
+			if get(s, "data", k) == nil {
+				return false
+			}
+		}
+		return s != nil
+	}
 	switch e.tlsMode {
 	case "existing":
 		return name == "corp-vigil-controller" || name == "corp-vigil-sensor"
@@ -849,6 +902,94 @@ func checkSensor(c *checker, e expect, r *rendered, ds obj, fullname string, svc
 			}
 		}
 	}
+	checkModuleKeys(c, e, r, pod, ct, args, fullname)
+}
+
+// tlsSecrets: the rendered Secrets other than the module keys' (which is no TLS material).
+func tlsSecrets(e expect, r *rendered) []obj {
+	var out []obj
+	for _, s := range r.all("Secret") {
+		if e.moduleKeys == "chart" && str(s, "metadata", "name") == e.moduleKeysSecret {
+			continue
+		}
+		out = append(out, s)
+	}
+	return out
+}
+
+// checkModuleKeys: with sensor.moduleKeys set, --module-keys /etc/vigil/module-keys is a
+// read-only mount of the whole key Secret (every *.pem key of it), and a chart-made Secret
+// holds exactly the configured Ed25519 public keys (no private key); unset, no flag, no
+// mount, no Secret (the sensor then refuses every bundle).
+func checkModuleKeys(c *checker, e expect, r *rendered, pod interface{}, ct obj, args []string, fullname string) {
+	const dir = "/etc/vigil/module-keys"
+	keysDir, n := flagValue(args, "--module-keys")
+	chartSecret := r.find("Secret", fullname+"-module-keys")
+	annotation := get(pod, "metadata", "annotations", "checksum/module-keys")
+	if e.moduleKeys == "" {
+		c.check(n == 0, "sensor: no --module-keys without sensor.moduleKeys (got %q x%d)", keysDir, n)
+		c.check(volume(pod, "module-keys") == nil && mountFor(ct, dir) == nil, "sensor: no module-keys volume or mount without sensor.moduleKeys")
+		c.check(chartSecret == nil, "no Secret %s-module-keys without sensor.moduleKeys.publicKeys", fullname)
+		c.check(annotation == nil, "sensor: no checksum/module-keys annotation without keys")
+		return
+	}
+	c.check(n == 1 && keysDir == dir, "sensor: --module-keys %s given once (got %q x%d)", dir, keysDir, n)
+	if i := indexOf(args, "--module-keys"); i >= 0 {
+		c.check(i+1 < len(args) && args[i+1] == dir, "sensor: --module-keys is followed by %s as its own argument", dir)
+	}
+	m := mountFor(ct, keysDir)
+	if c.check(m != nil && str(m, "mountPath") == dir, "sensor: --module-keys %s is a volume mount", dir) {
+		c.check(str(m, "name") == "module-keys", "sensor: the module keys mount is volume module-keys (got %q)", str(m, "name"))
+		c.check(boolean(m, "readOnly"), "sensor: the module keys mount is read-only")
+		c.check(str(m, "subPath") == "", "sensor: the module keys mount has no subPath")
+		v := volume(pod, str(m, "name"))
+		c.check(str(v, "secret", "secretName") == e.moduleKeysSecret, "sensor: module keys come from Secret %s (got %q)", e.moduleKeysSecret, str(v, "secret", "secretName"))
+		c.check(len(list(v, "secret", "items")) == 0, "sensor: the whole key Secret is mounted (no items: every *.pem key)")
+		mode, ok := num(get(v, "secret", "defaultMode"))
+		c.check(!ok || mode&0o222 == 0, "sensor: the module keys volume is not writable (defaultMode %o)", mode)
+	}
+	if e.moduleKeys == "existing" {
+		c.check(chartSecret == nil, "existingSecret: the chart renders no Secret %s-module-keys", fullname)
+		return
+	}
+	c.check(annotation != nil && fmt.Sprint(annotation) != "", "sensor: pods roll when the module keys change (checksum/module-keys; the sensor reads them at start)")
+	if !c.check(chartSecret != nil && fullname+"-module-keys" == e.moduleKeysSecret, "Secret %s rendered", e.moduleKeysSecret) {
+		return
+	}
+	data := toObj(get(chartSecret, "data"))
+	names := make([]string, 0, len(data))
+	for k := range data {
+		names = append(names, k)
+	}
+	sort.Strings(names)
+	want := append([]string(nil), e.moduleKeyFiles...)
+	sort.Strings(want)
+	c.check(reflect.DeepEqual(names, want), "Secret %s holds exactly the keys %v (got %v)", e.moduleKeysSecret, want, names)
+	for _, k := range names {
+		c.check(strings.HasSuffix(k, ".pem") && !strings.HasPrefix(k, "."), "module key %s is a *.pem name the sensor loads", k)
+		raw, err := base64.StdEncoding.DecodeString(str(data, k))
+		if !c.check(err == nil, "module key %s: base64 (%v)", k, err) {
+			continue
+		}
+		c.check(!bytes.Contains(raw, []byte("PRIVATE KEY")), "module key %s holds no private key", k)
+		block, rest := pem.Decode(raw)
+		if !c.check(block != nil && block.Type == "PUBLIC KEY", "module key %s: a PEM PUBLIC KEY block", k) {
+			continue
+		}
+		c.check(len(bytes.TrimSpace(rest)) == 0, "module key %s: one PEM block", k)
+		pub, err := x509.ParsePKIXPublicKey(block.Bytes)
+		_, isEd := pub.(ed25519.PublicKey)
+		c.check(err == nil && isEd, "module key %s: an Ed25519 public key (%v, %T)", k, err, pub)
+	}
+}
+
+func indexOf(l []string, s string) int {
+	for i, x := range l {
+		if x == s {
+			return i
+		}
+	}
+	return -1
 }
 
 // checkTokenFile: --controller-token-file is the file "path" of a projected
@@ -1115,7 +1256,7 @@ func checkTLS(c *checker, e expect, r *rendered, fullname string, sensor, ctrl o
 		}
 		leaf(fullname+"-admin-tls", e.adminCN, x509.ExtKeyUsageClientAuth)
 	case "certManager":
-		c.check(len(r.all("Secret")) == 0, "certManager: the chart renders no Secrets")
+		c.check(len(tlsSecrets(e, r)) == 0, "certManager: the chart renders no Secrets (beyond the module keys)")
 		certs := map[string]obj{}
 		for _, cert := range r.all("Certificate") {
 			certs[str(cert, "spec", "secretName")] = cert
@@ -1168,7 +1309,7 @@ func checkTLS(c *checker, e expect, r *rendered, fullname string, sensor, ctrl o
 			}
 		}
 	case "existing":
-		c.check(len(r.all("Secret")) == 0 && len(r.all("Certificate")) == 0, "existing: the chart renders no Secrets or Certificates")
+		c.check(len(tlsSecrets(e, r)) == 0 && len(r.all("Certificate")) == 0, "existing: the chart renders no Secrets (beyond the module keys) or Certificates")
 		c.check(ctrlSecret == "corp-vigil-controller", "existing: controller uses Secret corp-vigil-controller")
 		c.check(sensorSecret == "corp-vigil-sensor", "existing: sensors use Secret corp-vigil-sensor")
 	}
