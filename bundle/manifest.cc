@@ -41,7 +41,9 @@ constexpr size_t kMaxManifestTextBytes = 4 * kMaxManifestBytes;
 constexpr absl::string_view kReservedNames[] = {"process", "file",  "net",   "evt",
                                                 "proc",    "fd",    "user",  "container",
                                                 "k8s",     "group", "vigil", "bundle"};
-constexpr absl::string_view kHookModes[] = {"tp_btf", "raw_tp", "tracepoint", "fentry", "lsm"};
+// The sensor's attach modes (sensor/probes/attach_mode.h). There is no "lsm" mode: LSM
+// programs are stand-ins only (<prefix><slot>__<kind>, any_<slot>__<kind>).
+constexpr absl::string_view kHookModes[] = {"tp_btf", "raw_tp", "tracepoint", "fentry"};
 constexpr absl::string_view kKernelFeatures[] = {"btf",        "ringbuf", "tp_btf", "raw_tp",
                                                  "tracepoint", "fentry",  "lsm",    "bpf_loop"};
 

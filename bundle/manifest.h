@@ -20,16 +20,20 @@ inline constexpr int kMaxConfig = 64;
 // Largest record body (bytes after struct vigil_bundle_header).
 inline constexpr uint32_t kMaxRecordBody = 4096;
 
-// Parses the text form of a manifest and validates it. Errors read
-// "<file>:<line>:<column>: <reason>" for syntax, "<file>: <reason>" for content.
+// Parses the text form of a manifest (at most 256 KiB) and validates it. Errors read
+// "<file>:<line>:<column>: <reason>" for syntax (the first error, 1-based), "<file>:
+// <reason>" for content.
 absl::StatusOr<vigil::v1::BundleManifest> ParseManifestText(absl::string_view text,
                                                             absl::string_view file);
 
 // OK when the manifest is usable: names well formed and not taken by built-in modules or
 // common fields, versions printable, record ids 1..255 and names unique, every field
 // inside its record's size with a size its kind allows and no two fields overlapping,
-// hooks with known modes and unique slots, known kernel features, within the limits
-// above. InvalidArgument naming the first problem (record and field) otherwise.
+// hooks with known modes and unique slots (a slot has no "__" and does not end in '_':
+// program names split there), config names unique and not kInstanceGlobal, known kernel
+// features, descriptions of at most 1024 bytes of UTF-8, within the limits above and
+// kMaxManifestBytes serialized. InvalidArgument naming the first problem otherwise, as
+// "record 'signal' field 'sig': offset 12 + size 8 is past the record's 16 bytes".
 absl::Status ValidateManifest(const vigil::v1::BundleManifest& manifest);
 
 }  // namespace vigil::bundle

@@ -2,21 +2,33 @@
 
 #include <bpf/btf.h>
 #include <bpf/libbpf.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <cerrno>
+#include <chrono>
+#include <cstdarg>
+#include <cstdio>
 #include <cstring>
+#include <functional>
 #include <memory>
 #include <set>
 #include <string>
 #include <utility>
 #include <vector>
 
+#include "absl/strings/ascii.h"
 #include "absl/strings/escaping.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "absl/strings/strip.h"
 #include "bundle/manifest.h"
 #include "common/status_macros.h"
+#include "common/unique_fd.h"
 
 namespace vigil::bundle {
 namespace {
@@ -28,11 +40,18 @@ using vigil::v1::BundleManifest;
 using vigil::v1::BundleRecord;
 
 constexpr size_t kMaxShownChars = 64;
+// The object is opened and checked in a child process given this long.
+constexpr std::chrono::seconds kChildTimeout{10};
+constexpr size_t kMaxChildMessageBytes = 4096;
+constexpr size_t kMaxWarningChars = 200;
 // Anonymous struct and union members are searched this deep for a field.
 constexpr int kMaxAnonymousDepth = 8;
 // Stand-in programs: <prefix><slot>__<kind> or any_<slot>__<kind>.
 constexpr absl::string_view kStandInPrefix = "any_";
 constexpr absl::string_view kStandInSeparator = "__";
+// Section kinds only stand-ins may have, besides those of the modes: there is no lsm mode
+// (sensor/probes/attach_mode.h), but ProbeModule attaches lsm/... stand-ins.
+constexpr absl::string_view kStandInOnlySections[] = {"lsm"};
 
 // An attach mode: its manifest name, its program-name prefix and the section kinds
 // ("<kind>/...") its programs may have.
@@ -45,10 +64,9 @@ struct Mode {
 const std::vector<Mode>& Modes() {
   static const auto* modes = new std::vector<Mode>{
       {"tp_btf", "btf_", {"tp_btf"}},
-      {"raw_tp", "raw_", {"raw_tp", "raw_tracepoint"}},
-      {"tracepoint", "tp_", {"tracepoint", "tp"}},
+      {"raw_tp", "raw_", {"raw_tp"}},
+      {"tracepoint", "tp_", {"tracepoint"}},
       {"fentry", "fe_", {"fentry", "fexit"}},
-      {"lsm", "lsm_", {"lsm"}},
   };
   return *modes;
 }
@@ -71,6 +89,32 @@ bool SectionFits(const Mode& mode, absl::string_view section) {
     if (SectionKind(section) == kind) return true;
   }
   return false;
+}
+
+// Whether a stand-in may have `section`: one of any mode's kinds, or a stand-in-only kind.
+bool StandInSectionFits(absl::string_view section) {
+  for (const Mode& mode : Modes()) {
+    if (SectionFits(mode, section)) return true;
+  }
+  if (section.find('/') == absl::string_view::npos) return false;
+  for (absl::string_view kind : kStandInOnlySections) {
+    if (SectionKind(section) == kind) return true;
+  }
+  return false;
+}
+
+// "tp_btf/..., raw_tp/..., ... or lsm/...": the sections a stand-in may have.
+std::string StandInSectionList() {
+  std::vector<std::string> kinds;
+  for (const Mode& mode : Modes()) {
+    for (absl::string_view kind : mode.sections) kinds.push_back(absl::StrCat(kind, "/..."));
+  }
+  for (absl::string_view kind : kStandInOnlySections) {
+    kinds.push_back(absl::StrCat(kind, "/..."));
+  }
+  const std::string last = kinds.back();
+  kinds.pop_back();
+  return absl::StrCat(absl::StrJoin(kinds, ", "), " or ", last);
 }
 
 // Object-supplied `text` made safe to quote in an error: escaped and cut short.
@@ -359,6 +403,126 @@ absl::Status CheckConfig(bpf_object* obj, const btf* btf, const BundleManifest& 
   return absl::OkStatus();
 }
 
+// libbpf's first warning while opening, in the child (which has one thread).
+std::string* first_libbpf_warning = nullptr;
+
+int CaptureLibbpfWarning(enum libbpf_print_level level, const char* format, va_list args) {
+  if (level == LIBBPF_DEBUG || first_libbpf_warning == nullptr || !first_libbpf_warning->empty()) {
+    return 0;
+  }
+  char line[512];
+  vsnprintf(line, sizeof(line), format, args);
+  absl::string_view text = absl::StripAsciiWhitespace(line);
+  absl::ConsumePrefix(&text, "libbpf: ");
+  // It may quote the object's own bytes: keep printable ASCII only.
+  for (char c : text.substr(0, kMaxWarningChars)) {
+    first_libbpf_warning->push_back(c >= ' ' && c < 0x7f ? c : '?');
+  }
+  if (text.size() > kMaxWarningChars) first_libbpf_warning->append("...");
+  return 0;
+}
+
+absl::Status OpenAndCheck(const BundleManifest& manifest, absl::string_view object) {
+  std::string warning;
+  first_libbpf_warning = &warning;
+  libbpf_set_print(&CaptureLibbpfWarning);
+  // libbpf reads the image through libelf, which takes it as writable: give it a copy.
+  std::string image(object);
+  LIBBPF_OPTS(bpf_object_open_opts, opts);
+  opts.object_name = manifest.name().c_str();
+  ObjectPtr obj(bpf_object__open_mem(image.data(), image.size(), &opts));
+  if (obj == nullptr) {
+    char error[128];
+    libbpf_strerror(errno, error, sizeof(error));
+    return absl::InvalidArgumentError(absl::StrCat("libbpf cannot open the object: ", error,
+                                                   warning.empty() ? "" : " (", warning,
+                                                   warning.empty() ? "" : ")"));
+  }
+  const btf* btf = bpf_object__btf(obj.get());
+  if (btf == nullptr) return Mismatch("the object has no BTF (compile it with clang -g)");
+  VIGIL_RETURN_IF_ERROR(CheckRecords(btf, manifest));
+  VIGIL_RETURN_IF_ERROR(CheckPrograms(obj.get(), manifest));
+  VIGIL_RETURN_IF_ERROR(CheckMap(obj.get(), "events", BPF_MAP_TYPE_RINGBUF, "ring buffer", 0));
+  VIGIL_RETURN_IF_ERROR(
+      CheckMap(obj.get(), "stats", BPF_MAP_TYPE_PERCPU_ARRAY, "per-CPU array", 8));
+  return CheckConfig(obj.get(), btf, manifest);
+}
+
+bool WriteAll(int fd, absl::string_view data) {
+  while (!data.empty()) {
+    const ssize_t n = write(fd, data.data(), data.size());
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) return false;
+    data.remove_prefix(static_cast<size_t>(n));
+  }
+  return true;
+}
+
+// Runs `check` in a child process and returns its status. libbpf (1.1 at least) is not
+// hardened against hostile ELF files: a malformed object can crash it, or make it run long.
+// In a child, that ends the child only ("libbpf crashed opening the object"), and the
+// caller (the sensor, the controller) lives on. The child never returns from here.
+absl::Status InChildProcess(const std::function<absl::Status()>& check) {
+  int fds[2];
+  if (pipe2(fds, O_CLOEXEC) != 0) {
+    return absl::InternalError(absl::StrCat("pipe: ", strerror(errno)));
+  }
+  UniqueFd read_end(fds[0]);
+  UniqueFd write_end(fds[1]);
+  const pid_t pid = fork();
+  if (pid < 0) return absl::InternalError(absl::StrCat("fork: ", strerror(errno)));
+  if (pid == 0) {
+    // A crash ends this process plainly, without the parent's crash handlers (sanitizers,
+    // fuzzers) reporting it as the parent's.
+    for (int sig : {SIGSEGV, SIGBUS, SIGABRT, SIGFPE, SIGILL}) signal(sig, SIG_DFL);
+    const absl::Status status = check();
+    std::string result(1, static_cast<char>(status.code()));
+    const absl::string_view message = status.message().substr(0, kMaxChildMessageBytes);
+    result.append(message.data(), message.size());
+    _exit(WriteAll(write_end.get(), result) ? 0 : 1);
+  }
+  write_end.reset();
+  std::string result;
+  const auto deadline = std::chrono::steady_clock::now() + kChildTimeout;
+  bool timed_out = false;
+  for (;;) {
+    const int64_t left_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                                deadline - std::chrono::steady_clock::now())
+                                .count();
+    if (left_ms <= 0) {
+      timed_out = true;
+      break;
+    }
+    pollfd pfd{read_end.get(), POLLIN, 0};
+    const int ready = poll(&pfd, 1, static_cast<int>(left_ms));
+    if (ready < 0 && errno == EINTR) continue;
+    if (ready < 0) break;
+    if (ready == 0) continue;  // the deadline: checked above
+    char buffer[4096];
+    const ssize_t n = read(read_end.get(), buffer, sizeof(buffer));
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) break;  // end of file: the child is done
+    result.append(buffer, static_cast<size_t>(n));
+  }
+  if (timed_out) kill(pid, SIGKILL);
+  int wstatus = 0;
+  while (waitpid(pid, &wstatus, 0) < 0 && errno == EINTR) {
+  }
+  if (timed_out) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("libbpf took over ", kChildTimeout.count(), " s opening the object"));
+  }
+  if (WIFSIGNALED(wstatus)) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("libbpf crashed opening the object (signal ", WTERMSIG(wstatus), ")"));
+  }
+  if (!WIFEXITED(wstatus) || WEXITSTATUS(wstatus) != 0 || result.empty()) {
+    return absl::InvalidArgumentError("libbpf crashed opening the object");
+  }
+  const auto code = static_cast<absl::StatusCode>(static_cast<unsigned char>(result[0]));
+  return absl::Status(code, absl::string_view(result).substr(1));
+}
+
 }  // namespace
 
 absl::Status CheckProgram(const BundleManifest& manifest, absl::string_view name,
@@ -375,15 +539,15 @@ absl::Status CheckProgram(const BundleManifest& manifest, absl::string_view name
     if (HookWithSlot(manifest, slot) == nullptr) {
       return Mismatch(absl::StrCat(where, ": the manifest declares no hook '", Shown(slot), "'"));
     }
-    for (const Mode& mode : Modes()) {
-      if (SectionFits(mode, section)) return absl::OkStatus();
-    }
-    return Mismatch(absl::StrCat(where, ": not a section of any attach mode"));
+    if (StandInSectionFits(section)) return absl::OkStatus();
+    return Mismatch(
+        absl::StrCat(where, ": a stand-in program's section is ", StandInSectionList()));
   }
   for (const Mode& mode : Modes()) {
     if (!absl::StartsWith(name, mode.prefix)) continue;
     absl::string_view rest = name.substr(mode.prefix.size());
-    const absl::string_view slot = rest.substr(0, rest.find(kStandInSeparator));
+    const size_t separator = rest.find(kStandInSeparator);
+    const absl::string_view slot = rest.substr(0, separator);
     const BundleHook* hook = HookWithSlot(manifest, slot);
     if (hook == nullptr) {
       return Mismatch(absl::StrCat(where, ": the manifest declares no hook '", Shown(slot), "'"));
@@ -391,6 +555,13 @@ absl::Status CheckProgram(const BundleManifest& manifest, absl::string_view name
     if (!HookHasMode(*hook, mode.name)) {
       return Mismatch(
           absl::StrCat(where, ": hook '", hook->slot(), "' does not declare mode ", mode.name));
+    }
+    if (separator != absl::string_view::npos) {
+      // A stand-in <prefix><slot>__<kind>: any section a stand-in may have, as ProbeModule
+      // tries it in this mode whatever its section.
+      if (StandInSectionFits(section)) return absl::OkStatus();
+      return Mismatch(
+          absl::StrCat(where, ": a stand-in program's section is ", StandInSectionList()));
     }
     if (!SectionFits(mode, section)) {
       return Mismatch(absl::StrCat(where, ": a ", mode.prefix, " program's section is ",
@@ -407,25 +578,7 @@ absl::Status CheckObject(const BundleManifest& manifest, absl::string_view objec
     return absl::InvalidArgumentError(absl::StrCat("manifest: ", valid.message()));
   }
   if (object.empty()) return absl::InvalidArgumentError("the object is empty");
-  // libbpf reads the image through libelf, which takes it as writable: give it a copy.
-  std::string image(object);
-  const std::string name = manifest.name().empty() ? "bundle" : manifest.name();
-  LIBBPF_OPTS(bpf_object_open_opts, opts);
-  opts.object_name = name.c_str();
-  ObjectPtr obj(bpf_object__open_mem(image.data(), image.size(), &opts));
-  if (obj == nullptr) {
-    const int error = errno;
-    return absl::InvalidArgumentError(
-        absl::StrCat("libbpf cannot open the object: ", strerror(error)));
-  }
-  const btf* btf = bpf_object__btf(obj.get());
-  if (btf == nullptr) return Mismatch("the object has no BTF (compile it with clang -g)");
-  VIGIL_RETURN_IF_ERROR(CheckRecords(btf, manifest));
-  VIGIL_RETURN_IF_ERROR(CheckPrograms(obj.get(), manifest));
-  VIGIL_RETURN_IF_ERROR(CheckMap(obj.get(), "events", BPF_MAP_TYPE_RINGBUF, "ring buffer", 0));
-  VIGIL_RETURN_IF_ERROR(
-      CheckMap(obj.get(), "stats", BPF_MAP_TYPE_PERCPU_ARRAY, "per-CPU array", 8));
-  return CheckConfig(obj.get(), btf, manifest);
+  return InChildProcess([&manifest, object] { return OpenAndCheck(manifest, object); });
 }
 
 }  // namespace vigil::bundle

@@ -25,14 +25,20 @@ inline constexpr char kInstanceGlobal[] = "vigil_bundle_instance";
 // buffer, the "stats" per-CPU array (__u32 keys, 8-byte values) and kInstanceGlobal (4 bytes
 // in .rodata) exist.
 // FailedPrecondition for a mismatch; InvalidArgument for a manifest ValidateManifest
-// refuses ("manifest: <reason>") or an object libbpf cannot open.
+// refuses ("manifest: <reason>") or an object libbpf cannot open ("libbpf cannot open the
+// object: <reason>"), crashes on ("libbpf crashed opening the object (signal 11)") or
+// takes over 10 s to open. libbpf is not hardened against hostile ELF files, so the object
+// is opened and checked in a forked child process (which only reads memory and writes its
+// result to a pipe): a crash ends the child, not the caller. Still, verify a received
+// bundle's signature (KeyRing::Verify) before checking its object.
 absl::Status CheckObject(const vigil::v1::BundleManifest& manifest, absl::string_view object);
 
 // The program part of CheckObject, for one program: `name` with its ELF `section` fits a
 // hook and mode of `manifest`. Mode prefixes and section kinds: btf_ tp_btf/, raw_ raw_tp/
-// or raw_tracepoint/, tp_ tracepoint/ or tp/, fe_ fentry/ or fexit/, lsm_ lsm/; a stand-in
-// <prefix><slot>__<kind> needs the mode declared too, any_<slot>__<kind> only the slot (and
-// a section of any of these kinds). FailedPrecondition naming the program otherwise.
+// or raw_tracepoint/, tp_ tracepoint/ or tp/, fe_ fentry/ or fexit/ (there is no lsm mode,
+// so no lsm_ prefix). A stand-in <prefix><slot>__<kind> needs the mode declared too,
+// any_<slot>__<kind> only the slot; either may have a section of any of these kinds or
+// lsm/, as ProbeModule tries them. FailedPrecondition naming the program otherwise.
 absl::Status CheckProgram(const vigil::v1::BundleManifest& manifest, absl::string_view name,
                           absl::string_view section);
 

@@ -40,17 +40,23 @@ class KeyRing {
   KeyRing(KeyRing&&) = default;
   KeyRing& operator=(KeyRing&&) = default;
 
-  // Every "*.pem" file in `dir` (each one Ed25519 public key). InvalidArgument naming the
-  // file for one that is not; an empty or missing directory gives an empty ring.
+  // Every "*.pem" file in `dir` (each one Ed25519 public key), in name order; symlinks are
+  // followed and names starting with '.' skipped (a mounted Kubernetes Secret's "..data").
+  // InvalidArgument "<path>: not an Ed25519 public key (PEM)" for one that is not;
+  // FailedPrecondition naming the path for one that cannot be read or is over 64 KiB. An
+  // empty or missing directory gives an empty ring.
   static absl::StatusOr<KeyRing> FromDirectory(const std::string& dir);
-  // The keys in `pems` (`sources` name them in errors; same length).
+  // The keys in `pems` (`sources` name them in errors; same length). The same key twice is
+  // kept once; two different keys with one key id are refused.
   static absl::StatusOr<KeyRing> FromPems(const std::vector<std::string>& pems,
                                           const std::vector<std::string>& sources);
 
   // OK when the bundle carries a signature whose key id is in the ring and whose value
-  // verifies over SignedMessage(manifest, object). PermissionDenied naming the reason
-  // otherwise ("unsigned", "signed by unknown key <id>", "bad signature", "unsupported
-  // algorithm").
+  // verifies over SignedMessage(manifest, object). PermissionDenied otherwise, one of:
+  // "bundle is unsigned" (no signature or an empty value), "unsupported signature
+  // algorithm '<algorithm>'", "bundle signed by unknown key <key id>", "bad signature (the
+  // bundle was changed after signing, or signed by another key with the same id)".
+  // Bundle-supplied text in these is escaped and cut to 64 characters.
   absl::Status Verify(const vigil::v1::ProbeBundle& bundle) const;
 
   size_t size() const { return keys_.size(); }

@@ -2,6 +2,7 @@
 
 #include <bpf/btf.h>
 #include <bpf/libbpf.h>
+#include <sys/mman.h>
 
 #include <cerrno>
 #include <cstring>
@@ -24,19 +25,15 @@ bpf_map* SectionMap(bpf_object* obj, absl::string_view sec) {
   return nullptr;
 }
 
-// Where global `var` of section `sec` lives in the map's current data (the initial image
-// before load; the kernel's memory, mapped, after load), or null; its size in *size.
-void* GlobalIn(bpf_object* obj, absl::string_view sec, absl::string_view var, size_t* size) {
-  bpf_map* map = SectionMap(obj, sec);
+// Where global `var` of section `sec` lives in `data` (`data_size` bytes: the section's
+// initial image, or the kernel's memory mapped after load), or null; its size in *size.
+void* GlobalAt(bpf_object* obj, absl::string_view sec, absl::string_view var, uint8_t* data,
+               size_t data_size, size_t* size) {
   const btf* btf = bpf_object__btf(obj);
-  if (map == nullptr || btf == nullptr) return nullptr;
+  if (data == nullptr || btf == nullptr) return nullptr;
   const int sec_id = btf__find_by_name_kind(btf, std::string(sec).c_str(), BTF_KIND_DATASEC);
   if (sec_id < 0) return nullptr;
   const btf_type* datasec = btf__type_by_id(btf, sec_id);
-  size_t data_size = 0;
-  // libbpf hands out the image the skeletons write to as const in this version.
-  auto* data = static_cast<uint8_t*>(const_cast<void*>(bpf_map__initial_value(map, &data_size)));
-  if (data == nullptr) return nullptr;
   const btf_var_secinfo* info = btf_var_secinfos(datasec);
   for (int i = 0; i < btf_vlen(datasec); ++i, ++info) {
     const btf_type* v = btf__type_by_id(btf, info->type);
@@ -46,6 +43,16 @@ void* GlobalIn(bpf_object* obj, absl::string_view sec, absl::string_view var, si
     return data + info->offset;
   }
   return nullptr;
+}
+
+// GlobalAt in the section's initial image (what the kernel gets at load).
+void* GlobalIn(bpf_object* obj, absl::string_view sec, absl::string_view var, size_t* size) {
+  bpf_map* map = SectionMap(obj, sec);
+  if (map == nullptr) return nullptr;
+  size_t data_size = 0;
+  // libbpf hands out the image the skeletons write to as const in this version.
+  auto* data = static_cast<uint8_t*>(const_cast<void*>(bpf_map__initial_value(map, &data_size)));
+  return GlobalAt(obj, sec, var, data, data_size, size);
 }
 
 // Stores `value` in a 1-, 2-, 4- or 8-byte global.
@@ -113,9 +120,24 @@ absl::Status BundleModule::OpenSkeleton(const std::string& btf_path) {
   return absl::OkStatus();
 }
 
-int BundleModule::LoadSkeleton() { return bpf_object__load(obj_); }
+int BundleModule::LoadSkeleton() {
+  if (const int rc = bpf_object__load(obj_); rc != 0) return rc;
+  // What skeletons do at load: map .bss from the kernel, so the runtime filter written
+  // there reaches the programs.
+  bpf_map* bss = SectionMap(obj_, ".bss");
+  if (bss == nullptr) return -ENOENT;
+  const size_t size = bpf_map__value_size(bss);
+  void* mapped = mmap(nullptr, size, PROT_READ | PROT_WRITE, MAP_SHARED, bpf_map__fd(bss), 0);
+  if (mapped == MAP_FAILED) return -errno;
+  bss_ = static_cast<uint8_t*>(mapped);
+  bss_size_ = size;
+  return 0;
+}
 
 void BundleModule::DestroySkeleton() {
+  if (bss_ != nullptr) munmap(bss_, bss_size_);
+  bss_ = nullptr;
+  bss_size_ = 0;
   bpf_object__close(obj_);
   obj_ = nullptr;
 }
@@ -125,7 +147,9 @@ ModuleGlobals BundleModule::globals() {
   g.self_tgid = static_cast<__u32*>(GlobalIn(obj_, ".rodata", "self_tgid", nullptr));
   g.wakeup_bytes = static_cast<__u64*>(GlobalIn(obj_, ".rodata", "wakeup_bytes", nullptr));
   g.wakeup_ns = static_cast<__u64*>(GlobalIn(obj_, ".rodata", "wakeup_ns", nullptr));
-  g.filter = static_cast<vigil_filter_config*>(GlobalIn(obj_, ".bss", "filter_cfg", nullptr));
+  g.filter = static_cast<vigil_filter_config*>(
+      bss_ != nullptr ? GlobalAt(obj_, ".bss", "filter_cfg", bss_, bss_size_, nullptr)
+                      : GlobalIn(obj_, ".bss", "filter_cfg", nullptr));
   g.events = bpf_object__find_map_by_name(obj_, "events");
   g.stats = bpf_object__find_map_by_name(obj_, "stats");
   return g;
@@ -144,8 +168,8 @@ absl::Status BundleModule::AfterLoad() {
     if (map == nullptr ||
         bpf_map__update_elem(map, &key, sizeof(key), &value, sizeof(value), BPF_ANY) != 0) {
       return absl::FailedPreconditionError(absl::StrCat("bundle module '", name(),
-                                                        "': cannot set map ", config.name(),
-                                                        "[", key, "]: ", strerror(errno)));
+                                                        "': cannot set map ", config.name(), "[",
+                                                        key, "]: ", strerror(errno)));
     }
   }
   return absl::OkStatus();

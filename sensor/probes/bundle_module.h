@@ -46,6 +46,8 @@ class BundleModule : public ProbeModule {
   std::shared_ptr<const event::BundleSchema> schema_;
   uint32_t instance_;
   bpf_object* obj_ = nullptr;
+  uint8_t* bss_ = nullptr;  // the kernel's .bss, mapped after load
+  size_t bss_size_ = 0;
   std::set<std::string> optional_hooks_;  // hook names of optional slots (from sections)
 };
 

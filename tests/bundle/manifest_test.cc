@@ -151,7 +151,12 @@ std::vector<RuleCase> RuleCases() {
        "hook 'signal_generate': no attach modes"},
       {"HookUnknownMode", [](BundleManifest& m) { m.mutable_hooks(0)->add_modes("kprobe"); },
        "hook 'signal_generate': unknown attach mode 'kprobe' (expected tp_btf, raw_tp, "
-       "tracepoint, fentry, lsm)"},
+       "tracepoint, fentry)"},
+      // There is no lsm attach mode (sensor/probes/attach_mode.h): LSM programs are
+      // stand-ins only, so a hook declaring mode lsm could never be attached.
+      {"HookLsmMode", [](BundleManifest& m) { m.mutable_hooks(0)->add_modes("lsm"); },
+       "hook 'signal_generate': unknown attach mode 'lsm' (expected tp_btf, raw_tp, "
+       "tracepoint, fentry)"},
       {"HookModeTwice", [](BundleManifest& m) { m.mutable_hooks(0)->add_modes("tp_btf"); },
        "hook 'signal_generate': attach mode 'tp_btf' listed twice"},
       {"NoRecords", [](BundleManifest& m) { m.clear_records(); },
@@ -297,7 +302,7 @@ TEST_P(ManifestRuleTest, IsRefusedWithItsReason) {
   EXPECT_EQ(status.message(), GetParam().error);
 }
 
-INSTANTIATE_TEST_SUITE_P(Rules, ManifestRuleTest, ::testing::ValuesIn(RuleCases()),
+INSTANTIATE_TEST_SUITE_P(ManifestRules, ManifestRuleTest, ::testing::ValuesIn(RuleCases()),
                          [](const ::testing::TestParamInfo<RuleCase>& info) {
                            return info.param.label;
                          });
@@ -382,6 +387,21 @@ TEST(ManifestTest, AdjacentFieldsDoNotOverlap) {
   EXPECT_TRUE(ValidateManifest(manifest).ok());
   EXPECT_EQ(uint64_t{Field(manifest, 3).offset()} + Field(manifest, 3).size(),
             manifest.records(0).size());
+}
+
+TEST(ManifestTest, EveryAttachModeAndKernelFeatureIsAccepted) {
+  BundleManifest manifest = TestManifest();
+  manifest.mutable_hooks(0)->clear_modes();
+  for (const char* mode : {"tp_btf", "raw_tp", "tracepoint", "fentry"}) {
+    manifest.mutable_hooks(0)->add_modes(mode);
+  }
+  // "lsm" is a kernel feature (the BPF LSM, for lsm/ stand-ins), though not an attach mode.
+  manifest.clear_kernel_features();
+  for (const char* feature :
+       {"btf", "ringbuf", "tp_btf", "raw_tp", "tracepoint", "fentry", "lsm", "bpf_loop"}) {
+    manifest.add_kernel_features(feature);
+  }
+  EXPECT_TRUE(ValidateManifest(manifest).ok()) << ValidateManifest(manifest);
 }
 
 }  // namespace

@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "bundle/manifest.h"
+#include "common/read_file.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "tests/bundle/bundle_test_util.h"
@@ -38,6 +39,18 @@ TEST(ObjectCheckTest, ObjectLibbpfCannotOpenIsInvalid) {
   const std::string object = TestObject();
   EXPECT_EQ(CheckObject(TestManifest(), object.substr(0, object.size() / 2)).code(),
             absl::StatusCode::kInvalidArgument);
+}
+
+TEST(ObjectCheckTest, ObjectThatCrashesLibbpfIsRefusedAndTheCallerLivesOn) {
+  // The test object with its symbol table overwritten (a fuzzer's find): libbpf 1.1 reads
+  // past its buffers opening it. The check runs in a child process, so only that dies.
+  auto crash = ReadSmallFile(std::string(VIGIL_SOURCE_DIR) + "/tests/bundle/data/libbpf_crash.o");
+  ASSERT_TRUE(crash.ok()) << crash.status();
+  absl::Status status = CheckObject(TestManifest(), *crash);
+  EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument) << status;
+  EXPECT_THAT(std::string(status.message()), StartsWith("libbpf c")) << status;
+  // Still here, and still checking.
+  EXPECT_TRUE(CheckObject(TestManifest(), TestObject()).ok());
 }
 
 struct LieCase {
@@ -138,7 +151,7 @@ TEST_P(ObjectCheckLieTest, IsRefusedNamingIt) {
   EXPECT_THAT(std::string(status.message()), HasSubstr(GetParam().error));
 }
 
-INSTANTIATE_TEST_SUITE_P(Lies, ObjectCheckLieTest, ::testing::ValuesIn(LieCases()),
+INSTANTIATE_TEST_SUITE_P(ObjectCheckLies, ObjectCheckLieTest, ::testing::ValuesIn(LieCases()),
                          [](const ::testing::TestParamInfo<LieCase>& info) {
                            return info.param.label;
                          });
@@ -155,13 +168,76 @@ TEST(ObjectCheckTest, LiesAreValidManifests) {
   EXPECT_EQ(valid, static_cast<int>(LieCases().size()) - 1);
 }
 
+// The test object with every NUL-terminated occurrence of the name `from` (in the ELF
+// string tables and in BTF's; as a suffix too, since the linker shares ".rel<section>"'s
+// tail with "<section>") replaced by `to`, of the same length: an object whose map, global,
+// program or section has another name. `*count` is the number replaced.
+std::string Renamed(std::string object, const std::string& from, const std::string& to,
+                    int* count) {
+  const std::string needle = from + std::string(1, '\0');
+  const std::string replacement = to + std::string(1, '\0');
+  *count = 0;
+  for (size_t at = object.find(needle); at != std::string::npos; at = object.find(needle, at + 1)) {
+    object.replace(at, needle.size(), replacement);
+    ++*count;
+  }
+  return object;
+}
+
+TEST(ObjectCheckTest, ObjectWithRenamedPartsIsRefusedNamingThem) {
+  const std::string object = TestObject();
+  ASSERT_FALSE(object.empty());
+  struct Rename {
+    std::string from;
+    std::string to;
+    std::string error;
+  };
+  for (const Rename& rename : std::vector<Rename>{
+           {"events", "evenTs", "the object has no map events (a ring buffer)"},
+           {"stats", "statZ", "the object has no map stats (a per-CPU array)"},
+           {"vigil_bundle_instance", "vigil_bundle_instancE",
+            "the object has no .rodata global vigil_bundle_instance (const volatile __u32, "
+            "bpf/vigil_bundle.bpf.h)"},
+           {"some_config", "some_confiG",
+            "config 'some_config': the object has no .rodata global some_config (a const "
+            "volatile global)"},
+           {"limits", "limitZ", "config 'limits' index 3: the object has no map limits"},
+           {"tp_signal_generate", "kp_signal_generate",
+            "program kp_signal_generate (section tracepoint/signal/signal_generate): not named "
+            "<mode prefix><hook slot> (prefixes btf_, raw_, tp_, fe_, any_)"},
+           {"btf_signal_generate", "btf_signal_generatE",
+            "program btf_signal_generatE (section tp_btf/signal_generate): the manifest "
+            "declares no hook 'signal_generatE'"},
+           {"tp_btf/signal_generate", "raw_tp/signal_generate",
+            "program btf_signal_generate (section raw_tp/signal_generate): a btf_ program's "
+            "section is tp_btf/..."},
+           {"flags", "flagZ",
+            "record 'signal' field 'flags' (struct test_rec): the struct has no member flags"},
+       }) {
+    int count = 0;
+    const std::string renamed = Renamed(object, rename.from, rename.to, &count);
+    ASSERT_GT(count, 0) << rename.from;
+    absl::Status status = CheckObject(TestManifest(), renamed);
+    EXPECT_EQ(status.code(), absl::StatusCode::kFailedPrecondition) << rename.from << status;
+    EXPECT_EQ(std::string(status.message()), rename.error) << rename.from;
+  }
+}
+
+TEST(ObjectCheckTest, InvalidManifestIsRefusedBeforeTheObjectIsOpened) {
+  BundleManifest manifest = TestManifest();
+  manifest.mutable_records(0)->set_id(0);
+  absl::Status status = CheckObject(manifest, TestObject());
+  EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(std::string(status.message()), "manifest: record 'signal': id 0 is not in 1..255");
+}
+
 // CheckProgram alone: names and sections the test object does not have.
 BundleManifest ProgramManifest() {
   BundleManifest manifest = TestManifest();
   manifest.clear_hooks();
   auto* exec = manifest.add_hooks();
   exec->set_slot("exec");
-  for (const char* mode : {"tp_btf", "raw_tp", "tracepoint", "fentry", "lsm"}) {
+  for (const char* mode : {"tp_btf", "raw_tp", "tracepoint", "fentry"}) {
     exec->add_modes(mode);
   }
   auto* open = manifest.add_hooks();
@@ -175,15 +251,18 @@ TEST(ObjectCheckProgramTest, EachModeWithItsSections) {
   for (const auto& [name, section] : std::vector<std::pair<std::string, std::string>>{
            {"btf_exec", "tp_btf/sched_process_exec"},
            {"raw_exec", "raw_tp/sched_process_exec"},
-           {"raw_exec", "raw_tracepoint/sched_process_exec"},
            {"tp_exec", "tracepoint/sched/sched_process_exec"},
-           {"tp_exec", "tp/sched/sched_process_exec"},
+           // The sensor attaches only the section kinds it knows (probe_module.cc).
            {"fe_exec", "fentry/do_execveat_common"},
            {"fe_exec", "fexit/do_execveat_common"},
-           {"lsm_exec", "lsm/bprm_check_security"},
            {"btf_exec__core", "tp_btf/sched_process_exec"},
+           // Stand-ins may have the section of any mode, or lsm/ (there is no lsm mode).
+           {"btf_exec__lsm", "lsm/bprm_committing_creds"},
+           {"tp_exec__fentry", "fentry/do_execveat_common"},
            {"any_exec__lsm", "lsm/bprm_committing_creds"},
+           {"any_exec__tp", "tracepoint/sched/sched_process_exec"},
            {"any_open__fentry", "fentry/do_sys_openat2"},
+           {"any_open__lsm", "lsm/file_open"},
        }) {
     absl::Status status = CheckProgram(manifest, name, section);
     EXPECT_TRUE(status.ok()) << name << " " << section << ": " << status;
@@ -201,20 +280,40 @@ TEST(ObjectCheckProgramTest, MisfitsAreRefusedNamingTheProgram) {
            {"btf_exec", "raw_tp/sched_process_exec",
             "program btf_exec (section raw_tp/sched_process_exec): a btf_ program's section is "
             "tp_btf/..."},
-           {"tp_exec", "kprobe/do_execve", "a tp_ program's section is tracepoint/... or tp/..."},
+           {"tp_exec", "kprobe/do_execve", "a tp_ program's section is tracepoint/..."},
+           {"tp_exec", "tp/sched/sched_process_exec", "a tp_ program's section is tracepoint/..."},
+           {"raw_exec", "raw_tracepoint/sched_process_exec",
+            "a raw_ program's section is raw_tp/..."},
            {"fe_exec", "tp_btf/x", "a fe_ program's section is fentry/... or fexit/..."},
-           {"lsm_exec", "lsm", "a lsm_ program's section is lsm/..."},
+           // Only stand-ins may have lsm/ sections: a primary has its mode's.
+           {"btf_exec", "lsm/bprm_committing_creds", "a btf_ program's section is tp_btf/..."},
+           {"fe_exec", "lsm/bprm_committing_creds",
+            "a fe_ program's section is fentry/... or fexit/..."},
            {"raw_open", "raw_tp/x", "hook 'open' does not declare mode raw_tp"},
            {"raw_open__core", "raw_tp/x", "hook 'open' does not declare mode raw_tp"},
+           {"raw_open__lsm", "lsm/x", "hook 'open' does not declare mode raw_tp"},
+           {"btf_exec__kprobe", "kprobe/x",
+            "program btf_exec__kprobe (section kprobe/x): a stand-in program's section is "
+            "tp_btf/..., raw_tp/..., tracepoint/..., fentry/..., "
+            "fexit/... or lsm/..."},
+           {"btf_exec__lsm", "lsm", "a stand-in program's section is tp_btf/..."},
            {"btf_close", "tp_btf/x", "the manifest declares no hook 'close'"},
            {"btf_", "tp_btf/x", "the manifest declares no hook ''"},
            {"any_exec", "lsm/x", "a stand-in program is named any_<slot>__<kind>"},
            {"any___lsm", "lsm/x", "a stand-in program is named any_<slot>__<kind>"},
            {"any_close__lsm", "lsm/x", "the manifest declares no hook 'close'"},
-           {"any_exec__kprobe", "kprobe/x", "not a section of any attach mode"},
+           {"any_exec__kprobe", "kprobe/x",
+            "program any_exec__kprobe (section kprobe/x): a stand-in program's section is "
+            "tp_btf/..., raw_tp/..., tracepoint/..., fentry/..., "
+            "fexit/... or lsm/..."},
+           {"any_exec__lsm", "lsm", "a stand-in program's section is tp_btf/..."},
            {"kp_exec", "kprobe/x",
             "program kp_exec (section kprobe/x): not named <mode prefix><hook slot> (prefixes "
-            "btf_, raw_, tp_, fe_, lsm_, any_)"},
+            "btf_, raw_, tp_, fe_, any_)"},
+           // There is no lsm mode, so no lsm_ prefix: LSM programs are stand-ins only.
+           {"lsm_exec", "lsm/bprm_committing_creds",
+            "program lsm_exec (section lsm/bprm_committing_creds): not named <mode prefix><hook "
+            "slot> (prefixes btf_, raw_, tp_, fe_, any_)"},
            {"handle", ".text", "not named <mode prefix><hook slot>"},
        }) {
     absl::Status status = CheckProgram(manifest, misfit.name, misfit.section);
@@ -222,6 +321,17 @@ TEST(ObjectCheckProgramTest, MisfitsAreRefusedNamingTheProgram) {
     EXPECT_THAT(std::string(status.message()), HasSubstr(misfit.error)) << misfit.name;
     EXPECT_THAT(std::string(status.message()), HasSubstr(misfit.name));
   }
+}
+
+TEST(ObjectCheckTest, LsmHookModeIsRefusedAsAnInvalidManifest) {
+  // There is no lsm attach mode: a hook declaring one could never be attached.
+  BundleManifest manifest = TestManifest();
+  manifest.mutable_hooks(0)->add_modes("lsm");
+  absl::Status status = CheckObject(manifest, TestObject());
+  EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(status.message(),
+            "manifest: hook 'signal_generate': unknown attach mode 'lsm' (expected tp_btf, "
+            "raw_tp, tracepoint, fentry)");
 }
 
 }  // namespace

@@ -11,6 +11,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "bundle/bundle.h"
+#include "bundle/event_schema.h"
 #include "bundle/signing.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
@@ -77,6 +78,12 @@ std::string TestBundle(const vigil::v1::BundleManifest& manifest, bool sign = tr
 
 class FleetServiceTest : public ControllerFixture {
  protected:
+  void TearDown() override {
+    ControllerFixture::TearDown();
+    // The controller made its bundles' fields known process-wide: leave none to later tests.
+    ASSERT_TRUE(bundle::PublishManifestFields({}).ok());
+  }
+
   grpc::Status PutBundle(const std::string& bytes, vigil::v1::PutProbeBundleResponse* response,
                          const std::string& token = kAdminToken) {
     vigil::v1::PutProbeBundleRequest request;
@@ -506,6 +513,20 @@ TEST_F(FleetServiceTest, PutProbeBundleNeedsTheAdminRole) {
   vigil::v1::ListProbeBundlesResponse list;
   ASSERT_TRUE(fleet_->ListProbeBundles(Context(kReaderToken).get(), {}, &list).ok());
   EXPECT_EQ(list.bundles_size(), 0);
+}
+
+// Storing a bundle makes its module's fields known to rule validation.
+TEST_F(FleetServiceTest, RulesMayNameTheFieldsOfAStoredBundle) {
+  const std::string rules =
+      "- rule: Demo hit\n  condition: demo.count > 3\n"
+      "  output: hit %demo.code\n  priority: notice\n";
+  vigil::v1::PutRuleSetResponse response;
+  grpc::Status status = PutRules({{"demo.yaml", rules}}, &response);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT) << status.error_message();
+  StoreBundle("demo", "1.0");
+  status = PutRules({{"demo.yaml", rules}}, &response);
+  EXPECT_TRUE(status.ok()) << status.error_message();
+  EXPECT_EQ(response.rules(), 1u);
 }
 
 TEST_F(FleetServiceTest, SetProbeModulesRefusesBundlesThatAreNotStoredOrOfAnotherModule) {

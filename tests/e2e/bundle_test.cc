@@ -6,6 +6,7 @@
 // unsigned one are each refused with the previous version still running; a removal the
 // rules in force depend on is refused, and once the rules no longer need it, it goes.
 // Test label: kernel (needs the real kernel: root, probes loaded; runs in every kernel VM).
+#include <errno.h>
 #include <signal.h>
 #include <sys/prctl.h>
 #include <sys/wait.h>
@@ -63,7 +64,8 @@ std::string MakeBundle(const std::string& manifest_text, const std::string& obje
   b.set_manifest(manifest->SerializeAsString());
   b.set_object(*object);
   if (key != nullptr) {
-    absl::StatusOr<vigil::v1::BundleSignature> signature = bundle::Sign(b.manifest(), b.object(), key);
+    absl::StatusOr<vigil::v1::BundleSignature> signature =
+        bundle::Sign(b.manifest(), b.object(), key);
     EXPECT_TRUE(signature.ok()) << signature.status();
     if (signature.ok()) *b.mutable_signature() = *signature;
   }
@@ -97,19 +99,36 @@ int64_t NumberField(const Alert& alert, const std::string& name) {
   return -1;
 }
 
-// Child processes named kTargetComm that ignore SIGUSR2 and wait to be killed.
+// Child processes named kTargetComm that ignore SIGUSR2 and wait to be killed. The
+// constructor returns once every one has its name and ignores the signal.
 class Targets {
  public:
   explicit Targets(int count) {
+    int ready[2];
+    if (pipe(ready) != 0) return;
     for (int i = 0; i < count; ++i) {
       const pid_t pid = fork();
       if (pid == 0) {
+        close(ready[0]);
         prctl(PR_SET_NAME, kTargetComm);
         signal(SIGUSR2, SIG_IGN);
+        const char one = 1;
+        (void)!write(ready[1], &one, 1);
+        close(ready[1]);
         for (;;) pause();
       }
       if (pid > 0) pids_.push_back(pid);
     }
+    close(ready[1]);
+    char buf[64];
+    size_t got = 0;
+    while (got < pids_.size()) {
+      const ssize_t n = read(ready[0], buf, sizeof(buf));
+      if (n < 0 && errno == EINTR) continue;
+      if (n <= 0) break;
+      got += static_cast<size_t>(n);
+    }
+    close(ready[0]);
   }
   ~Targets() {
     for (pid_t pid : pids_) kill(pid, SIGKILL);
@@ -318,9 +337,10 @@ TEST_F(BundleTest, PushedBundleFiresItsRuleSwapsWithoutAMissAndIsRemoved) {
     Targets one(1);
     ASSERT_EQ(one.pids().size(), 1u);
     ASSERT_EQ(kill(one.pids()[0], SIGUSR2), 0);
-    EXPECT_TRUE(subscriber_->WaitFor(sensor_id_, [&](const std::vector<Alert>&) {
-      return SignalledTargets().count(one.pids()[0]) == 1;
-    })) << "no alert for the signal to " << one.pids()[0];
+    EXPECT_TRUE(subscriber_->WaitFor(
+        sensor_id_,
+        [&](const std::vector<Alert>&) { return SignalledTargets().count(one.pids()[0]) == 1; }))
+        << "no alert for the signal to " << one.pids()[0];
   }
 
   // Version 2 replaces version 1 while a signal goes to a new target every 10 ms.
@@ -398,7 +418,8 @@ TEST_F(BundleTest, RefusedBundlesLeaveThePreviousVersionRunning) {
     tampered = b.SerializeAsString();
   }
   const std::vector<Case> cases = {
-      {"verifier", MakeBundle(rejected_manifest, kRejectedObject, key_.get()), "refused"},
+      {"verifier", MakeBundle(rejected_manifest, kRejectedObject, key_.get()),
+       "unbounded memory access"},
       {"tampered", tampered, "bad signature"},
       {"unsigned", MakeBundle(ManifestText("sigmon-v2.manifest"), kObject, nullptr), "unsigned"},
   };
@@ -409,10 +430,8 @@ TEST_F(BundleTest, RefusedBundlesLeaveThePreviousVersionRunning) {
     const vigil::v1::SensorRollout row = WaitForRollout(Roll(hash));
     EXPECT_EQ(row.state(), vigil::v1::ROLLOUT_STATE_FAILED) << row.DebugString();
     EXPECT_THAT(row.error(), HasSubstr(c.error));
-    const vigil::v1::ModuleState state =
-        WaitForModule("sigmon", [](const vigil::v1::ModuleState& m) {
-          return m.state() == "rolled_back";
-        });
+    const vigil::v1::ModuleState state = WaitForModule(
+        "sigmon", [](const vigil::v1::ModuleState& m) { return m.state() == "rolled_back"; });
     EXPECT_EQ(state.bundle(), v1) << state.DebugString();
     EXPECT_THAT(state.error(), HasSubstr(c.error));
     // Version 1 still runs: its rule still fires.

@@ -22,8 +22,11 @@ struct MaskCase {
 };
 
 TEST(RuleSetIndexTest, EventMaskPerRule) {
+  // Bundle records (event/bundle_event.h) are events too: rules on every type see them.
+  constexpr uint32_t kBundle = EventBit(event::kBundle);
   const MaskCase cases[] = {
-      {"proc.name = bash", kFork | kExec | kExit | kOpen | kFileOps | kNet},
+      {"proc.name = bash", kFork | kExec | kExit | kOpen | kFileOps | kNet | kBundle},
+      {"evt.type = bundle", kBundle},
       {"evt.type = execve and proc.name = bash", kExec},
       {"evt.type in (execve, clone)", kExec | kFork},
       {"evt.type = procexit", kExit},
@@ -31,9 +34,9 @@ TEST(RuleSetIndexTest, EventMaskPerRule) {
       {"evt.type = execve or fd.name = /x", kExec | kOpen},
       {"fd.name startswith /etc", kOpen},
       {"fd.name exists", kOpen},
-      {"not evt.type = execve", kFork | kExec | kExit | kOpen | kFileOps | kNet},
-      {"evt.type != execve", kFork | kExit | kOpen | kFileOps | kNet},
-      {"evt.type != openat", kFork | kExec | kExit | kOpen | kFileOps | kNet},
+      {"not evt.type = execve", kFork | kExec | kExit | kOpen | kFileOps | kNet | kBundle},
+      {"evt.type != execve", kFork | kExit | kOpen | kFileOps | kNet | kBundle},
+      {"evt.type != openat", kFork | kExec | kExit | kOpen | kFileOps | kNet | kBundle},
       {"evt.type in (unlinkat, rmdir)", kUnlink},
       {"evt.type = renameat2 or fs.path.name = /x", kFileOps},
       {"fs.path.source exists", kRename | kLink | kSymlink | kMount},

@@ -32,7 +32,11 @@ TEST(ModuleRegistryTest, RecordTypesMatchTheSchema) {
       EXPECT_FALSE(info.evt_type_names.empty()) << info.name;
     }
   }
-  EXPECT_EQ(probes::RecordTypes().size(), schema_types);
+  // ... and the one record type of every bundle, last.
+  EXPECT_EQ(probes::RecordTypes().size(), schema_types + 1);
+  EXPECT_EQ(probes::FindRecordType(VIGIL_EVENT_BUNDLE), &probes::RecordTypes().back());
+  EXPECT_EQ(probes::RecordTypes().back().type, event::kBundle);
+  EXPECT_EQ(event::EventTypeName(event::kBundle), "bundle");
   EXPECT_EQ(probes::FindRecordType(0), nullptr);
   EXPECT_EQ(probes::FindRecordType(VIGIL_EVENT_TYPE_LIMIT), nullptr);
 }
