@@ -49,7 +49,7 @@ class BundleRegistry {
     InternedField& field = fields_.emplace_back();
     field.name = name;
     field.description = description;
-    field.info = FieldInfo{field.name, type,  EventBit(kBundle), false, field.description,
+    field.info = FieldInfo{field.name,         type, EventBit(kBundle), false, field.description,
                            &ExtractBundleField};
     field.info.bundle_id = id;
     ids_.emplace(std::move(key), id);
@@ -164,7 +164,9 @@ std::vector<std::shared_ptr<const BundleSchema>> ActiveBundleSchemas() {
   return BundleRegistry::Get().Active();
 }
 
-const FieldInfo* FindBundleField(absl::string_view name) { return BundleRegistry::Get().Find(name); }
+const FieldInfo* FindBundleField(absl::string_view name) {
+  return BundleRegistry::Get().Find(name);
+}
 
 const EventTypeInfo& BundleEventTypeInfo() {
   static const EventTypeInfo* info = new EventTypeInfo{

@@ -62,8 +62,8 @@ absl::StatusOr<AdmittedBundle> AdmitBundle(const vigil::v1::ProbeBundle& bundle,
   const std::string what = absl::StrCat("bundle ", expected_hash);
   if (bundle::BundleHash(bytes) != expected_hash) {
     return Refuse(BundleRefusal::kMalformed,
-                  absl::InvalidArgumentError(absl::StrCat("its content hashes to ",
-                                                          bundle::BundleHash(bytes))),
+                  absl::InvalidArgumentError(
+                      absl::StrCat("its content hashes to ", bundle::BundleHash(bytes))),
                   what, refusal);
   }
   absl::StatusOr<bundle::ParsedBundle> parsed = bundle::ParseBundle(bytes);

@@ -19,12 +19,12 @@ namespace vigil::sensor {
 
 // Why a bundle was refused: the label of vigil_sensor_bundles_refused_total.
 enum class BundleRefusal {
-  kMalformed = 0,     // not a bundle, oversized, or an invalid manifest
-  kSignature,         // unsigned, unknown key, bad signature
-  kObject,            // the object does not match its manifest
-  kKernel,            // a kernel feature it needs is missing
-  kLoad,              // the kernel refused or could not attach it
-  kRules,             // the rules in force need fields the change would remove
+  kMalformed = 0,  // not a bundle, oversized, or an invalid manifest
+  kSignature,      // unsigned, unknown key, bad signature
+  kObject,         // the object does not match its manifest
+  kKernel,         // a kernel feature it needs is missing
+  kLoad,           // the kernel refused or could not attach it
+  kRules,          // the rules in force need fields the change would remove
   kCount,
 };
 

@@ -101,17 +101,18 @@ absl::Status ModuleSet::ApplyBundles(const vigil::v1::ModuleCommand& command,
     auto found = by_hash.find(setting.bundle());
     if (found == by_hash.end()) {
       return Fail(setting.name(), BundleRefusal::kMalformed,
-                  absl::InvalidArgumentError(absl::StrCat("bundle ", setting.bundle(),
-                                                          " is not in the module command")));
+                  absl::InvalidArgumentError(
+                      absl::StrCat("bundle ", setting.bundle(), " is not in the module command")));
     }
     RefusedBundle refusal{BundleRefusal::kMalformed, absl::OkStatus()};
-    absl::StatusOr<AdmittedBundle> ok = AdmitBundle(*found->second, setting.bundle(), keys, &refusal);
+    absl::StatusOr<AdmittedBundle> ok =
+        AdmitBundle(*found->second, setting.bundle(), keys, &refusal);
     if (!ok.ok()) return Fail(setting.name(), refusal.reason, ok.status());
     if (ok->parsed.manifest.name() != setting.name()) {
       return Fail(setting.name(), BundleRefusal::kMalformed,
-                  absl::InvalidArgumentError(absl::StrCat(
-                      "bundle ", setting.bundle(), " is module '", ok->parsed.manifest.name(),
-                      "', not '", setting.name(), "'")));
+                  absl::InvalidArgumentError(
+                      absl::StrCat("bundle ", setting.bundle(), " is module '",
+                                   ok->parsed.manifest.name(), "', not '", setting.name(), "'")));
     }
     if (running != nullptr) leaving.insert(setting.name());
     admitted.push_back(*std::move(ok));
@@ -130,12 +131,12 @@ absl::Status ModuleSet::ApplyBundles(const vigil::v1::ModuleCommand& command,
   if (absl::Status rules = hooks.check_rules ? hooks.check_rules() : absl::OkStatus();
       !rules.ok()) {
     event::SetActiveBundleSchemas(before);
-    const std::string name = !admitted.empty() ? admitted.front().parsed.manifest.name()
-                                               : *leaving.begin();
-    return Fail(name, BundleRefusal::kRules,
-                absl::FailedPreconditionError(absl::StrCat(
-                    "the rules in force do not compile with this module change: ",
-                    rules.message())));
+    const std::string name =
+        !admitted.empty() ? admitted.front().parsed.manifest.name() : *leaving.begin();
+    return Fail(
+        name, BundleRefusal::kRules,
+        absl::FailedPreconditionError(absl::StrCat(
+            "the rules in force do not compile with this module change: ", rules.message())));
   }
 
   // Make: attach every new version while the old ones still run.

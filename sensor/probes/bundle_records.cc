@@ -56,13 +56,11 @@ DecodeResult DecodeBundle(const Record& record, event::Event* event) {
   }
   const event::BundleRecordSchema* type = schema->FindRecord(h.record);
   if (type == nullptr) {
-    return DecodeFailure{DecodeError::kUnknownType, absl::StrCat("bundle ", schema->module,
-                                                                 " has no record ", h.record)};
+    return DecodeFailure{DecodeError::kUnknownType,
+                         absl::StrCat("bundle ", schema->module, " has no record ", h.record)};
   }
   if (DecodeResult tail = CheckTail(record, sizeof(vigil_bundle_header), type->size)) return tail;
-  event->bundle = event::BundleData{
-      schema, type, record.data() + sizeof(h),
-      type->size};
+  event->bundle = event::BundleData{schema, type, record.data() + sizeof(h), type->size};
   return std::nullopt;
 }
 
