@@ -7,7 +7,7 @@
 // service-account token (a JWT) verified against the cluster's signing keys. Roles:
 //  - sensor: may call SensorLink.Connect only, as the one node its credential names;
 //  - reader: AlertService (Subscribe, Query) and FleetService's read methods;
-//  - admin: everything a reader may, plus PutRuleSet and SetProbeModules.
+//  - admin: everything a reader may, plus PutRuleSet, SetProbeModules and PutProbeBundle.
 //
 // The access file grants roles, one grant per line ("#" starts a comment):
 //   admin      cert            vigilctl-admin     # a certificate identity (CN or SAN)

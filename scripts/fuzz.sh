@@ -25,63 +25,34 @@ mkdir -p "$build/corpus" "$build/artifacts"
 # the first directory only.
 seeds=("$top/tests/rules/corpus/malformed" "$top/fuzz/seeds")
 [[ -d $top/deploy/rules ]] && seeds+=("$top/deploy/rules")
+# run_fuzzer LABEL TARGET SECONDS MAX_LEN CORPUS [SEEDS/OPTIONS...]: fuzzes TARGET for
+# SECONDS from CORPUS (where new inputs go) and the rest; exits on any failure.
 # -timeout=5: an input that loops must be reported as a timeout (which writes the input
 # first) before it reaches the memory limit, whose report first walks the whole heap and
 # can take many minutes. The outer timeout bounds the run whatever happens.
-status=0
-ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
-  timeout -k 30 $((seconds + 180)) "$build/fuzz/rule_loader_fuzz" -max_total_time="$seconds" \
-  -max_len=65536 -rss_limit_mb=2048 -timeout=5 -dict="$top/fuzz/rule_loader.dict" \
-  -print_final_stats=1 -artifact_prefix="$build/artifacts/" "$build/corpus" "${seeds[@]}" ||
-  status=$?
-if ((status != 0)); then
-  echo "scripts/fuzz.sh: the rule loader fuzzer failed (exit $status); failing inputs:" >&2
-  ls -l "$build/artifacts/" >&2
-  exit 1
-fi
-mkdir -p "$build/cgroup-corpus"
-ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
-  timeout -k 30 $((seconds / 4 + 180)) "$build/fuzz/cgroup_path_fuzz" \
-  -max_total_time=$((seconds / 4)) -max_len=8192 -rss_limit_mb=2048 -timeout=5 \
-  -print_final_stats=1 -artifact_prefix="$build/artifacts/" "$build/cgroup-corpus" ||
-  status=$?
-if ((status != 0)); then
-  echo "scripts/fuzz.sh: the cgroup-path fuzzer failed (exit $status); failing inputs:" >&2
-  ls -l "$build/artifacts/" >&2
-  exit 1
-fi
-mkdir -p "$build/token-corpus"
-ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
-  timeout -k 30 $((seconds / 4 + 180)) "$build/fuzz/sensor_token_fuzz" \
-  -max_total_time=$((seconds / 4)) -max_len=20000 -rss_limit_mb=2048 -timeout=5 \
-  -print_final_stats=1 -artifact_prefix="$build/artifacts/" "$build/token-corpus" \
-  "$top/fuzz/token-seeds" || status=$?
-if ((status != 0)); then
-  echo "scripts/fuzz.sh: the sensor-credential fuzzer failed (exit $status); failing inputs:" >&2
-  ls -l "$build/artifacts/" >&2
-  exit 1
-fi
-mkdir -p "$build/bundle-corpus"
-ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
-  timeout -k 30 $((seconds / 4 + 180)) "$build/fuzz/bundle_fuzz" \
-  -max_total_time=$((seconds / 4)) -max_len=65536 -rss_limit_mb=2048 -timeout=5 \
-  -print_final_stats=1 -artifact_prefix="$build/artifacts/" "$build/bundle-corpus" \
-  "$top/fuzz/bundle-seeds" || status=$?
-if ((status != 0)); then
-  echo "scripts/fuzz.sh: the bundle fuzzer failed (exit $status); failing inputs:" >&2
-  ls -l "$build/artifacts/" >&2
-  exit 1
-fi
-mkdir -p "$build/manifest-corpus"
-ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
-  timeout -k 30 $((seconds / 4 + 180)) "$build/fuzz/manifest_fuzz" \
-  -max_total_time=$((seconds / 4)) -max_len=16384 -rss_limit_mb=2048 -timeout=5 \
-  -print_final_stats=1 -artifact_prefix="$build/artifacts/" "$build/manifest-corpus" \
-  "$top/fuzz/manifest-seeds" || status=$?
-if ((status != 0)); then
-  echo "scripts/fuzz.sh: the bundle-manifest fuzzer failed (exit $status); failing inputs:" >&2
-  ls -l "$build/artifacts/" >&2
-  exit 1
-fi
+run_fuzzer() {
+  local label=$1 target=$2 secs=$3 max_len=$4 corpus=$5
+  shift 5
+  local status=0
+  mkdir -p "$corpus"
+  ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
+    timeout -k 30 $((secs + 180)) "$build/fuzz/$target" -max_total_time="$secs" \
+    -max_len="$max_len" -rss_limit_mb=2048 -timeout=5 -print_final_stats=1 \
+    -artifact_prefix="$build/artifacts/" "$corpus" "$@" || status=$?
+  if ((status != 0)); then
+    echo "scripts/fuzz.sh: the $label fuzzer failed (exit $status); failing inputs:" >&2
+    ls -l "$build/artifacts/" >&2
+    exit 1
+  fi
+}
+run_fuzzer "rule loader" rule_loader_fuzz "$seconds" 65536 "$build/corpus" \
+  -dict="$top/fuzz/rule_loader.dict" "${seeds[@]}"
+quarter=$((seconds / 4))
+run_fuzzer "cgroup-path" cgroup_path_fuzz "$quarter" 8192 "$build/cgroup-corpus"
+run_fuzzer "sensor-credential" sensor_token_fuzz "$quarter" 20000 "$build/token-corpus" \
+  "$top/fuzz/token-seeds"
+run_fuzzer "bundle" bundle_fuzz "$quarter" 65536 "$build/bundle-corpus" "$top/fuzz/bundle-seeds"
+run_fuzzer "bundle-manifest" manifest_fuzz "$quarter" 16384 "$build/manifest-corpus" \
+  "$top/fuzz/manifest-seeds"
 echo "scripts/fuzz.sh: no failure in ${seconds}s (rule loader) and $((seconds / 4))s each" \
   "(cgroup paths, sensor credentials, bundles, bundle manifests)"

@@ -111,6 +111,16 @@ std::vector<Method> Methods(vigil::v1::SensorLink::Stub* link,
                        vigil::v1::SetProbeModulesResponse response;  // no modules: refused
                        return fleet->SetProbeModules(Context(token).get(), {}, &response);
                      }});
+  methods.push_back({"FleetService.PutProbeBundle", Role::kAdmin, StatusCode::INVALID_ARGUMENT,
+                     [fleet](const std::string& token) {
+                       vigil::v1::PutProbeBundleResponse response;  // no bytes: refused
+                       return fleet->PutProbeBundle(Context(token).get(), {}, &response);
+                     }});
+  methods.push_back({"FleetService.ListProbeBundles", Role::kReader, StatusCode::OK,
+                     [fleet](const std::string& token) {
+                       vigil::v1::ListProbeBundlesResponse response;
+                       return fleet->ListProbeBundles(Context(token).get(), {}, &response);
+                     }});
   return methods;
 }
 
