@@ -246,8 +246,9 @@ class BundleTest : public ::testing::Test {
     return row;
   }
 
-  // Pushes a rule set of `content` and waits until this sensor applied it.
-  void PushRules(const std::string& content) {
+  // Pushes a rule set of `content` and waits until this sensor answered it; expects it
+  // applied unless `expect_applied` is false. Returns this sensor's row.
+  vigil::v1::SensorRollout PushRules(const std::string& content, bool expect_applied = true) {
     vigil::v1::PutRuleSetRequest put;
     vigil::v1::RuleFile* file = put.add_files();
     file->set_name("pushed.yaml");
@@ -256,7 +257,8 @@ class BundleTest : public ::testing::Test {
     {
       grpc::ClientContext context;
       const grpc::Status s = fleet_->PutRuleSet(&context, put, &created);
-      ASSERT_TRUE(s.ok()) << s.error_message();
+      EXPECT_TRUE(s.ok()) << s.error_message();
+      if (!s.ok()) return {};
     }
     const absl::Time deadline = absl::Now() + absl::Seconds(60);
     while (absl::Now() < deadline) {
@@ -264,10 +266,21 @@ class BundleTest : public ::testing::Test {
       vigil::v1::GetRolloutRequest request;
       request.set_version(created.version());
       vigil::v1::Rollout rollout;
-      if (fleet_->GetRollout(&context, request, &rollout).ok() && rollout.applied() >= 1) return;
+      if (fleet_->GetRollout(&context, request, &rollout).ok()) {
+        for (const vigil::v1::SensorRollout& r : rollout.per_sensor()) {
+          if (r.sensor_id() != sensor_id_ || r.state() == vigil::v1::ROLLOUT_STATE_PENDING) {
+            continue;
+          }
+          if (expect_applied) {
+            EXPECT_EQ(r.state(), vigil::v1::ROLLOUT_STATE_APPLIED) << r.DebugString();
+          }
+          return r;
+        }
+      }
       absl::SleepFor(absl::Milliseconds(50));
     }
-    ADD_FAILURE() << "rule set " << created.version() << " not applied";
+    ADD_FAILURE() << "rule set " << created.version() << " not answered";
+    return {};
   }
 
   // The sensor's module `name` as the sensor's sensor_start/health report it through the
@@ -316,9 +329,16 @@ class BundleTest : public ::testing::Test {
 };
 
 TEST_F(BundleTest, PushedBundleFiresItsRuleSwapsWithoutAMissAndIsRemoved) {
-  // Version 1 through the controller; then a rule set on its fields.
+  // Stored, the bundle's fields are known to the controller; a rule set using them fails on
+  // a node that does not run the module, and the rollout says why.
   const std::string v1 = Put(MakeBundle(ManifestText("sigmon.manifest"), kObject, key_.get()));
   ASSERT_FALSE(v1.empty());
+  const vigil::v1::SensorRollout early =
+      PushRules(PlainRule() + SignalRule() + "# before the module runs\n", false);
+  EXPECT_EQ(early.state(), vigil::v1::ROLLOUT_STATE_FAILED) << early.DebugString();
+  EXPECT_THAT(early.error(), HasSubstr("unknown field 'sigmon.sig'"));
+
+  // Version 1 through the controller; then the rule set again.
   const absl::Time pushed = absl::Now();
   const vigil::v1::SensorRollout applied = WaitForRollout(Roll(v1));
   ASSERT_EQ(applied.state(), vigil::v1::ROLLOUT_STATE_APPLIED) << applied.DebugString();
@@ -417,11 +437,21 @@ TEST_F(BundleTest, RefusedBundlesLeaveThePreviousVersionRunning) {
     b.set_object(object);
     tampered = b.SerializeAsString();
   }
+  std::string lying_manifest = ManifestText("sigmon-v2.manifest");
+  lying_manifest.replace(lying_manifest.find("offset: 20 size: 16"), 19, "offset: 24 size: 12");
+  absl::StatusOr<bundle::KeyPairPem> other = bundle::GenerateKeyPair();
+  ASSERT_TRUE(other.ok()) << other.status();
+  absl::StatusOr<EvpPkeyPtr> other_key = bundle::PrivateKeyFromPem(other->private_pem, "other");
+  ASSERT_TRUE(other_key.ok()) << other_key.status();
   const std::vector<Case> cases = {
       {"verifier", MakeBundle(rejected_manifest, kRejectedObject, key_.get()),
        "unbounded memory access"},
       {"tampered", tampered, "bad signature"},
       {"unsigned", MakeBundle(ManifestText("sigmon-v2.manifest"), kObject, nullptr), "unsigned"},
+      {"unpinned key", MakeBundle(ManifestText("sigmon-v2.manifest"), kObject, other_key->get()),
+       "signed by unknown key"},
+      {"lying manifest", MakeBundle(lying_manifest, kObject, key_.get()),
+       "the member is at offset 20, the manifest says 24"},
   };
   for (const Case& c : cases) {
     SCOPED_TRACE(c.what);
