@@ -200,34 +200,44 @@ Fleet::BundlesOf(const vigil::v1::ModulePlan& plan) {
 }
 
 void Fleet::SyncLocked(const std::string& sensor_id, Live& live) {
-  if (!desired_rules_.version().empty()) {
+  auto sync_rules = [&] {
+    if (desired_rules_.version().empty()) return;
     const std::string& want = desired_rules_.version();
     if (live.hello.rule_set_version() == want) {
       SetRolloutLocked(sensor_id, RolloutKind::kRules, want, RolloutState::kApplied, "");
-    } else {
-      vigil::v1::ControllerMessage message;
-      const uint64_t id = next_command_++;
-      message.mutable_rule_set()->set_command_id(id);
-      *message.mutable_rule_set()->mutable_rule_set() = desired_rules_;
-      pending_[id] = Pending{sensor_id, RolloutKind::kRules, want, want};
-      SetRolloutLocked(sensor_id, RolloutKind::kRules, want, RolloutState::kPending, "");
-      live.session->Send(message);
+      return;
     }
+    vigil::v1::ControllerMessage message;
+    const uint64_t id = next_command_++;
+    message.mutable_rule_set()->set_command_id(id);
+    *message.mutable_rule_set()->mutable_rule_set() = desired_rules_;
+    pending_[id] = Pending{sensor_id, RolloutKind::kRules, want, want};
+    SetRolloutLocked(sensor_id, RolloutKind::kRules, want, RolloutState::kPending, "");
+    live.session->Send(message);
+  };
+  if (plan_version_.empty()) {
+    sync_rules();
+    return;
   }
-  if (!plan_version_.empty()) {
-    vigil::v1::ModuleCommand command = ModulesFor(live.hello.node());
-    if (live.hello.modules_version() == command.version()) {
-      SetRolloutLocked(sensor_id, RolloutKind::kModules, plan_version_, RolloutState::kApplied, "");
-    } else {
-      const uint64_t id = next_command_++;
-      command.set_command_id(id);
-      pending_[id] = Pending{sensor_id, RolloutKind::kModules, plan_version_, command.version()};
-      SetRolloutLocked(sensor_id, RolloutKind::kModules, plan_version_, RolloutState::kPending, "");
-      vigil::v1::ControllerMessage message;
-      *message.mutable_modules() = std::move(command);
-      live.session->Send(message);
-    }
+  vigil::v1::ModuleCommand command = ModulesFor(live.hello.node());
+  if (live.hello.modules_version() == command.version()) {
+    SetRolloutLocked(sensor_id, RolloutKind::kModules, plan_version_, RolloutState::kApplied, "");
+    sync_rules();
+    return;
   }
+  // The sensor applies commands in order. A module command that runs bundles goes first,
+  // since the rule set may read their fields (as after a sensor restart); one that only
+  // removes them goes after the rule set, which may have stopped reading their fields.
+  const bool modules_first = command.bundles_size() > 0;
+  if (!modules_first) sync_rules();
+  const uint64_t id = next_command_++;
+  command.set_command_id(id);
+  pending_[id] = Pending{sensor_id, RolloutKind::kModules, plan_version_, command.version()};
+  SetRolloutLocked(sensor_id, RolloutKind::kModules, plan_version_, RolloutState::kPending, "");
+  vigil::v1::ControllerMessage message;
+  *message.mutable_modules() = std::move(command);
+  live.session->Send(message);
+  if (modules_first) sync_rules();
 }
 
 void Fleet::Result(const std::string& sensor_id, const vigil::v1::CommandResult& result) {

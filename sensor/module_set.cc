@@ -46,10 +46,11 @@ absl::Status ModuleSet::Apply(const vigil::v1::ModuleCommand& command, probes::K
       return absl::InvalidArgumentError(absl::StrCat(
           "'", setting.name(), "' is a built-in probe module: it cannot run a bundle"));
     }
-    if (!builtin && setting.bundle().empty() &&
-        (setting.enabled() || BundleLocked(setting.name()) == nullptr)) {
-      return absl::InvalidArgumentError(
-          absl::StrCat("unknown probe module '", setting.name(), "'"));
+    // Disabling a bundle module that does not run is nothing to do (the controller sends
+    // every node its whole module plan, removals included).
+    if (!builtin && setting.bundle().empty() && setting.enabled()) {
+      return absl::InvalidArgumentError(absl::StrCat("unknown probe module '", setting.name(),
+                                                     "' (a bundle module needs its bundle)"));
     }
   }
   VIGIL_RETURN_IF_ERROR(ApplyBundles(command, env, options, hooks));
@@ -93,6 +94,7 @@ absl::Status ModuleSet::ApplyBundles(const vigil::v1::ModuleCommand& command,
     probes::BundleModule* running = BundleLocked(setting.name());
     if (!setting.enabled()) {
       if (running != nullptr) leaving.insert(setting.name());
+      failures_.erase(setting.name());
       continue;
     }
     if (setting.bundle().empty() || (running != nullptr && running->hash() == setting.bundle())) {
@@ -171,7 +173,6 @@ absl::Status ModuleSet::ApplyBundles(const vigil::v1::ModuleCommand& command,
   if (!gone.empty()) hooks.before_stop();
   for (auto& module : gone) {
     Log("bundle module ", module->name(), " ", module->version(), " detached");
-    if (!leaving.count(std::string(module->name()))) continue;
     failures_.erase(std::string(module->name()));
   }
   gone.clear();

@@ -416,6 +416,35 @@ TEST_F(BundleTest, PushedBundleFiresItsRuleSwapsWithoutAMissAndIsRemoved) {
   EXPECT_TRUE(sensor_->Signal(0)) << sensor_->stderr_text();
 }
 
+TEST_F(BundleTest, RestartedSensorGetsItsBundleBackBeforeTheRulesThatReadIt) {
+  const std::string v1 = Put(MakeBundle(ManifestText("sigmon.manifest"), kObject, key_.get()));
+  ASSERT_EQ(WaitForRollout(Roll(v1)).state(), vigil::v1::ROLLOUT_STATE_APPLIED);
+  PushRules(PlainRule() + SignalRule());
+  sensor_->Stop();
+  auto sensor = SensorProcess::StartWith({"--controller", controller_->address(),
+                                          "--controller-insecure", "--spool", work_->Join("spool"),
+                                          "--sensor-id", sensor_id_, "--module-keys",
+                                          work_->Join("keys"), "--rules", work_->Join("rules")});
+  ASSERT_TRUE(sensor.ok()) << sensor.status();
+  sensor_ = std::move(*sensor);
+  const vigil::v1::ModuleState state = WaitForModule(
+      "sigmon",
+      [&](const vigil::v1::ModuleState& m) { return m.state() == "running" && m.bundle() == v1; });
+  EXPECT_EQ(state.bundle(), v1) << state.DebugString();
+  // The pushed rules came back too (after the module): the signal rule fires.
+  const absl::Time deadline = absl::Now() + absl::Seconds(30);
+  Targets one(1);
+  bool fired = false;
+  while (!fired && absl::Now() < deadline) {
+    ASSERT_EQ(kill(one.pids()[0], SIGUSR2), 0);
+    fired = subscriber_->WaitFor(
+        sensor_id_,
+        [&](const std::vector<Alert>&) { return SignalledTargets().count(one.pids()[0]) == 1; },
+        absl::Seconds(2));
+  }
+  EXPECT_TRUE(fired) << "no alert for the signal rule after the restart";
+}
+
 TEST_F(BundleTest, RefusedBundlesLeaveThePreviousVersionRunning) {
   const std::string v1 = Put(MakeBundle(ManifestText("sigmon.manifest"), kObject, key_.get()));
   ASSERT_EQ(WaitForRollout(Roll(v1)).state(), vigil::v1::ROLLOUT_STATE_APPLIED);
