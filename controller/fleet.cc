@@ -119,6 +119,18 @@ void Fleet::Disconnected(const std::string& sensor_id, SensorSession* session) {
   auto it = live_.find(sensor_id);
   if (it == live_.end() || it->second.session != session) return;  // replaced by a newer one
   live_.erase(it);
+  // Its unanswered commands never will be: free their bundle slots for the others.
+  for (auto p = pending_.begin(); p != pending_.end();) {
+    if (p->second.sensor_id != sensor_id) {
+      ++p;
+      continue;
+    }
+    if (p->second.bundles) --bundles_in_flight_;
+    p = pending_.erase(p);
+  }
+  bundle_waiting_.erase(std::remove(bundle_waiting_.begin(), bundle_waiting_.end(), sensor_id),
+                        bundle_waiting_.end());
+  StartWaitingLocked();
   absl::StatusOr<SensorRecord> record = store_->GetSensor(sensor_id);
   if (record.ok()) {
     record->connected = false;
@@ -229,10 +241,21 @@ void Fleet::SyncLocked(const std::string& sensor_id, Live& live) {
   // since the rule set may read their fields (as after a sensor restart); one that only
   // removes them goes after the rule set, which may have stopped reading their fields.
   const bool modules_first = command.bundles_size() > 0;
+  if (modules_first && bundles_in_flight_ >= kMaxBundleCommandsInFlight) {
+    // Its turn comes when a slot frees (StartWaitingLocked); the rule set waits with it.
+    SetRolloutLocked(sensor_id, RolloutKind::kModules, plan_version_, RolloutState::kPending, "");
+    if (std::find(bundle_waiting_.begin(), bundle_waiting_.end(), sensor_id) ==
+        bundle_waiting_.end()) {
+      bundle_waiting_.push_back(sensor_id);
+    }
+    return;
+  }
   if (!modules_first) sync_rules();
   const uint64_t id = next_command_++;
   command.set_command_id(id);
-  pending_[id] = Pending{sensor_id, RolloutKind::kModules, plan_version_, command.version()};
+  pending_[id] =
+      Pending{sensor_id, RolloutKind::kModules, plan_version_, command.version(), modules_first};
+  if (modules_first) ++bundles_in_flight_;
   SetRolloutLocked(sensor_id, RolloutKind::kModules, plan_version_, RolloutState::kPending, "");
   vigil::v1::ControllerMessage message;
   *message.mutable_modules() = std::move(command);
@@ -246,6 +269,7 @@ void Fleet::Result(const std::string& sensor_id, const vigil::v1::CommandResult&
   if (it == pending_.end() || it->second.sensor_id != sensor_id) return;
   const Pending pending = it->second;
   pending_.erase(it);
+  if (pending.bundles) --bundles_in_flight_;
   SetRolloutLocked(sensor_id, pending.kind, pending.version,
                    result.ok() ? RolloutState::kApplied : RolloutState::kFailed,
                    result.ok() ? "" : result.error());
@@ -256,6 +280,16 @@ void Fleet::Result(const std::string& sensor_id, const vigil::v1::CommandResult&
     } else {
       live->second.hello.set_modules_version(pending.applied);
     }
+  }
+  if (pending.bundles) StartWaitingLocked();
+}
+
+void Fleet::StartWaitingLocked() {
+  while (bundles_in_flight_ < kMaxBundleCommandsInFlight && !bundle_waiting_.empty()) {
+    const std::string sensor_id = std::move(bundle_waiting_.front());
+    bundle_waiting_.pop_front();
+    auto live = live_.find(sensor_id);
+    if (live != live_.end()) SyncLocked(sensor_id, live->second);
   }
 }
 

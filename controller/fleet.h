@@ -11,6 +11,7 @@
 #define VIGIL_CONTROLLER_FLEET_H_
 
 #include <cstdint>
+#include <deque>
 #include <map>
 #include <memory>
 #include <string>
@@ -84,9 +85,20 @@ class Fleet {
   struct Pending {
     std::string sensor_id;
     RolloutKind kind;
-    std::string version;  // rollout version (rule set, or module plan)
-    std::string applied;  // what the sensor reports when it applied it
+    std::string version;   // rollout version (rule set, or module plan)
+    std::string applied;   // what the sensor reports when it applied it
+    bool bundles = false;  // a module command that carries bundles
   };
+
+ public:
+  // Module commands carrying bundles that may be sent and not yet answered at once: a
+  // fleet-wide bundle rollout goes out in waves, so the send queues never hold more than
+  // this many copies of the bundles (up to 4 MiB each), however many sensors there are.
+  static constexpr size_t kMaxBundleCommandsInFlight = 16;
+
+ private:
+  // Sends the module commands of sensors waiting for a bundle slot while slots are free.
+  void StartWaitingLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 
   // Sends the desired rule set and module settings to one sensor when it differs.
   void SyncLocked(const std::string& sensor_id, Live& live) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
@@ -114,6 +126,10 @@ class Fleet {
   std::map<std::string, Live> live_ ABSL_GUARDED_BY(mu_);
   vigil::v1::RuleSet desired_rules_ ABSL_GUARDED_BY(mu_);  // version empty: none
   vigil::v1::ModulePlan plan_ ABSL_GUARDED_BY(mu_);
+  // Bundle module commands sent and not yet answered (see kMaxBundleCommandsInFlight), and
+  // the sensors waiting for a slot, in arrival order.
+  size_t bundles_in_flight_ ABSL_GUARDED_BY(mu_) = 0;
+  std::deque<std::string> bundle_waiting_ ABSL_GUARDED_BY(mu_);
   std::string plan_version_ ABSL_GUARDED_BY(mu_);
   // The bundles plan_ sends to some node, parsed, by hash.
   std::map<std::string, std::shared_ptr<const vigil::v1::ProbeBundle>> bundles_

@@ -158,6 +158,10 @@ class SensorStream {
     return SendAlerts({MakeAlert(sequence, "barrier")}) && AwaitAck(sequence) == sequence;
   }
 
+  // True when a message other than an ack arrived before the last barrier's ack (what
+  // Next() returns first).
+  bool HasKept() const { return !others_.empty(); }
+
   // Ends the stream from the sensor's side and returns the controller's status.
   grpc::Status Close() {
     stream_->WritesDone();

@@ -13,6 +13,7 @@
 #include "bundle/bundle.h"
 #include "bundle/event_schema.h"
 #include "bundle/signing.h"
+#include "controller/fleet.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "tests/controller/controller_fixture.h"
@@ -620,6 +621,55 @@ TEST_F(FleetServiceTest, ModuleCommandCarriesTheBundlesOfItsNodesSettings) {
   EXPECT_FALSE(last->modules().modules(0).enabled());
   EXPECT_EQ(last->modules().modules(0).bundle(), "");
   EXPECT_EQ(last->modules().bundles_size(), 0);
+}
+
+TEST_F(FleetServiceTest, BundleRolloutGoesOutInWavesOfBoundedSize) {
+  constexpr size_t kLimit = Fleet::kMaxBundleCommandsInFlight;
+  const size_t count = kLimit + 2;
+  std::vector<std::unique_ptr<SensorStream>> sensors;
+  for (size_t i = 0; i < count; ++i) {
+    sensors.push_back(Sensor());
+    ASSERT_TRUE(sensors[i]->Hello(absl::StrCat("sensor-", i), absl::StrCat("node-", i)));
+    ASSERT_TRUE(sensors[i]->Barrier(1));
+  }
+  const std::string v1 = StoreBundle("demo", "1.0");
+  vigil::v1::SetProbeModulesResponse response;
+  ASSERT_TRUE(SetBundleModule("demo", true, v1, {}, &response).ok());
+
+  // Commands already sent arrive before the barrier's ack.
+  std::vector<vigil::v1::ModuleCommand> commands(count);
+  std::vector<size_t> waiting;
+  size_t sent = 0;
+  for (size_t i = 0; i < count; ++i) {
+    ASSERT_TRUE(sensors[i]->Barrier(2));
+    if (!sensors[i]->HasKept()) {
+      waiting.push_back(i);
+      continue;
+    }
+    std::optional<vigil::v1::ControllerMessage> m = sensors[i]->Next();
+    ASSERT_TRUE(m.has_value() && m->has_modules());
+    EXPECT_EQ(m->modules().bundles_size(), 1);
+    commands[i] = m->modules();
+    ++sent;
+  }
+  EXPECT_EQ(sent, kLimit);
+  ASSERT_EQ(waiting.size(), 2u);
+
+  // An answer frees a slot for the first waiting sensor ...
+  size_t answered = 0;
+  while (commands[answered].command_id() == 0) ++answered;
+  ASSERT_TRUE(sensors[answered]->SendResult(commands[answered].command_id(), true, "",
+                                            commands[answered].version()));
+  std::optional<vigil::v1::ControllerMessage> next = sensors[waiting[0]]->Next();
+  ASSERT_TRUE(next.has_value() && next->has_modules());
+  EXPECT_EQ(next->modules().bundles_size(), 1);
+  // ... and a sensor that goes away with its command unanswered frees its own.
+  size_t leaving = answered + 1;
+  while (commands[leaving].command_id() == 0) ++leaving;
+  sensors[leaving].reset();
+  std::optional<vigil::v1::ControllerMessage> last = sensors[waiting[1]]->Next();
+  ASSERT_TRUE(last.has_value() && last->has_modules());
+  EXPECT_EQ(last->modules().bundles_size(), 1);
 }
 
 TEST_F(FleetServiceTest, SensorThatConnectsLaterIsSentTheBundle) {
