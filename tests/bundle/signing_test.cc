@@ -6,7 +6,7 @@
 #include <unistd.h>
 
 #include <algorithm>
-#include <filesystem>
+#include <cstdlib>
 #include <string>
 #include <utility>
 #include <vector>
@@ -299,12 +299,12 @@ TEST(KeyRingTest, FromDirectoryRefusesAnOversizedFile) {
 
 TEST(KeyRingTest, FromDirectoryReadsAKubernetesSecretVolume) {
   // kubelet's layout: key.pem -> ..data/key.pem, ..data -> ..2024_01_01_00_00_00.1/. Made
-  // next to the test binary, not under /tmp: dot names like these in a world-writable
-  // directory are what the default rules alert on (the kernel tests run this binary as
-  // ordinary activity and expect no alert).
-  const std::string beside_binary =
-      std::filesystem::read_symlink("/proc/self/exe").parent_path().string();
-  vigil::testing::TestDir dir("bundle-keys", beside_binary);
+  // where kubelet would make it, outside the world-writable directories (/var/lib as root,
+  // else the home directory): dot names like these under /tmp are what the default rules
+  // alert on, and the kernel tests run this binary as ordinary activity, expecting none.
+  const char* home = getenv("HOME");
+  const std::string parent = geteuid() == 0 ? "/var/lib" : (home != nullptr ? home : "/tmp");
+  vigil::testing::TestDir dir("bundle-keys", parent);
   TestKey key = NewKey();
   dir.WriteFile("..2024_01_01_00_00_00.1/key.pem", key.pem.public_pem);
   dir.WriteFile("..2024_01_01_00_00_00.1/broken.pem", "not a key");
