@@ -55,17 +55,9 @@ absl::Status CheckKernelFeature(absl::string_view feature) {
       absl::StrCat("this kernel lacks the feature '", feature, "' the module needs"));
 }
 
-absl::StatusOr<AdmittedBundle> AdmitBundle(const vigil::v1::ProbeBundle& bundle,
-                                           absl::string_view expected_hash,
+absl::StatusOr<AdmittedBundle> AdmitBundle(absl::string_view bytes, absl::string_view hash,
                                            const bundle::KeyRing& keys, RefusedBundle* refusal) {
-  const std::string bytes = bundle.SerializeAsString();
-  const std::string what = absl::StrCat("bundle ", expected_hash);
-  if (bundle::BundleHash(bytes) != expected_hash) {
-    return Refuse(BundleRefusal::kMalformed,
-                  absl::InvalidArgumentError(
-                      absl::StrCat("its content hashes to ", bundle::BundleHash(bytes))),
-                  what, refusal);
-  }
+  const std::string what = absl::StrCat("bundle ", hash);
   absl::StatusOr<bundle::ParsedBundle> parsed = bundle::ParseBundle(bytes);
   if (!parsed.ok()) return Refuse(BundleRefusal::kMalformed, parsed.status(), what, refusal);
   if (absl::Status verified = keys.Verify(parsed->bundle); !verified.ok()) {

@@ -43,11 +43,11 @@ struct AdmittedBundle {
   std::shared_ptr<const event::BundleSchema> schema;
 };
 
-// Admits `bundle`, which a module setting named by `expected_hash`: its bytes must hash to
-// it, verify against `keys`, parse, match its object and need only features this kernel
-// has. Returns the refusal otherwise (the status names the bundle and the reason).
-absl::StatusOr<AdmittedBundle> AdmitBundle(const vigil::v1::ProbeBundle& bundle,
-                                           absl::string_view expected_hash,
+// Admits `bytes` (a serialized ProbeBundle), which a module setting named by `hash`; the
+// caller has checked that the bytes hash to it (bundle::BundleHash). They must parse,
+// verify against `keys`, match their object and need only features this kernel has.
+// Returns the refusal otherwise (the status names the bundle and the reason).
+absl::StatusOr<AdmittedBundle> AdmitBundle(absl::string_view bytes, absl::string_view hash,
                                            const bundle::KeyRing& keys, RefusedBundle* refusal);
 
 // OK when this kernel has `feature` (BundleManifest.kernel_features); FailedPrecondition

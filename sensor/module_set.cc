@@ -40,8 +40,7 @@ absl::Status ModuleSet::Apply(const vigil::v1::ModuleCommand& command, probes::K
                               const probes::ModuleOptions& options, const ChangeHooks& hooks) {
   absl::MutexLock lock(&mu_);
   for (const vigil::v1::ModuleSetting& setting : command.modules()) {
-    bool builtin = false;
-    for (const auto& module : modules_) builtin |= module->name() == setting.name();
+    const bool builtin = BuiltinLocked(setting.name());
     if (builtin && !setting.bundle().empty()) {
       return absl::InvalidArgumentError(absl::StrCat(
           "'", setting.name(), "' is a built-in probe module: it cannot run a bundle"));
@@ -83,9 +82,12 @@ absl::Status ModuleSet::ApplyBundles(const vigil::v1::ModuleCommand& command,
                                      const ChangeHooks& hooks) {
   static const bundle::KeyRing kNoKeys;
   const bundle::KeyRing& keys = hooks.keys != nullptr ? *hooks.keys : kNoKeys;
-  std::map<std::string, const vigil::v1::ProbeBundle*> by_hash;
+  // Each bundle's bytes by their hash: a bundle is named by the hash of what was received.
+  std::map<std::string, std::string> by_hash;
   for (const vigil::v1::ProbeBundle& b : command.bundles()) {
-    by_hash.emplace(bundle::BundleHash(b.SerializeAsString()), &b);
+    std::string bytes = b.SerializeAsString();
+    std::string hash = bundle::BundleHash(bytes);
+    by_hash.emplace(std::move(hash), std::move(bytes));
   }
   // What changes: bundles to load (new or replacing a running version) and names to drop.
   std::vector<AdmittedBundle> admitted;
@@ -108,7 +110,7 @@ absl::Status ModuleSet::ApplyBundles(const vigil::v1::ModuleCommand& command,
     }
     RefusedBundle refusal{BundleRefusal::kMalformed, absl::OkStatus()};
     absl::StatusOr<AdmittedBundle> ok =
-        AdmitBundle(*found->second, setting.bundle(), keys, &refusal);
+        AdmitBundle(found->second, setting.bundle(), keys, &refusal);
     if (!ok.ok()) return Fail(setting.name(), refusal.reason, ok.status());
     if (ok->parsed.manifest.name() != setting.name()) {
       return Fail(setting.name(), BundleRefusal::kMalformed,
@@ -196,6 +198,13 @@ std::vector<probes::ProbeModule*> ModuleSet::AllLocked() const {
   return all;
 }
 
+bool ModuleSet::BuiltinLocked(absl::string_view name) const {
+  for (const auto& module : modules_) {
+    if (module->name() == name) return true;
+  }
+  return false;
+}
+
 probes::BundleModule* ModuleSet::BundleLocked(absl::string_view name) const {
   for (const auto& module : bundles_) {
     if (module->name() == name) return module.get();
@@ -261,9 +270,7 @@ std::vector<ModuleSnapshot> ModuleSet::Snapshot() const {
   }
   for (const auto& [name, failure] : failures_) {
     if (BundleLocked(name) != nullptr) continue;
-    bool builtin = false;
-    for (const auto& module : modules_) builtin |= module->name() == name;
-    if (builtin) continue;
+    if (BuiltinLocked(name)) continue;
     ModuleSnapshot m;
     m.name = name;
     m.source = "bundle";

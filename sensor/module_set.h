@@ -89,6 +89,8 @@ class ModuleSet {
   std::vector<std::unique_ptr<probes::ProbeModule>> modules_ ABSL_GUARDED_BY(mu_);
   // Every module, built-in and bundle, for the operations that treat them alike.
   std::vector<probes::ProbeModule*> AllLocked() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // True when `name` is a built-in module's.
+  bool BuiltinLocked(absl::string_view name) const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // The bundle module called `name`, or null.
   probes::BundleModule* BundleLocked(absl::string_view name) const
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);

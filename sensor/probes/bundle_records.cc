@@ -28,11 +28,6 @@ class Instances {
     absl::MutexLock lock(&mu_);
     by_id_.erase(id);
   }
-  std::shared_ptr<const event::BundleSchema> Find(uint32_t id) {
-    absl::MutexLock lock(&mu_);
-    auto it = by_id_.find(id);
-    return it == by_id_.end() ? nullptr : it->second;
-  }
   // Raw pointer for the decoder: valid until Remove(), which comes after the ring is drained.
   const event::BundleSchema* FindRaw(uint32_t id) {
     absl::MutexLock lock(&mu_);
@@ -90,10 +85,6 @@ uint32_t RegisterBundleInstance(std::shared_ptr<const event::BundleSchema> schem
 }
 
 void UnregisterBundleInstance(uint32_t instance) { Instances::Get().Remove(instance); }
-
-std::shared_ptr<const event::BundleSchema> FindBundleInstance(uint32_t instance) {
-  return Instances::Get().Find(instance);
-}
 
 const RecordType& BundleRecordType() {
   static const RecordType type{event::kBundle, sizeof(vigil_bundle_header), DecodeBundle,

@@ -19,8 +19,6 @@ uint32_t RegisterBundleInstance(std::shared_ptr<const event::BundleSchema> schem
 // Forgets an instance once no record of it can be left in the ring buffer; its later
 // records are refused as unknown.
 void UnregisterBundleInstance(uint32_t instance);
-// The schema of `instance`, or null.
-std::shared_ptr<const event::BundleSchema> FindBundleInstance(uint32_t instance);
 
 // The record type of kBundle: the body must be exactly the size its schema's record says.
 const RecordType& BundleRecordType();
